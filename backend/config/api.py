@@ -1,0 +1,17 @@
+"""The backend's one NinjaAPI, mounted at /api/v1."""
+
+from ninja import NinjaAPI
+
+from hubkit.ninja import install_problem_handlers
+
+api = NinjaAPI(
+    title="Hub backend API",
+    version="1.0.0",
+    description=(
+        "Business logic of the hub: core entities, scheduling, transactions, analytics, notifications."
+    ),
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+install_problem_handlers(api)

@@ -1,0 +1,84 @@
+"""Settings shared by every environment; environment files change values, not structure."""
+
+from config.env import BASE_DIR, env
+from hubkit.logging import logging_config
+from hubkit.settings import database_config
+
+# Development-only secret, clearly labelled; production.py refuses it.
+DEV_SECRET_KEY = "dev-insecure-backend-secret-key-change-me"  # noqa: S105
+
+SECRET_KEY = env.str("SECRET_KEY", DEV_SECRET_KEY)
+DEBUG = env.bool("DEBUG", False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", ["http://127.0.0.1:5173", "http://localhost:5173"])
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Idempotent-Replayed"]
+
+IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL", "http://127.0.0.1:8001")
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "ninja",
+    "apps.health",
+    "apps.demo",
+]
+
+MIDDLEWARE = [
+    "hubkit.request_id.RequestIdMiddleware",
+    "hubkit.metrics.MetricsMiddleware",
+    "hubkit.errors.ProblemDetailsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    },
+]
+
+DATABASES = {
+    "default": database_config(
+        env.str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_backend"),
+        pool_max=env.int("DATABASE_POOL_MAX", 8),
+    ),
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "hub-backend",
+        "TIMEOUT": 300,
+        "OPTIONS": {"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
+    },
+}
+
+READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", 3.0)
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en"
+USE_I18N = False
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+LOGGING = logging_config(
+    json=env.bool("LOG_JSON", False), level=env.str("LOG_LEVEL", "INFO"), service="backend"
+)

@@ -1,0 +1,23 @@
+"""Production: every value from the environment; refuses to start with a dev secret or DEBUG."""
+
+from config.env import env
+from config.settings.base import *  # noqa: F403
+from hubkit.logging import logging_config
+from hubkit.settings import assert_production_ready
+
+SECRET_KEY = env.str("SECRET_KEY")
+DEBUG = env.bool("DEBUG", False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", [])
+IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^api/health/", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOGGING = logging_config(json=True, level=env.str("LOG_LEVEL", "INFO"), service="backend")
+
+assert_production_ready(debug=DEBUG, secrets={"SECRET_KEY": SECRET_KEY})

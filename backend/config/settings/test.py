@@ -1,0 +1,16 @@
+"""Test runs: real PostgreSQL and Redis, no pool (pytest-django owns connections)."""
+
+from config.env import env
+from config.settings.base import *  # noqa: F403
+from hubkit.settings import database_config
+
+DEBUG = False
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+DATABASES = {
+    "default": database_config(
+        env.str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_backend"), pool=False
+    ),
+}
+CACHES["default"]["KEY_PREFIX"] = "hub-backend-test"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

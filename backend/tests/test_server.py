@@ -1,0 +1,84 @@
+"""The backend as it runs in production: served by Granian (WSGI) in its own process."""
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hubkit.testing import ServiceProcess
+
+BACKEND = Path(__file__).resolve().parent.parent
+CLOSED_DB = "postgres://postgres@127.0.0.1:1/hub_backend"
+
+
+@pytest.fixture(scope="module")
+def server_without_database() -> Iterator[ServiceProcess]:
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": CLOSED_DB,
+        "READINESS_TIMEOUT_SECONDS": "3",
+    }
+    with ServiceProcess(cwd=BACKEND, wsgi="config.wsgi:application", env=env) as server:
+        yield server
+
+
+def test_readiness_is_503_naming_the_database_and_the_process_survives(
+    server_without_database: ServiceProcess,
+) -> None:
+    url = server_without_database.url
+    for _ in range(2):  # twice: a failed check must not wedge the next one
+        response = httpx.get(url + "/api/health/ready", timeout=10)
+        body = response.json()
+        assert response.status_code == 503
+        assert body["failing"] == ["database"]
+        assert body["checks"]["redis"]["status"] == "ok"
+    assert httpx.get(url + "/api/health/", timeout=5).status_code == 200
+    assert server_without_database.process is not None
+    assert server_without_database.process.poll() is None
+
+
+def test_served_errors_are_problem_json_with_request_id(server_without_database: ServiceProcess) -> None:
+    response = httpx.get(
+        server_without_database.url + "/api/v1/nowhere", headers={"X-Request-ID": "served-check-1"}
+    )
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["x-request-id"] == "served-check-1"
+    assert json.loads(response.content)["request_id"] == "served-check-1"
+
+
+def _start_production(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "ALLOWED_HOSTS": "hub.example.org",
+        "IDENTITY_SERVICE_URL": "https://identity.example.org",
+        **extra_env,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=BACKEND, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_production_refuses_the_dev_secret() -> None:
+    result = _start_production({"SECRET_KEY": "dev-insecure-backend-secret-key-change-me"})
+    assert result.returncode != 0
+    assert "SECRET_KEY is a development secret" in result.stderr
+
+
+def test_production_refuses_debug() -> None:
+    result = _start_production({"SECRET_KEY": "p" * 50, "DEBUG": "true"})
+    assert result.returncode != 0
+    assert "DEBUG must be off" in result.stderr
+
+
+def test_production_starts_with_real_values() -> None:
+    result = _start_production({"SECRET_KEY": "p" * 50})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "started"

@@ -1,0 +1,50 @@
+# Shared by the hub's scripts: paths, the Python projects, and the bootstrap of uv.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+TOOLS="$ROOT/.tools"
+UV="$TOOLS/bin/uv"
+UV_VERSION="0.13.8"
+
+# Every Python project with its own virtualenv and pinned requirements.txt.
+PY_PROJECTS=(backend)
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31mxx\033[0m %s\n' "$*" >&2; exit 1; }
+
+find_python() {
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  die "Python 3.11 or newer is required (python3 --version)."
+}
+
+ensure_uv() {
+  if [[ ! -x "$UV" ]] || [[ "$("$UV" --version | awk '{print $2}')" != "$UV_VERSION" ]]; then
+    say "installing uv $UV_VERSION into .tools/"
+    "$(find_python)" -m venv "$TOOLS"
+    "$TOOLS/bin/pip" install --quiet "uv==$UV_VERSION"
+  fi
+}
+
+# Create or update one project's venv: exactly its pinned requirements plus hubkit (editable).
+ensure_venv() {
+  local project="$1" dir="$ROOT/$1"
+  if [[ ! -x "$dir/.venv/bin/python" ]]; then
+    "$UV" venv --quiet --python "$(find_python)" "$dir/.venv"
+  fi
+  VIRTUAL_ENV="$dir/.venv" "$UV" pip sync --quiet "$dir/requirements.txt"
+  VIRTUAL_ENV="$dir/.venv" "$UV" pip install --quiet --no-deps -e "$ROOT/services/hubkit"
+}
+
+bootstrap() {
+  ensure_uv
+  for project in "${PY_PROJECTS[@]}"; do
+    say "virtualenv for $project"
+    ensure_venv "$project"
+  done
+}

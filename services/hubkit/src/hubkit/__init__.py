@@ -1,0 +1,1 @@
+"""Cross-cutting mechanisms shared by the hub's Python services (no domain code)."""

@@ -1,0 +1,101 @@
+"""Wires hubkit's problem details into a NinjaAPI: one place maps every error to HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
+
+from hubkit.errors import (
+    ApplicationError,
+    problem_response,
+    render_application_error,
+    render_suspicious,
+    render_unhandled,
+    status_code_and_title,
+)
+
+_LOCATIONS = {"body", "query", "path", "header", "cookie", "form", "file"}
+
+
+def field_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Ninja/pydantic error dicts as `[{field, message}]` with dotted field paths."""
+    out = []
+    for err in errors:
+        loc = [str(part) for part in err.get("loc", ())]
+        if loc and loc[0] in _LOCATIONS:
+            where = loc.pop(0)
+            # A single body schema is nested under its parameter name; drop it.
+            if where == "body" and len(loc) > 1:
+                loc.pop(0)
+        field = ".".join(loc) or "body"
+        out.append({"field": field, "message": str(err.get("msg", "Invalid value"))})
+    return out
+
+
+def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return problem_response(
+        status=422,
+        code="validation_error",
+        title="Validation failed",
+        detail="The request has invalid fields.",
+        errors=field_errors(exc.errors),
+    )
+
+
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    status = exc.status_code
+    code, title = status_code_and_title(status)
+    detail = str(exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc.__cause__, ValueError):  # json.JSONDecodeError and UnicodeDecodeError
+        code, title, detail = "malformed_json", "Malformed request body", "The body is not valid JSON."
+    elif isinstance(exc, AuthenticationError):
+        headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        detail = "A valid bearer token is required."
+    elif isinstance(exc, AuthorizationError):
+        detail = "You are not allowed to do this."
+    elif isinstance(exc, Throttled) and exc.wait:
+        headers["Retry-After"] = str(int(exc.wait))
+    return problem_response(status=status, code=code, title=title, detail=detail, headers=headers)
+
+
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem_response(
+        status=404, code="not_found", title="Not found", detail="The resource does not exist."
+    )
+
+
+def _application(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return render_application_error(exc)
+
+
+def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    return render_suspicious(exc)
+
+
+def _unhandled(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return render_unhandled(exc)
+
+
+_HANDLERS: tuple[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]], ...] = (
+    (ApplicationError, _application),
+    (ValidationError, _validation),
+    (HttpError, _http_error),
+    (Http404, _not_found),
+    (SuspiciousOperation, _suspicious),
+    (Exception, _unhandled),
+)
+
+
+def install_problem_handlers(api: NinjaAPI) -> None:
+    """Replace Ninja's default handlers so everything the API answers is problem+json."""
+    for exc_class, handler in _HANDLERS:
+        api.add_exception_handler(exc_class, handler)
+
+
+__all__ = ["field_errors", "install_problem_handlers"]

@@ -1,0 +1,49 @@
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError
+
+from hubkit.errors import Conflict
+from hubkit.health import liveness_view
+from hubkit.metrics import metrics_view
+from hubkit.ninja import install_problem_handlers
+
+api = NinjaAPI(urls_namespace="hubkit-tests")
+install_problem_handlers(api)
+
+
+class ItemIn(Schema):
+    name: str
+    quantity: int
+
+
+@api.post("/items")
+def create_item(request: HttpRequest, payload: ItemIn) -> dict[str, object]:
+    return {"name": payload.name, "quantity": payload.quantity}
+
+
+@api.get("/conflict")
+def conflict(request: HttpRequest) -> None:
+    raise Conflict("Already taken.", code="slot_taken", extra={"conflicts": [{"id": "x"}]})
+
+
+@api.get("/boom")
+def boom(request: HttpRequest) -> None:
+    raise RuntimeError("secret internals: password=hunter2")
+
+
+@api.get("/private")
+def private(request: HttpRequest) -> None:
+    raise AuthenticationError
+
+
+def plain_boom(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError("plain view internals")
+
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("api/health/", liveness_view),
+    path("api/plain-boom", plain_boom),
+    path("metrics", metrics_view),
+]
