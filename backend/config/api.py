@@ -2,6 +2,8 @@
 
 from ninja import NinjaAPI
 
+from apps.identity.api import router as identity_router
+from apps.identity.auth import BearerAuth
 from hubkit.ninja import install_problem_handlers
 
 api = NinjaAPI(
@@ -13,5 +15,8 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    auth=BearerAuth(),
 )
 install_problem_handlers(api)
+
+api.add_router("/", identity_router)

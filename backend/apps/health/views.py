@@ -3,13 +3,22 @@
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from apps.identity.verifier import get_verifier
 from hubkit.health import Check, database_check, readiness_response, redis_check
+
+
+def identity_check() -> None:
+    """Ready when the issuer's keys are cached and fresh, or the issuer answers now."""
+    keys = get_verifier().keys
+    if not keys.is_fresh():
+        keys.refresh()
 
 
 def readiness_checks() -> dict[str, Check]:
     return {
         "database": database_check("default"),
         "redis": redis_check(settings.REDIS_URL, timeout=1.0),
+        "identity": identity_check,
     }
 
 

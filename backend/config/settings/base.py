@@ -5,6 +5,8 @@ from hubkit.logging import logging_config
 from hubkit.settings import database_config
 
 # Development-only secret, clearly labelled; production.py refuses it.
+REPO_ROOT = BASE_DIR.parent
+
 DEV_SECRET_KEY = "dev-insecure-backend-secret-key-change-me"  # noqa: S105
 
 SECRET_KEY = env.str("SECRET_KEY", DEV_SECRET_KEY)
@@ -13,7 +15,31 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", ["http://127.0.0.1:5173", "http://localhost:5173"])
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Idempotent-Replayed"]
 
+# Identity: tokens are verified locally against identity-service's published keys.
 IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL", "http://127.0.0.1:8001")
+IDENTITY_ISSUER = env.str("IDENTITY_ISSUER", IDENTITY_SERVICE_URL)
+IDENTITY_AUDIENCE = env.str("IDENTITY_AUDIENCE", "hub-backend")
+IDENTITY_ALGORITHMS = env.list("IDENTITY_ALGORITHMS", ["EdDSA"])
+IDENTITY_LEEWAY_SECONDS = env.int("IDENTITY_LEEWAY_SECONDS", 30)
+IDENTITY_HTTP_TIMEOUT_SECONDS = env.float("IDENTITY_HTTP_TIMEOUT_SECONDS", 3.0)
+IDENTITY_JWKS_TTL_SECONDS = env.float("IDENTITY_JWKS_TTL_SECONDS", 300.0)
+IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS = env.float("IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS", 30.0)
+IDENTITY_JWKS_MAX_STALE_SECONDS = env.float("IDENTITY_JWKS_MAX_STALE_SECONDS", 3600.0)
+IDENTITY_INTROSPECTION_CACHE_SECONDS = env.int("IDENTITY_INTROSPECTION_CACHE_SECONDS", 15)
+IDENTITY_CLIENT_ID = env.str("IDENTITY_CLIENT_ID", "hub-backend")
+# Development-only client secret (matches infrastructure/demo/identities.json); production refuses it.
+IDENTITY_CLIENT_SECRET = env.str(
+    "IDENTITY_CLIENT_SECRET",
+    "dev-insecure-hub-backend-client-secret",
+)
+
+AUTH_USER_MODEL = "identity.User"
+AUTHENTICATION_BACKENDS: list[str] = []
+
+# Audit trail: the actor is set after bearer auth (apps.identity.permissions), cid = request id.
+AUDITLOG_CID_GETTER = "hubkit.request_id.get_request_id"
+AUDITLOG_INCLUDE_ALL_MODELS = False
+AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -21,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "ninja",
+    "auditlog",
+    "apps.identity",
     "apps.health",
     "apps.demo",
 ]

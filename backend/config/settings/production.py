@@ -20,4 +20,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 LOGGING = logging_config(json=True, level=env.str("LOG_LEVEL", "INFO"), service="backend")
 
-assert_production_ready(debug=DEBUG, secrets={"SECRET_KEY": SECRET_KEY})
+IDENTITY_ISSUER = env.str("IDENTITY_ISSUER", IDENTITY_SERVICE_URL)
+IDENTITY_CLIENT_SECRET = env.str("IDENTITY_CLIENT_SECRET")
+
+assert_production_ready(
+    debug=DEBUG,
+    secrets={"SECRET_KEY": SECRET_KEY, "IDENTITY_CLIENT_SECRET": IDENTITY_CLIENT_SECRET},
+)

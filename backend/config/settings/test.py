@@ -12,5 +12,6 @@ DATABASES = {
         env.str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_backend"), pool=False
     ),
 }
-CACHES["default"]["KEY_PREFIX"] = "hub-backend-test"
+# Each pytest-xdist worker talks to its own identity-service: keep their caches apart.
+CACHES["default"]["KEY_PREFIX"] = "hub-backend-test-" + env.str("PYTEST_XDIST_WORKER", "main")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,6 +1,8 @@
 import json
+from typing import Any
 
 import pytest
+from conftest import IdentityService
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -13,15 +15,17 @@ def test_liveness_answers_without_io(django_assert_num_queries) -> None:  # type
     assert json.loads(response.content) == {"status": "ok"}
 
 
-def test_readiness_names_each_check() -> None:
+def test_readiness_names_each_check(identity_service: IdentityService) -> None:
     response = Client().get("/api/health/ready")
     body = json.loads(response.content)
     assert response.status_code == 200
-    assert {"database", "redis"} <= set(body["checks"])
+    assert set(body["checks"]) == {"database", "redis", "identity"}
     assert all(check["status"] == "ok" for check in body["checks"].values())
 
 
-def test_readiness_is_503_naming_redis_when_it_is_unreachable(settings) -> None:  # type: ignore[no-untyped-def]
+def test_readiness_is_503_naming_redis_when_it_is_unreachable(
+    settings: Any, identity_service: IdentityService
+) -> None:
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     response = Client().get("/api/health/ready")
     body = json.loads(response.content)

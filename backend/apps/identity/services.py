@@ -1,0 +1,123 @@
+"""Provisioning of mirror principals on first sight, kept cheap on the hot path."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from apps.identity.exceptions import InvalidToken
+from apps.identity.models import Organization, User
+from apps.identity.principal import Principal, Role
+
+_SERVICE_NAMESPACE = uuid.UUID("5e7a1c3e-7d0b-4f5c-9a51-2b8c0c3f9e11")
+_CACHE_SIZE = 4096
+
+
+class _LRU:
+    """A small per-process cache of mirror rows: provisioning must not query per request."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._data: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+_users = _LRU(_CACHE_SIZE)
+_organizations = _LRU(_CACHE_SIZE)
+
+
+def clear_principal_caches() -> None:
+    _users.clear()
+    _organizations.clear()
+
+
+def organization_ensure(*, organization_id: uuid.UUID) -> Organization:
+    cached: Organization | None = _organizations.get(organization_id)
+    if cached is not None:
+        return cached
+    organization, _ = Organization.objects.get_or_create(id=organization_id)
+    _organizations.put(organization_id, organization)
+    return organization
+
+
+def user_ensure(*, kind: str, subject: str, email: str, name: str) -> User:
+    cache_key = (kind, subject, email, name)
+    cached: User | None = _users.get(cache_key)
+    if cached is not None:
+        return cached
+    user_id = uuid.uuid5(_SERVICE_NAMESPACE, subject) if kind == User.Kind.SERVICE else _uuid(subject)
+    defaults = {"kind": kind, "email": email, "name": name}
+    try:
+        with transaction.atomic():
+            user, created = User.objects.get_or_create(subject=subject, defaults={"id": user_id, **defaults})
+    except IntegrityError:  # a concurrent first request created it
+        user, created = User.objects.get(subject=subject), False
+    if not created and (user.email, user.name) != (email, name):
+        User.objects.filter(pk=user.pk).update(email=email, name=name)
+        user.email, user.name = email, name
+    _users.put(cache_key, user)
+    return user
+
+
+def principal_from_claims(*, claims: Mapping[str, Any], token: str) -> Principal:
+    """The principal a verified token describes, with its mirror rows provisioned."""
+    subject = str(claims["sub"])
+    scopes = frozenset(str(claims.get("scope", "")).split())
+    raw_roles = claims.get("roles") or []
+    if not isinstance(raw_roles, list):
+        raise InvalidToken("The access token's roles claim is malformed.")
+    roles = frozenset(role for role in (Role.parse(str(r)) for r in raw_roles) if role is not None)
+    is_service = claims.get("client_id") == subject and "email" not in claims
+    organization = None
+    if claims.get("org_id"):
+        try:
+            organization_id = uuid.UUID(str(claims["org_id"]))
+        except ValueError as exc:
+            raise InvalidToken("The access token's org_id is malformed.") from exc
+        organization = organization_ensure(organization_id=organization_id)
+    user = user_ensure(
+        kind=User.Kind.SERVICE if is_service else User.Kind.USER,
+        subject=subject,
+        email=str(claims.get("email", ""))[:254],
+        name=str(claims.get("name", ""))[:200],
+    )
+    if not user.is_active:
+        raise InvalidToken("This principal is deactivated in the backend.")
+    return Principal(
+        user=user,
+        organization=organization,
+        roles=roles if not is_service else frozenset(),
+        scopes=scopes,
+        token=token,
+        claims=claims,
+    )
+
+
+def _uuid(subject: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(subject)
+    except ValueError:
+        return uuid.uuid5(_SERVICE_NAMESPACE, subject)

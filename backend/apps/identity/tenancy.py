@@ -1,0 +1,70 @@
+"""Tenant scoping: the one mechanism every app uses to keep organizations apart.
+
+Every business model subclasses `TenantModel`. Its `objects` manager refuses to build a
+query until it is told the organization (`Model.objects.for_organization(org)`), so an
+unscoped query is an error at the first call rather than a silent data leak. Django's own
+machinery (related lookups, deletion, unique checks) keeps using the plain base manager.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from django.db import models
+
+from apps.identity.models import Organization
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+class TenantScopeRequired(RuntimeError):
+    """A tenant model was queried without naming the organization."""
+
+
+class TenantQuerySet(models.QuerySet[_M], Generic[_M]):
+    """A queryset bound to one organization (kept in `_hints`, which Django carries across clones)."""
+
+    @property
+    def organization(self) -> Organization | None:
+        organization = getattr(self, "_hints", {}).get("organization")
+        return organization if isinstance(organization, Organization) else None
+
+    def create(self, **kwargs: Any) -> _M:
+        """Creates within the scoped organization; naming another one is refused."""
+        organization = self.organization
+        if organization is None:
+            raise TenantScopeRequired(f"{self.model.__name__}: create through for_organization()")
+        given = kwargs.setdefault("organization", organization)
+        if given != organization:
+            raise TenantScopeRequired(f"{self.model.__name__}: organization differs from the scope")
+        return super().create(**kwargs)
+
+
+class TenantManager(models.Manager[_M], Generic[_M]):
+    def get_queryset(self) -> TenantQuerySet[_M]:
+        raise TenantScopeRequired(
+            f"{self.model.__name__}.objects needs an organization: use .for_organization(org)"
+        )
+
+    def for_organization(self, organization: Organization) -> TenantQuerySet[_M]:
+        if not isinstance(organization, Organization):
+            raise TenantScopeRequired(f"{self.model.__name__}: scope needs an Organization instance")
+        queryset: TenantQuerySet[_M] = TenantQuerySet(
+            self.model, using=self._db, hints={"organization": organization}
+        )
+        return queryset.filter(organization=organization)
+
+
+class TenantModel(models.Model):
+    """Base for every business model: carries its organization and the scoped manager."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+
+    # Declared first, so Django's internals use it as the default manager.
+    all_tenants: models.Manager[Any] = models.Manager()
+    objects: TenantManager[Any] = TenantManager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_tenants"
+        default_manager_name = "all_tenants"
