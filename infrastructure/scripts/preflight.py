@@ -13,7 +13,7 @@ from psycopg import sql
 PG_HINT = """PostgreSQL is not reachable at {where}.
   Start the local one:   pg_ctlcluster 15 main start   (Debian)   or   brew services start postgresql
   or run both stores:    docker compose -f docker-compose.local.yml up -d postgres redis
-                         and export DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5437/hub_backend
+                         and export DATABASE_URL=postgres://postgres:dev-insecure-postgres-password@127.0.0.1:5437/hub_backend
                          (REDIS_URL=redis://127.0.0.1:6384/0)"""
 REDIS_HINT = """Redis is not reachable at {where}.
   Start the local one:   redis-server --daemonize yes --port 6379
