@@ -1,0 +1,93 @@
+"""/users/me, /organizations and their members."""
+
+import uuid
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from apps.accounts.models import Membership, Role
+from apps.accounts.schemas import (
+    MemberFilter,
+    MemberIn,
+    MemberOut,
+    MemberPage,
+    MemberPatch,
+    MembershipOut,
+    MeOut,
+    OrganizationIn,
+    OrganizationOut,
+)
+from apps.accounts.selectors import member_list, membership_list_for_user, membership_of_actor
+from apps.accounts.services import member_add, member_remove, member_update_role, organization_create
+from apps.tokens.auth import principal_of
+
+users_router = Router(tags=["users"])
+organizations_router = Router(tags=["organizations"])
+
+
+@users_router.get("/me", response=MeOut)
+def get_me(request: HttpRequest) -> MeOut:
+    principal = principal_of(request)
+    memberships = [MembershipOut.from_orm(m) for m in membership_list_for_user(user=principal.user)]
+    return MeOut(
+        id=principal.user.id,
+        email=principal.user.email,
+        name=principal.user.name,
+        mfa_enabled=principal.user.mfa_enabled,
+        organization_id=principal.organization_id,
+        roles=[Role(principal.membership.role)] if principal.membership else [],
+        amr=principal.claims.get("amr", []),
+        memberships=memberships,
+    )
+
+
+@organizations_router.get("", response=list[MembershipOut])
+def list_my_organizations(request: HttpRequest) -> list[Membership]:
+    return list(membership_list_for_user(user=principal_of(request).user))
+
+
+@organizations_router.post("", response={201: OrganizationOut})
+def create_organization(request: HttpRequest, payload: OrganizationIn) -> tuple[int, object]:
+    organization = organization_create(
+        creator=principal_of(request).user, name=payload.name, slug=payload.slug, timezone=payload.timezone
+    )
+    return 201, organization
+
+
+@organizations_router.get("/{organization_id}/members", response=MemberPage)
+def list_members(
+    request: HttpRequest, organization_id: uuid.UUID, filters: Query[MemberFilter]
+) -> dict[str, object]:
+    membership = membership_of_actor(actor=principal_of(request).user, organization_id=organization_id)
+    items, next_cursor = member_list(
+        organization=membership.organization, limit=filters.limit, cursor=filters.cursor
+    )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@organizations_router.post("/{organization_id}/members", response={201: MemberOut})
+def add_member(request: HttpRequest, organization_id: uuid.UUID, payload: MemberIn) -> tuple[int, Membership]:
+    membership = member_add(
+        actor=principal_of(request).user,
+        organization_id=organization_id,
+        email=payload.email,
+        role=payload.role,
+        name=payload.name,
+        password=payload.password,
+    )
+    return 201, membership
+
+
+@organizations_router.patch("/{organization_id}/members/{user_id}", response=MemberOut)
+def update_member(
+    request: HttpRequest, organization_id: uuid.UUID, user_id: uuid.UUID, payload: MemberPatch
+) -> Membership:
+    return member_update_role(
+        actor=principal_of(request).user, organization_id=organization_id, user_id=user_id, role=payload.role
+    )
+
+
+@organizations_router.delete("/{organization_id}/members/{user_id}", response={204: None})
+def remove_member(request: HttpRequest, organization_id: uuid.UUID, user_id: uuid.UUID) -> tuple[int, None]:
+    member_remove(actor=principal_of(request).user, organization_id=organization_id, user_id=user_id)
+    return 204, None

@@ -1,0 +1,195 @@
+"""Writes of users, organizations and memberships; each one transaction."""
+
+import uuid
+import zoneinfo
+from functools import cache
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from apps.accounts.exceptions import (
+    AlreadyMember,
+    EmailTaken,
+    InvalidPassword,
+    InvalidTimezone,
+    LastOwner,
+    MemberNotFound,
+    NotAllowed,
+    SlugTaken,
+)
+from apps.accounts.models import MANAGING_ROLES, Membership, Organization, Role, User
+from apps.accounts.selectors import membership_of_actor, user_get_by_email
+from apps.tokens.services import session_revoke_for_membership
+
+
+def password_validate(*, password: str, email: str = "") -> None:
+    if len(password) < settings.PASSWORD_MIN_LENGTH:
+        raise InvalidPassword(
+            f"The password must have at least {settings.PASSWORD_MIN_LENGTH} characters.",
+            errors=[{"field": "password", "message": "Too short"}],
+        )
+    if email and password.strip().lower() == email.strip().lower():
+        raise InvalidPassword(
+            "The password must differ from the email.",
+            errors=[{"field": "password", "message": "Same as email"}],
+        )
+
+
+def user_create(*, email: str, name: str, password: str | None, user_id: uuid.UUID | None = None) -> User:
+    """A new user; without a password the account cannot log in until one is set."""
+    email = email.strip().lower()
+    if password is not None:
+        password_validate(password=password, email=email)
+    user = User(id=user_id or uuid.uuid4(), email=email, name=name.strip())
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save(force_insert=True)
+    except IntegrityError as exc:
+        raise EmailTaken("A user with this email exists.") from exc
+    return user
+
+
+def user_set_password(*, user: User, password: str) -> User:
+    password_validate(password=password, email=user.email)
+    user.set_password(password)
+    user.save(update_fields=["password", "updated_at"])
+    return user
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def timezone_validate(*, name: str) -> str:
+    if name not in _timezones():
+        raise InvalidTimezone(
+            f"{name!r} is not an IANA time zone.", errors=[{"field": "timezone", "message": "Unknown"}]
+        )
+    return name
+
+
+@transaction.atomic
+def organization_create(
+    *,
+    creator: User | None,
+    name: str,
+    slug: str | None = None,
+    timezone: str = "UTC",
+    organization_id: uuid.UUID | None = None,
+) -> Organization:
+    """A new organization; its creator becomes its owner."""
+    organization = Organization(
+        id=organization_id or uuid.uuid4(),
+        name=name.strip(),
+        slug=slugify(slug or name)[:64] or uuid.uuid4().hex[:12],
+        timezone=timezone_validate(name=timezone),
+    )
+    try:
+        with transaction.atomic():
+            organization.save(force_insert=True)
+    except IntegrityError as exc:
+        raise SlugTaken(f"The slug {organization.slug!r} is taken.") from exc
+    if creator is not None:
+        Membership.objects.create(user=creator, organization=organization, role=Role.OWNER)
+    return organization
+
+
+def membership_ensure(*, user: User, organization: Organization, role: Role) -> Membership:
+    """Idempotent: the user holds exactly this role in the organization afterwards."""
+    membership, _ = Membership.objects.update_or_create(
+        user=user, organization=organization, defaults={"role": role}
+    )
+    return membership
+
+
+def _require_manager(*, actor: User, organization_id: uuid.UUID) -> Membership:
+    membership = membership_of_actor(actor=actor, organization_id=organization_id)
+    if membership.role not in MANAGING_ROLES:
+        raise NotAllowed("Only owners and admins manage members.")
+    return membership
+
+
+def _require_may_touch(*, actor_membership: Membership, role: str) -> None:
+    """Admins manage everyone but owners; only an owner makes, changes or removes an owner."""
+    if role == Role.OWNER and actor_membership.role != Role.OWNER:
+        raise NotAllowed("Only an owner can grant, change or remove the owner role.")
+
+
+def _lock_member(*, organization_id: uuid.UUID, user_id: uuid.UUID) -> Membership:
+    # Lock every owner row first, in a fixed order: two concurrent demotions cannot both pass.
+    list(
+        Membership.objects.select_for_update()
+        .filter(organization_id=organization_id, role=Role.OWNER)
+        .order_by("id")
+    )
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user", "organization")
+        .filter(organization_id=organization_id, user_id=user_id)
+        .first()
+    )
+    if membership is None:
+        raise MemberNotFound("No such member.")
+    return membership
+
+
+def _require_other_owner(*, membership: Membership) -> None:
+    if membership.role != Role.OWNER:
+        return
+    others = Membership.objects.filter(organization_id=membership.organization_id, role=Role.OWNER).exclude(
+        id=membership.id
+    )
+    if not others.exists():
+        raise LastOwner("The last owner cannot be removed or demoted.")
+
+
+@transaction.atomic
+def member_add(
+    *,
+    actor: User,
+    organization_id: uuid.UUID,
+    email: str,
+    role: Role,
+    name: str | None = None,
+    password: str | None = None,
+) -> Membership:
+    """Adds a user (created without a password if unknown) to the organization."""
+    actor_membership = _require_manager(actor=actor, organization_id=organization_id)
+    _require_may_touch(actor_membership=actor_membership, role=role)
+    user = user_get_by_email(email=email)
+    if user is None:
+        user = user_create(email=email, name=name or email.split("@", maxsplit=1)[0], password=password)
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(user=user, organization=actor_membership.organization, role=role)
+    except IntegrityError as exc:
+        raise AlreadyMember("The user is already a member.") from exc
+
+
+@transaction.atomic
+def member_update_role(
+    *, actor: User, organization_id: uuid.UUID, user_id: uuid.UUID, role: Role
+) -> Membership:
+    actor_membership = _require_manager(actor=actor, organization_id=organization_id)
+    membership = _lock_member(organization_id=organization_id, user_id=user_id)
+    _require_may_touch(actor_membership=actor_membership, role=membership.role)
+    _require_may_touch(actor_membership=actor_membership, role=role)
+    if role != Role.OWNER:
+        _require_other_owner(membership=membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, actor: User, organization_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """Removes the membership and ends the user's sessions in that organization."""
+    actor_membership = _require_manager(actor=actor, organization_id=organization_id)
+    membership = _lock_member(organization_id=organization_id, user_id=user_id)
+    _require_may_touch(actor_membership=actor_membership, role=membership.role)
+    _require_other_owner(membership=membership)
+    session_revoke_for_membership(user_id=user_id, organization_id=organization_id, reason="member_removed")
+    membership.delete()

@@ -1,0 +1,33 @@
+"""Errors of authentication, each with its stable code."""
+
+from hubkit.errors import Conflict, NotAuthenticated, RateLimited
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+    title = "Invalid credentials"
+
+
+class TooManyAttempts(RateLimited):
+    code = "too_many_attempts"
+    title = "Too many failed attempts"
+
+
+class InvalidMfaToken(NotAuthenticated):
+    code = "invalid_mfa_token"
+    title = "Invalid or expired MFA token"
+
+
+class InvalidMfaCode(NotAuthenticated):
+    code = "invalid_mfa_code"
+    title = "Invalid MFA code"
+
+
+class MfaAlreadyEnabled(Conflict):
+    code = "mfa_already_enabled"
+    title = "MFA is already enabled"
+
+
+class MfaNotSetUp(Conflict):
+    code = "mfa_not_set_up"
+    title = "MFA has not been set up"

@@ -1,0 +1,17 @@
+"""Errors of token handling."""
+
+from hubkit.errors import NotAuthenticated
+
+
+class InvalidRefreshToken(NotAuthenticated):
+    code = "invalid_refresh_token"
+    title = "Invalid refresh token"
+
+
+class RefreshTokenReused(NotAuthenticated):
+    code = "refresh_token_reused"
+    title = "Refresh token reused"
+
+
+class InvalidAccessToken(Exception):
+    """An access token that does not verify; the reason is for logs, never for the caller."""

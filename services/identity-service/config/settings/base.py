@@ -1,0 +1,118 @@
+"""Settings shared by every environment; environment files change values, not structure."""
+
+from config.env import BASE_DIR, env
+from hubkit.logging import logging_config
+from hubkit.settings import database_config
+
+# Development-only secrets, clearly labelled; production.py refuses them.
+DEV_SECRET_KEY = "dev-insecure-identity-secret-key-change-me"  # noqa: S105
+DEV_FIELD_ENCRYPTION_KEY = "dev-insecure-identity-field-encryption-key"
+
+SECRET_KEY = env.str("SECRET_KEY", DEV_SECRET_KEY)
+DEBUG = env.bool("DEBUG", False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.staticfiles",
+    "ninja",
+    "apps.health",
+    "apps.accounts",
+    "apps.signing",
+    "apps.tokens",
+    "apps.authn",
+    "apps.clients",
+    "apps.demo",
+]
+
+MIDDLEWARE = [
+    "hubkit.request_id.RequestIdMiddleware",
+    "hubkit.metrics.MetricsMiddleware",
+    "hubkit.errors.ProblemDetailsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    },
+]
+
+DATABASES = {
+    "default": database_config(
+        env.str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_identity"),
+        pool_max=env.int("DATABASE_POOL_MAX", 4),
+    ),
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "hub-identity",
+        "TIMEOUT": 300,
+        "OPTIONS": {"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
+    },
+}
+
+READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", 3.0)
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", 12)
+
+# Secrets at rest (TOTP secrets, signing keys). A comma-separated list: the first encrypts,
+# every one decrypts, so the key can be rotated without losing data.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", [DEV_FIELD_ENCRYPTION_KEY])
+
+# Tokens. The issuer is the public base URL of this service; discovery URLs derive from it.
+IDENTITY_ISSUER = env.str("IDENTITY_ISSUER", "http://127.0.0.1:8001").rstrip("/")
+TOKEN_AUDIENCE = env.list("TOKEN_AUDIENCE", ["hub-backend"])
+USER_TOKEN_CLIENT_ID = "hub-frontend"  # noqa: S105 - a public client id
+USER_TOKEN_SCOPE = "hub"  # noqa: S105 - a scope name
+# RFC 9068 access tokens stay short: never longer than 15 minutes, whatever the environment says.
+ACCESS_TOKEN_TTL_SECONDS = min(env.int("ACCESS_TOKEN_TTL_SECONDS", 900), 900)
+TOKEN_LEEWAY_SECONDS = env.int("TOKEN_LEEWAY_SECONDS", 30)
+REFRESH_TOKEN_TTL_SECONDS = env.int("REFRESH_TOKEN_TTL_SECONDS", 14 * 24 * 3600)
+JWKS_MAX_AGE_SECONDS = env.int("JWKS_MAX_AGE_SECONDS", 300)
+
+# Login throttling, kept in Redis.
+LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", 5)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", 900)
+LOGIN_IP_MAX_FAILURES = env.int("LOGIN_IP_MAX_FAILURES", 50)
+
+# MFA: the challenge handed out after a correct password, and how many codes it may try.
+MFA_TOKEN_TTL_SECONDS = env.int("MFA_TOKEN_TTL_SECONDS", 300)
+MFA_MAX_ATTEMPTS = env.int("MFA_MAX_ATTEMPTS", 5)
+MFA_ISSUER_NAME = env.str("MFA_ISSUER_NAME", "Hub")
+
+DEMO_IDENTITIES_FILE = env.path(
+    "DEMO_IDENTITIES_FILE", BASE_DIR.parent.parent / "infrastructure" / "demo" / "identities.json"
+)
+DEMO_DATA_ALLOWED = True
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en"
+USE_I18N = False
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+
+LOGGING = logging_config(
+    json=env.bool("LOG_JSON", False), level=env.str("LOG_LEVEL", "INFO"), service="identity-service"
+)

@@ -1,0 +1,28 @@
+"""Production: every value from the environment; refuses to start with a dev secret or DEBUG."""
+
+from config.env import env
+from config.settings.base import *  # noqa: F403
+from hubkit.logging import logging_config
+from hubkit.settings import assert_production_ready
+
+SECRET_KEY = env.str("SECRET_KEY")
+DEBUG = env.bool("DEBUG", False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY")
+IDENTITY_ISSUER = env.str("IDENTITY_ISSUER").rstrip("/")
+DEMO_DATA_ALLOWED = False
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^api/health/", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOGGING = logging_config(json=True, level=env.str("LOG_LEVEL", "INFO"), service="identity-service")
+
+_encryption_keys = {f"FIELD_ENCRYPTION_KEY[{i}]": key for i, key in enumerate(FIELD_ENCRYPTION_KEYS)}
+assert_production_ready(
+    debug=DEBUG,
+    secrets={"SECRET_KEY": SECRET_KEY, **(_encryption_keys or {"FIELD_ENCRYPTION_KEY": ""})},
+)
