@@ -3,9 +3,9 @@
 import uuid
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
-from apps.accounts.models import Membership, Role
+from apps.accounts.models import Membership, Organization, Role
 from apps.accounts.schemas import (
     MemberFilter,
     MemberIn,
@@ -47,11 +47,11 @@ def list_my_organizations(request: HttpRequest) -> list[Membership]:
 
 
 @organizations_router.post("", response={201: OrganizationOut})
-def create_organization(request: HttpRequest, payload: OrganizationIn) -> tuple[int, object]:
+def create_organization(request: HttpRequest, payload: OrganizationIn) -> Status[Organization]:
     organization = organization_create(
         creator=principal_of(request).user, name=payload.name, slug=payload.slug, timezone=payload.timezone
     )
-    return 201, organization
+    return Status(201, organization)
 
 
 @organizations_router.get("/{organization_id}/members", response=MemberPage)
@@ -66,7 +66,7 @@ def list_members(
 
 
 @organizations_router.post("/{organization_id}/members", response={201: MemberOut})
-def add_member(request: HttpRequest, organization_id: uuid.UUID, payload: MemberIn) -> tuple[int, Membership]:
+def add_member(request: HttpRequest, organization_id: uuid.UUID, payload: MemberIn) -> Status[Membership]:
     membership = member_add(
         actor=principal_of(request).user,
         organization_id=organization_id,
@@ -75,7 +75,7 @@ def add_member(request: HttpRequest, organization_id: uuid.UUID, payload: Member
         name=payload.name,
         password=payload.password,
     )
-    return 201, membership
+    return Status(201, membership)
 
 
 @organizations_router.patch("/{organization_id}/members/{user_id}", response=MemberOut)
@@ -88,6 +88,6 @@ def update_member(
 
 
 @organizations_router.delete("/{organization_id}/members/{user_id}", response={204: None})
-def remove_member(request: HttpRequest, organization_id: uuid.UUID, user_id: uuid.UUID) -> tuple[int, None]:
+def remove_member(request: HttpRequest, organization_id: uuid.UUID, user_id: uuid.UUID) -> Status[None]:
     member_remove(actor=principal_of(request).user, organization_id=organization_id, user_id=user_id)
-    return 204, None
+    return Status(204, None)

@@ -1,7 +1,7 @@
 """/auth: login, MFA, refresh, organization switch, logout."""
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from apps.accounts.schemas import UserOut
 from apps.authn.schemas import (
@@ -70,6 +70,6 @@ def switch_organization(request: HttpRequest, payload: SwitchOrganizationIn) -> 
 
 
 @router.post("/logout", response={204: None})
-def log_out(request: HttpRequest) -> tuple[int, None]:
+def log_out(request: HttpRequest) -> Status[None]:
     logout(principal=principal_of(request))
-    return 204, None
+    return Status(204, None)

@@ -1,0 +1,166 @@
+"""/users/me, /organizations and member management over HTTP."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from apps.accounts.models import Organization, Role, User
+from apps.clients.services import client_ensure, client_token_issue
+from tests.fixtures import bearer
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM = "application/problem+json"
+
+
+def members_url(org: Organization, user: User | None = None) -> str:
+    base = f"/api/v1/organizations/{org.id}/members"
+    return f"{base}/{user.id}" if user else base
+
+
+@pytest.fixture
+def token_of(login: Callable[..., dict[str, Any]]) -> Callable[[User], dict[str, Any]]:
+    def get(user: User) -> dict[str, Any]:
+        return bearer(login(user)["access_token"])
+
+    return get
+
+
+def test_me_describes_the_caller(
+    api: Client, make_user: Callable[..., User], org: Organization, token_of: Callable[[User], dict[str, Any]]
+) -> None:
+    user = make_user((org, Role.VIEWER))
+    response = api.get("/api/v1/users/me", **token_of(user))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == str(user.id)
+    assert body["organization_id"] == str(org.id)
+    assert body["roles"] == ["viewer"]
+    assert body["memberships"] == [
+        {
+            "organization": {"id": str(org.id), "name": org.name, "slug": org.slug, "timezone": "UTC"},
+            "role": "viewer",
+        }
+    ]
+
+
+@pytest.mark.parametrize("header", [None, "Bearer nonsense", "Bearer a.b.c", "Basic Zm9vOmJhcg=="])
+def test_me_refuses_missing_or_bad_tokens(api: Client, header: str | None) -> None:
+    extra: dict[str, Any] = {"HTTP_AUTHORIZATION": header} if header else {}
+    response = api.get("/api/v1/users/me", **extra)
+    assert response.status_code == 401
+    assert response["Content-Type"] == PROBLEM
+    assert "Bearer" in response["WWW-Authenticate"]
+
+
+def test_service_tokens_are_not_user_sessions(api: Client, db: None) -> None:
+    client = client_ensure(client_id="svc", name="svc", secret="s" * 40, scopes=["x"])
+    token = client_token_issue(client=client, scope=None, organization_id=None).token
+    assert api.get("/api/v1/users/me", **bearer(token)).status_code == 401
+
+
+def test_create_organization_makes_the_caller_owner(
+    api: Client, make_user: Callable[..., User], token_of: Callable[[User], dict[str, Any]]
+) -> None:
+    auth = token_of(make_user())
+    response = api.post(
+        "/api/v1/organizations",
+        {"name": "Zed Studio", "timezone": "America/New_York"},
+        content_type="application/json",
+        **auth,
+    )
+    assert response.status_code == 201
+    organization = response.json()
+    assert organization["slug"] == "zed-studio"
+    listed = api.get("/api/v1/organizations", **auth).json()
+    assert [(m["organization"]["id"], m["role"]) for m in listed] == [(organization["id"], "owner")]
+
+    duplicate = api.post(
+        "/api/v1/organizations", {"name": "Zed Studio"}, content_type="application/json", **auth
+    )
+    assert duplicate.status_code == 409
+    assert duplicate.json()["code"] == "slug_taken"
+    bad_zone = api.post("/api/v1/organizations", {"name": "Q", "timezone": "Mars/Base"},
+                        content_type="application/json", **auth)  # fmt: skip
+    assert bad_zone.status_code == 422
+    assert bad_zone["Content-Type"] == PROBLEM
+
+
+def test_members_are_listed_to_members_only_with_cursor_pages(
+    api: Client,
+    make_user: Callable[..., User],
+    org: Organization,
+    token_of: Callable[[User], dict[str, Any]],
+) -> None:
+    viewer = make_user((org, Role.VIEWER))
+    make_user((org, Role.OWNER))
+    make_user((org, Role.STAFF))
+    auth = token_of(viewer)
+    first = api.get(members_url(org) + "?limit=2", **auth).json()
+    assert len(first["items"]) == 2
+    assert first["next_cursor"]
+    second = api.get(members_url(org) + f"?limit=2&cursor={first['next_cursor']}", **auth).json()
+    assert len(second["items"]) == 1
+    assert second["next_cursor"] is None
+    ids = {m["user"]["id"] for m in first["items"] + second["items"]}
+    assert len(ids) == 3
+    assert api.get(members_url(org) + "?limit=500", **auth).status_code == 422
+    assert api.get(members_url(org) + "?cursor=%%%", **auth).status_code == 422
+
+    outsider = token_of(make_user())
+    response = api.get(members_url(org), **outsider)
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_member_management_permissions_and_last_owner(
+    *,
+    api: Client,
+    make_user: Callable[..., User],
+    org: Organization,
+    token_of: Callable[[User], dict[str, Any]],
+    introspect: Callable[[str], dict[str, Any]],
+    login: Callable[..., dict[str, Any]],
+) -> None:
+    owner = make_user((org, Role.OWNER))
+    admin = make_user((org, Role.ADMIN))
+    staff = make_user((org, Role.STAFF))
+    as_owner, as_admin, as_staff = token_of(owner), token_of(admin), token_of(staff)
+
+    forbidden = api.post(members_url(org), {"email": "n@example.org", "role": "viewer"},
+                         content_type="application/json", **as_staff)  # fmt: skip
+    assert forbidden.status_code == 403
+    assert forbidden.json()["code"] == "permission_denied"
+
+    added = api.post(members_url(org), {"email": "n@example.org", "role": "viewer", "name": "New"},
+                     content_type="application/json", **as_admin)  # fmt: skip
+    assert added.status_code == 201
+    assert added.json()["role"] == "viewer"
+    again = api.post(members_url(org), {"email": "N@example.org", "role": "staff"},
+                     content_type="application/json", **as_admin)  # fmt: skip
+    assert again.status_code == 409
+
+    bad_role = api.patch(
+        members_url(org, staff), {"role": "emperor"}, content_type="application/json", **as_admin
+    )
+    assert bad_role.status_code == 422
+    promoted = api.patch(
+        members_url(org, staff), {"role": "manager"}, content_type="application/json", **as_admin
+    )
+    assert promoted.status_code == 200
+    assert promoted.json()["role"] == "manager"
+    assert api.patch(members_url(org, owner), {"role": "viewer"}, content_type="application/json",
+                     **as_admin).status_code == 403  # fmt: skip
+
+    last = api.patch(members_url(org, owner), {"role": "admin"}, content_type="application/json", **as_owner)
+    assert last.status_code == 409
+    assert last.json()["code"] == "last_owner"
+    assert api.delete(members_url(org, owner), **as_owner).status_code == 409
+
+    staff_token = login(staff)["access_token"]
+    assert introspect(staff_token)["roles"] == ["manager"]
+    assert api.delete(members_url(org, staff), **as_admin).status_code == 204
+    assert introspect(staff_token) == {"active": False}
+    assert api.delete(members_url(org, staff), **as_admin).status_code == 404

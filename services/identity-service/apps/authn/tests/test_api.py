@@ -1,0 +1,321 @@
+"""Login, lockout, MFA, refresh, organization switch and logout over HTTP."""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import jwt
+import pyotp
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from apps.accounts.models import Organization, Role, User
+from apps.authn.services import mfa_secret_set
+from apps.signing.selectors import jwks
+from tests.fixtures import PASSWORD, bearer
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM = "application/problem+json"
+LOGIN = "/api/v1/auth/login"
+
+
+def post(api: Client, path: str, body: dict[str, Any], **headers: Any) -> Any:
+    return api.post(path, body, content_type="application/json", **headers)
+
+
+def verify_with_jwks(token: str) -> dict[str, Any]:
+    """Verifies as a consumer would: the published JWKS, algorithm pinned, audience and issuer checked."""
+    header = jwt.get_unverified_header(token)
+    assert header["typ"] == "at+jwt"
+    assert header["alg"] == "EdDSA"
+    keys = {k["kid"]: k for k in jwks()["keys"]}
+    key = jwt.PyJWK(keys[header["kid"]])
+    claims: dict[str, Any] = jwt.decode(
+        token, key, algorithms=["EdDSA"], audience="hub-backend", issuer="http://127.0.0.1:8001"
+    )
+    return claims
+
+
+def test_login_returns_tokens_with_the_contract_claims(
+    make_user: Callable[..., User], org: Organization, login: Callable[..., dict[str, Any]]
+) -> None:
+    user = make_user((org, Role.MANAGER))
+    body = login(user)
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 900
+    assert body["user"]["email"] == user.email
+    assert body["organization"]["id"] == str(org.id)
+    assert body["refresh_token"].startswith("hubrt_")
+    claims = verify_with_jwks(body["access_token"])
+    assert claims["sub"] == str(user.id)
+    assert claims["aud"] == ["hub-backend"]
+    assert claims["org_id"] == str(org.id)
+    assert claims["roles"] == ["manager"]
+    assert claims["client_id"] == "hub-frontend"
+    assert claims["amr"] == ["pwd"]
+    assert claims["email"] == user.email
+    assert claims["exp"] - claims["iat"] == 900
+    assert claims["nbf"] == claims["iat"]
+    assert isinstance(claims["scope"], str)
+    assert claims["sid"]
+    assert claims["jti"]
+
+
+def test_wrong_password_and_unknown_email_fail_alike(
+    api: Client, make_user: Callable[..., User], org: Organization
+) -> None:
+    user = make_user((org, Role.STAFF))
+    wrong = post(api, LOGIN, {"email": user.email, "password": "not the password"})
+    unknown = post(api, LOGIN, {"email": "nobody@example.org", "password": PASSWORD})
+    for response in (wrong, unknown):
+        assert response.status_code == 401
+        assert response["Content-Type"] == PROBLEM
+        assert response.json()["code"] == "invalid_credentials"
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+
+
+def test_email_is_case_insensitive_at_login(
+    make_user: Callable[..., User], org: Organization, login: Callable[..., dict[str, Any]], api: Client
+) -> None:
+    user = make_user((org, Role.STAFF))
+    response = post(api, LOGIN, {"email": user.email.upper(), "password": PASSWORD})
+    assert response.status_code == 200
+
+
+def test_inactive_user_cannot_log_in(api: Client, make_user: Callable[..., User], org: Organization) -> None:
+    user = make_user((org, Role.STAFF))
+    user.is_active = False
+    user.save()
+    response = post(api, LOGIN, {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_credentials"
+
+
+def test_lockout_refuses_even_the_right_password_then_success_resets(
+    api: Client, make_user: Callable[..., User], org: Organization, settings: Any
+) -> None:
+    assert settings.LOGIN_MAX_FAILURES == 3
+    locked = make_user((org, Role.STAFF))
+    for _ in range(3):
+        assert post(api, LOGIN, {"email": locked.email, "password": "wrong"}).status_code == 401
+    response = post(api, LOGIN, {"email": locked.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert response.json()["code"] == "too_many_attempts"
+    assert 0 < int(response["Retry-After"]) <= settings.LOGIN_LOCKOUT_SECONDS
+
+    # Another account is not affected, and a success forgives earlier failures.
+    other = make_user((org, Role.STAFF))
+    for _ in range(2):
+        assert post(api, LOGIN, {"email": other.email, "password": "wrong"}).status_code == 401
+    assert post(api, LOGIN, {"email": other.email, "password": PASSWORD}).status_code == 200
+    for _ in range(2):
+        assert post(api, LOGIN, {"email": other.email, "password": "wrong"}).status_code == 401
+    assert post(api, LOGIN, {"email": other.email, "password": PASSWORD}).status_code == 200
+
+
+def test_one_address_spraying_many_emails_is_locked_out(
+    api: Client, make_user: Callable[..., User], org: Organization, settings: Any
+) -> None:
+    settings.LOGIN_IP_MAX_FAILURES = 4
+    user = make_user((org, Role.STAFF))
+    for n in range(4):
+        assert post(api, LOGIN, {"email": f"spray{n}@example.org", "password": "x"}).status_code == 401
+    response = post(api, LOGIN, {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Retry-After" in response
+
+
+def test_login_picks_the_first_membership_or_the_requested_one(
+    api: Client,
+    make_user: Callable[..., User],
+    make_org: Callable[..., Organization],
+    login: Callable[..., dict[str, Any]],
+) -> None:
+    first, second, foreign = make_org(), make_org(), make_org()
+    user = make_user((first, Role.STAFF), (second, Role.MANAGER))
+    assert login(user)["organization"]["id"] == str(first.id)
+    body = login(user, organization_id=str(second.id))
+    assert body["organization"]["id"] == str(second.id)
+    assert body["roles"] == ["manager"]
+    response = post(
+        api, LOGIN, {"email": user.email, "password": PASSWORD, "organization_id": str(foreign.id)}
+    )
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_a_user_without_organization_gets_a_token_without_org(
+    make_user: Callable[..., User], login: Callable[..., dict[str, Any]]
+) -> None:
+    body = login(make_user())
+    assert body["organization"] is None
+    claims = verify_with_jwks(body["access_token"])
+    assert "org_id" not in claims
+    assert claims["roles"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (LOGIN, {"email": "not-an-email", "password": "x"}),
+        (LOGIN, {"email": "a@example.org", "password": "x", "organization_id": "nope"}),
+        (LOGIN, {"email": "a@example.org"}),
+        ("/api/v1/auth/mfa/verify", {"mfa_token": "x", "code": "12ab56"}),
+        ("/api/v1/auth/refresh", {"refresh_token": ""}),
+    ],
+)
+def test_bad_input_is_a_422_problem(api: Client, path: str, body: dict[str, Any]) -> None:
+    response = post(api, path, body)
+    assert response.status_code == 422
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["code"] == "validation_error"
+    assert response.json()["errors"]
+
+
+def test_malformed_json_is_a_400_problem(api: Client) -> None:
+    response = api.post(LOGIN, "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+
+
+def _code(secret: str, step_offset: int = 0) -> str:
+    totp = pyotp.TOTP(secret)
+    return totp.generate_otp(totp.timecode(timezone.now()) + step_offset)
+
+
+def test_mfa_setup_enable_login_verify_and_replay(
+    api: Client, make_user: Callable[..., User], org: Organization, login: Callable[..., dict[str, Any]]
+) -> None:
+    user = make_user((org, Role.ADMIN))
+    token = login(user)["access_token"]
+    setup = post(api, "/api/v1/auth/mfa/setup", {}, **bearer(token))
+    assert setup.status_code == 200
+    secret = setup.json()["secret"]
+    assert setup.json()["otpauth_uri"].startswith("otpauth://totp/")
+    user.refresh_from_db()
+    assert secret not in user.mfa_secret_encrypted  # encrypted at rest
+
+    assert post(api, "/api/v1/auth/mfa/enable", {"code": "000000" if _code(secret) != "000000" else "111111"},
+                **bearer(token)).status_code == 401  # fmt: skip
+    enabled = post(api, "/api/v1/auth/mfa/enable", {"code": _code(secret, -1)}, **bearer(token))
+    assert enabled.status_code == 200
+    assert enabled.json()["mfa_enabled"] is True
+
+    challenge = post(api, LOGIN, {"email": user.email, "password": PASSWORD})
+    assert challenge.status_code == 200
+    assert challenge.json()["mfa_required"] is True
+    assert "access_token" not in challenge.json()
+    mfa_token = challenge.json()["mfa_token"]
+
+    # The code used to enable is spent: replay refused.
+    replay = post(api, "/api/v1/auth/mfa/verify", {"mfa_token": mfa_token, "code": _code(secret, -1)})
+    assert replay.status_code == 401
+    assert replay.json()["code"] == "invalid_mfa_code"
+
+    verified = post(api, "/api/v1/auth/mfa/verify", {"mfa_token": mfa_token, "code": _code(secret)})
+    assert verified.status_code == 200
+    assert verify_with_jwks(verified.json()["access_token"])["amr"] == ["pwd", "otp"]
+
+    # The challenge is single-use, and the same code cannot be used again on a new one.
+    again = post(api, "/api/v1/auth/mfa/verify", {"mfa_token": mfa_token, "code": _code(secret, 1)})
+    assert again.json()["code"] == "invalid_mfa_token"
+    fresh = post(api, LOGIN, {"email": user.email, "password": PASSWORD}).json()["mfa_token"]
+    reused = post(api, "/api/v1/auth/mfa/verify", {"mfa_token": fresh, "code": _code(secret)})
+    assert reused.status_code == 401
+    assert reused.json()["code"] == "invalid_mfa_code"
+
+
+def test_mfa_challenge_burns_after_too_many_wrong_codes(
+    api: Client, make_user: Callable[..., User], org: Organization, settings: Any
+) -> None:
+    secret = pyotp.random_base32()
+    user = mfa_secret_set(user=make_user((org, Role.STAFF)), secret=secret)
+    mfa_token = post(api, LOGIN, {"email": user.email, "password": PASSWORD}).json()["mfa_token"]
+    wrong = str((int(_code(secret)) + 500000) % 1000000).zfill(6)
+    for _ in range(settings.MFA_MAX_ATTEMPTS):
+        assert (
+            post(api, "/api/v1/auth/mfa/verify", {"mfa_token": mfa_token, "code": wrong}).status_code == 401
+        )
+    response = post(api, "/api/v1/auth/mfa/verify", {"mfa_token": mfa_token, "code": _code(secret)})
+    assert response.json()["code"] == "invalid_mfa_token"
+
+
+def test_mfa_setup_needs_authentication(api: Client) -> None:
+    response = post(api, "/api/v1/auth/mfa/setup", {})
+    assert response.status_code == 401
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_refresh_rotates_and_reuse_revokes_the_family(
+    api: Client,
+    make_user: Callable[..., User],
+    org: Organization,
+    login: Callable[..., dict[str, Any]],
+    introspect: Callable[[str], dict[str, Any]],
+) -> None:
+    first = login(make_user((org, Role.STAFF)))
+    second = post(api, "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]})
+    assert second.status_code == 200
+    second_body = second.json()
+    assert second_body["refresh_token"] != first["refresh_token"]
+    assert (
+        verify_with_jwks(second_body["access_token"])["sid"] == verify_with_jwks(first["access_token"])["sid"]
+    )
+    assert introspect(second_body["access_token"])["active"] is True
+
+    reuse = post(api, "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]})
+    assert reuse.status_code == 401
+    assert reuse.json()["code"] == "refresh_token_reused"
+    # The whole family is gone: the newest refresh token and every access token of the session.
+    newest = post(api, "/api/v1/auth/refresh", {"refresh_token": second_body["refresh_token"]})
+    assert newest.status_code == 401
+    assert introspect(second_body["access_token"]) == {"active": False}
+    assert introspect(first["access_token"]) == {"active": False}
+
+
+def test_unknown_refresh_token_is_401(api: Client) -> None:
+    response = post(api, "/api/v1/auth/refresh", {"refresh_token": "hubrt_nothing"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_refresh_token"
+
+
+def test_logout_revokes_the_session(
+    api: Client,
+    make_user: Callable[..., User],
+    org: Organization,
+    login: Callable[..., dict[str, Any]],
+    introspect: Callable[[str], dict[str, Any]],
+) -> None:
+    body = login(make_user((org, Role.STAFF)))
+    assert api.get("/api/v1/users/me", **bearer(body["access_token"])).status_code == 200
+    assert post(api, "/api/v1/auth/logout", {}, **bearer(body["access_token"])).status_code == 204
+    assert api.get("/api/v1/users/me", **bearer(body["access_token"])).status_code == 401
+    assert introspect(body["access_token"]) == {"active": False}
+    assert post(api, "/api/v1/auth/refresh", {"refresh_token": body["refresh_token"]}).status_code == 401
+
+
+def test_switch_organization_issues_tokens_for_the_other_membership(
+    api: Client,
+    make_user: Callable[..., User],
+    make_org: Callable[..., Organization],
+    login: Callable[..., dict[str, Any]],
+    introspect: Callable[[str], dict[str, Any]],
+) -> None:
+    acme, globex, foreign = make_org(), make_org(), make_org()
+    user = make_user((acme, Role.STAFF), (globex, Role.MANAGER))
+    first = login(user)
+    switched = post(api, "/api/v1/auth/switch-organization", {"organization_id": str(globex.id)},
+                    **bearer(first["access_token"]))  # fmt: skip
+    assert switched.status_code == 200
+    claims = verify_with_jwks(switched.json()["access_token"])
+    assert claims["org_id"] == str(globex.id)
+    assert claims["roles"] == ["manager"]
+    assert introspect(first["access_token"]) == {"active": False}
+    assert introspect(switched.json()["access_token"])["roles"] == ["manager"]
+
+    denied = post(api, "/api/v1/auth/switch-organization", {"organization_id": str(foreign.id)},
+                  **bearer(switched.json()["access_token"]))  # fmt: skip
+    assert denied.status_code == 404
+    assert json.loads(denied.content)["code"] == "organization_not_found"
