@@ -6,10 +6,11 @@ bootstrap
 PG_BASE="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export BACKEND_DATABASE_URL="${DATABASE_URL:-$PG_BASE/hub_backend}"
+export IDENTITY_DATABASE_URL="${IDENTITY_DATABASE_URL:-$PG_BASE/hub_identity}"
 
 say "checking PostgreSQL and Redis"
 "$ROOT/backend/.venv/bin/python" "$ROOT/infrastructure/scripts/preflight.py" \
-  --redis "$REDIS_URL" --database "$BACKEND_DATABASE_URL"
+  --redis "$REDIS_URL" --database "$BACKEND_DATABASE_URL" --database "$IDENTITY_DATABASE_URL"
 
 manage() {
   local project="$1" database="$2"; shift 2
@@ -19,9 +20,14 @@ manage() {
 say "migrating and loading demo data"
 manage backend "$BACKEND_DATABASE_URL" migrate --no-input -v 0
 manage backend "$BACKEND_DATABASE_URL" seed_demo
+manage services/identity-service "$IDENTITY_DATABASE_URL" migrate --no-input -v 0
+manage services/identity-service "$IDENTITY_DATABASE_URL" seed_demo
 
 PROMETHEUS_MULTIPROC_DIR="$(mktemp -d -t hub-metrics.XXXXXX)"
 export PROMETHEUS_MULTIPROC_DIR
+# Each service aggregates only its own workers' metrics.
+export IDENTITY_PROMETHEUS_MULTIPROC_DIR="$PROMETHEUS_MULTIPROC_DIR/identity"
+mkdir -p "$IDENTITY_PROMETHEUS_MULTIPROC_DIR"
 trap 'rm -rf "$PROMETHEUS_MULTIPROC_DIR"' EXIT
 
 cat <<BANNER
@@ -30,6 +36,12 @@ cat <<BANNER
     backend API      http://127.0.0.1:8000/api/v1/   (docs: /api/v1/docs)
     backend health   http://127.0.0.1:8000/api/health/ready
     metrics          http://127.0.0.1:8000/metrics
+    identity         http://127.0.0.1:8001/api/v1/   (docs: /api/v1/docs, keys: /.well-known/jwks.json)
+
+  Demo logins (password: dev-insecure-demo-password)
+    owner@acme.test  admin@acme.test  manager@acme.test  staff@acme.test  viewer@acme.test
+    owner@globex.test   both@hub.test (acme staff + globex manager)
+    mfa@acme.test (TOTP secret JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP)
 
 BANNER
 cd "$ROOT"
