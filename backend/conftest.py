@@ -12,6 +12,7 @@ import httpx
 import psycopg
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from psycopg import sql
 
@@ -80,17 +81,23 @@ def _recreate_database(name: str) -> str:
     return f"{PG}/{name}"
 
 
-@pytest.fixture(scope="session")
-def identity_service(worker_id: str) -> Iterator[IdentityService]:
-    """The real identity-service on an ephemeral port, its own fresh database, demo data loaded."""
-    database_url = _recreate_database(f"test_hub_identity_for_backend_{worker_id}")
+def use_identity(url: str) -> None:
+    """Point the backend at an identity-service and forget every key learnt from another."""
+    settings.IDENTITY_SERVICE_URL = settings.IDENTITY_ISSUER = url
+    reset_verifier()
+    cache.delete_many(["identity:jwks", "identity:jwks:refresh-gate"])
+
+
+def start_identity(name: str, worker: str) -> IdentityService:
+    """A real identity-service on an ephemeral port with its own fresh database and demo data."""
+    database_url = _recreate_database(f"test_hub_identity_{name}_{worker}")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DATABASE_URL": database_url,
         "IDENTITY_ISSUER": url,
-        "REDIS_URL": f"redis://127.0.0.1:6379/{_redis_db(worker_id)}",
+        "REDIS_URL": f"redis://127.0.0.1:6379/{_redis_db(worker)}",
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
     }
@@ -104,20 +111,31 @@ def identity_service(worker_id: str) -> Iterator[IdentityService]:
     service.manage("migrate", "--no-input", "-v", "0")
     service.manage("seed_demo")
     service.process.start()
-    original = (settings.IDENTITY_SERVICE_URL, settings.IDENTITY_ISSUER)
-    settings.IDENTITY_SERVICE_URL = settings.IDENTITY_ISSUER = url
-    reset_verifier()
+    return service
+
+
+@pytest.fixture(scope="session")
+def identity_service(worker: str) -> Iterator[IdentityService]:
+    """The identity-service every backend test shares (started once per test process)."""
+    service = start_identity("shared", worker)
+    original = settings.IDENTITY_SERVICE_URL
+    use_identity(service.url)
     try:
         yield service
     finally:
-        settings.IDENTITY_SERVICE_URL, settings.IDENTITY_ISSUER = original
-        reset_verifier()
+        use_identity(original)
         service.process.stop()
 
 
-def _redis_db(worker_id: str) -> int:
+def _redis_db(worker: str) -> int:
     """Each test process's identity-service gets its own Redis db (lockout counters stay apart)."""
-    return 8 + (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
+    return 8 + (int(worker[2:]) if worker.startswith("gw") else 7)
+
+
+@pytest.fixture(scope="session")
+def worker() -> str:
+    """This test process's name: the xdist worker id, or `main` without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @pytest.fixture(autouse=True)

@@ -56,3 +56,11 @@ def principal_of(request: HttpRequest) -> Principal:
     if not isinstance(principal, Principal):
         raise RuntimeError("endpoint reached without an authenticated principal")
     return principal
+
+
+def organization_of(request: HttpRequest) -> Organization:
+    """The caller's organization, for endpoints whose `@requires` demands one (the default)."""
+    organization = principal_of(request).organization
+    if organization is None:
+        raise RuntimeError("endpoint needs an organization but its requirement does not demand one")
+    return organization

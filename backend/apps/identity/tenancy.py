@@ -68,3 +68,7 @@ class TenantModel(models.Model):
         abstract = True
         base_manager_name = "all_tenants"
         default_manager_name = "all_tenants"
+
+    def get_additional_data(self) -> dict[str, str]:
+        """Stored by django-auditlog on every entry: lets GET /audit filter by tenant."""
+        return {"organization_id": str(self.organization_id)}

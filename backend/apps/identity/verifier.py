@@ -55,25 +55,27 @@ class KeySet:
 class KeyStore:
     """The issuer's signing keys for this process; see the module docstring."""
 
-    def __init__(
-        self,
-        *,
-        client: IdentityClient,
-        algorithms: list[str],
-        ttl: float,
-        cooldown: float,
-        max_stale: float,
-    ) -> None:
+    def __init__(self, *, client: IdentityClient, algorithms: list[str]) -> None:
         self._client = client
         self._algorithms = algorithms
-        self._ttl = ttl
-        self._cooldown = cooldown
-        self._max_stale = max_stale
         self._lock = threading.Lock()
         self._keyset: KeySet | None = None
         self._discovery: Discovery | None = None
         self._last_failure = 0.0
         self.fetches = 0  # JWKS documents this process fetched (for benchmarks and tests)
+
+    # Read on use, so an operator's (or a test's) settings change applies without a restart.
+    @property
+    def _ttl(self) -> float:
+        return float(settings.IDENTITY_JWKS_TTL_SECONDS)
+
+    @property
+    def _cooldown(self) -> float:
+        return float(settings.IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS)
+
+    @property
+    def _max_stale(self) -> float:
+        return float(settings.IDENTITY_JWKS_MAX_STALE_SECONDS)
 
     # -- public -----------------------------------------------------------------------
 
@@ -154,8 +156,10 @@ class KeyStore:
 
     def _pass_gate(self) -> bool:
         """True for at most one caller per cooldown window, across every process."""
+        if self._cooldown <= 0:
+            return True
         try:
-            return bool(cache.add(_REFRESH_GATE, 1, timeout=max(self._cooldown, 0.001)))
+            return bool(cache.add(_REFRESH_GATE, 1, timeout=max(int(self._cooldown), 1)))
         except Exception:  # noqa: BLE001 - Redis down: fall back to this process's cooldown
             return time.time() - self._last_failure >= self._cooldown
 
@@ -249,13 +253,7 @@ def get_verifier() -> TokenVerifier:
         with _verifier_lock:
             if _verifier is None:
                 client = IdentityClient.from_settings()
-                keys = KeyStore(
-                    client=client,
-                    algorithms=list(settings.IDENTITY_ALGORITHMS),
-                    ttl=settings.IDENTITY_JWKS_TTL_SECONDS,
-                    cooldown=settings.IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS,
-                    max_stale=settings.IDENTITY_JWKS_MAX_STALE_SECONDS,
-                )
+                keys = KeyStore(client=client, algorithms=list(settings.IDENTITY_ALGORITHMS))
                 _verifier = TokenVerifier(keys=keys, client=client)
     return _verifier
 

@@ -1,0 +1,96 @@
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+
+from apps.identity.exceptions import InvalidToken
+from apps.identity.models import Organization, User
+from apps.identity.principal import Role
+from apps.identity.services import clear_principal_caches, principal_from_claims
+
+ORG = "0a0e0000-0000-4000-8000-00000000abcd"
+
+
+def _claims(**extra: object) -> dict[str, object]:
+    return {
+        "sub": str(uuid.uuid4()), "client_id": "hub-frontend", "scope": "openid",
+        "org_id": ORG, "roles": ["manager", "nonsense"], "email": "a@b.test", "name": "A B", **extra,
+    }  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_first_sight_provisions_mirrors_and_later_sight_updates_them() -> None:
+    claims = _claims()
+    principal = principal_from_claims(claims=claims, token="t")
+    assert principal.roles == frozenset({Role.MANAGER})
+    assert principal.organization is not None
+    assert str(principal.organization.id) == ORG
+    user = User.objects.get(subject=claims["sub"])
+    assert (user.kind, user.email, str(user.id)) == ("user", "a@b.test", claims["sub"])
+
+    clear_principal_caches()
+    principal_from_claims(claims={**claims, "email": "new@b.test"}, token="t")
+    assert User.objects.get(subject=claims["sub"]).email == "new@b.test"
+    assert User.objects.filter(subject=claims["sub"]).count() == 1
+
+
+@pytest.mark.django_db
+def test_cached_principals_cost_no_queries(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    claims = _claims()
+    principal_from_claims(claims=claims, token="t")
+    with django_assert_num_queries(0):
+        principal_from_claims(claims=claims, token="t2")
+
+
+@pytest.mark.django_db
+def test_service_tokens_become_service_principals_without_roles() -> None:
+    claims = {"sub": "workflow", "client_id": "workflow", "scope": "notifications:write", "roles": ["owner"]}
+    principal = principal_from_claims(claims=claims, token="t")
+    assert principal.is_service
+    assert principal.roles == frozenset()
+    assert principal.organization is None
+    assert principal.scopes == frozenset({"notifications:write"})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("claims", [{"org_id": "not-a-uuid"}, {"roles": "owner"}])
+def test_malformed_claims_are_invalid_tokens(claims: dict[str, object]) -> None:
+    with pytest.raises(InvalidToken):
+        principal_from_claims(claims=_claims(**claims), token="t")
+
+
+@pytest.mark.django_db
+def test_deactivated_mirror_user_is_refused() -> None:
+    claims = _claims()
+    principal_from_claims(claims=claims, token="t")
+    User.objects.filter(subject=claims["sub"]).update(is_active=False)
+    clear_principal_caches()
+    with pytest.raises(InvalidToken):
+        principal_from_claims(claims=claims, token="t")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_sight_creates_one_mirror_each() -> None:
+    claims = _claims()
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(6)
+
+    def first_request() -> None:
+        try:
+            barrier.wait()
+            principal_from_claims(claims=claims, token="t")
+        except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    clear_principal_caches()
+    threads = [threading.Thread(target=first_request) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert User.objects.filter(subject=claims["sub"]).count() == 1
+    assert Organization.objects.filter(id=ORG).count() == 1
