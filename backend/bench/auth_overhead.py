@@ -7,6 +7,7 @@ bench/results/auth_overhead.json. Goal: overhead ≤ 15 %, JWKS fetched once per
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import statistics
@@ -70,6 +71,8 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     sys.path.insert(0, str(BACKEND))
     django.setup()
+    # The load generator must not spend its CPU logging every request.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # Django must be set up before the test support (which imports models) is imported.
     from conftest import _recreate_database, start_identity  # noqa: PLC0415
     from hubkit.testing import ServiceProcess  # noqa: PLC0415
