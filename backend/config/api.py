@@ -2,6 +2,9 @@
 
 from ninja import NinjaAPI
 
+from apps.audit.api import router as audit_router
+from apps.core.api import router as core_router
+from apps.events.api import router as events_router
 from apps.identity.api import router as identity_router
 from apps.identity.auth import BearerAuth
 from hubkit.ninja import install_problem_handlers
@@ -20,3 +23,6 @@ api = NinjaAPI(
 install_problem_handlers(api)
 
 api.add_router("/", identity_router)
+api.add_router("/", core_router)
+api.add_router("/", audit_router)
+api.add_router("/", events_router)

@@ -40,15 +40,24 @@ AUTHENTICATION_BACKENDS: list[str] = []
 AUDITLOG_CID_GETTER = "hubkit.request_id.get_request_id"
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+# Typed diffs ({field: [old, new]} with lists and numbers kept), rendered as-is by GET /audit.
+AUDITLOG_STORE_JSON_CHANGES = True
+
+# Contacts: numbers without a country prefix are read as numbers of this region.
+CONTACT_PHONE_DEFAULT_REGION = env.str("CONTACT_PHONE_DEFAULT_REGION", "DE")
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "corsheaders",
     "ninja",
     "auditlog",
     "apps.identity",
+    "apps.events",
+    "apps.core",
+    "apps.audit",
     "apps.health",
     "apps.demo",
 ]

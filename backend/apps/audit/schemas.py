@@ -1,0 +1,65 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from auditlog.models import LogEntry
+from ninja import Schema
+from pydantic import AwareDatetime, Field, StringConstraints
+
+_ACTIONS = {0: "create", 1: "update", 2: "delete", 3: "access"}
+
+
+class AuditFilter(Schema):
+    object_type: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,64}$")] | None = Field(
+        None, description="Model name, e.g. `contact`, `resource`, `service`, `time_off`."
+    )
+    object_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    actor_id: uuid.UUID | None = None
+    from_: AwareDatetime | None = Field(None, alias="from")
+    to: AwareDatetime | None = None
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Annotated[str, StringConstraints(max_length=512)] | None = None
+
+
+class AuditActorOut(Schema):
+    id: uuid.UUID
+    email: str
+    name: str
+
+
+class AuditEntryOut(Schema):
+    id: int
+    timestamp: datetime
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    actor: AuditActorOut | None
+    changes: dict[str, Any]
+    request_id: str | None
+    remote_addr: str | None
+
+    @staticmethod
+    def resolve_action(obj: LogEntry) -> str:
+        return _ACTIONS.get(obj.action, str(obj.action))
+
+    @staticmethod
+    def resolve_object_type(obj: LogEntry) -> str:
+        return str(obj.content_type.model)
+
+    @staticmethod
+    def resolve_object_id(obj: LogEntry) -> str:
+        return str(obj.object_pk)
+
+    @staticmethod
+    def resolve_changes(obj: LogEntry) -> dict[str, Any]:
+        return dict(obj.changes or {})
+
+    @staticmethod
+    def resolve_request_id(obj: LogEntry) -> str | None:
+        return obj.cid or None
+
+
+class AuditPage(Schema):
+    items: list[AuditEntryOut]
+    next_cursor: str | None

@@ -1,0 +1,140 @@
+"""Core business entities: contacts, bookable resources with their time off, the service catalog."""
+
+from __future__ import annotations
+
+import uuid
+
+from auditlog.registry import auditlog
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Lower
+
+from apps.identity.tenancy import TenantModel
+
+CONTACT_PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "notes", "tags")
+
+
+class Contact(TenantModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    notes = models.TextField(blank=True)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    # Lower-cased text the `?q=` search matches, kept by PostgreSQL itself (trigram-indexed).
+    search_text = models.GeneratedField(
+        expression=Lower(
+            Concat(
+                "first_name", Value(" "), "last_name", Value(" "), "email", Value(" "), "phone",
+                output_field=models.TextField(),
+            )
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )  # fmt: skip
+    archived_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                F("organization"),
+                Lower("email"),
+                condition=Q(archived_at__isnull=True) & ~Q(email=""),
+                name="core_contact_active_email_uniq",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "created_at", "id"], name="core_contact_org_created_idx"),
+            GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="core_contact_search_trgm"),
+            GinIndex(fields=["tags"], name="core_contact_tags_gin"),
+        ]
+
+    def __str__(self) -> str:
+        # No personal data: this string becomes auditlog's object_repr.
+        return f"Contact {self.id}"
+
+
+class Resource(TenantModel):
+    class Kind(models.TextChoices):
+        STAFF = "staff"
+        ROOM = "room"
+        EQUIPMENT = "equipment"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    timezone = models.CharField(max_length=64)
+    is_active = models.BooleanField(default=True)
+    # [{"weekday": 0-6, "start": "HH:MM", "end": "HH:MM"}], validated and sorted by the service.
+    working_hours = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "created_at", "id"], name="core_resource_org_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TimeOff(TenantModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="time_off")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="core_timeoff_start_before_end")
+        ]
+        indexes = [models.Index(fields=["resource", "start", "id"], name="core_timeoff_resource_idx")]
+
+    def __str__(self) -> str:
+        return f"Time off {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M}"
+
+
+class Service(TenantModel):
+    """A bookable service of the catalog (what is sold), not a software service."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    name = models.CharField(max_length=200)
+    duration_minutes = models.PositiveIntegerField()
+    price_amount = models.DecimalField(max_digits=14, decimal_places=4)
+    price_currency = models.CharField(max_length=3)
+    buffer_before_minutes = models.PositiveIntegerField(default=0)
+    buffer_after_minutes = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gt=0), name="core_service_duration_positive"
+            ),
+            models.CheckConstraint(condition=Q(price_amount__gte=0), name="core_service_price_not_negative"),
+        ]
+        indexes = [models.Index(fields=["organization", "created_at", "id"], name="core_service_org_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Audit: every business model is registered. Free-text notes may hold sensitive details: masked.
+auditlog.register(
+    Contact,
+    exclude_fields=["search_text", "updated_at"],
+    mask_fields=["notes"],
+    mask_callable="apps.audit.masking.mask_value",
+)
+auditlog.register(Resource, exclude_fields=["updated_at"])
+auditlog.register(TimeOff)
+auditlog.register(Service, exclude_fields=["updated_at"])

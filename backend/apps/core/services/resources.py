@@ -1,0 +1,142 @@
+"""Resource and time-off writes."""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from apps.core.models import Resource, TimeOff
+from apps.identity.models import Organization
+from hubkit.errors import ValidationFailed
+
+_EDITABLE = ("name", "kind", "timezone", "is_active", "working_hours")
+
+
+@functools.cache
+def _known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(name: str) -> str:
+    if name not in _known_timezones():
+        raise ValidationFailed(
+            "Unknown time zone.",
+            errors=[{"field": "timezone", "message": f"{name!r} is not an IANA time zone."}],
+        )
+    return name
+
+
+def _minutes(value: object) -> int:
+    hours, minutes = str(value).split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def normalize_working_hours(intervals: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Sorted intervals; each start before its end, none overlapping another on the same weekday."""
+    items = sorted(
+        ({"weekday": int(i["weekday"]), "start": str(i["start"]), "end": str(i["end"])} for i in intervals),
+        key=lambda i: (i["weekday"], _minutes(i["start"])),
+    )
+    errors = []
+    for index, item in enumerate(items):
+        if _minutes(item["start"]) >= _minutes(item["end"]):
+            errors.append({"field": f"working_hours.{index}", "message": "start must be before end."})
+        previous = items[index - 1] if index else None
+        if (
+            previous
+            and previous["weekday"] == item["weekday"]
+            and _minutes(item["start"]) < _minutes(previous["end"])
+        ):
+            errors.append(
+                {
+                    "field": f"working_hours.{index}",
+                    "message": f"Overlaps another interval on weekday {item['weekday']}.",
+                }
+            )
+    if errors:
+        raise ValidationFailed("The working hours are invalid.", errors=errors)
+    return items
+
+
+def _clean(fields: Mapping[str, Any]) -> dict[str, Any]:
+    cleaned = dict(fields)
+    if "name" in cleaned:
+        cleaned["name"] = " ".join(str(cleaned["name"]).split())
+        if not cleaned["name"]:
+            raise ValidationFailed(
+                "Invalid name.", errors=[{"field": "name", "message": "Must not be blank."}]
+            )
+    if "timezone" in cleaned:
+        validate_timezone(cleaned["timezone"])
+    if "working_hours" in cleaned:
+        cleaned["working_hours"] = normalize_working_hours(cleaned["working_hours"])
+    return cleaned
+
+
+def resource_create(
+    *,
+    organization: Organization,
+    name: str,
+    kind: str,
+    timezone: str,
+    is_active: bool = True,
+    working_hours: Iterable[Mapping[str, Any]] = (),
+) -> Resource:
+    fields = _clean(
+        {
+            "name": name,
+            "kind": kind,
+            "timezone": timezone,
+            "is_active": is_active,
+            "working_hours": list(working_hours),
+        }
+    )
+    with transaction.atomic():
+        resource: Resource = Resource.objects.for_organization(organization).create(**fields)
+    return resource
+
+
+def resource_update(*, resource: Resource, data: Mapping[str, Any]) -> Resource:
+    unknown = set(data) - set(_EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    cleaned = _clean(data)
+    changed = [name for name, value in cleaned.items() if getattr(resource, name) != value]
+    if changed:
+        with transaction.atomic():
+            for name in changed:
+                setattr(resource, name, cleaned[name])
+            resource.save(update_fields=[*changed, "updated_at"])
+    return resource
+
+
+def resource_deactivate(*, resource: Resource) -> Resource:
+    """DELETE keeps the row (bookings will point at it) and takes it out of service."""
+    return resource_update(resource=resource, data={"is_active": False})
+
+
+def time_off_create(*, resource: Resource, start: datetime, end: datetime, reason: str = "") -> TimeOff:
+    errors = [
+        {"field": name, "message": "Must include a UTC offset."}
+        for name, value in (("start", start), ("end", end))
+        if value.tzinfo is None or value.utcoffset() is None
+    ]
+    if not errors and start >= end:
+        errors.append({"field": "end", "message": "end must be after start."})
+    if errors:
+        raise ValidationFailed("The time off is invalid.", errors=errors)
+    with transaction.atomic():
+        time_off: TimeOff = TimeOff.objects.for_organization(resource.organization).create(
+            resource=resource, start=start, end=end, reason=reason.strip()
+        )
+    return time_off
+
+
+def time_off_delete(*, time_off: TimeOff) -> None:
+    with transaction.atomic():
+        time_off.delete()

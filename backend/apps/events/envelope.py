@@ -1,0 +1,22 @@
+"""The event envelope of the CONTRACT, as sent to receivers and shown by GET /events."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from apps.events.models import Event
+
+
+def event_envelope(event: Event) -> dict[str, Any]:
+    return {
+        "id": str(event.id),
+        "type": event.type,
+        "version": event.version,
+        "occurred_at": event.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "organization_id": str(event.organization_id),
+        "actor": {"type": event.actor_type, "id": event.actor_id} if event.actor_type else None,
+        "subject": {"type": event.subject_type, "id": event.subject_id},
+        "data": event.data,
+        "correlation_id": event.correlation_id or None,
+    }

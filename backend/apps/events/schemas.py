@@ -1,0 +1,41 @@
+import uuid
+from typing import Annotated, Any
+
+from ninja import Schema
+from pydantic import Field, StringConstraints
+
+
+class EventFilter(Schema):
+    type: Annotated[str, StringConstraints(max_length=100)] | None = None
+    subject_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Annotated[str, StringConstraints(max_length=512)] | None = None
+
+
+class ActorOut(Schema):
+    type: str
+    id: str
+
+
+class SubjectOut(Schema):
+    type: str
+    id: str
+
+
+class EventOut(Schema):
+    """The envelope receivers get (CONTRACT "Events")."""
+
+    id: uuid.UUID
+    type: str
+    version: int
+    occurred_at: str
+    organization_id: uuid.UUID
+    actor: ActorOut | None
+    subject: SubjectOut
+    data: dict[str, Any]
+    correlation_id: str | None
+
+
+class EventPage(Schema):
+    items: list[EventOut]
+    next_cursor: str | None
