@@ -16,7 +16,7 @@ ERASED = "[erased]"
 def _scrub_changes(changes: Any, fields: frozenset[str], keep: frozenset[str]) -> Any:
     if not isinstance(changes, dict):
         return changes
-    kept = (None, "", [], "[]", "None", *keep)
+    kept: tuple[object, ...] = (None, "", [], "[]", "None", *keep)
     return {
         name: ([v if v in kept else ERASED for v in diff] if name in fields else diff)
         for name, diff in changes.items()

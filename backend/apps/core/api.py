@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from apps.core.pagination import Page, paginate
 from apps.core.schemas import (
@@ -75,13 +75,13 @@ def list_contacts(request: HttpRequest, filters: Query[ContactFilter]) -> Page[A
 
 @router.post("/contacts", response={201: ContactOut}, tags=["contacts"], operation_id="create_contact")
 @requires(Role.STAFF)
-def create_contact(request: HttpRequest, payload: ContactIn) -> tuple[int, Any]:
+def create_contact(request: HttpRequest, payload: ContactIn) -> Status[Any]:
     """Email and phone are normalised (phone to E.164); an email is unique among active contacts."""
     principal = principal_of(request)
     contact = contact_create(
         organization=organization_of(request), actor=principal.user, **payload.model_dump()
     )
-    return 201, contact
+    return Status(201, contact)
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut, tags=["contacts"], operation_id="get_contact")
@@ -102,11 +102,11 @@ def update_contact(request: HttpRequest, contact_id: uuid.UUID, payload: Contact
     "/contacts/{contact_id}", response={204: None}, tags=["contacts"], operation_id="archive_contact"
 )
 @requires(Role.STAFF)
-def archive_contact(request: HttpRequest, contact_id: uuid.UUID) -> tuple[int, None]:
+def archive_contact(request: HttpRequest, contact_id: uuid.UUID) -> Status[None]:
     """Archives (hides from lists unless `include_archived=true`); nothing is deleted."""
     contact = contact_get(organization=organization_of(request), contact_id=contact_id)
     contact_archive(contact=contact, actor=principal_of(request).user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -142,9 +142,9 @@ def list_resources(request: HttpRequest, filters: Query[ResourceFilter]) -> Page
 
 @router.post("/resources", response={201: ResourceOut}, tags=["resources"], operation_id="create_resource")
 @requires(Role.MANAGER)
-def create_resource(request: HttpRequest, payload: ResourceIn) -> tuple[int, Any]:
+def create_resource(request: HttpRequest, payload: ResourceIn) -> Status[Any]:
     """`timezone` is an IANA name; working hours are local wall-clock intervals, not overlapping."""
-    return 201, resource_create(organization=organization_of(request), **payload.model_dump())
+    return Status(201, resource_create(organization=organization_of(request), **payload.model_dump()))
 
 
 @router.get("/resources/{resource_id}", response=ResourceOut, tags=["resources"], operation_id="get_resource")
@@ -166,10 +166,10 @@ def update_resource(request: HttpRequest, resource_id: uuid.UUID, payload: Resou
     "/resources/{resource_id}", response={204: None}, tags=["resources"], operation_id="deactivate_resource"
 )
 @requires(Role.MANAGER)
-def deactivate_resource(request: HttpRequest, resource_id: uuid.UUID) -> tuple[int, None]:
+def deactivate_resource(request: HttpRequest, resource_id: uuid.UUID) -> Status[None]:
     """Deactivates (is_active=false): bookings keep pointing at the resource."""
     resource_deactivate(resource=resource_get(organization=organization_of(request), resource_id=resource_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -194,9 +194,9 @@ def list_time_off(request: HttpRequest, resource_id: uuid.UUID, filters: Query[T
     operation_id="create_time_off",
 )
 @requires(Role.MANAGER)
-def create_time_off(request: HttpRequest, resource_id: uuid.UUID, payload: TimeOffIn) -> tuple[int, Any]:
+def create_time_off(request: HttpRequest, resource_id: uuid.UUID, payload: TimeOffIn) -> Status[Any]:
     resource = resource_get(organization=organization_of(request), resource_id=resource_id)
-    return 201, time_off_create(resource=resource, **payload.model_dump())
+    return Status(201, time_off_create(resource=resource, **payload.model_dump()))
 
 
 @router.delete(
@@ -206,10 +206,10 @@ def create_time_off(request: HttpRequest, resource_id: uuid.UUID, payload: TimeO
     operation_id="delete_time_off",
 )
 @requires(Role.MANAGER)
-def delete_time_off(request: HttpRequest, resource_id: uuid.UUID, time_off_id: uuid.UUID) -> tuple[int, None]:
+def delete_time_off(request: HttpRequest, resource_id: uuid.UUID, time_off_id: uuid.UUID) -> Status[None]:
     resource = resource_get(organization=organization_of(request), resource_id=resource_id)
     time_off_delete(time_off=time_off_get(resource=resource, time_off_id=time_off_id))
-    return 204, None
+    return Status(204, None)
 
 
 # Services catalog
@@ -224,9 +224,9 @@ def list_services(request: HttpRequest, filters: Query[ServiceFilter]) -> Page[A
 
 @router.post("/services", response={201: ServiceOut}, tags=["services"], operation_id="create_service")
 @requires(Role.MANAGER)
-def create_service(request: HttpRequest, payload: ServiceIn) -> tuple[int, Any]:
+def create_service(request: HttpRequest, payload: ServiceIn) -> Status[Any]:
     """`price.amount` is a decimal string with at most the currency's minor-unit digits."""
-    return 201, service_create(organization=organization_of(request), **payload.model_dump())
+    return Status(201, service_create(organization=organization_of(request), **payload.model_dump()))
 
 
 @router.get("/services/{service_id}", response=ServiceOut, tags=["services"], operation_id="get_service")
@@ -246,7 +246,7 @@ def update_service(request: HttpRequest, service_id: uuid.UUID, payload: Service
     "/services/{service_id}", response={204: None}, tags=["services"], operation_id="deactivate_service"
 )
 @requires(Role.MANAGER)
-def deactivate_service(request: HttpRequest, service_id: uuid.UUID) -> tuple[int, None]:
+def deactivate_service(request: HttpRequest, service_id: uuid.UUID) -> Status[None]:
     """Deactivates (is_active=false): bookings and invoices keep referring to the service."""
     service_deactivate(service=service_get(organization=organization_of(request), service_id=service_id))
-    return 204, None
+    return Status(204, None)

@@ -1,0 +1,44 @@
+import uuid
+
+import pytest
+from django.db import transaction
+
+from apps.core.tests.factories import acme
+from apps.events.envelope import event_envelope
+from apps.events.models import Event
+from apps.events.services import OutboxOutsideTransaction, publish
+from apps.identity.models import User
+from hubkit.request_id import set_request_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publish_refuses_to_run_outside_a_transaction() -> None:
+    with pytest.raises(OutboxOutsideTransaction):
+        publish(organization=acme(), type="contact.created", subject_type="contact",
+                subject_id=uuid.uuid4(), data={}, actor=None)  # fmt: skip
+    assert Event.all_tenants.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_envelope_matches_the_contract() -> None:
+    user = User.objects.create(subject="s-1", email="a@acme.test")
+    subject = uuid.uuid4()
+    set_request_id("corr-0000001")
+    try:
+        with transaction.atomic():
+            event = publish(
+                organization=acme(), type="contact.updated", subject_type="contact", subject_id=subject,
+                data={"changed": ["email"], "at": uuid.UUID(int=1)}, actor=user,
+            )  # fmt: skip
+    finally:
+        set_request_id(None)
+    envelope = event_envelope(event)
+    assert set(envelope) == {"id", "type", "version", "occurred_at", "organization_id", "actor", "subject",
+                             "data", "correlation_id"}  # fmt: skip
+    assert envelope["version"] == 1
+    assert envelope["occurred_at"].endswith("Z")
+    assert envelope["actor"] == {"type": "user", "id": str(user.id)}
+    assert envelope["subject"] == {"type": "contact", "id": str(subject)}
+    assert envelope["data"] == {"changed": ["email"], "at": str(uuid.UUID(int=1))}
+    assert envelope["correlation_id"] == "corr-0000001"
+    assert envelope["organization_id"] == str(acme().id)

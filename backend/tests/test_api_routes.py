@@ -1,0 +1,101 @@
+"""Properties every route of the API must have, checked over the live route table (new routes included)."""
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from apps.core.tests.factories import (
+    ACME_ID,
+    client_as,
+    make_contact,
+    make_resource,
+    make_service,
+    make_time_off,
+)  # fmt: skip
+from apps.events.services import publish
+from apps.identity.permissions import requirement_of
+from config.api import api
+from conftest import IdentityService
+
+
+def operations() -> Iterator[tuple[str, str, Callable[..., Any]]]:
+    """(method, path under /api/v1, view) for every operation of every router mounted on the API."""
+    api.get_openapi_schema()  # binds nested routers
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                full = "/" + "/".join(p.strip("/") for p in (prefix, path) if p.strip("/"))
+                for method in operation.methods:
+                    yield method, full, operation.view_func
+
+
+ROUTES = sorted({(method, path) for method, path, _ in operations()})
+
+
+def test_every_operation_declares_its_requirement() -> None:
+    missing = [f"{method} {path}" for method, path, view in operations() if requirement_of(view) is None]
+    assert missing == []
+    assert len(ROUTES) > 20
+
+
+# One Acme object per path parameter; a new kind of id fails here until it is added.
+def _acme_objects() -> dict[str, str]:
+    contact = make_contact(first_name="Acmesecret", email="acmesecret@acme.test", tags=["acmetag"])
+    time_off = make_time_off(reason="acmesecret holiday")
+    from django.db import transaction  # noqa: PLC0415
+
+    with transaction.atomic():
+        event = publish(
+            organization=contact.organization, type="contact.created", subject_type="contact",
+            subject_id=contact.id, data={"name": "Acmesecret"}, actor=None,
+        )  # fmt: skip
+    return {
+        "contact_id": str(contact.id),
+        "resource_id": str(time_off.resource_id),
+        "time_off_id": str(time_off.id),
+        "service_id": str(make_service(name="Acmesecret cut").id),
+        "event_id": str(event.id),
+        "extra_resource": str(make_resource(name="Acmesecret room").id),
+    }
+
+
+# Bodies that pass validation, so an object route answers for the object (404), not the body (422).
+BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/resources/{resource_id}/time-off"): {
+        "start": "2031-01-01T09:00:00+00:00", "end": "2031-01-01T10:00:00+00:00",
+    },
+}  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_another_tenant_never_reaches_acme_objects(identity_service: IdentityService) -> None:
+    acme = _acme_objects()
+    globex = client_as(identity_service, "owner@globex.test")
+    secrets = [*acme.values(), str(ACME_ID), "acmesecret", "acmetag"]
+    for method, path in ROUTES:
+        params = re.findall(r"{(\w+)}", path)
+        unknown = [p for p in params if p not in acme]
+        assert not unknown, f"{method} {path}: add an Acme object for {unknown} to this test"
+        url = "/api/v1" + path.format(**acme)
+        body = BODIES.get((method, path), {} if method in {"POST", "PUT", "PATCH"} else None)
+        response = _call(globex, method, url, body)
+        if params:
+            assert response.status_code == 404, (method, path, response.status_code, response.content[:300])
+        assert response.status_code < 500, (method, path)
+        text = response.content.decode().lower()
+        leaked = [s for s in secrets if s.lower() in text]
+        assert not leaked, (method, path, leaked)
+    for query in ("acmesecret", "acme", "acmetag"):
+        assert _call(globex, "GET", f"/api/v1/contacts?q={query}", None).json()["items"] == []
+    assert _call(globex, "GET", "/api/v1/contacts?tags=acmetag", None).json()["items"] == []
+
+
+def _call(client: Client, method: str, url: str, body: Any) -> Any:
+    kwargs: dict[str, Any] = {"content_type": "application/json"}
+    if body is not None:
+        kwargs["data"] = json.dumps(body)
+    return getattr(client, method.lower())(url, **kwargs)
