@@ -18,7 +18,7 @@ from psycopg import sql
 
 from apps.identity.demo import demo_identities
 from apps.identity.services import clear_principal_caches
-from apps.identity.verifier import reset_verifier
+from hubkit.identity import reset_verifier
 from hubkit.testing import ServiceProcess, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,7 +90,9 @@ def use_identity(url: str) -> None:
 
 def start_identity(name: str, worker: str) -> IdentityService:
     """A real identity-service on an ephemeral port with its own fresh database and demo data."""
-    database_url = _recreate_database(f"test_hub_identity_{name}_{worker}")
+    # Named after this run's backend database too, so parallel runs never share one.
+    backend_db = settings.DATABASES["default"]["NAME"]
+    database_url = _recreate_database(f"test_{backend_db}_identity_{name}_{worker}")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from apps.identity.verifier import get_verifier
 from hubkit.health import Check, database_check, readiness_response, redis_check
+from hubkit.identity import get_verifier
 
 
 def identity_check() -> None:

@@ -7,7 +7,7 @@ from ninja.security import HttpBearer
 
 from apps.identity.principal import Principal
 from apps.identity.services import principal_from_claims
-from apps.identity.verifier import get_verifier
+from hubkit.identity import get_verifier
 
 
 class BearerAuth(HttpBearer):

@@ -16,8 +16,8 @@ from auditlog.context import set_actor
 from django.http import HttpRequest
 
 from apps.identity.principal import Principal, Role, principal_of
-from apps.identity.verifier import get_verifier
 from hubkit.errors import PermissionDenied
+from hubkit.identity import get_verifier
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -10,9 +10,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from apps.identity.exceptions import InvalidToken
 from apps.identity.models import Organization, User
 from apps.identity.principal import Principal, Role
+from hubkit.identity import InvalidToken
 
 _SERVICE_NAMESPACE = uuid.UUID("5e7a1c3e-7d0b-4f5c-9a51-2b8c0c3f9e11")
 _CACHE_SIZE = 4096

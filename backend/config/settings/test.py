@@ -13,6 +13,9 @@ DATABASES = {
     ),
 }
 # Each pytest-xdist worker talks to its own identity-service: keep their caches apart.
-CACHES["default"]["KEY_PREFIX"] = "hub-backend-test-" + env.str("PYTEST_XDIST_WORKER", "main")
+# Separate runs (another DATABASE_URL) must not share cache keys either.
+CACHES["default"]["KEY_PREFIX"] = "-".join(
+    ["hub-backend-test", DATABASES["default"]["NAME"], env.str("PYTEST_XDIST_WORKER", "main")]
+)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ROOT_URLCONF = env.str("ROOT_URLCONF", "config.urls")

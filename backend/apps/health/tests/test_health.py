@@ -2,8 +2,9 @@ import json
 from typing import Any
 
 import pytest
-from conftest import IdentityService
 from django.test import Client
+
+from conftest import IdentityService
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.test import Client
 
 from apps.identity.models import Organization, User
-from apps.identity.verifier import get_verifier
 from conftest import IdentityService, bearer
+from hubkit.identity import get_verifier
 
 pytestmark = pytest.mark.django_db
 ACME = "0a0e0000-0000-4000-8000-000000000001"

@@ -13,9 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
 from apps.identity.auth import BearerAuth
-from apps.identity.exceptions import IdentityUnavailable, TokenRevoked
 from apps.identity.permissions import requires
 from conftest import IdentityService, bearer, start_identity, use_identity
+from hubkit.identity import IdentityUnavailable, TokenRevoked
 from hubkit.testing import ServiceProcess
 
 pytestmark = pytest.mark.django_db

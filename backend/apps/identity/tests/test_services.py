@@ -4,10 +4,10 @@ import uuid
 import pytest
 from django.db import connection
 
-from apps.identity.exceptions import InvalidToken
 from apps.identity.models import Organization, User
 from apps.identity.principal import Role
 from apps.identity.services import clear_principal_caches, principal_from_claims
+from hubkit.identity import InvalidToken
 
 ORG = "0a0e0000-0000-4000-8000-00000000abcd"
 

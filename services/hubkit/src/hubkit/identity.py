@@ -1,10 +1,15 @@
-"""Verifies identity-service access tokens locally against its published keys.
+"""Verifying identity-service access tokens, shared by every hub service.
 
 Keys are discovered once (OIDC discovery → JWKS), kept per process and shared between
-processes through Redis. A token with an unknown `kid` triggers at most one refresh per
-cooldown window across all workers (a flood of random kids cannot cause a fetch storm);
-concurrent refreshes in a process share one fetch; a failed refresh keeps the last good
-keys (stale-if-error, see TRAPS: PyJWT drops its cache on failure, we do not).
+processes through the Django cache (Redis). A token with an unknown `kid` triggers at most one
+refresh per cooldown window across all workers (a flood of random kids cannot cause a fetch
+storm); concurrent refreshes in a process share one fetch; a failed refresh keeps the last good
+keys (stale-if-error: PyJWT drops its cache on failure, we do not).
+
+Settings read (on use): IDENTITY_SERVICE_URL, IDENTITY_ISSUER, IDENTITY_AUDIENCE,
+IDENTITY_ALGORITHMS, IDENTITY_LEEWAY_SECONDS, IDENTITY_HTTP_TIMEOUT_SECONDS,
+IDENTITY_JWKS_TTL_SECONDS, IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS, IDENTITY_JWKS_MAX_STALE_SECONDS,
+IDENTITY_INTROSPECTION_CACHE_SECONDS, IDENTITY_CLIENT_ID, IDENTITY_CLIENT_SECRET.
 """
 
 from __future__ import annotations
@@ -17,14 +22,128 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import jwt
 from django.conf import settings
 from django.core.cache import cache
 
-from apps.identity.client import Discovery, IdentityClient
-from apps.identity.exceptions import IdentityProtocolError, IdentityUnavailable, InvalidToken, TokenRevoked
+from hubkit.errors import ApplicationError, NotAuthenticated, ServiceUnavailable
+from hubkit.request_id import HEADER as REQUEST_ID_HEADER
+from hubkit.request_id import get_request_id
 
 logger = logging.getLogger(__name__)
+
+
+def _setting(name: str) -> Any:
+    """A setting the hosting service defines (hubkit cannot know its settings module)."""
+    return getattr(settings, name)
+
+
+class InvalidToken(NotAuthenticated):
+    code = "invalid_token"
+    title = "Invalid access token"
+
+    def __init__(self, message: str = "The access token is invalid.") -> None:
+        # RFC 6750: tell the client why, without saying more than the error class.
+        super().__init__(message, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+class TokenRevoked(InvalidToken):
+    code = "token_revoked"
+    title = "Access token revoked"
+
+
+class IdentityUnavailable(ServiceUnavailable):
+    code = "identity_unavailable"
+    title = "Identity service unavailable"
+
+
+class IdentityProtocolError(ApplicationError):
+    """The identity service answered something that does not follow its contract."""
+
+    status = 503
+    code = "identity_unavailable"
+    title = "Identity service unavailable"
+
+
+@dataclass(frozen=True)
+class Discovery:
+    issuer: str
+    jwks_uri: str
+    introspection_endpoint: str
+
+
+class IdentityClient:
+    def __init__(self, *, base_url: str, timeout: float, client_id: str, client_secret: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)))
+
+    @classmethod
+    def from_settings(cls) -> IdentityClient:
+        return cls(
+            base_url=_setting("IDENTITY_SERVICE_URL"),
+            timeout=_setting("IDENTITY_HTTP_TIMEOUT_SECONDS"),
+            client_id=_setting("IDENTITY_CLIENT_ID"),
+            client_secret=_setting("IDENTITY_CLIENT_SECRET"),
+        )
+
+    def _headers(self) -> dict[str, str]:
+        request_id = get_request_id()
+        return {REQUEST_ID_HEADER: request_id} if request_id else {}
+
+    def _json(self, response: httpx.Response) -> dict[str, Any]:
+        if response.status_code >= 500:
+            raise IdentityUnavailable(f"identity-service answered {response.status_code}")
+        if response.status_code != 200:
+            raise IdentityProtocolError(f"identity-service answered {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise IdentityProtocolError("identity-service answered invalid JSON") from exc
+        if not isinstance(body, dict):
+            raise IdentityProtocolError("identity-service answered a non-object")
+        return body
+
+    def _get(self, url: str) -> dict[str, Any]:
+        try:
+            return self._json(self._http.get(url, headers=self._headers()))
+        except httpx.HTTPError as exc:
+            raise IdentityUnavailable(f"identity-service unreachable: {type(exc).__name__}") from exc
+
+    def discovery(self) -> Discovery:
+        body = self._get(self.base_url + "/.well-known/openid-configuration")
+        try:
+            return Discovery(
+                issuer=str(body["issuer"]),
+                jwks_uri=str(body["jwks_uri"]),
+                introspection_endpoint=str(body["introspection_endpoint"]),
+            )
+        except KeyError as exc:
+            raise IdentityProtocolError(f"discovery document lacks {exc}") from exc
+
+    def jwks(self, jwks_uri: str) -> dict[str, Any]:
+        body = self._get(jwks_uri)
+        if not isinstance(body.get("keys"), list):
+            raise IdentityProtocolError("JWKS document has no key list")
+        return body
+
+    def introspect(self, introspection_endpoint: str, token: str) -> dict[str, Any]:
+        try:
+            response = self._http.post(
+                introspection_endpoint,
+                data={"token": token, "token_type_hint": "access_token"},
+                auth=(self.client_id, self._client_secret),
+                headers=self._headers(),
+            )
+        except httpx.HTTPError as exc:
+            raise IdentityUnavailable(f"identity-service unreachable: {type(exc).__name__}") from exc
+        body = self._json(response)
+        if not isinstance(body.get("active"), bool):
+            raise IdentityProtocolError("introspection answer lacks `active`")
+        return body
+
 
 _SHARED_KEYS = "identity:jwks"
 _REFRESH_GATE = "identity:jwks:refresh-gate"
@@ -67,15 +186,15 @@ class KeyStore:
     # Read on use, so an operator's (or a test's) settings change applies without a restart.
     @property
     def _ttl(self) -> float:
-        return float(settings.IDENTITY_JWKS_TTL_SECONDS)
+        return float(_setting("IDENTITY_JWKS_TTL_SECONDS"))
 
     @property
     def _cooldown(self) -> float:
-        return float(settings.IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS)
+        return float(_setting("IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS"))
 
     @property
     def _max_stale(self) -> float:
-        return float(settings.IDENTITY_JWKS_MAX_STALE_SECONDS)
+        return float(_setting("IDENTITY_JWKS_MAX_STALE_SECONDS"))
 
     # -- public -----------------------------------------------------------------------
 
@@ -91,7 +210,7 @@ class KeyStore:
     def discovery(self) -> Discovery:
         if self._discovery is None:
             self._discovery = self._client.discovery()
-            if self._discovery.issuer != settings.IDENTITY_ISSUER:
+            if self._discovery.issuer != _setting("IDENTITY_ISSUER"):
                 self._discovery = None
                 raise IdentityProtocolError("identity-service announces an unexpected issuer")
         return self._discovery
@@ -197,7 +316,7 @@ class TokenVerifier:
             raise InvalidToken("The access token is malformed.") from exc
         algorithm = header.get("alg")
         # Pinned algorithms: the header never chooses (no `none`, no HS256-with-public-key).
-        if algorithm not in settings.IDENTITY_ALGORITHMS:
+        if algorithm not in _setting("IDENTITY_ALGORITHMS"):
             raise InvalidToken("The access token uses a forbidden algorithm.")
         if str(header.get("typ", "")).lower() not in _ACCEPTED_TYP:
             raise InvalidToken("The token is not an access token.")
@@ -209,10 +328,10 @@ class TokenVerifier:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key=key,
-                algorithms=[algorithm],
-                audience=settings.IDENTITY_AUDIENCE,
-                issuer=settings.IDENTITY_ISSUER,
-                leeway=settings.IDENTITY_LEEWAY_SECONDS,
+                algorithms=[str(algorithm)],
+                audience=_setting("IDENTITY_AUDIENCE"),
+                issuer=_setting("IDENTITY_ISSUER"),
+                leeway=_setting("IDENTITY_LEEWAY_SECONDS"),
                 options={"require": ["exp", "iat", "iss", "aud", "sub", "jti"]},
             )
         except jwt.ExpiredSignatureError as exc:
@@ -232,7 +351,7 @@ class TokenVerifier:
             answer = self._client.introspect(self.keys.discovery().introspection_endpoint, token)
             cached = "active" if answer["active"] else "inactive"
             # Never beyond the token's own expiry.
-            ttl = min(settings.IDENTITY_INTROSPECTION_CACHE_SECONDS, int(claims["exp"] - time.time()))
+            ttl = min(_setting("IDENTITY_INTROSPECTION_CACHE_SECONDS"), int(claims["exp"] - time.time()))
             if ttl > 0:
                 try:
                     cache.set(cache_key, cached, timeout=ttl)
@@ -253,7 +372,7 @@ def get_verifier() -> TokenVerifier:
         with _verifier_lock:
             if _verifier is None:
                 client = IdentityClient.from_settings()
-                keys = KeyStore(client=client, algorithms=list(settings.IDENTITY_ALGORITHMS))
+                keys = KeyStore(client=client, algorithms=list(_setting("IDENTITY_ALGORITHMS")))
                 _verifier = TokenVerifier(keys=keys, client=client)
     return _verifier
 
