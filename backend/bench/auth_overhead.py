@@ -12,13 +12,14 @@ import os
 import re
 import statistics
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import django
 import httpx
+
+from hubkit.testing import ServiceProcess, recreate_database, start_identity_service
 
 BACKEND = Path(__file__).resolve().parent.parent
 RESULTS = BACKEND / "bench" / "results" / "auth_overhead.json"
@@ -69,16 +70,16 @@ def _jwks_fetches(identity_url: str) -> float:
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    sys.path.insert(0, str(BACKEND))
     django.setup()
     # The load generator must not spend its CPU logging every request.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # Django must be set up before the test support (which imports models) is imported.
-    from conftest import _recreate_database, start_identity  # noqa: PLC0415
-    from hubkit.testing import ServiceProcess  # noqa: PLC0415
-
-    identity = start_identity("bench", "bench")
-    database_url = _recreate_database("bench_hub_backend_auth")
+    identity = start_identity_service(
+        repo_root=BACKEND.parent,
+        database_name="bench_hub_identity_auth",
+        redis_url="redis://127.0.0.1:6379/6",
+    )
+    database_url = recreate_database("bench_hub_backend_auth")
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "ROOT_URLCONF": "bench.auth_urls",

@@ -19,7 +19,7 @@ from apps.core.tests.factories import (
 from apps.events.services import publish
 from apps.identity.permissions import requirement_of
 from config.api import api
-from conftest import IdentityService
+from hubkit.testing import IdentityService
 
 
 def operations() -> Iterator[tuple[str, str, Callable[..., Any]]]:

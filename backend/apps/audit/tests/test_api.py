@@ -1,7 +1,7 @@
 import pytest
 
 from apps.core.tests.factories import ROLE_EMAILS, client_as
-from conftest import IdentityService
+from hubkit.testing import IdentityService
 
 
 @pytest.mark.django_db

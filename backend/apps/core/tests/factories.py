@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from apps.core.models import Contact, Resource, Service, TimeOff
 from apps.identity.models import Organization
-from conftest import IdentityService, bearer
+from conftest import bearer
+from hubkit.testing import IdentityService
 
 ACME_ID = uuid.UUID("0a0e0000-0000-4000-8000-000000000001")
 GLOBEX_ID = uuid.UUID("0a0e0000-0000-4000-8000-000000000002")

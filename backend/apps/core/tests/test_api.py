@@ -21,7 +21,7 @@ from apps.core.tests.factories import (
     row_counts,
 )  # fmt: skip
 from apps.events.models import Event
-from conftest import IdentityService
+from hubkit.testing import IdentityService
 
 PROBLEM = "application/problem+json"
 ROLES = ["viewer", "staff", "manager", "admin", "owner"]

@@ -4,7 +4,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from conftest import IdentityService
+from hubkit.testing import IdentityService
 
 pytestmark = pytest.mark.django_db
 

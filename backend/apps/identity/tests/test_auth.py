@@ -17,8 +17,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.test import Client
 
 from apps.identity.models import Organization, User
-from conftest import IdentityService, bearer
+from conftest import bearer
 from hubkit.identity import get_verifier
+from hubkit.testing import IdentityService
 
 pytestmark = pytest.mark.django_db
 ACME = "0a0e0000-0000-4000-8000-000000000001"

@@ -14,9 +14,9 @@ from django.test import Client, RequestFactory
 
 from apps.identity.auth import BearerAuth
 from apps.identity.permissions import requires
-from conftest import IdentityService, bearer, start_identity, use_identity
+from conftest import bearer, start_identity, use_identity
 from hubkit.identity import IdentityUnavailable, TokenRevoked
-from hubkit.testing import ServiceProcess
+from hubkit.testing import IdentityService, ServiceProcess
 
 pytestmark = pytest.mark.django_db
 

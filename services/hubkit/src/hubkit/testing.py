@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -9,11 +10,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
 import httpx
+import psycopg
+from psycopg import sql
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgres://postgres@127.0.0.1:5432")
 
 
 def free_port() -> int:
@@ -103,3 +109,99 @@ class ServiceProcess:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def recreate_database(name: str) -> str:
+    """Drop and create a PostgreSQL database; returns its URL."""
+    with psycopg.connect(PG_ADMIN_URL + "/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{PG_ADMIN_URL}/{name}"
+
+
+@dataclass
+class IdentityService:
+    """A running identity-service for tests and benchmarks, with demo users logged in on demand."""
+
+    process: ServiceProcess
+    database_url: str
+    env: dict[str, str]
+    password: str
+    directory: Path
+    _tokens: dict[tuple[str, str | None], str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.process.url
+
+    @property
+    def python(self) -> str:
+        return str(self.directory / ".venv" / "bin" / "python")
+
+    def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run one of identity-service's management commands against its database."""
+        return subprocess.run(  # noqa: S603
+            [self.python, "manage.py", *args],
+            cwd=self.directory, env={**os.environ, **self.env}, capture_output=True, text=True,
+            timeout=120, check=True,
+        )  # fmt: skip
+
+    def login(self, email: str, organization_id: str | None = None) -> dict[str, object]:
+        body: dict[str, object] = {"email": email, "password": self.password}
+        if organization_id:
+            body["organization_id"] = organization_id
+        response = httpx.post(self.url + "/api/v1/auth/login", json=body, timeout=10)
+        response.raise_for_status()
+        result: dict[str, object] = response.json()
+        return result
+
+    def token(self, email: str, organization_id: str | None = None) -> str:
+        """A cached access token for a demo user (fresh enough for one test run)."""
+        key = (email, organization_id)
+        if key not in self._tokens:
+            self._tokens[key] = str(self.login(email, organization_id)["access_token"])
+        return self._tokens[key]
+
+    def service_token(self, client_id: str, secret: str, **extra: str) -> str:
+        response = httpx.post(
+            self.url + "/oauth/token",
+            data={"grant_type": "client_credentials", **extra},
+            auth=(client_id, secret),
+            timeout=10,
+        )
+        response.raise_for_status()
+        return str(response.json()["access_token"])
+
+
+def start_identity_service(*, repo_root: Path, database_name: str, redis_url: str) -> IdentityService:
+    """Start the real identity-service (fresh database, migrated, demo data) on an ephemeral port.
+
+    The caller stops it with `service.process.stop()`. Its venv must exist (`make setup`).
+    """
+    directory = repo_root / "services" / "identity-service"
+    database_url = recreate_database(database_name)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": database_url,
+        "IDENTITY_ISSUER": url,
+        "REDIS_URL": redis_url,
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    demo = json.loads((repo_root / "infrastructure" / "demo" / "identities.json").read_text())
+    service = IdentityService(
+        process=ServiceProcess(
+            cwd=directory, wsgi="config.wsgi:application",
+            python=str(directory / ".venv" / "bin" / "python"), env=env, port=port,
+        ),
+        database_url=database_url,
+        env=env,
+        password=str(demo["password"]),
+        directory=directory,
+    )  # fmt: skip
+    service.manage("migrate", "--no-input", "-v", "0")
+    service.manage("seed_demo")
+    service.process.start()
+    return service
