@@ -15,7 +15,6 @@ import os
 import random
 import statistics
 import subprocess
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +24,8 @@ from urllib.parse import quote
 
 import django
 import httpx
+
+from hubkit.testing import ServiceProcess, recreate_database, start_identity_service
 
 BACKEND = Path(__file__).resolve().parent.parent
 RESULTS = BACKEND / "bench" / "results" / "contacts_search.json"
@@ -181,14 +182,14 @@ def _load(urls: list[str], headers: dict[str, str], total: int) -> dict[str, flo
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    sys.path.insert(0, str(BACKEND))
     django.setup()
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    from conftest import _recreate_database, start_identity  # noqa: PLC0415
-    from hubkit.testing import ServiceProcess  # noqa: PLC0415
-
-    identity = start_identity("bench", "bench")
-    database_url = _recreate_database(DATABASE)
+    identity = start_identity_service(
+        repo_root=BACKEND.parent,
+        database_name="bench_hub_identity_search",
+        redis_url="redis://127.0.0.1:6379/6",
+    )
+    database_url = recreate_database(DATABASE)
     env = {
         # Served as deployed: pooled database connections (the test settings open one per request).
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
