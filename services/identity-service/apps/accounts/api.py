@@ -17,9 +17,18 @@ from apps.accounts.schemas import (
     OrganizationIn,
     OrganizationOut,
 )
-from apps.accounts.selectors import member_list, membership_list_for_user, membership_of_actor
+from apps.accounts.selectors import (
+    member_list,
+    membership_list_for_user,
+    membership_of_actor,
+    organization_for_service,
+)
 from apps.accounts.services import member_add, member_remove, member_update_role, organization_create
-from apps.tokens.auth import principal_of
+from apps.tokens.auth import AccessTokenAuth, ServiceTokenAuth, principal_of
+from apps.tokens.verification import ServicePrincipal
+
+# Other hub services (the backend addressing notifications to a role) read member lists too.
+MEMBERS_READ_SCOPE = "members:read"
 
 users_router = Router(tags=["users"])
 organizations_router = Router(tags=["organizations"])
@@ -54,13 +63,25 @@ def create_organization(request: HttpRequest, payload: OrganizationIn) -> Status
     return Status(201, organization)
 
 
-@organizations_router.get("/{organization_id}/members", response=MemberPage)
+@organizations_router.get(
+    "/{organization_id}/members",
+    response=MemberPage,
+    auth=[AccessTokenAuth(), ServiceTokenAuth(scope=MEMBERS_READ_SCOPE)],
+)
 def list_members(
     request: HttpRequest, organization_id: uuid.UUID, filters: Query[MemberFilter]
 ) -> dict[str, object]:
-    membership = membership_of_actor(actor=principal_of(request).user, organization_id=organization_id)
+    """For members of the organization, and for service tokens with scope `members:read` issued for
+    it (or, without an organization, of a client allowed all organizations)."""
+    caller = request.auth  # type: ignore[attr-defined]
+    if isinstance(caller, ServicePrincipal):
+        organization = organization_for_service(principal=caller, organization_id=organization_id)
+    else:
+        organization = membership_of_actor(
+            actor=principal_of(request).user, organization_id=organization_id
+        ).organization
     items, next_cursor = member_list(
-        organization=membership.organization, limit=filters.limit, cursor=filters.cursor
+        organization=organization, limit=filters.limit, cursor=filters.cursor, role=filters.role
     )
     return {"items": items, "next_cursor": next_cursor}
 

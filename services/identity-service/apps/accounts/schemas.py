@@ -66,5 +66,6 @@ class MemberPage(Schema):
 
 
 class MemberFilter(Schema):
+    role: Role | None = Field(default=None, description="Only members holding exactly this role.")
     limit: int = Field(default=50, ge=1, le=200)
     cursor: str | None = Field(default=None, max_length=200)

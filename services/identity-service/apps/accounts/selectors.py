@@ -8,7 +8,8 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from apps.accounts.exceptions import OrganizationNotFound
-from apps.accounts.models import Membership, Organization, User
+from apps.accounts.models import Membership, Organization, Role, User
+from apps.tokens.verification import ServicePrincipal
 from hubkit.errors import ValidationFailed
 
 
@@ -37,11 +38,21 @@ def membership_of_actor(*, actor: User, organization_id: uuid.UUID) -> Membershi
     return membership
 
 
+def organization_for_service(*, principal: ServicePrincipal, organization_id: uuid.UUID) -> Organization:
+    """The organization a service token may read; any other is indistinguishable from unknown."""
+    organization = Organization.objects.filter(id=organization_id).first()
+    if organization is None or not principal.may_read_organization(organization_id):
+        raise OrganizationNotFound("No such organization.")
+    return organization
+
+
 def member_list(
-    *, organization: Organization, limit: int, cursor: str | None
+    *, organization: Organization, limit: int, cursor: str | None, role: Role | None = None
 ) -> tuple[list[Membership], str | None]:
-    """One page of members in join order, with the cursor of the next page."""
+    """One page of members in join order (only those holding exactly `role`, if given), next cursor."""
     members = Membership.objects.filter(organization=organization).select_related("user")
+    if role is not None:
+        members = members.filter(role=role)
     if cursor:
         created_at, last_id = _decode_cursor(cursor)
         members = members.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, id__gt=last_id))

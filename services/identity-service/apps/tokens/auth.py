@@ -6,7 +6,13 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from apps.tokens.exceptions import InvalidAccessToken
-from apps.tokens.verification import Principal, access_token_decode, user_principal
+from apps.tokens.verification import (
+    Principal,
+    ServicePrincipal,
+    access_token_decode,
+    service_principal,
+    user_principal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +26,25 @@ class AccessTokenAuth(HttpBearer):
         except InvalidAccessToken as exc:
             logger.info("bearer token refused: %s", exc)
             return None
+
+
+class ServiceTokenAuth(HttpBearer):
+    """Service (client_credentials) tokens carrying `scope`; for the few endpoints other services call."""
+
+    def __init__(self, *, scope: str) -> None:
+        super().__init__()
+        self.scope = scope
+
+    def authenticate(self, request: HttpRequest, token: str) -> ServicePrincipal | None:
+        try:
+            principal = service_principal(claims=access_token_decode(token=token))
+        except InvalidAccessToken as exc:
+            logger.info("service token refused: %s", exc)
+            return None
+        if self.scope not in principal.scopes:
+            logger.info("service token refused: scope %s missing", self.scope)
+            return None
+        return principal
 
 
 def principal_of(request: HttpRequest) -> Principal:

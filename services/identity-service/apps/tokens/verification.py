@@ -63,6 +63,22 @@ class Principal:
         return self.membership.organization_id if self.membership else None
 
 
+@dataclass(frozen=True)
+class ServicePrincipal:
+    """The caller behind a service (client_credentials) access token, checked against the database."""
+
+    client: ServiceClient
+    organization_id: uuid.UUID | None
+    scopes: frozenset[str]
+    claims: dict[str, Any]
+
+    def may_read_organization(self, organization_id: uuid.UUID) -> bool:
+        """A token issued for an organization reads only that one; without one, all_organizations clients."""
+        if self.organization_id is not None:
+            return self.organization_id == organization_id
+        return self.client.all_organizations
+
+
 def _is_revoked(jti: str) -> bool:
     return RevokedAccessToken.objects.filter(jti=jti).exists()
 
@@ -89,6 +105,25 @@ def user_principal(*, claims: dict[str, Any]) -> Principal:
         if membership is None:
             raise InvalidAccessToken("membership removed")
     return Principal(user=session.user, session=session, membership=membership, claims=claims)
+
+
+def service_principal(*, claims: dict[str, Any]) -> ServicePrincipal:
+    """Checks a service token is still live: not a user token, jti not revoked, client active."""
+    if "sid" in claims or claims["sub"] != claims["client_id"] or _is_revoked(claims["jti"]):
+        raise InvalidAccessToken("not a service token, or revoked")
+    client = ServiceClient.objects.filter(client_id=claims["client_id"], is_active=True).first()
+    if client is None:
+        raise InvalidAccessToken("unknown or deactivated client")
+    try:
+        organization_id = uuid.UUID(claims["org_id"]) if claims.get("org_id") else None
+    except (TypeError, ValueError) as exc:
+        raise InvalidAccessToken("malformed org_id") from exc
+    return ServicePrincipal(
+        client=client,
+        organization_id=organization_id,
+        scopes=frozenset(str(claims["scope"]).split()),
+        claims=claims,
+    )
 
 
 def token_introspect(*, token: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from apps.accounts.models import Organization, Role, User
+from apps.clients.models import ServiceClient
 from apps.clients.services import client_ensure, client_token_issue
 from tests.fixtures import bearer
 
@@ -164,3 +165,71 @@ def test_member_management_permissions_and_last_owner(
     assert api.delete(members_url(org, staff), **as_admin).status_code == 204
     assert introspect(staff_token) == {"active": False}
     assert api.delete(members_url(org, staff), **as_admin).status_code == 404
+
+
+def _service_token(
+    client_id: str, scopes: list[str], organization_id: str | None = None, **client: Any
+) -> dict[str, Any]:
+    service = client_ensure(client_id=client_id, name=client_id, secret="s" * 40, scopes=scopes, **client)
+    return bearer(client_token_issue(client=service, scope=None, organization_id=organization_id).token)
+
+
+def test_members_are_filtered_by_exact_role(
+    api: Client, make_user: Callable[..., User], org: Organization, token_of: Callable[[User], dict[str, Any]]
+) -> None:
+    manager = make_user((org, Role.MANAGER))
+    make_user((org, Role.ADMIN))
+    make_user((org, Role.STAFF))
+    response = api.get(members_url(org) + "?role=manager", **token_of(manager))
+    assert response.status_code == 200
+    assert [(m["user"]["id"], m["role"]) for m in response.json()["items"]] == [(str(manager.id), "manager")]
+    assert api.get(members_url(org) + "?role=boss", **token_of(manager)).status_code == 422
+
+
+def test_service_tokens_with_members_read_list_their_organization(
+    api: Client, make_user: Callable[..., User], make_org: Callable[..., Organization], org: Organization
+) -> None:
+    manager = make_user((org, Role.MANAGER))
+    make_user((org, Role.VIEWER))
+    other = make_org()
+    make_user((other, Role.MANAGER))
+    auth = _service_token("svc-all", ["members:read"], organization_id=str(org.id), all_organizations=True)
+    response = api.get(members_url(org) + "?role=manager", **auth)
+    assert response.status_code == 200, response.content
+    items = response.json()["items"]
+    assert [(m["user"]["id"], m["user"]["email"], m["user"]["name"]) for m in items] == [
+        (str(manager.id), manager.email, manager.name)
+    ]
+    # A token issued for one organization reads no other, even from an all-organizations client.
+    assert api.get(members_url(other), **auth).status_code == 404
+
+
+def test_service_tokens_without_an_organization_need_an_all_organizations_client(
+    api: Client, make_user: Callable[..., User], org: Organization
+) -> None:
+    make_user((org, Role.MANAGER))
+    unbound = _service_token("svc-all", ["members:read"], all_organizations=True)
+    assert len(api.get(members_url(org), **unbound).json()["items"]) == 1
+    narrow = _service_token("svc-narrow", ["members:read"])
+    response = api.get(members_url(org), **narrow)
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+    bound = _service_token("svc-bound", ["members:read"], organization=org)
+    assert api.get(members_url(org), **bound).status_code == 200
+
+
+def test_service_tokens_need_the_members_read_scope_and_a_live_client(
+    api: Client, make_user: Callable[..., User], org: Organization
+) -> None:
+    make_user((org, Role.MANAGER))
+    no_scope = _service_token("svc-other", ["introspect"], all_organizations=True)
+    assert api.get(members_url(org), **no_scope).status_code == 401
+    auth = _service_token("svc-gone", ["members:read"], all_organizations=True)
+    assert api.get(members_url(org), **auth).status_code == 200
+    ServiceClient.objects.filter(client_id="svc-gone").update(is_active=False)
+    assert api.get(members_url(org), **auth).status_code == 401
+    # Member management stays for users only.
+    other = _service_token("svc-write", ["members:read"], all_organizations=True)
+    response = api.post(members_url(org), {"email": "x@example.org", "role": "viewer"},
+                        content_type="application/json", **other)  # fmt: skip
+    assert response.status_code == 401
