@@ -59,6 +59,10 @@ def _start_production(extra_env: dict[str, str]) -> subprocess.CompletedProcess[
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "ALLOWED_HOSTS": "hub.example.org",
         "IDENTITY_CLIENT_SECRET": "c" * 40,
+        "COMMUNICATION_SERVICE_URL": "https://communication.example.org",
+        "WORKFLOW_SERVICE_URL": "https://workflow.example.org",
+        "COMMUNICATION_WEBHOOK_SECRETS": "m" * 40,
+        "WORKFLOW_WEBHOOK_SECRETS": "w" * 40 + ",v" + "x" * 40,
         "IDENTITY_SERVICE_URL": "https://identity.example.org",
         **extra_env,
     }
@@ -86,6 +90,17 @@ def test_production_refuses_the_dev_identity_client_secret() -> None:
     )
     assert result.returncode != 0
     assert "IDENTITY_CLIENT_SECRET is a development secret" in result.stderr
+
+
+def test_production_refuses_a_dev_webhook_secret_even_beside_a_real_one() -> None:
+    result = _start_production(
+        {
+            "SECRET_KEY": "p" * 50,
+            "WORKFLOW_WEBHOOK_SECRETS": "w" * 40 + ",dev-insecure-workflow-webhook-secret",
+        }
+    )
+    assert result.returncode != 0
+    assert "WORKFLOW_WEBHOOK_SECRETS[1] is a development secret" in result.stderr
 
 
 def test_production_starts_with_real_values() -> None:

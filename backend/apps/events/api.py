@@ -5,9 +5,10 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from apps.core.pagination import paginate
+from apps.events.delivery import event_redeliver
 from apps.events.envelope import event_envelope
-from apps.events.schemas import EventFilter, EventOut, EventPage
-from apps.events.selectors import event_get, event_list
+from apps.events.schemas import EventDetailOut, EventFilter, EventPage, RedeliverIn, RedeliverOut
+from apps.events.selectors import event_deliveries, event_get, event_list
 from apps.identity.permissions import requires
 from apps.identity.principal import Role, organization_of
 
@@ -19,7 +20,10 @@ router = Router(tags=["events"])
 def list_events(request: HttpRequest, filters: Query[EventFilter]) -> dict[str, Any]:
     """Outbox events as envelopes, newest first."""
     events = event_list(
-        organization=organization_of(request), type=filters.type, subject_id=filters.subject_id
+        organization=organization_of(request),
+        type=filters.type,
+        subject_id=filters.subject_id,
+        status=filters.status,
     )
     page = paginate(
         events, keys=("occurred_at", "id"), descending=True, cursor=filters.cursor, limit=filters.limit
@@ -27,7 +31,21 @@ def list_events(request: HttpRequest, filters: Query[EventFilter]) -> dict[str, 
     return {"items": [event_envelope(e) for e in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/events/{event_id}", response=EventOut, operation_id="get_event")
+@router.get("/events/{event_id}", response=EventDetailOut, operation_id="get_event")
 @requires(Role.ADMIN, scope="events:read")
 def get_event(request: HttpRequest, event_id: uuid.UUID) -> dict[str, Any]:
-    return event_envelope(event_get(organization=organization_of(request), event_id=event_id))
+    """The envelope and its delivery to each subscriber."""
+    event = event_get(organization=organization_of(request), event_id=event_id)
+    return {**event_envelope(event), "deliveries": event_deliveries(event=event)}
+
+
+@router.post("/events/{event_id}/redeliver", response=RedeliverOut, operation_id="redeliver_event")
+@requires(Role.ADMIN)
+def redeliver_event(
+    request: HttpRequest, event_id: uuid.UUID, payload: RedeliverIn | None = None
+) -> dict[str, Any]:
+    """Send the event again to subscribers that failed (or all, with include_delivered)."""
+    organization = organization_of(request)
+    event = event_get(organization=organization, event_id=event_id)
+    include = payload.include_delivered if payload else False
+    return {"redelivered": event_redeliver(organization=organization, event=event, include_delivered=include)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from auditlog.registry import auditlog
 from django.db import models
 from django.utils import timezone
 
@@ -37,3 +38,64 @@ class Event(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.type} {self.subject_type}:{self.subject_id}"
+
+
+class Delivery(TenantModel):
+    """One event on its way to one subscriber; its attempts are kept below it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # queued or waiting for a retry
+        DELIVERED = "delivered"
+        FAILED = "failed"  # the receiver refused it for good (4xx other than 408/409/429)
+        DEAD = "dead"  # retries exhausted
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    destination = models.CharField(max_length=100)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "destination"], name="events_delivery_once_per_destination"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "status"], name="events_delivery_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.destination}: {self.status}"
+
+
+class DeliveryAttempt(TenantModel):
+    """One HTTP POST of a delivery, as it happened."""
+
+    class Outcome(models.TextChoices):
+        DELIVERED = "delivered"
+        RETRY = "retry"
+        REFUSED = "refused"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    duration_ms = models.FloatField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.delivery_id}: {self.outcome}"
+
+
+# Delivery state changes and every attempt are part of the audit trail (the outbox itself is not).
+auditlog.register(Delivery, exclude_fields=["next_attempt_at"])
+auditlog.register(DeliveryAttempt)

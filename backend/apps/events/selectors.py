@@ -4,7 +4,7 @@ import uuid
 
 from django.db.models import QuerySet
 
-from apps.events.models import Event
+from apps.events.models import Delivery, Event
 from apps.identity.models import Organization
 from hubkit.errors import NotFound
 
@@ -14,8 +14,17 @@ def event_list(
     organization: Organization,
     type: str | None = None,  # noqa: A002 - the filter's name in the API
     subject_id: str | None = None,
+    status: str | None = None,
 ) -> QuerySet[Event]:
     events = Event.objects.for_organization(organization)
+    if status == Delivery.Status.DELIVERED:
+        # Delivered means every subscriber has it.
+        events = events.filter(deliveries__isnull=False).exclude(
+            deliveries__status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED, Delivery.Status.DEAD]
+        )
+    elif status:
+        events = events.filter(deliveries__status=status)
+    events = events.distinct()
     if type:
         events = events.filter(type=type)
     if subject_id:
@@ -29,3 +38,9 @@ def event_get(*, organization: Organization, event_id: uuid.UUID) -> Event:
     except Event.DoesNotExist as exc:
         raise NotFound("No such event.") from exc
     return event
+
+
+def event_deliveries(*, event: Event) -> list[Delivery]:
+    return list(
+        Delivery.objects.for_organization(event.organization).filter(event=event).order_by("destination")
+    )

@@ -9,7 +9,8 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
-from apps.events.models import Event
+from apps.events.models import Delivery, Event
+from apps.events.subscriptions import subscriptions_for
 from apps.identity.models import Organization, User
 from hubkit.request_id import get_request_id
 
@@ -49,7 +50,31 @@ def publish(
         actor_id=(str(actor.id) if actor is not None else ""),
         correlation_id=get_request_id() or "",
     )
+    for subscription in subscriptions_for(type):
+        delivery = Delivery.objects.for_organization(organization).create(
+            event=event, destination=subscription.name
+        )
+        delivery_schedule(delivery=delivery)
     return event
+
+
+def delivery_lock(delivery: Delivery) -> str:
+    """Deliveries of one subject to one subscriber run one at a time, in order.
+
+    Per subject and destination: a subscriber that is down, or a poisoned subject, holds up
+    only its own line, never other subjects or other subscribers.
+    """
+    event = delivery.event
+    return f"events:{delivery.destination}:{event.subject_type}:{event.subject_id}"
+
+
+def delivery_schedule(*, delivery: Delivery) -> None:
+    """Defer the delivery job in the caller's transaction: no event without its job, nor the reverse."""
+    from apps.events.tasks import deliver_event  # noqa: PLC0415 - tasks import this module
+
+    if not connection.in_atomic_block:
+        raise OutboxOutsideTransaction("a delivery job must be deferred inside transaction.atomic()")
+    deliver_event.configure(lock=delivery_lock(delivery)).defer(delivery_id=str(delivery.id))
 
 
 def event_redact_subject(*, organization: Organization, subject_type: str, subject_id: str) -> int:

@@ -54,10 +54,12 @@ INSTALLED_APPS = [
     "corsheaders",
     "ninja",
     "auditlog",
+    "procrastinate.contrib.django",
     "apps.identity",
     "apps.events",
     "apps.core",
     "apps.audit",
+    "apps.notifications",
     "apps.health",
     "apps.demo",
 ]
@@ -119,3 +121,41 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 LOGGING = logging_config(
     json=env.bool("LOG_JSON", False), level=env.str("LOG_LEVEL", "INFO"), service="backend"
 )
+
+# Events: the outbox is delivered by procrastinate jobs (worker: manage.py procrastinate worker).
+COMMUNICATION_SERVICE_URL = env.str("COMMUNICATION_SERVICE_URL", "http://127.0.0.1:8003")
+WORKFLOW_SERVICE_URL = env.str("WORKFLOW_SERVICE_URL", "http://127.0.0.1:8004")
+# Development-only signing secrets (each receiver has the same default); production refuses them.
+# Comma-separated: during a rotation list the new and the old secret; both sign every delivery.
+COMMUNICATION_WEBHOOK_SECRETS = env.list(
+    "COMMUNICATION_WEBHOOK_SECRETS", ["dev-insecure-communication-webhook-secret"]
+)
+WORKFLOW_WEBHOOK_SECRETS = env.list("WORKFLOW_WEBHOOK_SECRETS", ["dev-insecure-workflow-webhook-secret"])
+EVENT_SUBSCRIPTIONS = [
+    {
+        "name": "communication-service",
+        "url": COMMUNICATION_SERVICE_URL.rstrip("/") + "/api/v1/events",
+        # CONTRACT names notification.requested and booking.*; contact.* too, so contact
+        # changes reach every sibling (the service keeps what it needs, acknowledges the rest).
+        "types": ["notification.requested", "booking.*", "contact.*"],
+        "secrets": COMMUNICATION_WEBHOOK_SECRETS,
+    },
+    {
+        "name": "workflow-intelligence-service",
+        "url": WORKFLOW_SERVICE_URL.rstrip("/") + "/api/v1/events",
+        "types": ["*"],
+        "secrets": WORKFLOW_WEBHOOK_SECRETS,
+    },
+]
+EVENT_DELIVERY_MAX_ATTEMPTS = env.int("EVENT_DELIVERY_MAX_ATTEMPTS", 10)
+EVENT_DELIVERY_TIMEOUT_SECONDS = env.float("EVENT_DELIVERY_TIMEOUT_SECONDS", 5.0)
+EVENT_DELIVERY_BACKOFF_BASE_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_BASE_SECONDS", 2.0)
+EVENT_DELIVERY_BACKOFF_MAX_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_MAX_SECONDS", 600.0)
+# A worker silent for this long is presumed dead; its jobs are retried by the stalled-job sweep.
+EVENT_STALLED_WORKER_SECONDS = env.float("EVENT_STALLED_WORKER_SECONDS", 30.0)
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "queues": ["events"],
+    "update_heartbeat_interval": env.float("WORKER_HEARTBEAT_SECONDS", 5.0),
+    "stalled_worker_timeout": EVENT_STALLED_WORKER_SECONDS,
+    "delete_jobs": "successful",
+}

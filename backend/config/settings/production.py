@@ -22,8 +22,24 @@ LOGGING = logging_config(json=True, level=env.str("LOG_LEVEL", "INFO"), service=
 
 IDENTITY_ISSUER = env.str("IDENTITY_ISSUER", IDENTITY_SERVICE_URL)
 IDENTITY_CLIENT_SECRET = env.str("IDENTITY_CLIENT_SECRET")
+COMMUNICATION_SERVICE_URL = env.str("COMMUNICATION_SERVICE_URL")
+WORKFLOW_SERVICE_URL = env.str("WORKFLOW_SERVICE_URL")
+COMMUNICATION_WEBHOOK_SECRETS = env.list("COMMUNICATION_WEBHOOK_SECRETS")
+WORKFLOW_WEBHOOK_SECRETS = env.list("WORKFLOW_WEBHOOK_SECRETS")
+_receivers = (
+    (COMMUNICATION_SERVICE_URL, COMMUNICATION_WEBHOOK_SECRETS),
+    (WORKFLOW_SERVICE_URL, WORKFLOW_WEBHOOK_SECRETS),
+)
+for _subscription, (_url, _secrets) in zip(EVENT_SUBSCRIPTIONS, _receivers, strict=True):
+    _subscription["url"] = _url.rstrip("/") + "/api/v1/events"
+    _subscription["secrets"] = _secrets
 
 assert_production_ready(
     debug=DEBUG,
-    secrets={"SECRET_KEY": SECRET_KEY, "IDENTITY_CLIENT_SECRET": IDENTITY_CLIENT_SECRET},
+    secrets={
+        "SECRET_KEY": SECRET_KEY,
+        "IDENTITY_CLIENT_SECRET": IDENTITY_CLIENT_SECRET,
+        **{f"COMMUNICATION_WEBHOOK_SECRETS[{i}]": s for i, s in enumerate(COMMUNICATION_WEBHOOK_SECRETS)},
+        **{f"WORKFLOW_WEBHOOK_SECRETS[{i}]": s for i, s in enumerate(WORKFLOW_WEBHOOK_SECRETS)},
+    },
 )

@@ -16,5 +16,12 @@ def test_events_are_listed_newest_first_for_admins(identity_service: IdentitySer
     only_created = admin.get("/api/v1/events?type=contact.created").json()["items"]
     assert {e["type"] for e in only_created} == {"contact.created"}
     one = admin.get(f"/api/v1/events/{listed['items'][0]['id']}").json()
+    deliveries = one.pop("deliveries")
     assert one == listed["items"][0]
+    # One delivery per subscriber, queued in the same transaction as the change.
+    assert sorted(d["destination"] for d in deliveries) == [
+        "communication-service",
+        "workflow-intelligence-service",
+    ]
+    assert {(d["status"], d["attempts"]) for d in deliveries} == {("pending", 0)}
     assert one["subject"] == {"type": "contact", "id": contact["id"]}
