@@ -7,7 +7,7 @@ UV="$TOOLS/bin/uv"
 UV_VERSION="0.13.8"
 
 # Every Python project with its own virtualenv and pinned requirements.txt.
-PY_PROJECTS=(backend services/identity-service)
+PY_PROJECTS=(backend services/identity-service services/communication-service services/workflow-intelligence-service)
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31mxx\033[0m %s\n' "$*" >&2; exit 1; }

@@ -1,0 +1,141 @@
+"""Events to messages: who gets what, rendered from the templates in templates/messaging/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.template import engines
+from django.utils import timezone
+
+from apps.messaging.models import Channel
+from apps.messaging.schemas import BookingEventData, NotificationRequestedData
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send; `skip_reason` set means there is no address to send it to."""
+
+    channel: str
+    recipient: str
+    recipient_name: str
+    subject: str
+    text: str
+    html: str | None
+    from_name: str
+    skip_reason: str = ""
+
+
+def _text(template: str, context: dict[str, Any]) -> str:
+    return engines["text"].get_template(template).render(context).strip()
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _html(*, subject: str, text: str, action_url: str | None = None) -> str:
+    context = {"subject": subject, "text": text, "action_url": action_url}
+    return engines["django"].get_template("messaging/email.html").render(context)
+
+
+def booking_messages(*, event_type: str, data: BookingEventData) -> list[Outgoing]:
+    """The contact's messages: email if they have an address, SMS if a phone, both if both."""
+    name = event_type.removeprefix("booking.")
+    contact = data.contact
+    context = {
+        "booking": data.booking,
+        "contact": contact,
+        "organization": data.organization,
+        "resource": data.booking.resource,
+        "service": data.booking.service,
+    }
+    sender = data.organization.name
+    messages = []
+    # Templates print times in the organization's zone (the date filter converts aware datetimes).
+    with timezone.override(ZoneInfo(data.organization.timezone)):
+        subject = _one_line(_text(f"messaging/booking/{name}_subject.txt", context))
+        if contact.email:
+            text = _text(f"messaging/booking/{name}_email.txt", context)
+            messages.append(
+                Outgoing(
+                    channel=Channel.EMAIL,
+                    recipient=contact.email,
+                    recipient_name=contact.full_name,
+                    subject=subject,
+                    text=text,
+                    html=_html(subject=subject, text=text),
+                    from_name=sender,
+                )
+            )
+        if contact.phone:
+            messages.append(
+                Outgoing(
+                    channel=Channel.SMS,
+                    recipient=contact.phone,
+                    recipient_name=contact.full_name,
+                    subject="",
+                    text=_text(f"messaging/booking/{name}_sms.txt", context),
+                    html=None,
+                    from_name=sender,
+                )
+            )
+    if not messages:
+        messages.append(
+            Outgoing(
+                channel=Channel.EMAIL,
+                recipient="",
+                recipient_name=contact.full_name,
+                subject=subject,
+                text="",
+                html=None,
+                from_name=sender,
+                skip_reason="no_contact_address",
+            )
+        )
+    return messages
+
+
+def notification_messages(*, data: NotificationRequestedData) -> list[Outgoing]:
+    """The one message a `notification.requested` event asks for, on its channel."""
+    recipient = data.recipient
+    action_url = data.action_url
+    if action_url and action_url.startswith("/"):  # a path in the hub's web app
+        action_url = settings.FRONTEND_URL.rstrip("/") + action_url
+    context = {
+        "recipient": recipient,
+        "title": data.title,
+        "body": data.body,
+        "action_url": action_url,
+        "category": data.category,
+        "severity": data.severity,
+    }
+    subject = _one_line(_text("messaging/notification/subject.txt", context))
+    if data.channel == "email":
+        text = _text("messaging/notification/email.txt", context)
+        return [
+            Outgoing(
+                channel=Channel.EMAIL,
+                recipient=recipient.email or "",
+                recipient_name=recipient.name,
+                subject=subject,
+                text=text,
+                html=_html(subject=subject, text=text, action_url=action_url),
+                from_name="Hub",
+                skip_reason="" if recipient.email else "no_email_address",
+            )
+        ]
+    return [
+        Outgoing(
+            channel=Channel.SMS,
+            recipient=recipient.phone or "",
+            recipient_name=recipient.name,
+            subject="",
+            text=_text("messaging/notification/sms.txt", context),
+            html=None,
+            from_name="Hub",
+            skip_reason="" if recipient.phone else "no_phone_number",
+        )
+    ]

@@ -1,0 +1,278 @@
+"""POST /api/v1/events: signature first, then shape, then exactly-once processing."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.mail import EmailMultiAlternatives
+from django.db import connections
+from django.test import Client
+
+from apps.messaging.models import Message, ReceivedEvent
+from hubkit.testing import free_port
+from hubkit.webhooks import generate_secret
+from tests.fixtures import (
+    booking_data,
+    deliver,
+    envelope,
+    notification_data,
+    post_event,
+    signed,
+    stored,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_signed_booking_event_sends_one_email_and_records_it() -> None:
+    event = envelope("booking.confirmed", booking_data(email="jane@example.org"))
+    response = deliver(event)
+    assert response.status_code == 200, response.content
+    assert response.json() == {"status": "accepted"}
+    assert response["X-Request-ID"] == event["correlation_id"]
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert sent.to == ["Jane Doe <jane@example.org>"]
+    assert sent.subject.startswith("Confirmed: Acme Clinic")
+    message = Message.objects.get()
+    assert (message.channel, message.status, message.recipient) == ("email", "sent", "jane@example.org")
+    assert str(message.event_id) == event["id"]
+    assert message.event_type == "booking.confirmed"
+    assert message.sent_at is not None
+    assert message.provider_message_id == sent.extra_headers["Message-ID"]
+    assert sent.extra_headers["X-Hub-Event-Id"] == event["id"]
+    assert ReceivedEvent.objects.get().webhook_id == event["id"]
+
+
+def test_a_redelivery_is_a_duplicate_and_sends_nothing_again() -> None:
+    event = envelope("booking.created", booking_data())
+    assert deliver(event).json() == {"status": "accepted"}
+    again = deliver(event)
+    assert again.status_code == 200
+    assert again.json() == {"status": "duplicate"}
+    assert stored() == (1, 1)
+    assert len(mail.outbox) == 1
+
+
+class SlowLocmemBackend:
+    """Django's locmem backend, slowed down so two deliveries overlap inside the transaction."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        from django.core.mail.backends.locmem import EmailBackend  # noqa: PLC0415
+
+        self._backend = EmailBackend(**kwargs)
+
+    def send_messages(self, messages: Any) -> int:
+        time.sleep(0.3)
+        return int(self._backend.send_messages(messages))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_deliveries_of_one_event_are_processed_once(settings: Any) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}.SlowLocmemBackend"
+    body, headers = signed(envelope("booking.created", booking_data()))
+    barrier = threading.Barrier(2)
+    answers: list[str] = []
+
+    def post() -> None:
+        try:
+            barrier.wait()
+            answers.append(post_event(body, headers).json()["status"])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(answers) == ["accepted", "duplicate"]
+    assert stored() == (1, 1)
+    assert len(mail.outbox) == 1
+
+
+def _without(name: str) -> Any:
+    return lambda body, headers: (body, {k: v for k, v in headers.items() if k != name})
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(lambda body, headers: (body + b" ", headers), id="body-tampered"),
+        pytest.param(
+            lambda body, headers: (body.replace(b"Jane", b"Joan"), headers), id="body-field-changed"
+        ),
+        pytest.param(
+            lambda body, headers: (body, {**headers, "webhook-signature": "v1,bm90IHRoZSBzaWduYXR1cmU="}),
+            id="bad-signature",
+        ),
+        pytest.param(_without("webhook-signature"), id="missing-signature"),
+        pytest.param(_without("webhook-timestamp"), id="missing-timestamp"),
+        pytest.param(_without("webhook-id"), id="missing-id"),
+    ],
+)
+def test_an_unverifiable_delivery_is_401_and_stores_nothing(tamper: Any) -> None:
+    body, headers = tamper(*signed(envelope("booking.created", booking_data())))
+    response = post_event(body, headers)
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "invalid_signature"
+    assert stored() == (0, 0)
+    assert mail.outbox == []
+
+
+def test_a_delivery_signed_with_an_unknown_secret_is_401() -> None:
+    response = deliver(envelope("booking.created", booking_data()), secrets=[generate_secret()])
+    assert response.status_code == 401
+    assert stored() == (0, 0)
+
+
+def test_a_timestamp_six_minutes_old_is_401_even_when_signed() -> None:
+    old = datetime.now(tz=UTC) - timedelta(minutes=6)
+    response = deliver(envelope("booking.created", booking_data()), timestamp=old)
+    assert response.status_code == 401
+    assert "timestamp" in response.json()["detail"].lower()
+    assert stored() == (0, 0)
+
+
+def test_rotation_a_delivery_signed_with_old_and_new_secret_passes_a_receiver_knowing_only_new(
+    settings: Any,
+) -> None:
+    old, new = generate_secret(), generate_secret()
+    settings.WEBHOOK_SECRETS = [new]
+    response = deliver(envelope("booking.created", booking_data()), secrets=[old, new])
+    assert response.status_code == 200
+    assert response.json() == {"status": "accepted"}
+    assert stored() == (1, 1)
+
+
+def test_signed_bytes_that_are_not_json_are_400_and_store_nothing() -> None:
+    response = post_event(*signed(b'{"id": "broken', msg_id="e-1"))
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_json"
+    assert stored() == (0, 0)
+
+
+def test_an_envelope_missing_fields_is_422_naming_them() -> None:
+    event = envelope("booking.created", booking_data())
+    del event["organization_id"]
+    del event["occurred_at"]
+    response = deliver(event)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid_event"
+    assert {"organization_id", "occurred_at"} <= {error["field"] for error in body["errors"]}
+    assert stored() == (0, 0)
+
+
+def test_booking_data_of_the_wrong_shape_is_422_and_sends_nothing() -> None:
+    data = booking_data()
+    del data["contact"]
+    data["organization"]["timezone"] = "Mars/Olympus"
+    response = deliver(envelope("booking.created", data))
+    assert response.status_code == 422
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert fields == {"data.contact", "data.organization.timezone"}
+    assert stored() == (0, 0)
+    assert mail.outbox == []
+
+
+def test_a_webhook_id_other_than_the_event_id_is_422() -> None:
+    event = envelope("booking.created", booking_data())
+    response = deliver(event, msg_id="00000000-0000-4000-8000-000000000000")
+    assert response.status_code == 422
+    assert stored() == (0, 0)
+
+
+@pytest.mark.parametrize("event_type", ["invoice.issued", "contact.created", "booking.exploded"])
+def test_other_event_types_are_ignored_and_store_nothing(event_type: str) -> None:
+    response = deliver(envelope(event_type, {"anything": 1}))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ignored"}
+    assert stored() == (0, 0)
+    assert mail.outbox == []
+
+
+def test_a_transient_smtp_failure_is_503_with_nothing_stored_then_the_retry_succeeds(settings: Any) -> None:
+    event = envelope("booking.created", booking_data())
+    body, headers = signed(event)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_PORT = free_port()  # nothing listens: connection refused
+    settings.EMAIL_TIMEOUT = 2
+    failed = post_event(body, headers)
+    assert failed.status_code == 503
+    assert failed.json()["code"] == "send_unavailable"
+    assert failed["Retry-After"] == str(settings.SEND_RETRY_AFTER_SECONDS)
+    assert stored() == (0, 0)
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    retried = post_event(body, headers)
+    assert retried.json() == {"status": "accepted"}
+    assert stored() == (1, 1)
+    assert len(mail.outbox) == 1
+
+
+def test_a_contact_with_email_and_phone_gets_both(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="apps.messaging.clients.sms")
+    response = deliver(envelope("booking.reminder_due", booking_data(phone="+4915112345678")))
+    assert response.json() == {"status": "accepted"}
+    by_channel = {m.channel: m for m in Message.objects.all()}
+    assert set(by_channel) == {"email", "sms"}
+    sms = by_channel["sms"]
+    assert sms.recipient == "+4915112345678"
+    assert sms.status == "sent"
+    assert sms.provider_message_id.startswith("log-")
+    assert sms.provider_message_id in caplog.text
+    assert "Reminder from Acme Clinic" in caplog.text
+    assert len(mail.outbox) == 1
+
+
+def test_a_contact_without_email_or_phone_is_recorded_as_skipped() -> None:
+    response = deliver(envelope("booking.cancelled", booking_data(email=None, phone=None)))
+    assert response.json() == {"status": "accepted"}
+    message = Message.objects.get()
+    assert (message.status, message.reason, message.recipient) == ("skipped", "no_contact_address", "")
+    assert message.sent_at is None
+    assert mail.outbox == []
+
+
+def test_a_notification_request_emails_the_recipient() -> None:
+    response = deliver(envelope("notification.requested", notification_data()))
+    assert response.json() == {"status": "accepted"}
+    sent = mail.outbox[0]
+    assert isinstance(sent, EmailMultiAlternatives)
+    assert sent.to == ["Mia Manager <mia@acme.test>"]
+    assert sent.subject == "Jane Doe did not show up"
+    assert "http://127.0.0.1:5173/bookings/123" in sent.body
+    html = sent.alternatives[0]
+    assert html[1] == "text/html"
+    assert 'href="http://127.0.0.1:5173/bookings/123"' in str(html[0])
+    assert Message.objects.get().recipient == "mia@acme.test"
+
+
+def test_an_sms_notification_to_a_user_without_phone_is_skipped() -> None:
+    data = notification_data(channel="sms")
+    response = deliver(envelope("notification.requested", data))
+    assert response.json() == {"status": "accepted"}
+    message = Message.objects.get()
+    assert (message.channel, message.status, message.reason) == ("sms", "skipped", "no_phone_number")
+
+
+def test_a_notification_with_a_script_link_is_refused() -> None:
+    data = notification_data(action_url="javascript:alert(1)")
+    response = deliver(envelope("notification.requested", data))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "data.action_url"
+    assert stored() == (0, 0)
+
+
+def test_the_receiver_needs_no_bearer_token_but_rejects_get() -> None:
+    response = Client().get("/api/v1/events")
+    assert response.status_code == 405
+    assert json.loads(response.content)["status"] == 405

@@ -1,0 +1,126 @@
+"""Settings shared by every environment; environment files change values, not structure."""
+
+from config.env import BASE_DIR, env
+from hubkit.logging import logging_config
+from hubkit.settings import database_config
+
+# Development-only secrets, clearly labelled; production.py refuses them.
+DEV_SECRET_KEY = "dev-insecure-communication-secret-key-change-me"  # noqa: S105
+DEV_WEBHOOK_SECRET = "dev-insecure-communication-webhook-secret"  # noqa: S105
+
+SECRET_KEY = env.str("SECRET_KEY", DEV_SECRET_KEY)
+DEBUG = env.bool("DEBUG", False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "ninja",
+    "apps.health",
+    "apps.messaging",
+]
+
+MIDDLEWARE = [
+    "hubkit.request_id.RequestIdMiddleware",
+    "hubkit.metrics.MetricsMiddleware",
+    "hubkit.errors.ProblemDetailsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+APPEND_SLASH = False
+
+# "django" renders HTML (autoescaped); "text" renders subjects, plain-text bodies and SMS, where
+# HTML escaping would corrupt names like "O'Brien & Co".
+TEMPLATES = [
+    {
+        "NAME": "django",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": []},
+    },
+    {
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False, "context_processors": []},
+    },
+]
+
+DATABASES = {
+    "default": database_config(
+        env.str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_communication"),
+        pool_max=env.int("DATABASE_POOL_MAX", 4),
+    ),
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "hub-communication",
+        "TIMEOUT": 300,
+        "OPTIONS": {"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
+    },
+}
+
+READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", 3.0)
+
+# Identity: tokens are verified locally against identity-service's published keys (hubkit).
+IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL", "http://127.0.0.1:8001")
+IDENTITY_ISSUER = env.str("IDENTITY_ISSUER", IDENTITY_SERVICE_URL)
+IDENTITY_AUDIENCE = env.str("IDENTITY_AUDIENCE", "hub-backend")
+IDENTITY_ALGORITHMS = env.list("IDENTITY_ALGORITHMS", ["EdDSA"])
+IDENTITY_LEEWAY_SECONDS = env.int("IDENTITY_LEEWAY_SECONDS", 30)
+IDENTITY_HTTP_TIMEOUT_SECONDS = env.float("IDENTITY_HTTP_TIMEOUT_SECONDS", 3.0)
+IDENTITY_JWKS_TTL_SECONDS = env.float("IDENTITY_JWKS_TTL_SECONDS", 300.0)
+IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS = env.float("IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS", 30.0)
+IDENTITY_JWKS_MAX_STALE_SECONDS = env.float("IDENTITY_JWKS_MAX_STALE_SECONDS", 3600.0)
+IDENTITY_INTROSPECTION_CACHE_SECONDS = env.int("IDENTITY_INTROSPECTION_CACHE_SECONDS", 15)
+# Only used for introspection, which this service does not call today; matches the demo client.
+IDENTITY_CLIENT_ID = env.str("IDENTITY_CLIENT_ID", "communication-service")
+IDENTITY_CLIENT_SECRET = env.str("IDENTITY_CLIENT_SECRET", "dev-insecure-communication-client-secret")
+
+# Incoming events (Standard Webhooks): comma-separated; every one is accepted (rotation).
+WEBHOOK_SECRETS = env.list("WEBHOOK_SECRETS", [DEV_WEBHOOK_SECRET])
+# How long a sender should wait before retrying a delivery we could not send (503).
+SEND_RETRY_AFTER_SECONDS = env.int("SEND_RETRY_AFTER_SECONDS", 30)
+
+# Email over SMTP; locally the sink (`python -m apps.messaging.smtp_sink`) listens on 1025.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env.int("EMAIL_PORT", 1025)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", 10.0)
+MESSAGES_FROM_ADDRESS = env.str("MESSAGES_FROM_ADDRESS", "no-reply@hub.localhost")
+DEFAULT_FROM_EMAIL = MESSAGES_FROM_ADDRESS
+
+# Where relative `action_url`s of notifications point (the hub's web app).
+FRONTEND_URL = env.str("FRONTEND_URL", "http://127.0.0.1:5173")
+
+# SMS through a provider adapter: "log" (development: logs each message).
+SMS_PROVIDER = env.str("SMS_PROVIDER", "log")
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en"
+USE_I18N = False
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+
+LOGGING = logging_config(
+    json=env.bool("LOG_JSON", False), level=env.str("LOG_LEVEL", "INFO"), service="communication-service"
+)

@@ -1,0 +1,29 @@
+"""Production: every value from the environment; refuses to start with a dev secret or DEBUG."""
+
+from config.env import env
+from config.settings.base import *  # noqa: F403
+from hubkit.logging import logging_config
+from hubkit.settings import assert_production_ready
+
+SECRET_KEY = env.str("SECRET_KEY")
+DEBUG = env.bool("DEBUG", False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL")
+IDENTITY_ISSUER = env.str("IDENTITY_ISSUER", IDENTITY_SERVICE_URL)
+WEBHOOK_SECRETS = env.list("WEBHOOK_SECRETS")
+EMAIL_HOST = env.str("EMAIL_HOST")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^api/health/", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOGGING = logging_config(json=True, level=env.str("LOG_LEVEL", "INFO"), service="communication-service")
+
+_webhook_secrets = {f"WEBHOOK_SECRETS[{i}]": secret for i, secret in enumerate(WEBHOOK_SECRETS)}
+assert_production_ready(
+    debug=DEBUG,
+    secrets={"SECRET_KEY": SECRET_KEY, **(_webhook_secrets or {"WEBHOOK_SECRETS": ""})},
+)
