@@ -1,0 +1,279 @@
+"""POST /api/v1/events end to end: signature, envelope, dedupe, rules, backend calls, runs."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from apps.workflows.models import ReceivedEvent, Rule, Run
+from apps.workflows.services import LARGE_REFUND_RULE, NO_SHOW_RULE
+from hubkit.identity import get_verifier
+from hubkit.webhooks import sign_headers
+from tests.fixtures import ACME, GLOBEX, FakeBackend, Reply, deliver, no_show, refund, signed
+
+pytestmark = pytest.mark.django_db
+
+
+def test_no_show_notifies_managers_once_with_an_org_scoped_service_token(
+    backend: FakeBackend, send_event: Any
+) -> None:
+    event = no_show()
+    response = send_event(event)
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "accepted"
+    assert [r["status"] for r in body["runs"]] == ["succeeded"]
+    assert len(backend.requests) == 1
+    sent = backend.requests[0]
+    assert sent.path == "/api/v1/notifications"
+    rule = Rule.objects.get(organization_id=ACME, name=NO_SHOW_RULE)
+    assert sent.body["role"] == "manager"
+    assert "recipient_ids" not in sent.body
+    assert sent.body["category"] == "booking"
+    assert sent.body["dedupe_key"] == f"workflow:{rule.id}:{event['id']}"
+    assert sent.body["data"]["event_id"] == event["id"]
+    assert sent.body["data"]["booking_id"] == event["data"]["booking"]["id"]
+    assert "Ada Lovelace" in sent.body["title"]
+    assert "Check-up" in sent.body["body"]
+    assert "Dr. Rivera" in sent.body["body"]
+    assert sent.headers["idempotency-key"] == sent.body["dedupe_key"]
+    assert sent.headers["x-request-id"] == event["correlation_id"]
+    # The token is a real one from identity-service, for this event's organization only.
+    claims = get_verifier().verify(sent.token)
+    assert claims["client_id"] == "workflow-intelligence-service"
+    assert claims["org_id"] == ACME
+    assert "notifications:write" in claims["scope"].split()
+    assert "roles" not in claims
+    run = Run.objects.get()
+    assert (run.status, run.rule_id, str(run.event_id), run.attempts) == (
+        "succeeded",
+        rule.id,
+        event["id"],
+        1,
+    )
+    assert run.finished_at is not None
+    assert ReceivedEvent.objects.filter(id=event["id"]).exists()
+
+
+def test_first_event_creates_the_default_rules_once(backend: FakeBackend, send_event: Any) -> None:
+    send_event(no_show())
+    send_event(refund("5.00"))
+    rules = Rule.objects.filter(organization_id=ACME)
+    assert sorted(rules.values_list("name", flat=True)) == sorted([NO_SHOW_RULE, LARGE_REFUND_RULE])
+    assert rules.get(name=LARGE_REFUND_RULE).condition == {"min_amount": "100.00"}
+    assert not Rule.objects.filter(organization_id=GLOBEX).exists()
+
+
+def test_redelivery_is_a_duplicate_and_calls_nothing(backend: FakeBackend) -> None:
+    body, headers = signed(no_show())
+    assert deliver(body, headers).json()["status"] == "accepted"
+
+    again = deliver(body, headers)
+
+    assert again.status_code == 200
+    assert again.json() == {"status": "duplicate", "runs": []}
+    assert len(backend.requests) == 1
+    assert Run.objects.count() == 1
+
+
+@pytest.mark.parametrize("failure", [Reply(status=500), Reply(status=503), Reply(delay=1.5)])
+def test_transient_backend_failure_is_503_with_nothing_stored_and_redelivery_succeeds(
+    backend: FakeBackend, failure: Reply
+) -> None:
+    backend.script = [failure]
+    body, headers = signed(no_show())
+
+    first = deliver(body, headers)
+
+    assert first.status_code == 503
+    assert first["Content-Type"] == "application/problem+json"
+    assert first.json()["code"] == "action_unavailable"
+    assert first["Retry-After"]
+    assert ReceivedEvent.objects.count() == 0
+    assert Run.objects.count() == 0
+    # Rules are configuration, kept: their ids are part of the dedupe key sent to the backend.
+    assert Rule.objects.filter(organization_id=ACME).count() == 2
+
+    second = deliver(body, headers)
+
+    assert second.status_code == 200
+    assert second.json()["status"] == "accepted"
+    assert Run.objects.get().status == "succeeded"
+    assert len(backend.requests) == 2
+    # Both attempts carried the same dedupe key: the backend creates the notification once.
+    assert backend.requests[0].body["dedupe_key"] == backend.requests[1].body["dedupe_key"]
+
+
+def test_permanent_backend_refusal_records_a_failed_run_and_answers_200(backend: FakeBackend) -> None:
+    backend.script = [Reply(status=422, body={"code": "validation_error", "detail": "role unknown"})]
+    body, headers = signed(no_show())
+
+    response = deliver(body, headers)
+
+    assert response.status_code == 200
+    run = Run.objects.get()
+    assert run.status == "failed"
+    assert "422" in run.detail
+    assert "role unknown" in run.detail
+    assert deliver(body, headers).json()["status"] == "duplicate"
+    assert len(backend.requests) == 1
+
+
+def test_stale_token_is_forgotten_and_the_call_retried_once(backend: FakeBackend, send_event: Any) -> None:
+    send_event(no_show())  # caches a token for ACME
+    backend.script = [Reply(status=401)]
+
+    response = send_event(no_show())
+
+    assert response.status_code == 200
+    assert len(backend.requests) == 3
+    assert backend.requests[1].token == backend.requests[0].token
+    assert backend.requests[2].token != backend.requests[1].token
+    latest = Run.objects.order_by("-created_at").first()
+    assert latest is not None
+    assert (latest.status, latest.attempts) == ("succeeded", 2)
+
+
+def test_refund_below_threshold_is_skipped_without_calling_the_backend(
+    backend: FakeBackend, send_event: Any
+) -> None:
+    response = send_event(refund("99.99"))
+
+    assert response.status_code == 200
+    assert backend.requests == []
+    run = Run.objects.get()
+    assert run.status == "skipped"
+    assert "below" in run.detail
+
+
+@pytest.mark.parametrize(("amount", "currency"), [("100.00", "EUR"), ("250.00", "USD")])
+def test_refund_at_or_above_threshold_notifies_admins(
+    backend: FakeBackend, send_event: Any, amount: str, currency: str
+) -> None:
+    response = send_event(refund(amount, currency))
+
+    assert response.json()["runs"][0]["status"] == "succeeded"
+    assert len(backend.requests) == 1
+    sent = backend.requests[0].body
+    assert sent["role"] == "admin"
+    assert f"{amount} {currency}" in sent["title"]
+    assert "refund_id" in sent["data"]
+
+
+def test_inactive_rule_does_not_run(backend: FakeBackend, send_event: Any) -> None:
+    send_event(refund("1.00"))  # first event: default rules exist now
+    Rule.objects.filter(organization_id=ACME, name=NO_SHOW_RULE).update(is_active=False)
+
+    response = send_event(no_show())
+
+    assert response.status_code == 200
+    assert response.json()["runs"] == []
+    assert backend.requests == []
+    assert not Run.objects.filter(event_type="booking.no_show").exists()
+
+
+def test_event_type_without_rules_is_accepted_and_recorded(backend: FakeBackend, send_event: Any) -> None:
+    event = no_show()
+    event["type"] = "contact.created"
+    response = send_event(event)
+    assert response.json() == {"status": "accepted", "runs": []}
+    assert ReceivedEvent.objects.filter(id=event["id"], type="contact.created").exists()
+
+
+def _assert_rejected(response: Any, status: int, code: str) -> None:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == code
+    assert ReceivedEvent.objects.count() == 0
+    assert Run.objects.count() == 0
+
+
+def test_wrong_secret_is_401(backend: FakeBackend) -> None:
+    _assert_rejected(deliver(*signed(no_show(), secret="someone-elses-secret")), 401, "invalid_signature")
+
+
+def test_tampered_body_is_401(backend: FakeBackend) -> None:
+    event = no_show()
+    body, headers = signed(event)
+    tampered = body.replace(ACME.encode(), GLOBEX.encode())
+    _assert_rejected(deliver(tampered, headers), 401, "invalid_signature")
+
+
+def test_missing_signature_headers_is_401(backend: FakeBackend) -> None:
+    body, _ = signed(no_show())
+    _assert_rejected(deliver(body, {}), 401, "invalid_signature")
+
+
+def test_stale_timestamp_is_401(backend: FakeBackend) -> None:
+    old = datetime.now(tz=UTC) - timedelta(minutes=10)
+    _assert_rejected(deliver(*signed(no_show(), timestamp=old)), 401, "invalid_signature")
+
+
+def test_rotation_accepts_any_current_secret(backend: FakeBackend, settings: Any) -> None:
+    settings.WEBHOOK_SECRETS = ["new-rotated-secret-value", "dev-insecure-workflow-webhook-secret"]
+    response = deliver(*signed(no_show(), secret="new-rotated-secret-value"))
+    assert response.status_code == 200
+
+
+def test_signed_but_malformed_json_is_400(backend: FakeBackend) -> None:
+    body = b'{"id": "not closed'
+    headers = sign_headers(msg_id="msg_1", body=body, secrets=["dev-insecure-workflow-webhook-secret"])
+    _assert_rejected(deliver(body, headers), 400, "malformed_json")
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        {"version": 2},
+        {"organization_id": "acme"},
+        {"type": ""},
+        {"subject": None},
+        {"occurred_at": "yesterday"},
+        {"data": []},
+    ],
+)
+def test_signed_but_invalid_envelope_is_422(backend: FakeBackend, breakage: dict[str, Any]) -> None:
+    response = deliver(*signed({**no_show(), **breakage}))
+    _assert_rejected(response, 422, "invalid_envelope")
+    assert response.json()["errors"]
+
+
+def test_webhook_id_must_be_the_envelope_id(backend: FakeBackend) -> None:
+    event = no_show()
+    body = json.dumps(event).encode()
+    headers = sign_headers(msg_id="another-id", body=body, secrets=["dev-insecure-workflow-webhook-secret"])
+    _assert_rejected(deliver(body, headers), 422, "invalid_envelope")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicates_run_the_rule_once(backend: FakeBackend) -> None:
+    # The first delivery holds its transaction open while the backend is slow.
+    backend.script = [Reply(delay=0.5), Reply(delay=0.5)]
+    body, headers = signed(no_show())
+    statuses: list[str] = []
+    start = threading.Barrier(2)
+
+    def send() -> None:
+        try:
+            start.wait()
+            statuses.append(deliver(body, headers, Client()).json()["status"])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+
+    assert sorted(statuses) == ["accepted", "duplicate"]
+    assert len(backend.requests) == 1
+    assert Run.objects.count() == 1
+    assert ReceivedEvent.objects.count() == 1

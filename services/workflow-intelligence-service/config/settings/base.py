@@ -1,0 +1,116 @@
+"""Settings shared by every environment; environment files change values, not structure."""
+
+from decimal import Decimal
+
+from config.env import BASE_DIR, env
+from hubkit.logging import logging_config
+from hubkit.settings import database_config
+
+# Development-only secrets, clearly labelled; production.py refuses them.
+DEV_SECRET_KEY = "dev-insecure-workflow-secret-key-change-me"  # noqa: S105
+DEV_WEBHOOK_SECRET = "dev-insecure-workflow-webhook-secret"  # noqa: S105
+DEV_WORKFLOW_CLIENT_SECRET = "dev-insecure-workflow-client-secret"  # noqa: S105
+
+SECRET_KEY = env.str("SECRET_KEY", DEV_SECRET_KEY)
+DEBUG = env.bool("DEBUG", False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "ninja",
+    "apps.health",
+    "apps.workflows",
+]
+
+MIDDLEWARE = [
+    "hubkit.request_id.RequestIdMiddleware",
+    "hubkit.metrics.MetricsMiddleware",
+    "hubkit.errors.ProblemDetailsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    },
+]
+
+DATABASES = {
+    "default": database_config(
+        env.str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_workflow"),
+        pool_max=env.int("DATABASE_POOL_MAX", 4),
+    ),
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "hub-workflow",
+        "TIMEOUT": 300,
+        "OPTIONS": {"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
+    },
+}
+
+READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", 3.0)
+
+# Incoming events (Standard Webhooks). Comma-separated: during a rotation every listed secret
+# verifies; the sender signs with the ones it knows.
+WEBHOOK_SECRETS = env.list("WEBHOOK_SECRETS", [DEV_WEBHOOK_SECRET])
+
+# Verifying bearer tokens (hubkit.identity reads these).
+IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL", "http://127.0.0.1:8001").rstrip("/")
+IDENTITY_ISSUER = env.str("IDENTITY_ISSUER", IDENTITY_SERVICE_URL).rstrip("/")
+IDENTITY_TOKEN_URL = env.str("IDENTITY_TOKEN_URL", IDENTITY_SERVICE_URL + "/oauth/token")
+IDENTITY_AUDIENCE = env.str("IDENTITY_AUDIENCE", "hub-backend")
+IDENTITY_ALGORITHMS = env.list("IDENTITY_ALGORITHMS", ["EdDSA"])
+IDENTITY_LEEWAY_SECONDS = env.int("IDENTITY_LEEWAY_SECONDS", 30)
+IDENTITY_HTTP_TIMEOUT_SECONDS = env.float("IDENTITY_HTTP_TIMEOUT_SECONDS", 3.0)
+IDENTITY_JWKS_TTL_SECONDS = env.float("IDENTITY_JWKS_TTL_SECONDS", 300.0)
+IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS = env.float("IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS", 30.0)
+IDENTITY_JWKS_MAX_STALE_SECONDS = env.float("IDENTITY_JWKS_MAX_STALE_SECONDS", 3600.0)
+IDENTITY_INTROSPECTION_CACHE_SECONDS = env.int("IDENTITY_INTROSPECTION_CACHE_SECONDS", 15)
+
+# This service's own client credentials (service tokens for calling the backend).
+WORKFLOW_CLIENT_ID = env.str("WORKFLOW_CLIENT_ID", "workflow-intelligence-service")
+WORKFLOW_CLIENT_SECRET = env.str("WORKFLOW_CLIENT_SECRET", DEV_WORKFLOW_CLIENT_SECRET)
+# Only what the actions need (least privilege); the client may hold more.
+WORKFLOW_TOKEN_SCOPE = env.str("WORKFLOW_TOKEN_SCOPE", "notifications:write")
+IDENTITY_CLIENT_ID = WORKFLOW_CLIENT_ID
+IDENTITY_CLIENT_SECRET = WORKFLOW_CLIENT_SECRET
+
+# The backend's REST API (actions). Timeouts stay well under the event sender's own timeout.
+BACKEND_URL = env.str("BACKEND_URL", "http://127.0.0.1:8000").rstrip("/")
+BACKEND_CONNECT_TIMEOUT_SECONDS = env.float("BACKEND_CONNECT_TIMEOUT_SECONDS", 2.0)
+BACKEND_TIMEOUT_SECONDS = env.float("BACKEND_TIMEOUT_SECONDS", 5.0)
+
+# Default rules: a refund of at least this amount (any currency) alerts the admins.
+REFUND_ALERT_THRESHOLD = env.decimal("REFUND_ALERT_THRESHOLD", Decimal("100.00"))
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en"
+USE_I18N = False
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+
+LOGGING = logging_config(
+    json=env.bool("LOG_JSON", False),
+    level=env.str("LOG_LEVEL", "INFO"),
+    service="workflow-intelligence-service",
+)

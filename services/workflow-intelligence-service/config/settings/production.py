@@ -1,0 +1,36 @@
+"""Production: every value from the environment; refuses to start with a dev secret or DEBUG."""
+
+from config.env import env
+from config.settings.base import *  # noqa: F403
+from hubkit.logging import logging_config
+from hubkit.settings import assert_production_ready
+
+SECRET_KEY = env.str("SECRET_KEY")
+DEBUG = env.bool("DEBUG", False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+WEBHOOK_SECRETS = env.list("WEBHOOK_SECRETS")
+WORKFLOW_CLIENT_SECRET = IDENTITY_CLIENT_SECRET = env.str("WORKFLOW_CLIENT_SECRET")
+IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL").rstrip("/")
+BACKEND_URL = env.str("BACKEND_URL").rstrip("/")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
+# Health, metrics and the event receiver are called inside the network over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/", r"^metrics$", r"^api/v1/events$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOGGING = logging_config(
+    json=True, level=env.str("LOG_LEVEL", "INFO"), service="workflow-intelligence-service"
+)
+
+_webhook_secrets = {f"WEBHOOK_SECRETS[{i}]": secret for i, secret in enumerate(WEBHOOK_SECRETS)}
+assert_production_ready(
+    debug=DEBUG,
+    secrets={
+        "SECRET_KEY": SECRET_KEY,
+        "WORKFLOW_CLIENT_SECRET": WORKFLOW_CLIENT_SECRET,
+        **(_webhook_secrets or {"WEBHOOK_SECRETS": ""}),
+    },
+)
