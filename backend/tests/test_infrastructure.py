@@ -18,7 +18,13 @@ DOCKER_DIR = ROOT / "infrastructure" / "docker"
 POSTGRES_INIT_DIR = DOCKER_DIR / "postgres-init"
 
 # Host ports of the CONTRACT's "Ports (local defaults)" table.
-CONTRACT_HOST_PORTS = {"postgres": 5437, "redis": 6384, "backend": 8000, "identity-service": 8001}
+CONTRACT_HOST_PORTS = {
+    "postgres": 5437,
+    "redis": 6384,
+    "backend": 8000,
+    "identity-service": 8001,
+    "workflow-intelligence-service": 8004,
+}
 # One database per service, all created by the postgres init script.
 SERVICE_DATABASES = {"hub_backend", "hub_identity", "hub_communication", "hub_workflow"}
 

@@ -7,10 +7,12 @@ PG_BASE="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export BACKEND_DATABASE_URL="${DATABASE_URL:-$PG_BASE/hub_backend}"
 export IDENTITY_DATABASE_URL="${IDENTITY_DATABASE_URL:-$PG_BASE/hub_identity}"
+export WORKFLOW_DATABASE_URL="${WORKFLOW_DATABASE_URL:-$PG_BASE/hub_workflow}"
 
 say "checking PostgreSQL and Redis"
 "$ROOT/backend/.venv/bin/python" "$ROOT/infrastructure/scripts/preflight.py" \
-  --redis "$REDIS_URL" --database "$BACKEND_DATABASE_URL" --database "$IDENTITY_DATABASE_URL"
+  --redis "$REDIS_URL" --database "$BACKEND_DATABASE_URL" --database "$IDENTITY_DATABASE_URL" \
+  --database "$WORKFLOW_DATABASE_URL"
 
 manage() {
   local project="$1" database="$2"; shift 2
@@ -22,12 +24,15 @@ manage backend "$BACKEND_DATABASE_URL" migrate --no-input -v 0
 manage backend "$BACKEND_DATABASE_URL" seed_demo
 manage services/identity-service "$IDENTITY_DATABASE_URL" migrate --no-input -v 0
 manage services/identity-service "$IDENTITY_DATABASE_URL" seed_demo
+manage services/workflow-intelligence-service "$WORKFLOW_DATABASE_URL" migrate --no-input -v 0
 
 PROMETHEUS_MULTIPROC_DIR="$(mktemp -d -t hub-metrics.XXXXXX)"
 export PROMETHEUS_MULTIPROC_DIR
 # Each service aggregates only its own workers' metrics.
 export IDENTITY_PROMETHEUS_MULTIPROC_DIR="$PROMETHEUS_MULTIPROC_DIR/identity"
 mkdir -p "$IDENTITY_PROMETHEUS_MULTIPROC_DIR"
+export WORKFLOW_PROMETHEUS_MULTIPROC_DIR="$PROMETHEUS_MULTIPROC_DIR/workflow"
+mkdir -p "$WORKFLOW_PROMETHEUS_MULTIPROC_DIR"
 trap 'rm -rf "$PROMETHEUS_MULTIPROC_DIR"' EXIT
 
 cat <<BANNER
@@ -37,6 +42,7 @@ cat <<BANNER
     backend health   http://127.0.0.1:8000/api/health/ready
     metrics          http://127.0.0.1:8000/metrics
     identity         http://127.0.0.1:8001/api/v1/   (docs: /api/v1/docs, keys: /.well-known/jwks.json)
+    workflow         http://127.0.0.1:8004/api/v1/   (docs: /api/v1/docs, runs: /api/v1/runs)
 
   Demo logins (password: dev-insecure-demo-password)
     owner@acme.test  admin@acme.test  manager@acme.test  staff@acme.test  viewer@acme.test
