@@ -23,6 +23,7 @@ CONTRACT_HOST_PORTS = {
     "redis": 6384,
     "backend": 8000,
     "identity-service": 8001,
+    "communication-service": 8003,
     "workflow-intelligence-service": 8004,
 }
 # One database per service, all created by the postgres init script.
@@ -298,7 +299,7 @@ def test_every_dependency_exists(compose: Compose) -> None:
 
 def test_migrations_run_before_the_services_start(compose: Compose) -> None:
     jobs = one_shot_services(compose)
-    for name in ("backend", "identity-service"):
+    for name in ("backend", "identity-service", "communication-service"):
         awaited = dependencies(services(compose)[name])
         assert awaited.get(f"{name}-migrate") == "service_completed_successfully"
         assert f"{name}-migrate" in jobs

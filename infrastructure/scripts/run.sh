@@ -8,11 +8,12 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export BACKEND_DATABASE_URL="${DATABASE_URL:-$PG_BASE/hub_backend}"
 export IDENTITY_DATABASE_URL="${IDENTITY_DATABASE_URL:-$PG_BASE/hub_identity}"
 export WORKFLOW_DATABASE_URL="${WORKFLOW_DATABASE_URL:-$PG_BASE/hub_workflow}"
+export COMMUNICATION_DATABASE_URL="${COMMUNICATION_DATABASE_URL:-$PG_BASE/hub_communication}"
 
 say "checking PostgreSQL and Redis"
 "$ROOT/backend/.venv/bin/python" "$ROOT/infrastructure/scripts/preflight.py" \
   --redis "$REDIS_URL" --database "$BACKEND_DATABASE_URL" --database "$IDENTITY_DATABASE_URL" \
-  --database "$WORKFLOW_DATABASE_URL"
+  --database "$WORKFLOW_DATABASE_URL" --database "$COMMUNICATION_DATABASE_URL"
 
 manage() {
   local project="$1" database="$2"; shift 2
@@ -25,6 +26,7 @@ manage backend "$BACKEND_DATABASE_URL" seed_demo
 manage services/identity-service "$IDENTITY_DATABASE_URL" migrate --no-input -v 0
 manage services/identity-service "$IDENTITY_DATABASE_URL" seed_demo
 manage services/workflow-intelligence-service "$WORKFLOW_DATABASE_URL" migrate --no-input -v 0
+manage services/communication-service "$COMMUNICATION_DATABASE_URL" migrate --no-input -v 0
 
 PROMETHEUS_MULTIPROC_DIR="$(mktemp -d -t hub-metrics.XXXXXX)"
 export PROMETHEUS_MULTIPROC_DIR
@@ -33,6 +35,8 @@ export IDENTITY_PROMETHEUS_MULTIPROC_DIR="$PROMETHEUS_MULTIPROC_DIR/identity"
 mkdir -p "$IDENTITY_PROMETHEUS_MULTIPROC_DIR"
 export WORKFLOW_PROMETHEUS_MULTIPROC_DIR="$PROMETHEUS_MULTIPROC_DIR/workflow"
 mkdir -p "$WORKFLOW_PROMETHEUS_MULTIPROC_DIR"
+export COMMUNICATION_PROMETHEUS_MULTIPROC_DIR="$PROMETHEUS_MULTIPROC_DIR/communication"
+mkdir -p "$COMMUNICATION_PROMETHEUS_MULTIPROC_DIR"
 trap 'rm -rf "$PROMETHEUS_MULTIPROC_DIR"' EXIT
 
 cat <<BANNER
@@ -42,6 +46,8 @@ cat <<BANNER
     backend health   http://127.0.0.1:8000/api/health/ready
     metrics          http://127.0.0.1:8000/metrics
     identity         http://127.0.0.1:8001/api/v1/   (docs: /api/v1/docs, keys: /.well-known/jwks.json)
+    communication    http://127.0.0.1:8003/api/v1/   (docs: /api/v1/docs, sent: /api/v1/messages)
+                     mail lands in var/mail/ (SMTP sink on 127.0.0.1:1025); SMS are logged
     workflow         http://127.0.0.1:8004/api/v1/   (docs: /api/v1/docs, runs: /api/v1/runs)
 
   Demo logins (password: dev-insecure-demo-password)

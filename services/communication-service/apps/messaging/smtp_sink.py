@@ -55,6 +55,7 @@ def main() -> None:
     parser.add_argument("--directory", type=Path, default=DEFAULT_DIRECTORY)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
     controller = start_sink(host=args.host, port=args.port, directory=args.directory)
     logger.info("listening on %s:%d; mail lands in %s", args.host, args.port, args.directory)
     stopped = threading.Event()
