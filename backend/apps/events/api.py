@@ -41,11 +41,11 @@ def get_event(request: HttpRequest, event_id: uuid.UUID) -> dict[str, Any]:
 
 @router.post("/events/{event_id}/redeliver", response=RedeliverOut, operation_id="redeliver_event")
 @requires(Role.ADMIN)
-def redeliver_event(
-    request: HttpRequest, event_id: uuid.UUID, payload: RedeliverIn | None = None
-) -> dict[str, Any]:
-    """Send the event again to subscribers that failed (or all, with include_delivered)."""
+def redeliver_event(request: HttpRequest, event_id: uuid.UUID, options: Query[RedeliverIn]) -> dict[str, Any]:
+    """Send the event again to subscribers that failed (or to all, with `include_delivered=true`)."""
     organization = organization_of(request)
     event = event_get(organization=organization, event_id=event_id)
-    include = payload.include_delivered if payload else False
-    return {"redelivered": event_redeliver(organization=organization, event=event, include_delivered=include)}
+    redelivered = event_redeliver(
+        organization=organization, event=event, include_delivered=options.include_delivered
+    )
+    return {"redelivered": redelivered}

@@ -58,8 +58,6 @@ class EventDetailOut(EventOut):
 
 
 class RedeliverIn(Schema):
-    model_config = {"extra": "forbid"}
-
     include_delivered: bool = False
 
 
