@@ -27,9 +27,11 @@ def receive_event(request: HttpRequest) -> dict[str, str]:
     webhook_id = verify_webhook(body=request.body, headers=request.headers, secrets=settings.WEBHOOK_SECRETS)
     envelope = parse_envelope(request.body, webhook_id=webhook_id)
     outgoing = outgoing_for(envelope)
-    if outgoing is None:
+    # Every receipt is recorded (and deduplicated), also of types this service sends nothing for.
+    receipt = event_receive(webhook_id=webhook_id, envelope=envelope, outgoing=outgoing or [])
+    if outgoing is None and receipt == "accepted":
         return {"status": "ignored"}
-    return {"status": event_receive(webhook_id=webhook_id, envelope=envelope, outgoing=outgoing)}
+    return {"status": receipt}
 
 
 @messages_router.get("", response=MessageListOut)

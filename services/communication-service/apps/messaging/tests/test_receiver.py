@@ -191,11 +191,15 @@ def test_a_webhook_id_other_than_the_event_id_is_422() -> None:
 
 
 @pytest.mark.parametrize("event_type", ["invoice.issued", "contact.created", "booking.exploded"])
-def test_other_event_types_are_ignored_and_store_nothing(event_type: str) -> None:
-    response = deliver(envelope(event_type, {"anything": 1}))
+def test_other_event_types_are_acknowledged_once_and_send_nothing(event_type: str) -> None:
+    event = envelope(event_type, {"anything": 1})
+    response = deliver(event)
     assert response.status_code == 200
     assert response.json() == {"status": "ignored"}
-    assert stored() == (0, 0)
+    # The receipt is kept (so "received exactly once" holds for every type), but no message.
+    assert stored() == (1, 0)
+    assert deliver(event).json() == {"status": "duplicate"}
+    assert stored() == (1, 0)
     assert mail.outbox == []
 
 
