@@ -7,6 +7,7 @@ from apps.core.api import router as core_router
 from apps.events.api import router as events_router
 from apps.identity.api import router as identity_router
 from apps.identity.auth import BearerAuth
+from apps.notifications.api import router as notifications_router
 from hubkit.ninja import install_problem_handlers
 
 api = NinjaAPI(
@@ -26,3 +27,4 @@ api.add_router("/", identity_router)
 api.add_router("/", core_router)
 api.add_router("/", audit_router)
 api.add_router("/", events_router)
+api.add_router("/", notifications_router)

@@ -18,6 +18,7 @@ from apps.core.tests.factories import (
 )  # fmt: skip
 from apps.events.services import publish
 from apps.identity.permissions import requirement_of
+from apps.notifications.tests.factories import make_notification
 from config.api import api
 from hubkit.testing import IdentityService
 
@@ -60,6 +61,7 @@ def _acme_objects() -> dict[str, str]:
         "service_id": str(make_service(name="Acmesecret cut").id),
         "event_id": str(event.id),
         "extra_resource": str(make_resource(name="Acmesecret room").id),
+        "notification_id": str(make_notification(title="Acmesecret alert", body="acmesecret").id),
     }
 
 

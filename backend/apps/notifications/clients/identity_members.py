@@ -1,0 +1,126 @@
+"""identity-service's member lists, read with the backend's own service token (scope `members:read`).
+
+The one place the backend asks identity-service who belongs to an organization. Tokens are
+requested per organization (least privilege) and cached by `ServiceTokenClient`; every call has
+explicit timeouts, its answer is validated, and every failure becomes `IdentityMembersUnavailable`.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+
+import httpx
+from django.conf import settings
+from pydantic import BaseModel, ValidationError
+
+from hubkit.identity import IdentityUnavailable
+from hubkit.request_id import get_request_id
+from hubkit.service_token import ServiceTokenClient
+
+SCOPE = "members:read"
+PAGE_SIZE = 200
+MAX_PAGES = 50
+
+
+class IdentityMembersUnavailable(IdentityUnavailable):
+    """identity-service could not tell who the members are (down, refused, or answered nonsense)."""
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: str
+
+
+class _User(BaseModel):
+    id: uuid.UUID
+    email: str
+    name: str
+
+
+class _Membership(BaseModel):
+    user: _User
+    role: str
+
+
+class _MemberPage(BaseModel):
+    items: list[_Membership]
+    next_cursor: str | None
+
+
+_lock = threading.Lock()
+_clients: dict[tuple[str, str, str], tuple[ServiceTokenClient, httpx.Client]] = {}
+
+
+def _clients_for_settings() -> tuple[ServiceTokenClient, httpx.Client]:
+    """One token cache and connection pool per process (and per identity URL and credentials)."""
+    base = settings.IDENTITY_SERVICE_URL.rstrip("/")
+    key = (base, settings.IDENTITY_CLIENT_ID, settings.IDENTITY_CLIENT_SECRET)
+    with _lock:
+        if key not in _clients:
+            timeout = settings.IDENTITY_HTTP_TIMEOUT_SECONDS
+            tokens = ServiceTokenClient(
+                token_url=base + "/oauth/token",
+                client_id=settings.IDENTITY_CLIENT_ID,
+                client_secret=settings.IDENTITY_CLIENT_SECRET,
+                scope=SCOPE,
+                timeout=timeout,
+            )
+            http = httpx.Client(base_url=base, timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)))
+            _clients[key] = (tokens, http)
+        return _clients[key]
+
+
+def _get_page(organization_id: uuid.UUID, params: dict[str, str | int]) -> _MemberPage:
+    tokens, http = _clients_for_settings()
+    org = str(organization_id)
+    path = f"/api/v1/organizations/{org}/members"
+    for attempt in range(2):
+        try:
+            token = tokens.token(organization_id=org)
+        except (KeyError, ValueError) as exc:  # a 200 without a usable token
+            raise IdentityMembersUnavailable("token endpoint answered an unexpected body") from exc
+        headers = {"Authorization": f"Bearer {token}"}
+        if request_id := get_request_id():
+            headers["X-Request-ID"] = request_id
+        try:
+            response = http.get(path, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            raise IdentityMembersUnavailable(f"member list unreachable: {type(exc).__name__}") from exc
+        if response.status_code == 401 and attempt == 0:
+            tokens.forget(organization_id=org)  # expired or revoked: one fresh token, once
+            continue
+        if response.status_code != 200:
+            raise IdentityMembersUnavailable(f"member list answered {response.status_code}")
+        try:
+            return _MemberPage.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise IdentityMembersUnavailable("member list answered an unexpected body") from exc
+    raise IdentityMembersUnavailable("member list refused the service token")
+
+
+def organization_members(*, organization_id: uuid.UUID, role: str | None = None) -> list[Member]:
+    """Every member of the organization (holding exactly `role`, if given), in join order."""
+    members: list[Member] = []
+    params: dict[str, str | int] = {"limit": PAGE_SIZE}
+    if role is not None:
+        params["role"] = role
+    try:
+        for _ in range(MAX_PAGES):
+            page = _get_page(organization_id, params)
+            members.extend(
+                Member(user_id=m.user.id, email=m.user.email, name=m.user.name, role=m.role)
+                for m in page.items
+            )
+            if page.next_cursor is None:
+                return members
+            params["cursor"] = page.next_cursor
+    except IdentityUnavailable as exc:
+        if isinstance(exc, IdentityMembersUnavailable):
+            raise
+        raise IdentityMembersUnavailable(exc.message) from exc  # the token endpoint failed
+    raise IdentityMembersUnavailable(f"more than {MAX_PAGES * PAGE_SIZE} members")

@@ -1,0 +1,197 @@
+"""Sending notifications (in-app rows plus delivery events) and marking them read."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from apps.events.services import publish
+from apps.identity.models import Organization, User
+from apps.identity.services import user_ensure
+from apps.notifications.clients.identity_members import Member, organization_members
+from apps.notifications.exceptions import UnknownRecipients
+from apps.notifications.models import Category, Channel, Notification, NotificationDispatch, Severity
+from apps.notifications.selectors import notification_list, preference_matrices
+
+DEDUPE_CONSTRAINT = "notif_dispatch_dedupe_uniq"
+DELIVERY_CHANNELS = (Channel.EMAIL, Channel.SMS)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    items: list[Notification]
+    # False when every recipient had already been sent this dedupe key: nothing new was written.
+    created: bool
+
+
+def _recipients(
+    *, organization: Organization, recipient_ids: Sequence[uuid.UUID] | None, role: str | None
+) -> list[Member]:
+    """The addressed members, asked of identity-service (it alone knows who belongs to the organization)."""
+    if role is not None:
+        return organization_members(organization_id=organization.id, role=role)
+    wanted = list(dict.fromkeys(recipient_ids or ()))
+    members = {m.user_id: m for m in organization_members(organization_id=organization.id)}
+    unknown = [str(i) for i in wanted if i not in members]
+    if unknown:
+        raise UnknownRecipients(
+            "Some recipients are not members of this organization.",
+            errors=[{"field": "recipient_ids", "message": f"Not a member: {i}"} for i in unknown],
+        )
+    return [members[i] for i in wanted]
+
+
+def _mirror_users(members: Sequence[Member]) -> list[User]:
+    # Committed on their own, before the notification transaction: mirror rows are cached per
+    # process and must never be rolled back under the cache.
+    return [
+        user_ensure(kind=User.Kind.USER, subject=str(m.user_id), email=m.email[:254], name=m.name[:200])
+        for m in members
+    ]
+
+
+def notification_send(
+    *,
+    organization: Organization,
+    actor: User | None,
+    recipient_ids: Sequence[uuid.UUID] | None = None,
+    role: str | None = None,
+    category: str,
+    severity: str,
+    title: str,
+    body: str = "",
+    data: Mapping[str, Any] | None = None,
+    action_url: str = "",
+    dedupe_key: str = "",
+) -> SendResult:
+    """Notifies members (by id or by role) on every channel their preferences allow.
+
+    In-app rows, dedupe records and one `notification.requested` event per recipient and
+    email/sms channel commit together. A `dedupe_key` already used for a recipient sends that
+    recipient nothing again.
+    """
+    if (recipient_ids is None) == (role is None):
+        raise ValueError("address the notification by recipient_ids or by role, not both")
+    users = _mirror_users(_recipients(organization=organization, recipient_ids=recipient_ids, role=role))
+    content = {
+        "category": Category(category).value, "severity": Severity(severity).value,
+        "title": title, "body": body, "data": dict(data or {}), "action_url": action_url,
+    }  # fmt: skip
+    try:
+        return _send(
+            organization=organization, actor=actor, users=users, content=content, dedupe_key=dedupe_key
+        )
+    except IntegrityError as exc:
+        # A concurrent request with the same dedupe key won: replay, which now finds its rows.
+        if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) != DEDUPE_CONSTRAINT:
+            raise
+        return _send(
+            organization=organization, actor=actor, users=users, content=content, dedupe_key=dedupe_key
+        )
+
+
+def _send(
+    *,
+    organization: Organization,
+    actor: User | None,
+    users: list[User],
+    content: dict[str, Any],
+    dedupe_key: str,
+) -> SendResult:
+    with transaction.atomic():
+        done: set[uuid.UUID] = set()
+        if dedupe_key:
+            done = set(
+                NotificationDispatch.objects.for_organization(organization)
+                .filter(recipient__in=users, dedupe_key=dedupe_key)
+                .values_list("recipient_id", flat=True)
+            )
+        pending = [u for u in users if u.id not in done]
+        matrices = preference_matrices(organization=organization, users=pending)
+        created: list[Notification] = []
+        for user in pending:
+            allowed = {
+                cell.channel
+                for cell in matrices[user.id]
+                if cell.category == content["category"] and cell.enabled
+            }
+            notification_id = uuid.uuid4()
+            if Channel.IN_APP in allowed:
+                created.append(
+                    Notification.objects.for_organization(organization).create(
+                        id=notification_id, recipient=user, dedupe_key=dedupe_key, **content
+                    )
+                )
+            if dedupe_key:
+                NotificationDispatch.objects.for_organization(organization).create(
+                    recipient=user, dedupe_key=dedupe_key, notification_id=notification_id,
+                    channels=sorted(allowed),
+                )  # fmt: skip
+            for channel in DELIVERY_CHANNELS:
+                if channel in allowed:
+                    _publish_delivery(
+                        organization=organization, actor=actor, user=user, channel=channel,
+                        notification_id=notification_id, content=content,
+                    )  # fmt: skip
+        earlier: list[Notification] = []
+        if done:
+            earlier = list(
+                Notification.objects.for_organization(organization)
+                .filter(recipient_id__in=done, dedupe_key=dedupe_key)
+                .order_by("created_at", "id")
+            )
+    return SendResult(items=earlier + created, created=bool(pending))
+
+
+def _publish_delivery(
+    *,
+    organization: Organization,
+    actor: User | None,
+    user: User,
+    channel: Channel,
+    notification_id: uuid.UUID,
+    content: dict[str, Any],
+) -> None:
+    publish(
+        organization=organization,
+        type="notification.requested",
+        subject_type="notification",
+        subject_id=notification_id,
+        data={
+            "notification_id": notification_id,
+            "channel": channel.value,
+            "recipient": {"user_id": user.id, "email": user.email, "name": user.name, "phone": None},
+            **content,
+        },
+        actor=actor,
+    )
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    """Idempotent: the first read time is kept. Read state is not audited (see models)."""
+    if notification.read_at is not None:
+        return notification
+    now = timezone.now()
+    notification.read_at = now
+    notification.seen_at = notification.seen_at or now
+    notification.save(update_fields=["read_at", "seen_at"])
+    return notification
+
+
+def notification_mark_all_read(*, organization: Organization, user: User) -> int:
+    """Marks every unread notification of the user read; returns how many changed.
+
+    One UPDATE, however many rows: read state is excluded from the audit log on purpose
+    (high-volume bookkeeping), so this bulk write loses no audit entry.
+    """
+    now = timezone.now()
+    return notification_list(organization=organization, user=user, unread=True).update(
+        read_at=now, seen_at=Coalesce("seen_at", Value(now))
+    )
