@@ -36,11 +36,12 @@ class Severity(models.TextChoices):
 
 # Categories nobody can switch off in the app: the user must be able to see them.
 MANDATORY_IN_APP = frozenset({Category.SECURITY})
-# Built-in defaults, used where neither the organization nor the user chose: in-app for everything,
-# email only for security; sms never (it costs money per message).
+# Built-in defaults, used where neither the organization nor the user chose: in-app for everything;
+# email for what needs a reaction soon (bookings, money, security), not for system or workflow
+# chatter; sms never (it costs money per message).
 BUILT_IN_DEFAULTS: dict[Channel, frozenset[Category]] = {
     Channel.IN_APP: frozenset(Category),
-    Channel.EMAIL: frozenset({Category.SECURITY}),
+    Channel.EMAIL: frozenset({Category.BOOKING, Category.PAYMENT, Category.SECURITY}),
     Channel.SMS: frozenset(),
 }
 

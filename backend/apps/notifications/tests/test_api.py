@@ -181,15 +181,18 @@ def test_preferences_matrix_and_mandatory(as_user: Callable[[str], Client]) -> N
                    {"items": [{"category": "security", "channel": "in_app", "enabled": False}]})  # fmt: skip
     assert refused.status_code == 422
     assert refused.json()["code"] == "preference_mandatory"
-    updated = send(client, "PUT", "/notifications/preferences",
-                   {"items": [{"category": "booking", "channel": "email", "enabled": True}]})  # fmt: skip
-    assert updated.status_code == 200
-    cell = next(c for c in updated.json()["items"] if (c["category"], c["channel"]) == ("booking", "email"))
-    assert (cell["enabled"], cell["organization_default"], cell["source"]) == (True, False, "user")
-    # The choice takes effect: a booking notification now also goes out by email.
     assert send(as_user("admin"), "POST", "/notifications", NO_SHOW).status_code == 201
     [event] = Event.all_tenants.filter(type="notification.requested")
     assert (event.data["channel"], event.data["recipient"]["email"]) == ("email", "manager@acme.test")
+    updated = send(client, "PUT", "/notifications/preferences",
+                   {"items": [{"category": "booking", "channel": "email", "enabled": False}]})  # fmt: skip
+    assert updated.status_code == 200
+    cell = next(c for c in updated.json()["items"] if (c["category"], c["channel"]) == ("booking", "email"))
+    assert (cell["enabled"], cell["organization_default"], cell["source"]) == (False, True, "user")
+    # The choice takes effect: the next booking notification reaches the inbox only.
+    assert send(as_user("admin"), "POST", "/notifications", NO_SHOW).status_code == 201
+    assert Event.all_tenants.filter(type="notification.requested").count() == 1
+    assert send(client, "GET", "/notifications/unread-count").json() == {"count": 2}
 
 
 def test_organization_defaults_are_for_admins(as_user: Callable[[str], Client]) -> None:

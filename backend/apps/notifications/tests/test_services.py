@@ -88,8 +88,8 @@ def test_role_reaches_exactly_the_managers_as_mirror_users(org: Organization, ac
         {"booking_id": "b1"},
         None,
     )
-    # Email is off by default for bookings: no delivery event.
-    assert requested(org) == []
+    # Email is on by default for bookings: one delivery event, to the manager.
+    assert [e.data["recipient"]["user_id"] for e in requested(org)] == [str(MANAGER_ID)]
 
 
 def test_recipient_ids_outside_the_organization_write_nothing(org: Organization, actor: User) -> None:
@@ -112,6 +112,7 @@ def test_email_on_publishes_one_event_per_recipient_with_the_delivery_data(
 ) -> None:
     enable(org, MANAGER_ID, "email")
     enable(org, STAFF_ID, "email")
+    enable(org, VIEWER_ID, "email", enabled=False)
     result = send(org, actor, recipient_ids=[MANAGER_ID, STAFF_ID, VIEWER_ID], action_url="/bookings/b1")
     events = requested(org)
     assert [e.data["recipient"]["user_id"] for e in events] == [str(MANAGER_ID), str(STAFF_ID)]
@@ -258,11 +259,11 @@ def test_effective_preferences_layer_user_over_organization_over_built_in(org: O
 
     def cell(channel: str) -> tuple[bool, bool, str]:
         found = next(c for c in preference_matrix(organization=org, user=manager)
-                     if c.category == "payment" and c.channel == channel)  # fmt: skip
+                     if c.category == "workflow" and c.channel == channel)  # fmt: skip
         return found.enabled, found.organization_default, found.source
 
     def choose(user: User | None, enabled: bool | None) -> None:
-        change = PreferenceChange("payment", "email", enabled=enabled)
+        change = PreferenceChange("workflow", "email", enabled=enabled)
         preference_set(organization=org, user=user, changes=[change])
 
     assert cell("email") == (False, False, "default")
@@ -275,5 +276,5 @@ def test_effective_preferences_layer_user_over_organization_over_built_in(org: O
     # Another organization's defaults do not apply.
     assert next(
         c for c in preference_matrix(organization=globex(), user=manager)
-        if c.category == "payment" and c.channel == "email"
+        if c.category == "workflow" and c.channel == "email"
     ).enabled is False  # fmt: skip
