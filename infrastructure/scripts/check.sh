@@ -31,7 +31,7 @@ done
 
 step "pytest hubkit" in_dir "$ROOT/services/hubkit" "$ROOT/backend/.venv/bin/pytest"
 for project in "${PY_PROJECTS[@]}"; do
-  step "pytest $project" in_dir "$ROOT/$project" .venv/bin/pytest -n "${PYTEST_WORKERS:-2}"
+  step "pytest $project" in_dir "$ROOT/$project" .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadgroup
 done
 
 if ((${#failed[@]})); then

@@ -32,7 +32,7 @@ class EventOut(Schema):
     version: int
     occurred_at: str
     organization_id: uuid.UUID
-    actor: ActorOut | None
+    actor: ActorOut
     subject: SubjectOut
     data: dict[str, Any]
     correlation_id: str | None

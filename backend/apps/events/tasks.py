@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from procrastinate import RetryDecision
 from procrastinate.contrib.django import app
 from procrastinate.jobs import Job
@@ -42,7 +43,7 @@ def deliver_event(delivery_id: str) -> None:
         raise RetryDelivery(outcome.retry_in_seconds)
 
 
-@app.periodic(cron="* * * * *", periodic_id="retry-stalled")
+@app.periodic(cron=settings.EVENT_STALLED_SWEEP_CRON, periodic_id="retry-stalled")
 @app.task(queue=QUEUE, queueing_lock="events.retry_stalled", pass_context=True, name="events.retry_stalled")
 async def retry_stalled_jobs(context: Any, timestamp: int) -> None:
     """Put back the jobs of workers that died mid-job (no heartbeat); receivers dedupe repeats."""
@@ -50,8 +51,6 @@ async def retry_stalled_jobs(context: Any, timestamp: int) -> None:
 
 
 async def retry_stalled(app_: Any) -> int:
-    from django.conf import settings  # noqa: PLC0415
-
     stalled = await app_.job_manager.get_stalled_jobs(
         seconds_since_heartbeat=settings.EVENT_STALLED_WORKER_SECONDS
     )

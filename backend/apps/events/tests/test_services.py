@@ -7,7 +7,7 @@ from apps.core.tests.factories import acme
 from apps.events.envelope import event_envelope
 from apps.events.models import Event
 from apps.events.services import OutboxOutsideTransaction, publish
-from apps.identity.models import User
+from apps.identity.models import Organization, User
 from hubkit.request_id import set_request_id
 
 
@@ -42,3 +42,14 @@ def test_the_envelope_matches_the_contract() -> None:
     assert envelope["data"] == {"changed": ["email"], "at": str(uuid.UUID(int=1))}
     assert envelope["correlation_id"] == "corr-0000001"
     assert envelope["organization_id"] == str(acme().id)
+
+
+@pytest.mark.django_db
+def test_an_event_without_a_principal_names_the_backend_as_its_actor() -> None:
+    organization = Organization.objects.get_or_create(id="0a0e0000-0000-4000-8000-000000000001")[0]
+    with transaction.atomic():
+        event = publish(
+            organization=organization, type="booking.reminder_due", subject_type="booking",
+            subject_id="b1", data={}, actor=None,
+        )  # fmt: skip
+    assert event_envelope(event)["actor"] == {"type": "service", "id": "hub-backend"}
