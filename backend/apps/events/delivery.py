@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
+from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -90,6 +91,9 @@ def _record(delivery: Delivery, result: SendResult, *, started: object, final: b
             error=result.error,
             outcome=outcome,
         )
+        # The attempt row (audited above) is the record of this state change; the delivery row
+        # is its summary, updated without a second audit entry. People's actions on it
+        # (redelivery) are audited.
         locked.attempts = number
         locked.status = status
         locked.last_status_code = result.status_code
@@ -97,7 +101,8 @@ def _record(delivery: Delivery, result: SendResult, *, started: object, final: b
         locked.next_attempt_at = now + timedelta(seconds=retry_in) if retry_in is not None else None
         if status == Delivery.Status.DELIVERED:
             locked.delivered_at = now
-        locked.save()
+        with disable_auditlog():
+            locked.save()
     if status in {Delivery.Status.DEAD, Delivery.Status.FAILED}:
         logger.warning(
             "delivery %s of event %s to %s is %s after %d attempt(s): %s %s",

@@ -96,6 +96,7 @@ class DeliveryAttempt(TenantModel):
         return f"attempt {self.number} of {self.delivery_id}: {self.outcome}"
 
 
-# Delivery state changes and every attempt are part of the audit trail (the outbox itself is not).
+# Every attempt is on the audit trail, and so is what people do to deliveries (redelivery);
+# the worker's own status bookkeeping is recorded by the attempt rows themselves.
 auditlog.register(Delivery, exclude_fields=["next_attempt_at"])
 auditlog.register(DeliveryAttempt)

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from auditlog.context import disable_auditlog
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
@@ -51,9 +52,11 @@ def publish(
         correlation_id=get_request_id() or "",
     )
     for subscription in subscriptions_for(type):
-        delivery = Delivery.objects.for_organization(organization).create(
-            event=event, destination=subscription.name
-        )
+        # Queuing a delivery is part of the change being audited, not a separate act: no entry.
+        with disable_auditlog():
+            delivery = Delivery.objects.for_organization(organization).create(
+                event=event, destination=subscription.name
+            )
         delivery_schedule(delivery=delivery)
     return event
 

@@ -147,9 +147,10 @@ def test_an_attempt_posts_the_signed_envelope_and_records_it(subscribed: Receive
     [attempt] = DeliveryAttempt.all_tenants.filter(delivery=delivery)
     assert (attempt.number, attempt.status_code, attempt.outcome) == (1, 200, "delivered")
     assert attempt.duration_ms > 0
-    # The attempt is on the audit trail with the event's correlation id.
+    # The attempt is on the audit trail with the event's correlation id; queuing was not.
     entry = LogEntry.objects.get(object_pk=str(attempt.pk))
     assert entry.cid == "corr-test-0001"
+    assert not LogEntry.objects.filter(object_pk=str(delivery.pk)).exists()
     # A finished delivery is not sent twice, whoever runs the job again.
     assert delivery_attempt(delivery_id=str(delivery.id)).status == "delivered"
     assert len(subscribed.received) == 1
@@ -263,6 +264,9 @@ def test_admins_see_deliveries_filter_by_status_and_redeliver(
     assert response.status_code == 200, response.content
     assert [(d["status"], d["attempts"]) for d in response.json()["redelivered"]] == [("pending", 0)]
     assert len(_jobs()) == jobs_before + 1
+    # The admin's redelivery is on the audit trail, with the admin as actor.
+    [entry] = LogEntry.objects.filter(object_pk=str(delivery.pk), actor__email=ROLE_EMAILS["admin"])
+    assert entry.changes_dict["status"] == ["dead", "pending"]
     # While it is pending again, another redelivery would only duplicate work.
     assert admin.post(f"/api/v1/events/{event.id}/redeliver").status_code == 409
     assert delivery_attempt(delivery_id=str(delivery.id)).status == "delivered"
