@@ -153,6 +153,8 @@ EVENT_DELIVERY_BACKOFF_BASE_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_BASE_SEC
 EVENT_DELIVERY_BACKOFF_MAX_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_MAX_SECONDS", 600.0)
 # A worker silent for this long is presumed dead; its jobs are retried by the stalled-job sweep.
 EVENT_STALLED_WORKER_SECONDS = env.float("EVENT_STALLED_WORKER_SECONDS", 30.0)
+# How often the sweep looks for such jobs (cron with a trailing seconds field).
+EVENT_STALLED_SWEEP_CRON = env.str("EVENT_STALLED_SWEEP_CRON", "* * * * * */15")
 PROCRASTINATE_WORKER_DEFAULTS = {
     "queues": ["events"],
     "update_heartbeat_interval": env.float("WORKER_HEARTBEAT_SECONDS", 5.0),
