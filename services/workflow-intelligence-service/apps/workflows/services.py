@@ -184,7 +184,7 @@ def notification_request(*, rule: Rule, event: EventIn) -> NotificationRequest:
         organization_id=str(event.organization_id),
         role=None if recipients is not None else str(params.get("role", "manager")),
         recipient_ids=recipients,
-        category=str(params.get("category", "general")),
+        category=str(params.get("category", "workflow")),
         severity=str(params.get("severity", "info")),
         title=render(str(params.get("title_template", event.type)), context, limit=200),
         body=render(str(params.get("body_template", "")), context, limit=2000),
