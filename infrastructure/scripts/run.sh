@@ -45,6 +45,7 @@ cat <<BANNER
     backend API      http://127.0.0.1:8000/api/v1/   (docs: /api/v1/docs)
     backend health   http://127.0.0.1:8000/api/health/ready
     metrics          http://127.0.0.1:8000/metrics
+    event worker     procrastinate (log prefix "worker"): delivers the outbox to the services below
     identity         http://127.0.0.1:8001/api/v1/   (docs: /api/v1/docs, keys: /.well-known/jwks.json)
     communication    http://127.0.0.1:8003/api/v1/   (docs: /api/v1/docs, sent: /api/v1/messages)
                      mail lands in var/mail/ (SMTP sink on 127.0.0.1:1025); SMS are logged
