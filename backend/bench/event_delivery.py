@@ -46,7 +46,7 @@ def _manage(directory: Path, env: dict[str, str], *args: str) -> None:
 
 def _count(url: str, sql: str) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
-        row = conn.execute(sql).fetchone()  # type: ignore[arg-type]
+        row = conn.execute(sql).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -87,7 +87,7 @@ def main() -> None:
                 python=_python(directory),
                 env=env,
                 port=ports[name],
-            ).start()  # fmt: skip
+            ).start()
         )
     os.environ.update(backend_env)
     import django  # noqa: PLC0415 - configured from the environment set just above
@@ -111,8 +111,14 @@ def main() -> None:
         for batch in range(BURST // 100):
             with transaction.atomic():
                 for i in range(100):
-                    publish(organization=organization, type="contact.updated", subject_type="contact",
-                            subject_id=f"burst-{(batch * 100 + i) % 200}", data={"n": i}, actor=None)  # fmt: skip
+                    publish(
+                        organization=organization,
+                        type="contact.updated",
+                        subject_type="contact",
+                        subject_id=f"burst-{(batch * 100 + i) % 200}",
+                        data={"n": i},
+                        actor=None,
+                    )
         committed = time.perf_counter()
         while _count(databases["backend"], delivered_sql) < 2 * BURST:
             time.sleep(0.05)
