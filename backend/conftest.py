@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from apps.identity.services import clear_principal_caches
-from hubkit.identity import reset_verifier
+from hubkit.identity import reset_verifier, shared_cache_keys
 from hubkit.testing import IdentityService, start_identity_service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ def use_identity(url: str) -> None:
     """Point the backend at an identity-service and forget every key learnt from another."""
     settings.IDENTITY_SERVICE_URL = settings.IDENTITY_ISSUER = url
     reset_verifier()
-    cache.delete_many(["identity:jwks", "identity:jwks:refresh-gate"])
+    cache.delete_many(list(shared_cache_keys()))
 
 
 def start_identity(name: str, worker: str) -> IdentityService:

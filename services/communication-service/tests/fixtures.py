@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from apps.messaging.models import Message, ReceivedEvent
-from hubkit.identity import reset_verifier
+from hubkit.identity import reset_verifier, shared_cache_keys
 from hubkit.testing import IdentityService, start_identity_service
 from hubkit.webhooks import sign_headers
 
@@ -168,7 +168,7 @@ def worker() -> str:
 def _use_identity(url: str) -> None:
     settings.IDENTITY_SERVICE_URL = settings.IDENTITY_ISSUER = url
     reset_verifier()
-    cache.delete_many(["identity:jwks", "identity:jwks:refresh-gate"])
+    cache.delete_many(list(shared_cache_keys()))
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from apps.workflows.clients.backend import reset_backend_client
-from hubkit.identity import reset_verifier
+from hubkit.identity import reset_verifier, shared_cache_keys
 from hubkit.testing import IdentityService, start_identity_service
 from hubkit.webhooks import sign_headers
 
@@ -41,7 +41,7 @@ def use_identity(url: str) -> None:
     settings.IDENTITY_TOKEN_URL = url + "/oauth/token"
     reset_verifier()
     reset_backend_client()
-    cache.delete_many(["identity:jwks", "identity:jwks:refresh-gate"])
+    cache.delete_many(list(shared_cache_keys()))
 
 
 @pytest.fixture(scope="session")

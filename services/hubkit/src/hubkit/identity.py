@@ -145,8 +145,15 @@ class IdentityClient:
         return body
 
 
-_SHARED_KEYS = "identity:jwks"
-_REFRESH_GATE = "identity:jwks:refresh-gate"
+def shared_cache_keys() -> tuple[str, str]:
+    """Cache keys of the shared key set and its refresh gate, namespaced by issuer.
+
+    Two issuers (a move, a staging and a test instance on one Redis) never share keys.
+    """
+    issuer = hashlib.sha256(str(_setting("IDENTITY_ISSUER")).encode()).hexdigest()[:16]
+    return f"identity:jwks:{issuer}", f"identity:jwks:{issuer}:refresh-gate"
+
+
 _ACCEPTED_TYP = {"at+jwt", "application/at+jwt"}
 
 
@@ -278,13 +285,13 @@ class KeyStore:
         if self._cooldown <= 0:
             return True
         try:
-            return bool(cache.add(_REFRESH_GATE, 1, timeout=max(int(self._cooldown), 1)))
+            return bool(cache.add(shared_cache_keys()[1], 1, timeout=max(int(self._cooldown), 1)))
         except Exception:  # noqa: BLE001 - Redis down: fall back to this process's cooldown
             return time.time() - self._last_failure >= self._cooldown
 
     def _load_shared(self) -> KeySet | None:
         try:
-            raw = cache.get(_SHARED_KEYS)
+            raw = cache.get(shared_cache_keys()[0])
         except Exception:  # noqa: BLE001 - Redis is an optimisation here, never a dependency
             return None
         if not raw:
@@ -298,7 +305,7 @@ class KeyStore:
     def _store_shared(self, document: dict[str, Any], fetched_at: float) -> None:
         try:
             payload = json.dumps({"jwks": document, "fetched_at": fetched_at})
-            cache.set(_SHARED_KEYS, payload, timeout=int(self._max_stale))
+            cache.set(shared_cache_keys()[0], payload, timeout=int(self._max_stale))
         except Exception:  # noqa: BLE001
             logger.warning("could not share JWKS through Redis")
 
