@@ -1,0 +1,58 @@
+"""The tenant scoping mechanism: forgetting the organization is an error, not a leak."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.apps import apps
+
+from apps.core.models import Contact
+from apps.core.tests.factories import acme, globex
+from apps.identity.models import Organization
+from apps.identity.tenancy import TenantManager, TenantModel, TenantScopeRequired
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "unscoped",
+    [
+        Contact.objects.all,
+        lambda: Contact.objects.filter(first_name="Ada"),
+        lambda: Contact.objects.get(first_name="Ada"),
+        Contact.objects.count,
+        lambda: Contact.objects.create(organization=acme(), first_name="Ada"),
+    ],
+)
+def test_an_unscoped_query_is_refused(unscoped: Callable[[], Any]) -> None:
+    with pytest.raises(TenantScopeRequired):
+        unscoped()
+
+
+def test_a_scoped_queryset_sees_only_its_organization_and_keeps_the_scope() -> None:
+    mine = Contact.objects.for_organization(acme()).create(first_name="Ada")
+    Contact.objects.for_organization(globex()).create(first_name="Ada")
+    scoped = Contact.objects.for_organization(acme()).filter(first_name="Ada").order_by("id")
+    assert list(scoped) == [mine]
+    # The organization survives chaining, so a create through it lands in the same tenant.
+    created = scoped.exclude(pk=mine.pk).create(first_name="Bea")
+    assert created.organization_id == acme().id
+
+
+def test_creating_into_another_organization_through_a_scope_is_refused() -> None:
+    with pytest.raises(TenantScopeRequired):
+        Contact.objects.for_organization(acme()).create(organization=globex(), first_name="Eve")
+    assert Contact.all_tenants.count() == 0
+
+
+def test_the_scope_needs_a_real_organization() -> None:
+    with pytest.raises(TenantScopeRequired):
+        Contact.objects.for_organization(str(acme().id))  # type: ignore[arg-type]
+
+
+def test_every_tenant_model_has_the_scoped_manager() -> None:
+    tenant_models = [m for m in apps.get_models() if issubclass(m, TenantModel)]
+    assert len(tenant_models) >= 5  # contacts, resources, services, events, notifications, ...
+    for model in tenant_models:
+        assert isinstance(model.objects, TenantManager), model
+        assert model._meta.get_field("organization").related_model is Organization
