@@ -74,7 +74,7 @@ def list_contacts(request: HttpRequest, filters: Query[ContactFilter]) -> Page[A
 
 
 @router.post("/contacts", response={201: ContactOut}, tags=["contacts"], operation_id="create_contact")
-@requires(Role.STAFF)
+@requires(Role.STAFF, idempotency="optional")
 def create_contact(request: HttpRequest, payload: ContactIn) -> Status[Any]:
     """Email and phone are normalised (phone to E.164); an email is unique among active contacts."""
     principal = principal_of(request)
@@ -141,7 +141,7 @@ def list_resources(request: HttpRequest, filters: Query[ResourceFilter]) -> Page
 
 
 @router.post("/resources", response={201: ResourceOut}, tags=["resources"], operation_id="create_resource")
-@requires(Role.MANAGER)
+@requires(Role.MANAGER, idempotency="optional")
 def create_resource(request: HttpRequest, payload: ResourceIn) -> Status[Any]:
     """`timezone` is an IANA name; working hours are local wall-clock intervals, not overlapping."""
     return Status(201, resource_create(organization=organization_of(request), **payload.model_dump()))
@@ -193,7 +193,7 @@ def list_time_off(request: HttpRequest, resource_id: uuid.UUID, filters: Query[T
     tags=["resources"],
     operation_id="create_time_off",
 )
-@requires(Role.MANAGER)
+@requires(Role.MANAGER, idempotency="optional")
 def create_time_off(request: HttpRequest, resource_id: uuid.UUID, payload: TimeOffIn) -> Status[Any]:
     resource = resource_get(organization=organization_of(request), resource_id=resource_id)
     return Status(201, time_off_create(resource=resource, **payload.model_dump()))
@@ -223,7 +223,7 @@ def list_services(request: HttpRequest, filters: Query[ServiceFilter]) -> Page[A
 
 
 @router.post("/services", response={201: ServiceOut}, tags=["services"], operation_id="create_service")
-@requires(Role.MANAGER)
+@requires(Role.MANAGER, idempotency="optional")
 def create_service(request: HttpRequest, payload: ServiceIn) -> Status[Any]:
     """`price.amount` is a decimal string with at most the currency's minor-unit digits."""
     return Status(201, service_create(organization=organization_of(request), **payload.model_dump()))

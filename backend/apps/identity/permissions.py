@@ -8,13 +8,17 @@ and runs the view with the principal as django-auditlog's actor and the request 
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar, cast
 
 from auditlog.context import set_actor
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from apps.idempotency.exceptions import IdempotencyKeyRequired
+from apps.idempotency.middleware import CLAIM_ATTRIBUTE
+from apps.idempotency.services import idempotency_begin, request_fingerprint
 from apps.identity.principal import Principal, Role, principal_of
 from hubkit.errors import PermissionDenied
 from hubkit.identity import get_verifier
@@ -24,6 +28,8 @@ R = TypeVar("R")
 
 REQUIREMENT_ATTR = "__hub_requirement__"
 
+Idempotency = Literal["optional", "required"] | None
+
 
 @dataclass(frozen=True)
 class Requirement:
@@ -31,6 +37,7 @@ class Requirement:
     scope: str | None
     introspect: bool
     organization: bool
+    idempotency: Idempotency = None
 
     def allows(self, principal: Principal) -> bool:
         if self.organization and principal.organization is None:
@@ -49,6 +56,8 @@ class Requirement:
             parts.append(f"or a service token with scope `{self.scope}`")
         if self.introspect:
             parts.append("(token checked for revocation)")
+        if self.idempotency:
+            parts.append(f"; `Idempotency-Key` header {self.idempotency}")
         return " ".join(parts) or "any authenticated caller"
 
 
@@ -58,9 +67,16 @@ def requires(
     scope: str | None = None,
     introspect: bool = False,
     organization: bool = True,
+    idempotency: Idempotency = None,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Gate an endpoint: users need `role` (or higher), services need `scope`."""
-    requirement = Requirement(role=role, scope=scope, introspect=introspect, organization=organization)
+    """Gate an endpoint: users need `role` (or higher), services need `scope`.
+
+    `idempotency="optional"|"required"` honours the `Idempotency-Key` header (CONTRACT): same key
+    and body replays the stored response, another body is 422, a key still in flight is 409.
+    """
+    requirement = Requirement(
+        role=role, scope=scope, introspect=introspect, organization=organization, idempotency=idempotency
+    )
 
     def decorate(view: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(view)
@@ -73,6 +89,10 @@ def requires(
                 raise PermissionDenied("Your role does not allow this.")
             if requirement.introspect:
                 get_verifier().introspect(principal.token, dict(principal.claims))
+            if requirement.idempotency is not None:
+                replay = _claim_idempotency_key(request, principal, requirement.idempotency)
+                if replay is not None:
+                    return cast(R, replay)
             with set_actor(principal.user, remote_addr=request.META.get("REMOTE_ADDR")):
                 return view(*args, **kwargs)
 
@@ -82,6 +102,28 @@ def requires(
         return wrapper
 
     return decorate
+
+
+def _claim_idempotency_key(request: HttpRequest, principal: Principal, mode: str) -> HttpResponse | None:
+    """Claim the request's Idempotency-Key; the stored response when the key was used before."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        if mode == "required":
+            raise IdempotencyKeyRequired("This request needs an Idempotency-Key header.")
+        return None
+    organization_id = principal.organization.id if principal.organization else uuid.UUID(int=0)
+    outcome = idempotency_begin(
+        organization_id=organization_id,
+        caller=principal.user.subject,
+        key=key,
+        fingerprint=request_fingerprint(
+            method=request.method or "POST", path=request.get_full_path(), body=request.body
+        ),
+    )
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    setattr(request, CLAIM_ATTRIBUTE, outcome.record_id)  # the middleware stores the response
+    return None
 
 
 def requirement_of(view: Callable[..., Any]) -> Requirement | None:

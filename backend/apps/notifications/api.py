@@ -71,7 +71,7 @@ def list_notifications(request: HttpRequest, filters: Query[NotificationFilter])
     response={200: NotificationItems, 201: NotificationItems},
     operation_id="send_notification",
 )
-@requires(Role.ADMIN, scope=NOTIFICATIONS_WRITE)
+@requires(Role.ADMIN, scope=NOTIFICATIONS_WRITE, idempotency="optional")
 def send_notification(request: HttpRequest, payload: NotificationIn) -> Status[dict[str, Any]]:
     """Notifies members by id or by role: in-app, and email/sms as their preferences allow.
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "auditlog",
     "procrastinate.contrib.django",
     "apps.identity",
+    "apps.idempotency",
     "apps.events",
     "apps.core",
     "apps.audit",
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "apps.idempotency.middleware.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -155,8 +157,11 @@ EVENT_DELIVERY_BACKOFF_MAX_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_MAX_SECON
 EVENT_STALLED_WORKER_SECONDS = env.float("EVENT_STALLED_WORKER_SECONDS", 30.0)
 # How often the sweep looks for such jobs (cron with a trailing seconds field).
 EVENT_STALLED_SWEEP_CRON = env.str("EVENT_STALLED_SWEEP_CRON", "* * * * * */15")
+# Idempotency-Key: outcomes kept at least 24 h (CONTRACT); a claim older than this is presumed dead.
+IDEMPOTENCY_RETENTION_SECONDS = env.int("IDEMPOTENCY_RETENTION_SECONDS", 25 * 3600)
+IDEMPOTENCY_IN_PROGRESS_SECONDS = env.int("IDEMPOTENCY_IN_PROGRESS_SECONDS", 60)
 PROCRASTINATE_WORKER_DEFAULTS = {
-    "queues": ["events"],
+    "queues": ["events", "maintenance"],
     "update_heartbeat_interval": env.float("WORKER_HEARTBEAT_SECONDS", 5.0),
     "stalled_worker_timeout": EVENT_STALLED_WORKER_SECONDS,
     "delete_jobs": "successful",

@@ -1,0 +1,144 @@
+"""Idempotency-Key on create endpoints (CONTRACT conventions), through the real API."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from apps.core.models import Contact
+from apps.core.tests.factories import ACME_ID, ROLE_EMAILS, acme, client_as
+from apps.idempotency.models import IdempotencyRecord
+from apps.idempotency.services import idempotency_purge_expired, request_fingerprint
+from hubkit.testing import IdentityService
+
+pytestmark = pytest.mark.django_db
+ADA = {"first_name": "Ada", "email": "ada@example.com"}
+
+
+def _post(client: Client, body: dict[str, Any], key: str | None) -> Any:
+    headers = {"Idempotency-Key": key} if key is not None else {}
+    return client.post("/api/v1/contacts", body, content_type="application/json", headers=headers)
+
+
+def _contacts() -> int:
+    return Contact.objects.for_organization(acme()).count()
+
+
+def test_the_same_key_and_body_replays_the_first_response(identity_service: IdentityService) -> None:
+    staff = client_as(identity_service, ROLE_EMAILS["staff"])
+    first = _post(staff, ADA, "create-ada-1")
+    second = _post(staff, ADA, "create-ada-1")
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    assert _contacts() == 1
+
+
+def test_the_same_key_with_another_body_is_422(identity_service: IdentityService) -> None:
+    staff = client_as(identity_service, ROLE_EMAILS["staff"])
+    assert _post(staff, ADA, "k-2").status_code == 201
+    reused = _post(staff, {"first_name": "Bob"}, "k-2")
+    assert reused.status_code == 422
+    assert reused.json()["code"] == "idempotency_key_reused"
+    assert _contacts() == 1
+
+
+def test_a_key_still_in_flight_is_409(identity_service: IdentityService) -> None:
+    staff = client_as(identity_service, ROLE_EMAILS["staff"])
+    subject = staff.get("/api/v1/me").json()["user"]["subject"]
+    now = timezone.now()
+    body = b'{"first_name": "Ada"}'
+    IdempotencyRecord.objects.create(
+        organization_id=ACME_ID,
+        caller=subject,
+        key="k-3",
+        created_at=now,
+        expires_at=now + timedelta(days=1),
+        fingerprint=request_fingerprint(method="POST", path="/api/v1/contacts", body=body),
+    )
+    response = staff.post(
+        "/api/v1/contacts",
+        b'{"first_name": "Ada"}',
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-3",
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency_key_in_use"
+    assert response["Retry-After"] == "1"
+    assert _contacts() == 0
+
+
+def test_keys_are_scoped_per_caller(identity_service: IdentityService) -> None:
+    assert _post(client_as(identity_service, ROLE_EMAILS["staff"]), ADA, "shared-key").status_code == 201
+    other = _post(
+        client_as(identity_service, ROLE_EMAILS["manager"]),
+        {**ADA, "email": "ada2@example.com"},
+        "shared-key",
+    )
+    assert other.status_code == 201
+    assert "Idempotent-Replayed" not in other
+    assert _contacts() == 2
+
+
+def test_errors_are_replayed_too_but_server_failures_free_the_key(identity_service: IdentityService) -> None:
+    staff = client_as(identity_service, ROLE_EMAILS["staff"])
+    assert _post(staff, ADA, "k-5a").status_code == 201
+    clash = _post(staff, ADA, "k-5b")  # same email: 409 contact_email_taken, stored as the outcome
+    assert clash.status_code == 409
+    assert _post(staff, ADA, "k-5b").json() == clash.json()
+    with mock.patch("apps.core.api.contact_create", side_effect=RuntimeError("database exploded")):
+        assert _post(staff, {"first_name": "Cy"}, "k-5c").status_code == 500
+    assert _post(staff, {"first_name": "Cy"}, "k-5c").status_code == 201  # the retry is processed
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "bad key\twith tab", "ключ"])
+def test_malformed_keys_are_400(identity_service: IdentityService, key: str) -> None:
+    response = _post(client_as(identity_service, ROLE_EMAILS["staff"]), ADA, key)
+    assert response.status_code == 400
+    assert response.json()["code"] == "idempotency_key_invalid"
+    assert _contacts() == 0
+
+
+def test_without_a_key_nothing_is_stored(identity_service: IdentityService) -> None:
+    assert _post(client_as(identity_service, ROLE_EMAILS["staff"]), ADA, None).status_code == 201
+    assert IdempotencyRecord.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_with_one_key_create_once(identity_service: IdentityService) -> None:
+    token = identity_service.token(ROLE_EMAILS["staff"])
+    statuses: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def send() -> None:
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", raise_request_exception=False)
+        barrier.wait()
+        statuses.append(_post(client, ADA, "race-key").status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses).count(201) >= 1
+    assert set(statuses) <= {201, 409}  # a replay, or "still in flight" while the first runs
+    assert _contacts() == 1
+
+
+def test_expired_records_are_purged() -> None:
+    now = timezone.now()
+    for key, expires in [("old", now - timedelta(seconds=1)), ("fresh", now + timedelta(hours=1))]:
+        IdempotencyRecord.objects.create(
+            organization_id=ACME_ID, caller="c", key=key, fingerprint="f", created_at=now, expires_at=expires
+        )
+    assert idempotency_purge_expired() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
