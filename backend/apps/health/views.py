@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from hubkit.health import Check, database_check, readiness_response, redis_check
+from hubkit.health import Check, readiness_response, standard_checks
 from hubkit.identity import get_verifier
 
 
@@ -15,11 +15,7 @@ def identity_check() -> None:
 
 
 def readiness_checks() -> dict[str, Check]:
-    return {
-        "database": database_check("default"),
-        "redis": redis_check(settings.REDIS_URL, timeout=1.0),
-        "identity": identity_check,
-    }
+    return {**standard_checks(), "identity": identity_check}
 
 
 def readiness(request: HttpRequest) -> HttpResponse:

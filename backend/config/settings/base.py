@@ -2,11 +2,11 @@
 
 from config.env import BASE_DIR, env
 from hubkit.logging import logging_config
-from hubkit.settings import database_config
+from hubkit.settings import BASE_MIDDLEWARE, DJANGO_TEMPLATES, database_config, redis_cache
 
-# Development-only secret, clearly labelled; production.py refuses it.
 REPO_ROOT = BASE_DIR.parent
 
+# Development-only secret, clearly labelled; production.py refuses it.
 DEV_SECRET_KEY = "dev-insecure-backend-secret-key-change-me"  # noqa: S105
 
 SECRET_KEY = env.str("SECRET_KEY", DEV_SECRET_KEY)
@@ -66,11 +66,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "hubkit.request_id.RequestIdMiddleware",
-    "hubkit.metrics.MetricsMiddleware",
-    "hubkit.errors.ProblemDetailsMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *BASE_MIDDLEWARE,
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "apps.idempotency.middleware.IdempotencyMiddleware",
@@ -80,14 +76,8 @@ ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 APPEND_SLASH = False
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
-    },
-]
+TEMPLATES = DJANGO_TEMPLATES
+
 
 DATABASES = {
     "default": database_config(
@@ -98,15 +88,7 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", "redis://127.0.0.1:6379/0")
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "hub-backend",
-        "TIMEOUT": 300,
-        "OPTIONS": {"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
-    },
-}
+CACHES = {"default": redis_cache(REDIS_URL, prefix="hub-backend")}
 
 READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", 3.0)
 

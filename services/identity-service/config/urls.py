@@ -1,17 +1,13 @@
 from django.urls import path
 
 from apps.clients.views import introspect_view, revoke_view, token_view
-from apps.health.views import readiness
 from apps.signing.views import jwks_view, openid_configuration_view
 from config.api import api
-from hubkit.health import liveness_view
-from hubkit.metrics import metrics_view
+from hubkit.health import operational_urls
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    path("api/health/", liveness_view, name="health-live"),
-    path("api/health/ready", readiness, name="health-ready"),
-    path("metrics", metrics_view, name="metrics"),
+    *operational_urls(),
     path(".well-known/jwks.json", jwks_view, name="jwks"),
     path(".well-known/openid-configuration", openid_configuration_view, name="openid-configuration"),
     path(".well-known/oauth-authorization-server", openid_configuration_view, name="oauth-metadata"),

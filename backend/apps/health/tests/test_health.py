@@ -1,35 +1,15 @@
-import json
-from typing import Any
+from typing import ClassVar
 
 import pytest
-from django.test import Client
 
-from hubkit.testing import IdentityService
-
-pytestmark = pytest.mark.django_db
+from hubkit.testing import IdentityService, ServiceEndpointsContract
 
 
-def test_liveness_answers_without_io(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
-    with django_assert_num_queries(0):
-        response = Client().get("/api/health/")
-    assert response.status_code == 200
-    assert json.loads(response.content) == {"status": "ok"}
+class TestHealth(ServiceEndpointsContract):
+    """The standard operational endpoints; readiness also needs identity-service's keys."""
 
+    expected_checks: ClassVar[frozenset[str]] = frozenset({"database", "redis", "identity"})
 
-def test_readiness_names_each_check(identity_service: IdentityService) -> None:
-    response = Client().get("/api/health/ready")
-    body = json.loads(response.content)
-    assert response.status_code == 200
-    assert set(body["checks"]) == {"database", "redis", "identity"}
-    assert all(check["status"] == "ok" for check in body["checks"].values())
-
-
-def test_readiness_is_503_naming_redis_when_it_is_unreachable(
-    settings: Any, identity_service: IdentityService
-) -> None:
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"
-    response = Client().get("/api/health/ready")
-    body = json.loads(response.content)
-    assert response.status_code == 503
-    assert body["failing"] == ["redis"]
-    assert body["checks"]["database"]["status"] == "ok"
+    @pytest.fixture(autouse=True)
+    def _identity_running(self, identity_service: IdentityService) -> None:
+        """Readiness checks the real identity-service (its outage is tested in test_resilience)."""

@@ -2,7 +2,7 @@
 
 from config.env import BASE_DIR, env
 from hubkit.logging import logging_config
-from hubkit.settings import database_config
+from hubkit.settings import BASE_MIDDLEWARE, database_config, redis_cache
 
 # Development-only secrets, clearly labelled; production.py refuses them.
 DEV_SECRET_KEY = "dev-insecure-communication-secret-key-change-me"  # noqa: S105
@@ -16,16 +16,11 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.staticfiles",
     "ninja",
-    "apps.health",
     "apps.messaging",
 ]
 
 MIDDLEWARE = [
-    "hubkit.request_id.RequestIdMiddleware",
-    "hubkit.metrics.MetricsMiddleware",
-    "hubkit.errors.ProblemDetailsMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *BASE_MIDDLEWARE,
     "django.middleware.common.CommonMiddleware",
 ]
 
@@ -61,15 +56,7 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", "redis://127.0.0.1:6379/0")
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "hub-communication",
-        "TIMEOUT": 300,
-        "OPTIONS": {"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
-    },
-}
+CACHES = {"default": redis_cache(REDIS_URL, prefix="hub-communication")}
 
 READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", 3.0)
 

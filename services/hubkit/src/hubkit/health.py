@@ -10,8 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import redis
+from django.conf import settings
 from django.db import connections
 from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
+
+from hubkit.metrics import metrics_view
 
 logger = logging.getLogger("hubkit.health")
 
@@ -79,3 +83,29 @@ def readiness_response(checks: Mapping[str, Check], timeout: float = 3.0) -> Htt
     failing = sorted(name for name, r in results.items() if r["status"] != "ok")
     body = {"status": "ok" if ok else "unavailable", "checks": results, "failing": failing}
     return HttpResponse(json.dumps(body), status=200 if ok else 503, content_type="application/json")
+
+
+def standard_checks() -> dict[str, Check]:
+    """What every hub service needs to serve: its database and its Redis (settings.REDIS_URL)."""
+    return {
+        "database": database_check("default"),
+        "redis": redis_check(str(getattr(settings, "REDIS_URL")), timeout=1.0),  # noqa: B009
+    }
+
+
+def readiness_view(request: HttpRequest) -> HttpResponse:
+    """Readiness with the standard checks; a service with more dependencies passes its own view."""
+    return readiness_response(standard_checks(), timeout=_readiness_timeout())
+
+
+def _readiness_timeout() -> float:
+    return float(getattr(settings, "READINESS_TIMEOUT_SECONDS", 3.0))
+
+
+def operational_urls(readiness: Callable[[HttpRequest], HttpResponse] = readiness_view) -> list[URLPattern]:
+    """The URLs every hub service serves besides its API: liveness, readiness, Prometheus metrics."""
+    return [
+        path("api/health/", liveness_view, name="health-live"),
+        path("api/health/ready", readiness, name="health-ready"),
+        path("metrics", metrics_view, name="metrics"),
+    ]

@@ -56,3 +56,33 @@ def assert_production_ready(*, debug: bool, secrets: Mapping[str, str]) -> None:
             problems.append(f"{name} is shorter than 32 characters")
     if problems:
         raise ImproperlyConfigured("refusing to start in production: " + "; ".join(problems))
+
+
+BASE_MIDDLEWARE = [
+    "hubkit.request_id.RequestIdMiddleware",
+    "hubkit.metrics.MetricsMiddleware",
+    "hubkit.errors.ProblemDetailsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+]
+"""The middleware every hub service starts with, in this order; services append their own."""
+
+DJANGO_TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    },
+]
+
+
+def redis_cache(url: str, *, prefix: str) -> dict[str, Any]:
+    """A CACHES entry on Redis with short socket timeouts: a Redis outage never hangs a request."""
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": prefix,
+        "TIMEOUT": 300,
+        "OPTIONS": {"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
+    }

@@ -13,10 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any, ClassVar
 
 import httpx
 import psycopg
+import pytest
+from django.test import Client
 from psycopg import sql
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgres://postgres@127.0.0.1:5432")
@@ -205,3 +207,48 @@ def start_identity_service(*, repo_root: Path, database_name: str, redis_url: st
     service.manage("seed_demo")
     service.process.start()
     return service
+
+
+@pytest.mark.django_db
+class ServiceEndpointsContract:
+    """What every service's common endpoints must do; subclass it as `TestHealth` in a service.
+
+    `expected_checks` names the readiness checks the service wires (see hubkit.health).
+    """
+
+    expected_checks: ClassVar[frozenset[str]] = frozenset({"database", "redis"})
+
+    def test_liveness_answers_without_io(self, django_assert_num_queries: Any) -> None:
+        with django_assert_num_queries(0):
+            response = Client().get("/api/health/")
+        assert response.status_code == 200
+        assert json.loads(response.content) == {"status": "ok"}
+
+    def test_readiness_names_each_check(self) -> None:
+        response = Client().get("/api/health/ready")
+        body = json.loads(response.content)
+        assert response.status_code == 200, body
+        assert set(body["checks"]) == self.expected_checks
+        assert all(check["status"] == "ok" for check in body["checks"].values())
+
+    def test_readiness_is_503_naming_redis_when_it_is_unreachable(self, settings: Any) -> None:
+        settings.REDIS_URL = "redis://127.0.0.1:1/0"
+        response = Client().get("/api/health/ready")
+        body = json.loads(response.content)
+        assert response.status_code == 503
+        assert body["failing"] == ["redis"]
+        assert body["checks"]["database"]["status"] == "ok"
+
+    def test_api_schema_and_docs_are_served(self) -> None:
+        schema = Client().get("/api/v1/openapi.json")
+        assert schema.status_code == 200
+        assert schema.json()["paths"]
+        docs = Client().get("/api/v1/docs")
+        assert docs.status_code == 200
+        assert b"openapi.json" in docs.content
+
+    def test_metrics_are_exposed(self) -> None:
+        Client().get("/api/health/")
+        response = Client().get("/metrics")
+        assert response.status_code == 200
+        assert 'route="api/health/"' in response.content.decode()

@@ -2,7 +2,7 @@
 
 from config.env import BASE_DIR, env
 from hubkit.logging import logging_config
-from hubkit.settings import database_config
+from hubkit.settings import BASE_MIDDLEWARE, DJANGO_TEMPLATES, database_config, redis_cache
 
 # Development-only secrets, clearly labelled; production.py refuses them.
 DEV_SECRET_KEY = "dev-insecure-identity-secret-key-change-me"  # noqa: S105
@@ -17,7 +17,6 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.staticfiles",
     "ninja",
-    "apps.health",
     "apps.accounts",
     "apps.signing",
     "apps.tokens",
@@ -27,11 +26,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "hubkit.request_id.RequestIdMiddleware",
-    "hubkit.metrics.MetricsMiddleware",
-    "hubkit.errors.ProblemDetailsMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *BASE_MIDDLEWARE,
     "django.middleware.common.CommonMiddleware",
 ]
 
@@ -39,14 +34,8 @@ ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 APPEND_SLASH = False
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
-    },
-]
+TEMPLATES = DJANGO_TEMPLATES
+
 
 DATABASES = {
     "default": database_config(
@@ -57,15 +46,7 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", "redis://127.0.0.1:6379/0")
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "hub-identity",
-        "TIMEOUT": 300,
-        "OPTIONS": {"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
-    },
-}
+CACHES = {"default": redis_cache(REDIS_URL, prefix="hub-identity")}
 
 READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", 3.0)
 

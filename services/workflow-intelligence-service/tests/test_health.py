@@ -1,0 +1,5 @@
+from hubkit.testing import ServiceEndpointsContract
+
+
+class TestHealth(ServiceEndpointsContract):
+    """Liveness, readiness (database, redis) and metrics as every hub service serves them."""
