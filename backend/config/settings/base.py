@@ -78,7 +78,6 @@ APPEND_SLASH = False
 
 TEMPLATES = DJANGO_TEMPLATES
 
-
 DATABASES = {
     "default": database_config(
         env.str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_backend"),
