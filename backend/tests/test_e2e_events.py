@@ -85,7 +85,7 @@ class Hub:
         assert self.worker_log is not None
         with self.worker_log.open("ab") as log:
             self.worker = subprocess.Popen(  # noqa: S603
-                [_python(BACKEND), "manage.py", "procrastinate", "worker", "--concurrency", "8"],
+                [_python(BACKEND), "manage.py", "procrastinate", "worker"],
                 cwd=BACKEND, env={**os.environ, **self.backend_env}, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
 

@@ -1,12 +1,16 @@
-"""Writes to the audit trail beyond auditlog's own: scrubbing erased personal data."""
+"""Writes to the audit trail beyond auditlog's own: scrubbing erased personal data, bulk entries."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.encoding import smart_str
 
 from apps.identity.models import Organization
 
@@ -49,3 +53,35 @@ def audit_scrub_object(
         )
         count += 1
     return count
+
+
+def audit_bulk_created(instances: Sequence[models.Model], *, cids: Sequence[str | None]) -> list[LogEntry]:
+    """The CREATE entries auditlog would write for rows saved one by one, for rows bulk-inserted.
+
+    For hot paths that insert many rows of an audited model at once (delivery attempts). Each
+    entry has the fields, diff and tenant data auditlog's own receiver gives it; no actor (the
+    callers are background jobs) and auditlog's pre/post_log signals are not sent.
+    """
+    entries = []
+    for instance, cid in zip(instances, cids, strict=True):
+        entries.append(
+            LogEntry(
+                content_type=ContentType.objects.get_for_model(instance),
+                object_pk=str(instance.pk),
+                object_id=instance.pk if isinstance(instance.pk, int) else None,
+                object_repr=smart_str(instance),
+                action=LogEntry.Action.CREATE,
+                changes=model_instance_diff(
+                    None, instance, use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES
+                ),
+                cid=cid,
+                additional_data=_additional_data(instance),
+            )
+        )
+    written: list[LogEntry] = LogEntry.objects.bulk_create(entries)
+    return written
+
+
+def _additional_data(instance: models.Model) -> Any:
+    get_additional_data = getattr(instance, "get_additional_data", None)
+    return get_additional_data() if callable(get_additional_data) else None

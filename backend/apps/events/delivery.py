@@ -1,32 +1,51 @@
-"""Delivering one event to one subscriber: one attempt at a time, every attempt on record."""
+"""Delivering the outbox: one drainer per (destination, shard) sends each line's events in order.
+
+A drain job (`apps.events.tasks.drain_deliveries`) works one (destination, shard) at a time:
+
+1. It takes the shard's drainer lock (a session advisory lock; a second drainer leaves at once,
+   since the holder will see everything the second one would have).
+2. It reads a batch of ready deliveries in publishing order, skipping any line whose earlier
+   delivery waits for a retry, and POSTs them concurrently across lines, one at a time within a
+   line; a line stops at its first delivery that must be retried.
+3. It records the batch in one transaction: the delivery rows, one `DeliveryAttempt` each and
+   its audit entry.
+4. When nothing is ready it finishes only if it can take the shard's publishing lock
+   exclusively (no publisher that relied on a waiting job is still in flight) and still finds
+   nothing; then it schedules a wake-up for the next retry due, releases the drainer lock and
+   leaves. After its time budget it releases the shard and queues a follow-up job instead.
+
+Crashes lose nothing: deliveries are recorded only after their POST, so a killed drainer's
+batch is sent again by the next one and receivers drop the repeats by `webhook-id`.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
-from dataclasses import dataclass
-from datetime import timedelta
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from auditlog.context import disable_auditlog
+import aiohttp
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
-from apps.events.clients.webhook import SendResult, encode_body, send_event
+from apps.audit.services import audit_bulk_created
+from apps.events.clients.webhook import SendResult, encode_body, event_session, send_event
 from apps.events.envelope import event_envelope
 from apps.events.models import Delivery, DeliveryAttempt, Event
-from apps.events.subscriptions import subscription_named
+from apps.events.services import DRAINING, PUBLISHING, advisory_key, delivery_wake
+from apps.events.subscriptions import Subscription, subscription_named
 from apps.identity.models import Organization
 from hubkit.errors import Conflict
-from hubkit.request_id import get_request_id, set_request_id
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class AttemptOutcome:
-    status: str
-    retry_in_seconds: float | None  # set when the job must be retried
+NO_SUBSCRIPTION = "no such subscription in settings"
 
 
 def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
@@ -40,33 +59,24 @@ def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
     return delay
 
 
-def delivery_attempt(*, delivery_id: str) -> AttemptOutcome:
-    """Make the next attempt of a delivery; safe to call again for a finished one (no-op)."""
-    delivery = Delivery.all_tenants.select_related("event").get(pk=delivery_id)
-    if delivery.status != Delivery.Status.PENDING:
-        return AttemptOutcome(status=delivery.status, retry_in_seconds=None)
-    event: Event = delivery.event
-    subscription = subscription_named(delivery.destination)
-    previous_request_id = get_request_id()
-    set_request_id(event.correlation_id or None)  # logs, audit cid and the outgoing header
-    try:
-        if subscription is None:
-            result = SendResult(None, "no such subscription in settings", 0.0, None)
-            return _record(delivery, result, started=timezone.now(), final=True)
-        started = timezone.now()
-        result = send_event(
-            url=subscription.url,
-            event_id=str(event.id),
-            body=encode_body(event_envelope(event)),
-            secrets=subscription.secrets,
-            correlation_id=event.correlation_id,
-        )
-        return _record(delivery, result, started=started, final=False)
-    finally:
-        set_request_id(previous_request_id)
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of one POST of a delivery, before it is recorded."""
+
+    delivery: Delivery
+    result: SendResult
+    started: datetime
+    status: str  # the delivery's status after this attempt
+    outcome: str  # DeliveryAttempt.Outcome
+    retry_in_seconds: float | None
+
+    @property
+    def number(self) -> int:
+        return self.delivery.attempts + 1
 
 
-def _record(delivery: Delivery, result: SendResult, *, started: object, final: bool) -> AttemptOutcome:
+def attempt_outcome(delivery: Delivery, result: SendResult, *, started: datetime, final: bool) -> Attempt:
+    """Classifies an attempt: delivered, refused for good, dead after the last try, or retry later."""
     number = delivery.attempts + 1
     retry_in: float | None = None
     if result.delivered:
@@ -78,44 +88,271 @@ def _record(delivery: Delivery, result: SendResult, *, started: object, final: b
     else:
         outcome, status = DeliveryAttempt.Outcome.RETRY, Delivery.Status.PENDING
         retry_in = backoff_seconds(number, result.retry_after_seconds)
+    return Attempt(delivery, result, started, status, outcome, retry_in)
+
+
+@dataclass
+class DrainReport:
+    """What one drain job did; `follow_up` is set when it left work to a queued follow-up job."""
+
+    attempts: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    busy: bool = False  # another drainer held the shard
+    follow_up: bool = False
+    next_wake_at: datetime | None = None
+
+
+def drain(*, destination: str, shard: int) -> DrainReport:
+    """Delivers every ready delivery of (destination, shard); see the module docstring."""
+    report = DrainReport()
+    if not _lock_drainer(destination, shard):
+        report.busy = True
+        return report
+    finished = False
+    try:
+        finished = _drain_locked(destination, shard, report)
+    finally:
+        if not finished:  # finishing released the lock already
+            _unlock_drainer(destination, shard)
+    if report.follow_up:
+        # Queued after the lock is released: the follow-up must find the shard free when it starts.
+        with transaction.atomic():
+            delivery_wake(destination=destination, shard=shard)
+    return report
+
+
+def _drain_locked(destination: str, shard: int, report: DrainReport) -> bool:
+    """Drains until done (True, the drainer lock released) or out of time (False)."""
+    deadline = time.monotonic() + settings.EVENT_DRAIN_SECONDS
+    while True:
+        batch = _ready_batch(destination, shard)
+        if batch:
+            for attempt in _record(_send(batch, subscription_named(destination))):
+                report.attempts += 1
+                report.by_status[attempt.status] = report.by_status.get(attempt.status, 0) + 1
+        else:
+            finished, report.next_wake_at = _try_finish(destination, shard)
+            if finished:
+                return True
+            if not _ready_exists(destination, shard):
+                time.sleep(0.005)  # a publisher is about to commit
+        if time.monotonic() > deadline:
+            report.follow_up = True  # long enough: other jobs get this slot, a follow-up continues
+            return False
+
+
+def _lock_drainer(destination: str, shard: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", advisory_key(DRAINING, destination, shard))
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _unlock_drainer(destination: str, shard: int) -> None:
+    if connection.connection is None or connection.needs_rollback:
+        return  # the session (and its lock) is gone, or Django will discard it
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", advisory_key(DRAINING, destination, shard))
+
+
+def _ready(destination: str, shard: int) -> Q:
     now = timezone.now()
+    waiting_earlier = Delivery.all_tenants.filter(
+        destination=OuterRef("destination"),
+        line=OuterRef("line"),
+        status=Delivery.Status.PENDING,
+        position__lt=OuterRef("position"),
+        next_attempt_at__gt=now,
+    )
+    return Q(
+        Q(destination=destination, shard=shard, status=Delivery.Status.PENDING),
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        ~Exists(waiting_earlier),
+    )
+
+
+def _ready_batch(destination: str, shard: int) -> list[Delivery]:
+    return list(
+        Delivery.all_tenants.select_related("event")
+        .filter(_ready(destination, shard))
+        .order_by("position")[: settings.EVENT_DRAIN_BATCH]
+    )
+
+
+def _ready_exists(destination: str, shard: int) -> bool:
+    return Delivery.all_tenants.filter(_ready(destination, shard)).exists()
+
+
+def _try_finish(destination: str, shard: int) -> tuple[bool, datetime | None]:
+    """Finish if no publisher is in flight and nothing is ready; schedule the next retry's wake-up."""
     with transaction.atomic():
-        # Re-read under lock: a redelivery may have reset this row meanwhile.
-        locked = Delivery.all_tenants.select_for_update().get(pk=delivery.pk)
-        DeliveryAttempt.objects.for_organization(locked.organization).create(
-            delivery=locked,
-            number=number,
-            started_at=started,
-            duration_ms=round(result.duration_ms, 2),
-            status_code=result.status_code,
-            error=result.error,
-            outcome=outcome,
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)", advisory_key(PUBLISHING, destination, shard)
+            )
+            row = cursor.fetchone()
+        if not (row and row[0]) or _ready_exists(destination, shard):
+            return False, None
+        next_at: datetime | None = (
+            Delivery.all_tenants.filter(destination=destination, shard=shard, status=Delivery.Status.PENDING)
+            .aggregate(at=Min("next_attempt_at"))
+            .get("at")
         )
-        # The attempt row (audited above) is the record of this state change; the delivery row
-        # is its summary, updated without a second audit entry. People's actions on it
-        # (redelivery) are audited.
-        locked.attempts = number
-        locked.status = status
-        locked.last_status_code = result.status_code
-        locked.last_error = result.error
-        locked.next_attempt_at = now + timedelta(seconds=retry_in) if retry_in is not None else None
-        if status == Delivery.Status.DELIVERED:
-            locked.delivered_at = now
-        with disable_auditlog():
-            locked.save()
-    if status in {Delivery.Status.DEAD, Delivery.Status.FAILED}:
-        logger.warning(
-            "delivery %s of event %s to %s is %s after %d attempt(s): %s %s",
-            delivery.pk, delivery.event_id, delivery.destination, status, number,
-            result.status_code, result.error[:200],
-        )  # fmt: skip
-    return AttemptOutcome(status=status, retry_in_seconds=retry_in)
+        if next_at is not None:
+            _ensure_wake_up(destination, shard, at=next_at)
+        # Released before the commit that lets publishers in again: a job they defer from now on
+        # finds the shard free.
+        _unlock_drainer(destination, shard)
+    return True, next_at
+
+
+def _ensure_wake_up(destination: str, shard: int, *, at: datetime) -> None:
+    """A drain job due at `at` (when the first retry is due), unless one is due by then already.
+
+    Wake-ups have no procrastinate lock: a todo job with a lock holds back later jobs with that
+    lock until it is due, and new events must not wait for a retry of another line.
+    """
+    from apps.events.tasks import DRAIN_TASK, drain_deliveries  # noqa: PLC0415 - tasks import this module
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE task_name = %s AND status = 'todo'"
+            " AND args->>'destination' = %s AND (args->>'shard')::int = %s"
+            " AND coalesce(scheduled_at, now()) <= %s)",
+            [DRAIN_TASK, destination, shard, at],
+        )
+        row = cursor.fetchone()
+    if not (row and row[0]):
+        drain_deliveries.configure(schedule_at=at).defer(destination=destination, shard=shard)
+
+
+def _send(batch: list[Delivery], subscription: Subscription | None) -> list[Attempt]:
+    """POSTs the batch: lines side by side, each line in order, stopping at a retry."""
+    lines: dict[str, list[Delivery]] = {}
+    for delivery in batch:
+        lines.setdefault(delivery.line, []).append(delivery)
+    if subscription is None:
+        now = timezone.now()
+        return [
+            attempt_outcome(d, SendResult(None, NO_SUBSCRIPTION, 0.0, None), started=now, final=True)
+            for d in batch
+        ]
+    return asyncio.run(_send_lines(list(lines.values()), subscription))
+
+
+async def _send_lines(lines: list[list[Delivery]], subscription: Subscription) -> list[Attempt]:
+    concurrency = settings.EVENT_DRAIN_CONCURRENCY
+    slots = asyncio.Semaphore(concurrency)
+    attempts: list[Attempt] = []
+
+    async def send_line(session: aiohttp.ClientSession, line: list[Delivery]) -> None:
+        for delivery in line:
+            event: Event = delivery.event
+            async with slots:
+                started = timezone.now()
+                result = await send_event(
+                    session,
+                    url=subscription.url,
+                    event_id=str(event.id),
+                    body=encode_body(event_envelope(event)),
+                    secrets=subscription.secrets,
+                    correlation_id=event.correlation_id,
+                )
+            attempt = attempt_outcome(delivery, result, started=started, final=False)
+            attempts.append(attempt)
+            if attempt.status == Delivery.Status.PENDING:
+                return  # later events of this line wait for this one's retry
+
+    async with event_session(max_connections=concurrency) as session:
+        await asyncio.gather(*(send_line(session, line) for line in lines))
+    return attempts
+
+
+_RECORD_SQL = """
+UPDATE events_delivery AS d
+   SET status = v.status, attempts = v.number, last_status_code = v.code, last_error = v.error,
+       next_attempt_at = v.next_at, delivered_at = v.delivered_at
+  FROM unnest(%s::uuid[], %s::int[], %s::text[], %s::int[], %s::text[], %s::timestamptz[],
+              %s::timestamptz[]) AS v(id, number, status, code, error, next_at, delivered_at)
+ WHERE d.id = v.id AND d.status = 'pending' AND d.attempts = v.number - 1
+RETURNING d.id
+"""
+
+
+def _record(attempts: list[Attempt]) -> list[Attempt]:
+    """Records a batch in one transaction; an attempt whose delivery moved on meanwhile is dropped."""
+    if not attempts:
+        return []
+    now = timezone.now()
+    next_at = [now + timedelta(seconds=a.retry_in_seconds) if a.retry_in_seconds is not None else None
+               for a in attempts]  # fmt: skip
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # The delivery row is the summary of its attempts; the attempt rows (audited below) are
+            # the record, so this bookkeeping is not audited a second time.
+            cursor.execute(
+                _RECORD_SQL,
+                [
+                    [a.delivery.id for a in attempts],
+                    [a.number for a in attempts],
+                    [a.status for a in attempts],
+                    [a.result.status_code for a in attempts],
+                    [a.result.error for a in attempts],
+                    next_at,
+                    [now if a.status == Delivery.Status.DELIVERED else None for a in attempts],
+                ],
+            )
+            recorded: set[uuid.UUID] = {row[0] for row in cursor.fetchall()}
+        kept = [a for a in attempts if a.delivery.id in recorded]
+        rows = DeliveryAttempt.all_tenants.bulk_create(
+            [
+                DeliveryAttempt(
+                    organization_id=a.delivery.organization_id,
+                    delivery_id=a.delivery.id,
+                    number=a.number,
+                    started_at=a.started,
+                    duration_ms=round(a.result.duration_ms, 2),
+                    status_code=a.result.status_code,
+                    error=a.result.error,
+                    outcome=a.outcome,
+                )
+                for a in kept
+            ]
+        )
+        audit_bulk_created(rows, cids=[a.delivery.event.correlation_id or None for a in kept])
+    for a in kept:
+        if a.status in {Delivery.Status.DEAD, Delivery.Status.FAILED}:
+            logger.warning(
+                "delivery %s of event %s to %s is %s after %d attempt(s): %s %s",
+                a.delivery.pk, a.delivery.event_id, a.delivery.destination, a.status, a.number,
+                a.result.status_code, a.result.error[:200],
+            )  # fmt: skip
+    return kept
+
+
+def delivery_sweep(*, older_than_seconds: float) -> int:
+    """Wakes the drain of every (destination, shard) whose ready deliveries have waited too long.
+
+    A safety net: drains are woken by publishing and by their own wake-ups, but a drain job
+    that failed for good (a bug, a long database outage) would otherwise leave its shard idle.
+    """
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stuck = (
+        Delivery.all_tenants.filter(status=Delivery.Status.PENDING)
+        .filter(Q(next_attempt_at__lte=cutoff) | Q(next_attempt_at__isnull=True, created_at__lte=cutoff))
+        .values_list("destination", "shard")
+        .distinct()
+    )
+    woken = 0
+    for destination, shard in list(stuck):
+        with transaction.atomic():
+            delivery_wake(destination=destination, shard=shard)
+        woken += 1
+    return woken
 
 
 def event_redeliver(*, organization: Organization, event: Event, include_delivered: bool) -> list[Delivery]:
-    """Send an event again: its failed and dead deliveries (or all), each as a fresh job."""
-    from apps.events.services import delivery_schedule  # noqa: PLC0415 - avoids an import cycle
-
+    """Send an event again: its failed and dead deliveries (or all), through their drains."""
     wanted = [Delivery.Status.FAILED, Delivery.Status.DEAD]
     if include_delivered:
         wanted.append(Delivery.Status.DELIVERED)
@@ -135,6 +372,6 @@ def event_redeliver(*, organization: Organization, event: Event, include_deliver
             delivery.attempts = 0
             delivery.next_attempt_at = None
             delivery.save()
-            delivery_schedule(delivery=delivery)
+            delivery_wake(destination=delivery.destination, shard=delivery.shard)
             redelivered.append(delivery)
     return redelivered

@@ -40,8 +40,24 @@ class Event(TenantModel):
         return f"{self.type} {self.subject_type}:{self.subject_id}"
 
 
+POSITION_SEQUENCE = "events_delivery_position_seq"
+
+
+class NextPosition(models.Func):
+    """The next value of the outbox's position sequence, as a database default."""
+
+    template = f"nextval('{POSITION_SEQUENCE}'::regclass)"
+    arity = 0
+    output_field = models.BigIntegerField()
+
+
 class Delivery(TenantModel):
-    """One event on its way to one subscriber; its attempts are kept below it."""
+    """One event on its way to one subscriber; its attempts are kept below it.
+
+    `line` is the event's subject: one subscriber gets a line's events one at a time, in
+    `position` order (the order they were published). Lines are spread over `shard`s, and one
+    drainer at a time works one (destination, shard): see `apps.events.delivery`.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending"  # queued or waiting for a retry
@@ -59,6 +75,9 @@ class Delivery(TenantModel):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    line = models.CharField(max_length=200, default="")
+    shard = models.PositiveSmallIntegerField(default=0)
+    position = models.BigIntegerField(db_default=NextPosition(), editable=False)
 
     class Meta:
         constraints = [
@@ -66,7 +85,21 @@ class Delivery(TenantModel):
                 fields=["event", "destination"], name="events_delivery_once_per_destination"
             )
         ]
-        indexes = [models.Index(fields=["organization", "status"], name="events_delivery_status_idx")]
+        indexes = [
+            models.Index(fields=["organization", "status"], name="events_delivery_status_idx"),
+            # What a drainer reads: the pending deliveries of its (destination, shard), in order.
+            models.Index(
+                fields=["destination", "shard", "position"],
+                condition=models.Q(status="pending"),
+                name="events_delivery_queue_idx",
+            ),
+            # Whether an earlier delivery of the same line is waiting for its retry.
+            models.Index(
+                fields=["destination", "line", "position"],
+                condition=models.Q(status="pending"),
+                name="events_delivery_line_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_id} → {self.destination}: {self.status}"
@@ -98,5 +131,5 @@ class DeliveryAttempt(TenantModel):
 
 # Every attempt is on the audit trail, and so is what people do to deliveries (redelivery);
 # the worker's own status bookkeeping is recorded by the attempt rows themselves.
-auditlog.register(Delivery, exclude_fields=["next_attempt_at"])
+auditlog.register(Delivery, exclude_fields=["next_attempt_at", "line", "shard", "position"])
 auditlog.register(DeliveryAttempt)

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
 from auditlog.context import disable_auditlog
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
+from django.db import connection, transaction
+from procrastinate.exceptions import AlreadyEnqueued
 
+from apps.events.lines import line_shard, subject_line
 from apps.events.models import Delivery, Event
 from apps.events.subscriptions import subscriptions_for
 from apps.identity.models import Organization, User
 from hubkit.request_id import get_request_id
+
+# Advisory lock namespaces (first int4 of the key).
+PUBLISHING = 0x0E0E0001  # shared by publishers until commit; a drainer takes it to finish
+DRAINING = 0x0E0E0002  # held by the one drainer of a (destination, shard)
 
 
 class OutboxOutsideTransaction(RuntimeError):
@@ -51,33 +58,59 @@ def publish(
         actor_id=(str(actor.id) if actor is not None else ""),
         correlation_id=get_request_id() or "",
     )
+    line = subject_line(subject_type, str(subject_id))
+    shard = line_shard(line)
     for subscription in subscriptions_for(type):
         # Queuing a delivery is part of the change being audited, not a separate act: no entry.
         with disable_auditlog():
-            delivery = Delivery.objects.for_organization(organization).create(
-                event=event, destination=subscription.name
+            Delivery.objects.for_organization(organization).create(
+                event=event, destination=subscription.name, line=line, shard=shard
             )
-        delivery_schedule(delivery=delivery)
+        delivery_wake(destination=subscription.name, shard=shard)
     return event
 
 
-def delivery_lock(delivery: Delivery) -> str:
-    """Deliveries of one subject to one subscriber run one at a time, in order.
+def drain_queueing_lock(destination: str, shard: int) -> str:
+    """At most one drain job of a (destination, shard) waits to run (procrastinate queueing lock)."""
+    return f"events:{destination}:{shard}"
 
-    Per subject and destination: a subscriber that is down, or a poisoned subject, holds up
-    only its own line, never other subjects or other subscribers.
+
+def advisory_key(purpose: int, destination: str, shard: int) -> tuple[int, int]:
+    """A PostgreSQL advisory lock key (two int4) for one (destination, shard)."""
+    objid = zlib.crc32(f"{destination}:{shard}".encode())
+    return purpose, objid - 2**32 if objid >= 2**31 else objid
+
+
+def delivery_wake(*, destination: str, shard: int) -> None:
+    """Makes sure a drain job will see the deliveries this transaction adds to (destination, shard).
+
+    Runs in the publishing transaction. It holds a shared advisory lock on the (destination,
+    shard) until commit, and defers a drain job unless one is already waiting. A drainer
+    finishes only after taking that lock exclusively and finding nothing left, so a waiting
+    job this transaction relied on cannot finish before this transaction's deliveries are
+    visible. Under load, one waiting job serves many transactions instead of a job each.
     """
-    event = delivery.event
-    return f"events:{delivery.destination}:{event.subject_type}:{event.subject_id}"
-
-
-def delivery_schedule(*, delivery: Delivery) -> None:
-    """Defer the delivery job in the caller's transaction: no event without its job, nor the reverse."""
-    from apps.events.tasks import deliver_event  # noqa: PLC0415 - tasks import this module
+    from apps.events.tasks import drain_deliveries  # noqa: PLC0415 - tasks import this module
 
     if not connection.in_atomic_block:
-        raise OutboxOutsideTransaction("a delivery job must be deferred inside transaction.atomic()")
-    deliver_event.configure(lock=delivery_lock(delivery)).defer(delivery_id=str(delivery.id))
+        raise OutboxOutsideTransaction("a drain must be woken inside transaction.atomic()")
+    queueing_lock = drain_queueing_lock(destination, shard)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock_shared(%s, %s), EXISTS (SELECT 1 FROM procrastinate_jobs"
+            " WHERE queueing_lock = %s AND status = 'todo')",
+            [*advisory_key(PUBLISHING, destination, shard), queueing_lock],
+        )
+        row = cursor.fetchone()
+    if row is not None and row[1]:
+        return
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent publisher may have queued it first
+            drain_deliveries.configure(queueing_lock=queueing_lock).defer(
+                destination=destination, shard=shard
+            )
+    except AlreadyEnqueued:
+        pass  # that job is waiting, and will drain ours too
 
 
 def event_redact_subject(*, organization: Organization, subject_type: str, subject_id: str) -> int:

@@ -1,53 +1,55 @@
-"""Procrastinate jobs of the outbox: one delivery job per (event, subscriber); a stalled-job sweep."""
+"""Procrastinate jobs of the outbox: drain jobs per (destination, shard); the periodic sweep."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from procrastinate import RetryDecision
 from procrastinate.contrib.django import app
-from procrastinate.jobs import Job
+from procrastinate.exceptions import UniqueViolation
+from procrastinate.jobs import Job, Status
 from procrastinate.retry import BaseRetryStrategy
 
-from apps.events.delivery import delivery_attempt
+from apps.events.delivery import delivery_sweep, drain
 
 logger = logging.getLogger(__name__)
 
 QUEUE = "events"
+DRAIN_TASK = "events.drain"
 
 
-class RetryDelivery(Exception):
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"retry in {seconds:.1f}s")
-        self.seconds = seconds
+class DrainRetry(BaseRetryStrategy):
+    """A drain that failed (database unreachable, a bug) is tried again, backing off up to a minute.
 
-
-class DeliveryRetry(BaseRetryStrategy):
-    """Retry exactly when the delivery said so, after the delay it computed (backoff, Retry-After).
-
-    The job keeps its lock while it waits, so later events of the same subject wait too.
+    Deliveries themselves are retried by the drain, per their own backoff; this only keeps the
+    shard from going idle.
     """
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
-        if isinstance(exception, RetryDelivery):
-            return RetryDecision(retry_in={"seconds": max(1, round(exception.seconds))})
-        return None
+        return RetryDecision(retry_in={"seconds": min(60, 2 ** min(job.attempts, 6))})
 
 
-@app.task(queue=QUEUE, retry=DeliveryRetry(), name="events.deliver")
-def deliver_event(delivery_id: str) -> None:
-    outcome = delivery_attempt(delivery_id=delivery_id)
-    if outcome.retry_in_seconds is not None:
-        raise RetryDelivery(outcome.retry_in_seconds)
+@app.task(queue=QUEUE, retry=DrainRetry(), name=DRAIN_TASK)
+def drain_deliveries(destination: str, shard: int) -> None:
+    report = drain(destination=destination, shard=shard)
+    if report.attempts:
+        logger.info(
+            "drained %s/%s: %d attempt(s) %s%s", destination, shard, report.attempts, report.by_status,
+            " (continued by a follow-up job)" if report.follow_up else "",
+        )  # fmt: skip
 
 
 @app.periodic(cron=settings.EVENT_STALLED_SWEEP_CRON, periodic_id="retry-stalled")
 @app.task(queue=QUEUE, queueing_lock="events.retry_stalled", pass_context=True, name="events.retry_stalled")
 async def retry_stalled_jobs(context: Any, timestamp: int) -> None:
-    """Put back the jobs of workers that died mid-job (no heartbeat); receivers dedupe repeats."""
+    """Put back the jobs of workers that died mid-job (no heartbeat); wake drains left idle."""
     await retry_stalled(context.app)
+    woken = await sync_to_async(delivery_sweep)(older_than_seconds=settings.EVENT_SWEEP_WAITING_SECONDS)
+    if woken:
+        logger.warning("woke the drain of %d shard(s) with deliveries left waiting", woken)
 
 
 async def retry_stalled(app_: Any) -> int:
@@ -56,7 +58,12 @@ async def retry_stalled(app_: Any) -> int:
     )
     count = 0
     for job in stalled:
-        await app_.job_manager.retry_job(job)
+        try:
+            await app_.job_manager.retry_job(job)
+        except UniqueViolation:
+            # A drain of the same shard is already waiting (queueing lock) and will do this
+            # job's work: the stalled one is closed instead.
+            await app_.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
         count += 1
     if count:
         logger.warning("retried %d stalled job(s)", count)

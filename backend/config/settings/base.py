@@ -134,6 +134,13 @@ EVENT_DELIVERY_MAX_ATTEMPTS = env.int("EVENT_DELIVERY_MAX_ATTEMPTS", 10)
 EVENT_DELIVERY_TIMEOUT_SECONDS = env.float("EVENT_DELIVERY_TIMEOUT_SECONDS", 5.0)
 EVENT_DELIVERY_BACKOFF_BASE_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_BASE_SECONDS", 2.0)
 EVENT_DELIVERY_BACKOFF_MAX_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_MAX_SECONDS", 600.0)
+# A drain job (one per destination and shard at a time) reads this many ready deliveries at once,
+# keeps this many POSTs in flight, and hands over to a follow-up job after this many seconds.
+EVENT_DRAIN_BATCH = env.int("EVENT_DRAIN_BATCH", 200)
+EVENT_DRAIN_CONCURRENCY = env.int("EVENT_DRAIN_CONCURRENCY", 16)
+EVENT_DRAIN_SECONDS = env.float("EVENT_DRAIN_SECONDS", 5.0)
+# The sweep wakes the drain of ready deliveries left waiting this long (a safety net).
+EVENT_SWEEP_WAITING_SECONDS = env.float("EVENT_SWEEP_WAITING_SECONDS", 30.0)
 # A worker silent for this long is presumed dead; its jobs are retried by the stalled-job sweep.
 EVENT_STALLED_WORKER_SECONDS = env.float("EVENT_STALLED_WORKER_SECONDS", 30.0)
 # How often the sweep looks for such jobs (cron with a trailing seconds field).
@@ -143,6 +150,10 @@ IDEMPOTENCY_RETENTION_SECONDS = env.int("IDEMPOTENCY_RETENTION_SECONDS", 25 * 36
 IDEMPOTENCY_IN_PROGRESS_SECONDS = env.int("IDEMPOTENCY_IN_PROGRESS_SECONDS", 60)
 PROCRASTINATE_WORKER_DEFAULTS = {
     "queues": ["events", "maintenance"],
+    # Jobs at once: one drain per destination and shard (apps.events.lines.SHARDS) plus the others.
+    "concurrency": env.int("EVENT_WORKER_CONCURRENCY", 12),
+    # Jobs scheduled for later (delivery retries) are noticed within this many seconds.
+    "fetch_job_polling_interval": env.float("WORKER_POLLING_SECONDS", 1.0),
     "update_heartbeat_interval": env.float("WORKER_HEARTBEAT_SECONDS", 5.0),
     "stalled_worker_timeout": EVENT_STALLED_WORKER_SECONDS,
     "delete_jobs": "successful",

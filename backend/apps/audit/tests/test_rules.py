@@ -19,6 +19,7 @@ BULK_WRITES_ALLOWED = {
     ("apps/identity/services.py", "user_ensure"): "mirror User is no business model and is not audited",
     ("apps/events/services.py", "event_redact_subject"): "Event is not audited (see NOT_AUDITED)",
     ("apps/audit/services.py", "audit_scrub_object"): "rewrites the audit entries themselves",
+    ("apps/audit/services.py", "audit_bulk_created"): "writes audit entries, for rows inserted in bulk",
     ("apps/idempotency/services.py", "idempotency_complete"): "request state, not an audited model",
     ("apps/notifications/services/notifications.py", "notification_mark_all_read"): (
         "touches only read state, which is excluded from Notification's audit registration"

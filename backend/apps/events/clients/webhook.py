@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-import httpx
+import aiohttp
 from django.conf import settings
 
 from hubkit.request_id import HEADER as REQUEST_ID_HEADER
 from hubkit.webhooks import sign_headers
 
+USER_AGENT = "hub-backend-events/1"
+
 # Retry on network errors, timeouts, 5xx, 408, 409 and 429; any other 4xx is final.
 _RETRYABLE_4XX = {408, 409, 429}
-
-_http = httpx.Client(follow_redirects=False)
 
 
 @dataclass(frozen=True)
@@ -43,30 +45,51 @@ def encode_body(envelope: dict[str, object]) -> bytes:
     return json.dumps(envelope, separators=(",", ":"), sort_keys=True).encode()
 
 
-def send_event(
-    *, url: str, event_id: str, body: bytes, secrets: tuple[str, ...], correlation_id: str
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Loading the CA bundle costs milliseconds: once per process, not once per session."""
+    return ssl.create_default_context()
+
+
+def event_session(*, max_connections: int) -> aiohttp.ClientSession:
+    """The HTTP session of one drain batch: keep-alive connections shared by its concurrent sends."""
+    connector = aiohttp.TCPConnector(limit=max_connections, ssl=_tls_context())
+    return aiohttp.ClientSession(connector=connector, skip_auto_headers=("User-Agent",))
+
+
+async def send_event(
+    session: aiohttp.ClientSession,
+    *,
+    url: str,
+    event_id: str,
+    body: bytes,
+    secrets: tuple[str, ...],
+    correlation_id: str,
 ) -> SendResult:
     headers = sign_headers(msg_id=event_id, body=body, secrets=secrets)
     headers["Content-Type"] = "application/json"
+    headers["User-Agent"] = USER_AGENT
     if correlation_id:
         headers[REQUEST_ID_HEADER] = correlation_id
-    timeout = settings.EVENT_DELIVERY_TIMEOUT_SECONDS
+    timeout = aiohttp.ClientTimeout(total=settings.EVENT_DELIVERY_TIMEOUT_SECONDS)
     started = time.perf_counter()
     try:
-        response = _http.post(url, content=body, headers=headers, timeout=timeout)
-    except httpx.HTTPError as exc:
+        async with session.post(
+            url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+        ) as response:
+            status = response.status
+            text = (await response.read()).decode(errors="replace")
+            retry_after = _retry_after(status, response.headers.get("Retry-After"))
+    except (aiohttp.ClientError, TimeoutError) as exc:
         elapsed = (time.perf_counter() - started) * 1000
         return SendResult(None, f"{type(exc).__name__}: {exc}"[:500], elapsed, None)
     elapsed = (time.perf_counter() - started) * 1000
-    error = "" if 200 <= response.status_code < 300 else response.text[:500]
-    return SendResult(response.status_code, error, elapsed, _retry_after(response))
+    error = "" if 200 <= status < 300 else text[:500]
+    return SendResult(status, error, elapsed, retry_after)
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    if response.status_code not in {429, 503}:
-        return None
-    value = response.headers.get("Retry-After")
-    if not value:
+def _retry_after(status: int, value: str | None) -> float | None:
+    if status not in {429, 503} or not value:
         return None
     try:
         return max(0.0, float(value))

@@ -1,4 +1,4 @@
-"""Delivery of outbox events: signing, recording, retry classification, backoff, redelivery.
+"""Delivery of outbox events: drains, signing, recording, order per line, retries, redelivery.
 
 The receiver here is a small scripted HTTP server on 127.0.0.1 so each status-code path is
 exercised deterministically; the end-to-end tests in backend/tests/ use the real services.
@@ -8,22 +8,26 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from auditlog.models import LogEntry
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from apps.core.tests.factories import ROLE_EMAILS, client_as
 from apps.events.clients.webhook import encode_body
-from apps.events.delivery import backoff_seconds, delivery_attempt
+from apps.events.delivery import DrainReport, backoff_seconds, delivery_sweep, drain
 from apps.events.envelope import event_envelope
+from apps.events.lines import SHARDS, line_shard, subject_line
 from apps.events.models import Delivery, DeliveryAttempt, Event
-from apps.events.services import delivery_lock, publish
-from apps.events.tasks import DeliveryRetry, RetryDelivery, deliver_event
+from apps.events.services import DRAINING, advisory_key, drain_queueing_lock, publish
+from apps.events.tasks import DrainRetry
 from apps.identity.models import Organization
 from hubkit.request_id import set_request_id
 from hubkit.testing import IdentityService, free_port
@@ -39,6 +43,10 @@ class Receiver:
     url: str
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    failing: set[str] = field(default_factory=set)  # webhook-ids answered with 503
+
+    def types_in_order(self) -> list[tuple[str, str]]:
+        return [(json.loads(b)["subject"]["id"], json.loads(b)["type"]) for _, b in self.received]
 
 
 @pytest.fixture
@@ -50,6 +58,8 @@ def receiver() -> Iterator[Receiver]:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
             status, headers = state.script.pop(0) if state.script else (200, {})
+            if self.headers["webhook-id"] in state.failing:
+                status, headers = 503, {}
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -66,6 +76,13 @@ def receiver() -> Iterator[Receiver]:
     yield state
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _no_jobs_left_over() -> None:
+    """Transactional tests commit: procrastinate's table is not among those Django flushes."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")
 
 
 @pytest.fixture
@@ -95,20 +112,38 @@ def _publish(subject_id: str = "c-1", type_: str = "contact.created") -> Event:
         set_request_id(None)
 
 
-def _jobs() -> list[tuple[str, str, dict[str, Any]]]:
+def _jobs() -> list[tuple[str, str | None, dict[str, Any]]]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT task_name, lock, args FROM procrastinate_jobs ORDER BY id")
+        cursor.execute("SELECT task_name, queueing_lock, args FROM procrastinate_jobs ORDER BY id")
         return [
             (name, lock, json.loads(args) if isinstance(args, str) else args)
             for name, lock, args in cursor.fetchall()
         ]
 
 
-def test_publish_queues_one_job_per_matching_subscriber(subscribed: Receiver) -> None:
+def _drain(destination: str = "probe", subject_id: str = "c-1") -> DrainReport:
+    return drain(destination=destination, shard=line_shard(subject_line("contact", subject_id)))
+
+
+def _time_passes() -> None:
+    """Every waiting retry is due now."""
+    Delivery.all_tenants.filter(next_attempt_at__isnull=False).update(next_attempt_at=timezone.now())
+
+
+def _drain_all(destination: str = "probe") -> int:
+    return sum(drain(destination=destination, shard=shard).attempts for shard in range(SHARDS))
+
+
+def test_publish_queues_one_drain_job_per_matching_subscriber(subscribed: Receiver) -> None:
     event = _publish()
     [delivery] = Delivery.objects.for_organization(_org()).filter(event=event)
     assert (delivery.destination, delivery.status, delivery.attempts) == ("probe", "pending", 0)
-    assert _jobs() == [("events.deliver", "events:probe:contact:c-1", {"delivery_id": str(delivery.id)})]
+    assert (delivery.line, delivery.shard) == ("contact:c-1", line_shard("contact:c-1"))
+    lock = drain_queueing_lock("probe", delivery.shard)
+    assert _jobs() == [("events.drain", lock, {"destination": "probe", "shard": delivery.shard})]
+    # While that job waits, it serves later events of its shard too: no job per event.
+    _publish(type_="contact.updated")
+    assert len(_jobs()) == 1
 
 
 def test_a_rolled_back_change_leaves_no_event_delivery_or_job(subscribed: Receiver) -> None:
@@ -125,17 +160,18 @@ def test_a_rolled_back_change_leaves_no_event_delivery_or_job(subscribed: Receiv
     assert _jobs() == []
 
 
-def test_locks_are_per_subscriber_and_subject(subscribed: Receiver) -> None:
+def test_lines_are_per_subject_and_positions_follow_publishing(subscribed: Receiver) -> None:
     a1, a2, b = _publish("a"), _publish("a", "contact.updated"), _publish("b")
-    locks = [delivery_lock(Delivery.all_tenants.get(event=e)) for e in (a1, a2, b)]
-    assert locks[0] == locks[1] != locks[2]
+    d1, d2, d3 = (Delivery.all_tenants.get(event=e) for e in (a1, a2, b))
+    assert d1.line == d2.line != d3.line
+    assert d1.position < d2.position < d3.position
 
 
-def test_an_attempt_posts_the_signed_envelope_and_records_it(subscribed: Receiver) -> None:
+def test_a_drain_posts_the_signed_envelope_and_records_it(subscribed: Receiver) -> None:
     event = _publish()
     delivery = Delivery.all_tenants.get(event=event)
-    outcome = delivery_attempt(delivery_id=str(delivery.id))
-    assert (outcome.status, outcome.retry_in_seconds) == ("delivered", None)
+    report = _drain()
+    assert (report.attempts, report.by_status, report.busy) == (1, {"delivered": 1}, False)
     [(headers, body)] = subscribed.received
     assert body == encode_body(event_envelope(event))
     assert verify_webhook(body=body, headers=headers, secrets=[SECRET]) == str(event.id)
@@ -149,24 +185,31 @@ def test_an_attempt_posts_the_signed_envelope_and_records_it(subscribed: Receive
     assert attempt.duration_ms > 0
     # The attempt is on the audit trail with the event's correlation id; queuing was not.
     entry = LogEntry.objects.get(object_pk=str(attempt.pk))
-    assert entry.cid == "corr-test-0001"
+    assert (entry.cid, entry.action) == ("corr-test-0001", LogEntry.Action.CREATE)
+    assert entry.changes_dict["outcome"] == [None, "delivered"]
+    assert entry.additional_data == {"organization_id": ACME}
     assert not LogEntry.objects.filter(object_pk=str(delivery.pk)).exists()
-    # A finished delivery is not sent twice, whoever runs the job again.
-    assert delivery_attempt(delivery_id=str(delivery.id)).status == "delivered"
+    # A finished delivery is not sent twice, whoever drains again.
+    assert _drain().attempts == 0
     assert len(subscribed.received) == 1
 
 
 def test_retryable_failures_back_off_then_succeed(subscribed: Receiver) -> None:
     subscribed.script = [(500, {}), (429, {"Retry-After": "7"}), (200, {})]
     delivery = Delivery.all_tenants.get(event=_publish())
-    first = delivery_attempt(delivery_id=str(delivery.id))
-    assert first.status == "pending"
-    assert first.retry_in_seconds is not None
-    assert 1.0 <= first.retry_in_seconds <= 2.0
-    second = delivery_attempt(delivery_id=str(delivery.id))
-    assert second.retry_in_seconds is not None
-    assert second.retry_in_seconds >= 7
-    assert delivery_attempt(delivery_id=str(delivery.id)).status == "delivered"
+    assert _drain().by_status == {"pending": 1}
+    delivery.refresh_from_db()
+    assert delivery.next_attempt_at is not None
+    assert 1.0 <= (delivery.next_attempt_at - timezone.now()).total_seconds() <= 2.0
+    # Not due yet: draining now sends nothing.
+    assert _drain().attempts == 0
+    _time_passes()
+    assert _drain().by_status == {"pending": 1}
+    delivery.refresh_from_db()
+    assert delivery.next_attempt_at is not None
+    assert (delivery.next_attempt_at - timezone.now()).total_seconds() >= 6.5
+    _time_passes()
+    assert _drain().by_status == {"delivered": 1}
     attempts = DeliveryAttempt.all_tenants.filter(delivery=delivery).order_by("number")
     assert [(a.status_code, a.outcome) for a in attempts] == [
         (500, "retry"),
@@ -177,21 +220,40 @@ def test_retryable_failures_back_off_then_succeed(subscribed: Receiver) -> None:
     assert len({h["webhook-id"] for h, _ in subscribed.received}) == 1
 
 
+def test_a_retry_has_a_wake_up_job_due_when_it_is(subscribed: Receiver) -> None:
+    subscribed.script = [(503, {"Retry-After": "30"})]
+    delivery = Delivery.all_tenants.get(event=_publish())
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")  # the drain below is that job, running
+    report = _drain()
+    delivery.refresh_from_db()
+    assert report.next_wake_at == delivery.next_attempt_at
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT queueing_lock, scheduled_at FROM procrastinate_jobs"
+            " WHERE status = 'todo' AND scheduled_at IS NOT NULL"
+        )
+        [(lock, scheduled_at)] = cursor.fetchall()
+    # Not the queueing lock of immediate drains: new events must not wait for this retry.
+    assert lock is None
+    assert scheduled_at == delivery.next_attempt_at
+    assert (scheduled_at - timezone.now()).total_seconds() >= 29
+
+
 @pytest.mark.parametrize("status", [400, 401, 404, 410, 422])
 def test_other_client_errors_are_final(subscribed: Receiver, status: int) -> None:
     subscribed.script = [(status, {})]
     delivery = Delivery.all_tenants.get(event=_publish())
-    outcome = delivery_attempt(delivery_id=str(delivery.id))
-    assert (outcome.status, outcome.retry_in_seconds) == ("failed", None)
+    assert _drain().by_status == {"failed": 1}
     delivery.refresh_from_db()
-    assert (delivery.last_status_code, delivery.attempts) == (status, 1)
+    assert (delivery.last_status_code, delivery.attempts, delivery.next_attempt_at) == (status, 1, None)
 
 
 @pytest.mark.parametrize("status", [408, 409, 503])
 def test_timeouts_conflicts_and_unavailability_retry(subscribed: Receiver, status: int) -> None:
     subscribed.script = [(status, {})]
-    delivery = Delivery.all_tenants.get(event=_publish())
-    assert delivery_attempt(delivery_id=str(delivery.id)).status == "pending"
+    _publish()
+    assert _drain().by_status == {"pending": 1}
 
 
 def test_an_unreachable_receiver_ends_dead_after_the_last_attempt(
@@ -199,25 +261,116 @@ def test_an_unreachable_receiver_ends_dead_after_the_last_attempt(
 ) -> None:
     settings.EVENT_SUBSCRIPTIONS[0]["url"] = f"http://127.0.0.1:{free_port()}/api/v1/events"
     delivery = Delivery.all_tenants.get(event=_publish())
-    statuses = [delivery_attempt(delivery_id=str(delivery.id)).status for _ in range(4)]
+    statuses: list[str] = []
+    for _ in range(4):
+        statuses.extend(_drain().by_status)
+        _time_passes()
     assert statuses == ["pending", "pending", "pending", "dead"]
     delivery.refresh_from_db()
     assert delivery.last_status_code is None
-    assert "ConnectError" in delivery.last_error
+    assert delivery.last_error.startswith("ClientConnectorError: Cannot connect to host 127.0.0.1")
     assert delivery.next_attempt_at is None
 
 
-def test_the_task_asks_the_queue_to_retry_after_the_computed_delay(subscribed: Receiver) -> None:
-    subscribed.script = [(503, {"Retry-After": "30"})]
-    delivery = Delivery.all_tenants.get(event=_publish())
-    with pytest.raises(RetryDelivery) as raised:
-        deliver_event(delivery_id=str(delivery.id))
-    assert raised.value.seconds >= 30
-    decision = DeliveryRetry().get_retry_decision(exception=raised.value, job=None)  # type: ignore[arg-type]
-    assert decision is not None
-    assert decision.retry_at is not None
-    # Anything else (a bug) is not retried blindly: the job fails visibly.
-    assert DeliveryRetry().get_retry_decision(exception=ValueError(), job=None) is None  # type: ignore[arg-type]
+def test_a_line_waits_for_its_retry_other_lines_do_not(subscribed: Receiver) -> None:
+    a1 = _publish("a")
+    a2 = _publish("a", "contact.updated")
+    b = _publish("b")
+    subscribed.failing = {str(a1.id)}
+    assert _drain_all() == 2  # a1 (to be retried) and b; a2 waits behind a1
+    statuses = {e.type + ":" + e.subject_id: Delivery.all_tenants.get(event=e) for e in (a1, a2, b)}
+    assert [(d.status, d.attempts) for d in statuses.values()] == [
+        ("pending", 1),
+        ("pending", 0),
+        ("delivered", 1),
+    ]
+    # A later event of the waiting line still waits; a new line does not.
+    _publish("a", "contact.erased")
+    _publish("c")
+    assert _drain_all() == 1
+    subscribed.failing = set()
+    _time_passes()
+    assert _drain_all() == 3
+    assert [s for s in subscribed.types_in_order() if s[0] == "a"] == [
+        ("a", "contact.created"),  # refused once
+        ("a", "contact.created"),
+        ("a", "contact.updated"),
+        ("a", "contact.erased"),
+    ]
+
+
+def test_a_second_drainer_of_a_shard_leaves_at_once(subscribed: Receiver) -> None:
+    _publish()
+    shard = line_shard("contact:c-1")
+    other = connections.create_connection("default")  # another session holds the shard
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", advisory_key(DRAINING, "probe", shard))
+        report = drain(destination="probe", shard=shard)
+        assert (report.busy, report.attempts, subscribed.received) == (True, 0, [])
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", advisory_key(DRAINING, "probe", shard))
+        assert drain(destination="probe", shard=shard).attempts == 1
+    finally:
+        other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_drain_does_not_finish_before_an_in_flight_publisher_commits(subscribed: Receiver) -> None:
+    """A publisher that relied on a waiting job: that job's drain sees its event before leaving."""
+    _publish("early")
+    published = threading.Event()
+    release = threading.Event()
+
+    def slow_publisher() -> None:
+        try:
+            with transaction.atomic():
+                publish(organization=_org(), type="contact.updated", subject_type="contact",
+                        subject_id="early", data={}, actor=None)  # fmt: skip
+                published.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_publisher)
+    thread.start()
+    assert published.wait(10)
+    assert len(_jobs()) == 1  # the publisher found the waiting job and queued none of its own
+    threading.Timer(0.5, release.set).start()
+    started = time.monotonic()
+    report = _drain(subject_id="early")
+    thread.join(10)
+    assert report.attempts == 2
+    assert time.monotonic() - started >= 0.4
+    assert [t for _, t in subscribed.types_in_order()] == ["contact.created", "contact.updated"]
+
+
+def test_the_sweep_wakes_a_shard_left_waiting(subscribed: Receiver) -> None:
+    event = _publish()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")  # as if its job had failed for good
+    assert delivery_sweep(older_than_seconds=30) == 0  # too recent to call it stuck
+    Delivery.all_tenants.filter(event=event).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert delivery_sweep(older_than_seconds=30) == 1
+    shard = line_shard("contact:c-1")
+    assert _jobs() == [
+        ("events.drain", drain_queueing_lock("probe", shard), {"destination": "probe", "shard": shard})
+    ]
+
+
+def test_a_failed_drain_job_is_retried_with_a_capped_backoff() -> None:
+    class FakeJob:
+        attempts = 0
+
+    job = FakeJob()
+    delays = []
+    for attempts in (0, 1, 3, 10):
+        job.attempts = attempts
+        decision = DrainRetry().get_retry_decision(exception=RuntimeError("db down"), job=job)  # type: ignore[arg-type]
+        assert decision is not None
+        assert decision.retry_at is not None
+        delays.append(round((decision.retry_at - timezone.now()).total_seconds()))
+    assert delays == [1, 2, 8, 60]
 
 
 def test_backoff_grows_exponentially_with_jitter_and_a_cap(settings: Any) -> None:
@@ -231,6 +384,15 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap(settings: Any) -> Non
     assert backoff_seconds(1, retry_after=10_000) <= 60
 
 
+def test_a_removed_subscription_fails_its_deliveries_for_good(subscribed: Receiver, settings: Any) -> None:
+    delivery = Delivery.all_tenants.get(event=_publish())
+    settings.EVENT_SUBSCRIPTIONS = settings.EVENT_SUBSCRIPTIONS[1:]
+    assert _drain().by_status == {"failed": 1}
+    delivery.refresh_from_db()
+    assert delivery.last_error == "no such subscription in settings"
+    assert subscribed.received == []
+
+
 def test_admins_see_deliveries_filter_by_status_and_redeliver(
     subscribed: Receiver, settings: Any, identity_service: IdentityService
 ) -> None:
@@ -238,7 +400,7 @@ def test_admins_see_deliveries_filter_by_status_and_redeliver(
     settings.EVENT_DELIVERY_MAX_ATTEMPTS = 1
     event = _publish()
     delivery = Delivery.all_tenants.get(event=event)
-    assert delivery_attempt(delivery_id=str(delivery.id)).status == "dead"
+    assert _drain().by_status == {"dead": 1}
 
     admin = client_as(identity_service, ROLE_EMAILS["admin"])
     detail = admin.get(f"/api/v1/events/{event.id}").json()
@@ -259,15 +421,48 @@ def test_admins_see_deliveries_filter_by_status_and_redeliver(
     assert globex.post(f"/api/v1/events/{event.id}/redeliver").status_code == 404
 
     settings.EVENT_SUBSCRIPTIONS[0]["url"] = subscribed.url
-    jobs_before = len(_jobs())
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")
     response = admin.post(f"/api/v1/events/{event.id}/redeliver")
     assert response.status_code == 200, response.content
     assert [(d["status"], d["attempts"]) for d in response.json()["redelivered"]] == [("pending", 0)]
-    assert len(_jobs()) == jobs_before + 1
+    assert [name for name, _, _ in _jobs()] == ["events.drain"]  # its shard's drain was woken
     # The admin's redelivery is on the audit trail, with the admin as actor.
     [entry] = LogEntry.objects.filter(object_pk=str(delivery.pk), actor__email=ROLE_EMAILS["admin"])
     assert entry.changes_dict["status"] == ["dead", "pending"]
     # While it is pending again, another redelivery would only duplicate work.
     assert admin.post(f"/api/v1/events/{event.id}/redeliver").status_code == 409
-    assert delivery_attempt(delivery_id=str(delivery.id)).status == "delivered"
+    assert _drain().by_status == {"delivered": 1}
     assert admin.get("/api/v1/events?status=delivered").json()["items"][0]["id"] == str(event.id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_publishers_share_one_waiting_drain_job(subscribed: Receiver) -> None:
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def publisher(n: int) -> None:
+        try:
+            with transaction.atomic():
+                barrier.wait(10)
+                publish(organization=_org(), type="contact.updated", subject_type="contact",
+                        subject_id="shared", data={"n": n}, actor=None)  # fmt: skip
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    _org()
+    threads = [threading.Thread(target=publisher, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert errors == []
+    shard = line_shard("contact:shared")
+    assert _jobs() == [
+        ("events.drain", drain_queueing_lock("probe", shard), {"destination": "probe", "shard": shard})
+    ]
+    report = drain(destination="probe", shard=shard)
+    assert report.by_status == {"delivered": 8}
+    assert len(subscribed.received) == 8
