@@ -93,11 +93,11 @@ class Delivery(TenantModel):
                 condition=models.Q(status="pending"),
                 name="events_delivery_queue_idx",
             ),
-            # Whether an earlier delivery of the same line is waiting for its retry.
+            # Whether an earlier delivery of the same line is waiting for its retry (few rows).
             models.Index(
                 fields=["destination", "line", "position"],
-                condition=models.Q(status="pending"),
-                name="events_delivery_line_idx",
+                condition=models.Q(status="pending", next_attempt_at__isnull=False),
+                name="events_delivery_waiting_idx",
             ),
         ]
 
