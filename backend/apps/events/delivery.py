@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_bulk_created
 from apps.events.clients.webhook import SendResult, encode_body, event_session, send_event
-from apps.events.envelope import event_envelope
+from apps.events.envelope import ENVELOPE_FIELDS, envelope
 from apps.events.models import Delivery, DeliveryAttempt, Event
 from apps.events.services import DRAINING, PUBLISHING, advisory_key, delivery_wake
 from apps.events.subscriptions import Subscription, subscription_named
@@ -59,11 +59,25 @@ def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
     return delay
 
 
+@dataclass(frozen=True, slots=True)
+class ReadyDelivery:
+    """A delivery due now, with the exact body it is sent with (read as values, not models)."""
+
+    id: uuid.UUID
+    attempts: int
+    line: str
+    destination: str
+    organization_id: uuid.UUID
+    event_id: uuid.UUID
+    correlation_id: str
+    body: bytes
+
+
 @dataclass(frozen=True)
 class Attempt:
     """The outcome of one POST of a delivery, before it is recorded."""
 
-    delivery: Delivery
+    delivery: ReadyDelivery
     result: SendResult
     started: datetime
     status: str  # the delivery's status after this attempt
@@ -75,7 +89,9 @@ class Attempt:
         return self.delivery.attempts + 1
 
 
-def attempt_outcome(delivery: Delivery, result: SendResult, *, started: datetime, final: bool) -> Attempt:
+def attempt_outcome(
+    delivery: ReadyDelivery, result: SendResult, *, started: datetime, final: bool
+) -> Attempt:
     """Classifies an attempt: delivered, refused for good, dead after the last try, or retry later."""
     number = delivery.attempts + 1
     retry_in: float | None = None
@@ -124,10 +140,17 @@ def drain(*, destination: str, shard: int) -> DrainReport:
 def _drain_locked(destination: str, shard: int, report: DrainReport) -> bool:
     """Drains until done (True, the drainer lock released) or out of time (False)."""
     deadline = time.monotonic() + settings.EVENT_DRAIN_SECONDS
+    with _Sender(subscription_named(destination)) as sender:
+        return _drain_batches(destination, shard, report, sender, deadline)
+
+
+def _drain_batches(
+    destination: str, shard: int, report: DrainReport, sender: _Sender, deadline: float
+) -> bool:
     while True:
         batch = _ready_batch(destination, shard)
         if batch:
-            for attempt in _record(_send(batch, subscription_named(destination))):
+            for attempt in _record(sender.send(batch)):
                 report.attempts += 1
                 report.by_status[attempt.status] = report.by_status.get(attempt.status, 0) + 1
         else:
@@ -171,12 +194,34 @@ def _ready(destination: str, shard: int) -> Q:
     )
 
 
-def _ready_batch(destination: str, shard: int) -> list[Delivery]:
-    return list(
-        Delivery.all_tenants.select_related("event")
-        .filter(_ready(destination, shard))
-        .order_by("position")[: settings.EVENT_DRAIN_BATCH]
+_READ_FIELDS = (
+    "id", "attempts", "line", "destination", "organization_id",
+    *(f"event__{name}" for name in ENVELOPE_FIELDS),
+)  # fmt: skip
+
+
+def _ready_batch(destination: str, shard: int) -> list[ReadyDelivery]:
+    rows = (
+        Delivery.all_tenants.filter(_ready(destination, shard))
+        .order_by("position")
+        .values_list(*_READ_FIELDS)[: settings.EVENT_DRAIN_BATCH]
     )
+    batch = []
+    for delivery_id, attempts, line, destination_, organization_id, *event in rows:
+        fields = dict(zip(ENVELOPE_FIELDS, event, strict=True))
+        batch.append(
+            ReadyDelivery(
+                id=delivery_id,
+                attempts=attempts,
+                line=line,
+                destination=destination_,
+                organization_id=organization_id,
+                event_id=fields["id"],
+                correlation_id=fields["correlation_id"],
+                body=encode_body(envelope(**fields)),
+            )
+        )
+    return batch
 
 
 def _ready_exists(destination: str, shard: int) -> bool:
@@ -226,105 +271,130 @@ def _ensure_wake_up(destination: str, shard: int, *, at: datetime) -> None:
         drain_deliveries.configure(schedule_at=at).defer(destination=destination, shard=shard)
 
 
-def _send(batch: list[Delivery], subscription: Subscription | None) -> list[Attempt]:
-    """POSTs the batch: lines side by side, each line in order, stopping at a retry."""
-    lines: dict[str, list[Delivery]] = {}
-    for delivery in batch:
-        lines.setdefault(delivery.line, []).append(delivery)
-    if subscription is None:
-        now = timezone.now()
-        return [
-            attempt_outcome(d, SendResult(None, NO_SUBSCRIPTION, 0.0, None), started=now, final=True)
-            for d in batch
-        ]
-    return asyncio.run(_send_lines(list(lines.values()), subscription))
+class _Sender:
+    """POSTs batches for one drain: one event loop and one keep-alive session for all its batches."""
+
+    def __init__(self, subscription: Subscription | None) -> None:
+        self.subscription = subscription
+        self.runner = asyncio.Runner()
+        self.session: aiohttp.ClientSession | None = None
+
+    def __enter__(self) -> _Sender:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.session is not None:
+            self.runner.run(self.session.close())
+        self.runner.close()
+
+    def send(self, batch: list[ReadyDelivery]) -> list[Attempt]:
+        """Lines side by side, each line in order, stopping at its first delivery to retry."""
+        if self.subscription is None:
+            now = timezone.now()
+            result = SendResult(None, NO_SUBSCRIPTION, 0.0, None)
+            return [attempt_outcome(d, result, started=now, final=True) for d in batch]
+        lines: dict[str, list[ReadyDelivery]] = {}
+        for delivery in batch:
+            lines.setdefault(delivery.line, []).append(delivery)
+        return self.runner.run(self._send_lines(list(lines.values()), self.subscription))
+
+    async def _send_lines(
+        self, lines: list[list[ReadyDelivery]], subscription: Subscription
+    ) -> list[Attempt]:
+        concurrency = settings.EVENT_DRAIN_CONCURRENCY
+        if self.session is None:
+            self.session = event_session(max_connections=concurrency)
+        session = self.session
+        slots = asyncio.Semaphore(concurrency)
+        attempts: list[Attempt] = []
+
+        async def send_line(line: list[ReadyDelivery]) -> None:
+            for delivery in line:
+                async with slots:
+                    started = timezone.now()
+                    result = await send_event(
+                        session,
+                        url=subscription.url,
+                        event_id=str(delivery.event_id),
+                        body=delivery.body,
+                        secrets=subscription.secrets,
+                        correlation_id=delivery.correlation_id,
+                    )
+                attempt = attempt_outcome(delivery, result, started=started, final=False)
+                attempts.append(attempt)
+                if attempt.status == Delivery.Status.PENDING:
+                    return  # later events of this line wait for this one's retry
+
+        await asyncio.gather(*(send_line(line) for line in lines))
+        return attempts
 
 
-async def _send_lines(lines: list[list[Delivery]], subscription: Subscription) -> list[Attempt]:
-    concurrency = settings.EVENT_DRAIN_CONCURRENCY
-    slots = asyncio.Semaphore(concurrency)
-    attempts: list[Attempt] = []
-
-    async def send_line(session: aiohttp.ClientSession, line: list[Delivery]) -> None:
-        for delivery in line:
-            event: Event = delivery.event
-            async with slots:
-                started = timezone.now()
-                result = await send_event(
-                    session,
-                    url=subscription.url,
-                    event_id=str(event.id),
-                    body=encode_body(event_envelope(event)),
-                    secrets=subscription.secrets,
-                    correlation_id=event.correlation_id,
-                )
-            attempt = attempt_outcome(delivery, result, started=started, final=False)
-            attempts.append(attempt)
-            if attempt.status == Delivery.Status.PENDING:
-                return  # later events of this line wait for this one's retry
-
-    async with event_session(max_connections=concurrency) as session:
-        await asyncio.gather(*(send_line(session, line) for line in lines))
-    return attempts
-
-
+# One statement: the deliveries still at the attempt count that was sent move on, and each gets
+# its attempt row. A delivery that moved on meanwhile (a second drainer) is left out of both.
 _RECORD_SQL = """
-UPDATE events_delivery AS d
-   SET status = v.status, attempts = v.number, last_status_code = v.code, last_error = v.error,
-       next_attempt_at = v.next_at, delivered_at = v.delivered_at
-  FROM unnest(%s::uuid[], %s::int[], %s::text[], %s::int[], %s::text[], %s::timestamptz[],
-              %s::timestamptz[]) AS v(id, number, status, code, error, next_at, delivered_at)
- WHERE d.id = v.id AND d.status = 'pending' AND d.attempts = v.number - 1
-RETURNING d.id
+WITH recorded AS (
+    UPDATE events_delivery AS d
+       SET status = v.status, attempts = v.number, last_status_code = v.code, last_error = v.error,
+           next_attempt_at = v.next_at, delivered_at = v.delivered_at
+      FROM unnest(%s::uuid[], %s::int[], %s::text[], %s::int[], %s::text[], %s::timestamptz[],
+                  %s::timestamptz[], %s::timestamptz[], %s::float8[], %s::text[])
+           AS v(id, number, status, code, error, next_at, delivered_at, started_at, duration_ms, outcome)
+     WHERE d.id = v.id AND d.status = 'pending' AND d.attempts = v.number - 1
+ RETURNING d.id, d.organization_id, v.number, v.started_at, v.duration_ms, v.code, v.error, v.outcome
+)
+INSERT INTO events_deliveryattempt
+       (id, organization_id, delivery_id, number, started_at, duration_ms, status_code, error, outcome)
+SELECT gen_random_uuid(), organization_id, id, number, started_at, duration_ms, code, error, outcome
+  FROM recorded
+RETURNING id, delivery_id
 """
 
 
 def _record(attempts: list[Attempt]) -> list[Attempt]:
-    """Records a batch in one transaction; an attempt whose delivery moved on meanwhile is dropped."""
+    """Records a batch in one transaction: delivery rows, attempt rows and their audit entries."""
     if not attempts:
         return []
     now = timezone.now()
-    next_at = [now + timedelta(seconds=a.retry_in_seconds) if a.retry_in_seconds is not None else None
-               for a in attempts]  # fmt: skip
+    columns = (
+        [a.delivery.id for a in attempts],
+        [a.number for a in attempts],
+        [a.status for a in attempts],
+        [a.result.status_code for a in attempts],
+        [a.result.error for a in attempts],
+        [now + timedelta(seconds=a.retry_in_seconds) if a.retry_in_seconds is not None else None
+         for a in attempts],
+        [now if a.status == Delivery.Status.DELIVERED else None for a in attempts],
+        [a.started for a in attempts],
+        [round(a.result.duration_ms, 2) for a in attempts],
+        [a.outcome for a in attempts],
+    )  # fmt: skip
     with transaction.atomic():
         with connection.cursor() as cursor:
             # The delivery row is the summary of its attempts; the attempt rows (audited below) are
             # the record, so this bookkeeping is not audited a second time.
-            cursor.execute(
-                _RECORD_SQL,
-                [
-                    [a.delivery.id for a in attempts],
-                    [a.number for a in attempts],
-                    [a.status for a in attempts],
-                    [a.result.status_code for a in attempts],
-                    [a.result.error for a in attempts],
-                    next_at,
-                    [now if a.status == Delivery.Status.DELIVERED else None for a in attempts],
-                ],
+            cursor.execute(_RECORD_SQL, list(columns))
+            attempt_ids: dict[uuid.UUID, uuid.UUID] = {row[1]: row[0] for row in cursor.fetchall()}
+        kept = [a for a in attempts if a.delivery.id in attempt_ids]
+        rows = [
+            DeliveryAttempt(
+                id=attempt_ids[a.delivery.id],
+                organization_id=a.delivery.organization_id,
+                delivery_id=a.delivery.id,
+                number=a.number,
+                started_at=a.started,
+                duration_ms=round(a.result.duration_ms, 2),
+                status_code=a.result.status_code,
+                error=a.result.error,
+                outcome=a.outcome,
             )
-            recorded: set[uuid.UUID] = {row[0] for row in cursor.fetchall()}
-        kept = [a for a in attempts if a.delivery.id in recorded]
-        rows = DeliveryAttempt.all_tenants.bulk_create(
-            [
-                DeliveryAttempt(
-                    organization_id=a.delivery.organization_id,
-                    delivery_id=a.delivery.id,
-                    number=a.number,
-                    started_at=a.started,
-                    duration_ms=round(a.result.duration_ms, 2),
-                    status_code=a.result.status_code,
-                    error=a.result.error,
-                    outcome=a.outcome,
-                )
-                for a in kept
-            ]
-        )
-        audit_bulk_created(rows, cids=[a.delivery.event.correlation_id or None for a in kept])
+            for a in kept
+        ]
+        audit_bulk_created(rows, cids=[a.delivery.correlation_id or None for a in kept])
     for a in kept:
         if a.status in {Delivery.Status.DEAD, Delivery.Status.FAILED}:
             logger.warning(
                 "delivery %s of event %s to %s is %s after %d attempt(s): %s %s",
-                a.delivery.pk, a.delivery.event_id, a.delivery.destination, a.status, a.number,
+                a.delivery.id, a.delivery.event_id, a.delivery.destination, a.status, a.number,
                 a.result.status_code, a.result.error[:200],
             )  # fmt: skip
     return kept

@@ -136,7 +136,7 @@ EVENT_DELIVERY_BACKOFF_BASE_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_BASE_SEC
 EVENT_DELIVERY_BACKOFF_MAX_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_MAX_SECONDS", 600.0)
 # A drain job (one per destination and shard at a time) reads this many ready deliveries at once,
 # keeps this many POSTs in flight, and hands over to a follow-up job after this many seconds.
-EVENT_DRAIN_BATCH = env.int("EVENT_DRAIN_BATCH", 200)
+EVENT_DRAIN_BATCH = env.int("EVENT_DRAIN_BATCH", 500)
 EVENT_DRAIN_CONCURRENCY = env.int("EVENT_DRAIN_CONCURRENCY", 16)
 EVENT_DRAIN_SECONDS = env.float("EVENT_DRAIN_SECONDS", 5.0)
 # The sweep wakes the drain of ready deliveries left waiting this long (a safety net).
