@@ -178,19 +178,25 @@ def _unlock_drainer(destination: str, shard: int) -> None:
         cursor.execute("SELECT pg_advisory_unlock(%s, %s)", advisory_key(DRAINING, destination, shard))
 
 
+def _behind_a_retry(now: datetime) -> Exists:
+    """An earlier delivery of the same line (and destination) waits for its retry."""
+    return Exists(
+        Delivery.all_tenants.filter(
+            destination=OuterRef("destination"),
+            line=OuterRef("line"),
+            status=Delivery.Status.PENDING,
+            position__lt=OuterRef("position"),
+            next_attempt_at__gt=now,
+        )
+    )
+
+
 def _ready(destination: str, shard: int) -> Q:
     now = timezone.now()
-    waiting_earlier = Delivery.all_tenants.filter(
-        destination=OuterRef("destination"),
-        line=OuterRef("line"),
-        status=Delivery.Status.PENDING,
-        position__lt=OuterRef("position"),
-        next_attempt_at__gt=now,
-    )
     return Q(
         Q(destination=destination, shard=shard, status=Delivery.Status.PENDING),
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        ~Exists(waiting_earlier),
+        ~_behind_a_retry(now),
     )
 
 
@@ -406,10 +412,12 @@ def delivery_sweep(*, older_than_seconds: float) -> int:
     A safety net: drains are woken by publishing and by their own wake-ups, but a drain job
     that failed for good (a bug, a long database outage) would otherwise leave its shard idle.
     """
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=older_than_seconds)
     stuck = (
         Delivery.all_tenants.filter(status=Delivery.Status.PENDING)
         .filter(Q(next_attempt_at__lte=cutoff) | Q(next_attempt_at__isnull=True, created_at__lte=cutoff))
+        .exclude(_behind_a_retry(now))  # those wait for their line, not for a drain
         .values_list("destination", "shard")
         .distinct()
     )

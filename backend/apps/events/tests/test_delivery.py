@@ -358,6 +358,18 @@ def test_the_sweep_wakes_a_shard_left_waiting(subscribed: Receiver) -> None:
     ]
 
 
+def test_the_sweep_leaves_deliveries_that_wait_behind_a_retry(subscribed: Receiver) -> None:
+    first, second = _publish(), _publish(type_="contact.updated")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")
+    old = timezone.now() - timedelta(minutes=5)
+    retry_at = timezone.now() + timedelta(minutes=5)
+    Delivery.all_tenants.filter(event=first).update(created_at=old, attempts=1, next_attempt_at=retry_at)
+    Delivery.all_tenants.filter(event=second).update(created_at=old)
+    assert delivery_sweep(older_than_seconds=30) == 0  # its line waits for the retry, as it should
+    assert _jobs() == []
+
+
 def test_a_failed_drain_job_is_retried_with_a_capped_backoff() -> None:
     class FakeJob:
         attempts = 0
