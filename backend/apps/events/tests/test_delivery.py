@@ -16,9 +16,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
 from auditlog.models import LogEntry
 from django.db import connection, connections, transaction
 from django.utils import timezone
+from procrastinate.contrib.django import app
 
 from apps.core.tests.factories import ROLE_EMAILS, client_as
 from apps.events.clients.webhook import encode_body
@@ -27,7 +29,7 @@ from apps.events.envelope import event_envelope
 from apps.events.lines import SHARDS, line_shard, subject_line
 from apps.events.models import Delivery, DeliveryAttempt, Event
 from apps.events.services import DRAINING, advisory_key, drain_queueing_lock, publish
-from apps.events.tasks import DrainRetry
+from apps.events.tasks import DrainRetry, retry_stalled
 from apps.identity.models import Organization
 from hubkit.request_id import set_request_id
 from hubkit.testing import IdentityService, free_port
@@ -478,3 +480,32 @@ def test_concurrent_publishers_share_one_waiting_drain_job(subscribed: Receiver)
     report = drain(destination="probe", shard=shard)
     assert report.by_status == {"delivered": 8}
     assert len(subscribed.received) == 8
+
+
+def _insert_job(status: str, queueing_lock: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO procrastinate_jobs (queue_name, task_name, queueing_lock, args, status)"
+            " VALUES ('events', 'events.drain', %s, '{}', %s) RETURNING id",
+            [queueing_lock, status],
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _job_statuses() -> dict[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, status FROM procrastinate_jobs")
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_stalled_sweep_retries_a_dead_workers_drain_or_closes_it_if_another_waits() -> None:
+    lone = _insert_job("doing", "events:probe:0")
+    stalled = _insert_job("doing", "events:probe:1")  # no worker: as if its worker had died
+    waiting = _insert_job("todo", "events:probe:1")
+    assert async_to_sync(retry_stalled)(app) == 2
+    # Retrying the second would make two waiting jobs of one queueing lock: the one waiting
+    # already drains that shard, so the stalled one is closed instead.
+    assert _job_statuses() == {lone: "todo", stalled: "failed", waiting: "todo"}
