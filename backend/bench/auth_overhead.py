@@ -11,7 +11,6 @@ import logging
 import os
 import re
 import statistics
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import django
 import httpx
 
-from hubkit.testing import ServiceProcess, recreate_database, start_identity_service
+from hubkit.testing import ServiceProcess, manage, recreate_database, start_identity_service, venv_python
 
 BACKEND = Path(__file__).resolve().parent.parent
 RESULTS = BACKEND / "bench" / "results" / "auth_overhead.json"
@@ -89,11 +88,8 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "PYTEST_XDIST_WORKER": "bench",
     }
-    python = str(BACKEND / ".venv" / "bin" / "python")
-    subprocess.run(  # noqa: S603
-        [python, "manage.py", "migrate", "--no-input", "-v", "0"],
-        cwd=BACKEND, env={**os.environ, **env}, check=True,
-    )  # fmt: skip
+    python = venv_python(BACKEND)
+    manage(BACKEND, env, "migrate", "--no-input", "-v", "0")
     token = identity.token("staff@acme.test")
     server = ServiceProcess(
         cwd=BACKEND, wsgi="config.wsgi:application", python=python, env=env, workers=WORKERS

@@ -14,7 +14,6 @@ import logging
 import os
 import random
 import statistics
-import subprocess
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,7 @@ from urllib.parse import quote
 import django
 import httpx
 
-from hubkit.testing import ServiceProcess, recreate_database, start_identity_service
+from hubkit.testing import ServiceProcess, manage, recreate_database, start_identity_service, venv_python
 
 BACKEND = Path(__file__).resolve().parent.parent
 RESULTS = BACKEND / "bench" / "results" / "contacts_search.json"
@@ -200,11 +199,8 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "PYTEST_XDIST_WORKER": "bench",
     }
-    python = str(BACKEND / ".venv" / "bin" / "python")
-    subprocess.run(  # noqa: S603
-        [python, "manage.py", "migrate", "--no-input", "-v", "0"],
-        cwd=BACKEND, env={**os.environ, **env}, check=True,
-    )  # fmt: skip
+    python = venv_python(BACKEND)
+    manage(BACKEND, env, "migrate", "--no-input", "-v", "0")
     generate_seconds = _generate(database_url)
     token = identity.token("viewer@acme.test")
     auth = {"Authorization": f"Bearer {token}"}

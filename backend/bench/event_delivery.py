@@ -32,7 +32,14 @@ from typing import Any
 
 import psycopg
 
-from hubkit.testing import ServiceProcess, free_port, recreate_database, start_identity_service
+from hubkit.testing import (
+    ServiceProcess,
+    free_port,
+    manage,
+    recreate_database,
+    start_identity_service,
+    venv_python,
+)
 
 BACKEND = Path(__file__).resolve().parent.parent
 ROOT = BACKEND.parent
@@ -48,17 +55,6 @@ SECRETS = {
     "workflow": "dev-insecure-workflow-webhook-secret",
 }
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _python(directory: Path) -> str:
-    return str(directory / ".venv" / "bin" / "python")
-
-
-def _manage(directory: Path, env: dict[str, str], *args: str) -> None:
-    subprocess.run(  # noqa: S603
-        [_python(directory), "manage.py", *args], cwd=directory, env={**os.environ, **env}, check=True,
-        capture_output=True,
-    )  # fmt: skip
 
 
 def _scalar(url: str, sql: str) -> int:
@@ -96,7 +92,7 @@ class Worker:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.process = subprocess.Popen(  # noqa: S603
-            [_python(BACKEND), "manage.py", "procrastinate", "worker"],
+            [venv_python(BACKEND), "manage.py", "procrastinate", "worker"],
             cwd=BACKEND, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         time.sleep(3)  # Django set up, listening for jobs
@@ -137,13 +133,13 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         "workflow": (ROOT / "services" / "workflow-intelligence-service", {
             **common, "DATABASE_URL": databases["workflow"], "BACKEND_URL": "http://127.0.0.1:9"}),
     }  # fmt: skip
-    _manage(BACKEND, backend_env, "migrate", "--no-input", "-v", "0")
+    manage(BACKEND, backend_env, "migrate", "--no-input", "-v", "0")
     processes = []
     for name, (directory, env) in receivers.items():
-        _manage(directory, env, "migrate", "--no-input", "-v", "0")
+        manage(directory, env, "migrate", "--no-input", "-v", "0")
         processes.append(
             ServiceProcess(
-                cwd=directory, wsgi="config.wsgi:application", python=_python(directory), env=env,
+                cwd=directory, wsgi="config.wsgi:application", python=venv_python(directory), env=env,
                 port=ports[name],
             ).start()
         )  # fmt: skip

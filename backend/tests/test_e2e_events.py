@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from hubkit.testing import IdentityService, ServiceProcess, free_port, recreate_database
+from hubkit.testing import IdentityService, ServiceProcess, free_port, manage, recreate_database, venv_python
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BACKEND = ROOT / "backend"
@@ -55,20 +55,6 @@ def wait_until(check: Callable[[], Any], timeout: float = 60.0, interval: float 
         time.sleep(interval)
 
 
-def _python(directory: Path) -> str:
-    return str(directory / ".venv" / "bin" / "python")
-
-
-def _manage(directory: Path, env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(  # noqa: S603
-        [_python(directory), "manage.py", *args],
-        cwd=directory, env={**os.environ, **env}, capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
-    if result.returncode != 0:
-        raise RuntimeError(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
 @dataclass
 class Hub:
     identity: IdentityService
@@ -85,7 +71,7 @@ class Hub:
         assert self.worker_log is not None
         with self.worker_log.open("ab") as log:
             self.worker = subprocess.Popen(  # noqa: S603
-                [_python(BACKEND), "manage.py", "procrastinate", "worker"],
+                [venv_python(BACKEND), "manage.py", "procrastinate", "worker"],
                 cwd=BACKEND, env={**os.environ, **self.backend_env}, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
 
@@ -112,9 +98,9 @@ class Hub:
         with psycopg.connect(self.databases[database], autocommit=True) as conn:
             return conn.execute(sql, params).fetchall()
 
-    def backend_python(self, code: str) -> str:
+    def backendvenv_python(self, code: str) -> str:
         """Run code inside the backend (Django set up), e.g. to publish a synthetic event."""
-        return _manage(BACKEND, self.backend_env, "shell", "-c", code)
+        return manage(BACKEND, self.backend_env, "shell", "-c", code).stdout
 
 
 @pytest.fixture(scope="module")
@@ -155,23 +141,23 @@ def hub(
         "EMAIL_PORT": str(ports["smtp"]),
     }  # fmt: skip
     workflow_env = {**common, "DATABASE_URL": databases["workflow"], "BACKEND_URL": urls["backend"]}
-    _manage(BACKEND, backend_env, "migrate", "--no-input", "-v", "0")
-    _manage(COMMUNICATION, communication_env, "migrate", "--no-input", "-v", "0")
-    _manage(WORKFLOW, workflow_env, "migrate", "--no-input", "-v", "0")
+    manage(BACKEND, backend_env, "migrate", "--no-input", "-v", "0")
+    manage(COMMUNICATION, communication_env, "migrate", "--no-input", "-v", "0")
+    manage(WORKFLOW, workflow_env, "migrate", "--no-input", "-v", "0")
 
     sink_log = (logs / "smtp.log").open("wb")
     sink = subprocess.Popen(  # noqa: S603
-        [_python(COMMUNICATION), "-m", "apps.messaging.smtp_sink", "--host", "127.0.0.1",
+        [venv_python(COMMUNICATION), "-m", "apps.messaging.smtp_sink", "--host", "127.0.0.1",
          "--port", str(ports["smtp"]), "--directory", str(mail_dir)],
         cwd=COMMUNICATION, env={**os.environ, **communication_env}, stdout=sink_log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     processes = {
-        "backend": ServiceProcess(cwd=BACKEND, wsgi="config.wsgi:application", python=_python(BACKEND),
+        "backend": ServiceProcess(cwd=BACKEND, wsgi="config.wsgi:application", python=venv_python(BACKEND),
                                   env=backend_env, port=ports["backend"]),
         "communication": ServiceProcess(cwd=COMMUNICATION, wsgi="config.wsgi:application",
-                                        python=_python(COMMUNICATION), env=communication_env,
+                                        python=venv_python(COMMUNICATION), env=communication_env,
                                         port=ports["communication"]),
-        "workflow": ServiceProcess(cwd=WORKFLOW, wsgi="config.wsgi:application", python=_python(WORKFLOW),
+        "workflow": ServiceProcess(cwd=WORKFLOW, wsgi="config.wsgi:application", python=venv_python(WORKFLOW),
                                    env=workflow_env, port=ports["workflow"]),
     }  # fmt: skip
     for process in processes.values():
@@ -285,7 +271,9 @@ def test_a_no_show_makes_the_workflow_notify_managers_in_app_and_by_mail(hub: Hu
         "contact": {"id": "c1", "first_name": "Nils", "last_name": "Noshow", "email": None, "phone": None},
     }  # fmt: skip
     # Scheduling (bookings) is a later issue: the event it will publish is made here directly.
-    hub.backend_python(PUBLISH.format(org=ACME, events=[("booking.no_show", "booking", booking_id, data)]))
+    hub.backendvenv_python(
+        PUBLISH.format(org=ACME, events=[("booking.no_show", "booking", booking_id, data)])
+    )
 
     def manager_notified() -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = manager.get("/api/v1/notifications").json()["items"]
@@ -313,7 +301,7 @@ def test_killing_the_worker_mid_flight_loses_nothing_duplicates_nothing_keeps_or
         for seq in range(per_subject)
         for subject in range(subjects)
     ]
-    hub.backend_python(PUBLISH.format(org=ACME, events=events))
+    hub.backendvenv_python(PUBLISH.format(org=ACME, events=events))
     total = subjects * per_subject
 
     def received(database: str, table: str) -> int:

@@ -113,6 +113,30 @@ class ServiceProcess:
         self.stop()
 
 
+def venv_python(directory: Path) -> str:
+    """The interpreter of a hub project's own virtualenv (made by `make setup`)."""
+    return str(directory / ".venv" / "bin" / "python")
+
+
+def manage(
+    directory: Path, env: Mapping[str, str], *args: str, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """Run a project's `manage.py` with its own interpreter and `env` over this environment.
+
+    A failing command raises with its output, so a broken migration reads as itself.
+    """
+    result = subprocess.run(  # noqa: S603
+        [venv_python(directory), "manage.py", *args],
+        cwd=directory, env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout,
+        check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"manage.py {args[0]} in {directory.name} failed:\n{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
 def recreate_database(name: str) -> str:
     """Drop and create a PostgreSQL database; returns its URL."""
     with psycopg.connect(PG_ADMIN_URL + "/postgres", autocommit=True) as conn:
@@ -136,17 +160,9 @@ class IdentityService:
     def url(self) -> str:
         return self.process.url
 
-    @property
-    def python(self) -> str:
-        return str(self.directory / ".venv" / "bin" / "python")
-
     def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run one of identity-service's management commands against its database."""
-        return subprocess.run(  # noqa: S603
-            [self.python, "manage.py", *args],
-            cwd=self.directory, env={**os.environ, **self.env}, capture_output=True, text=True,
-            timeout=120, check=True,
-        )  # fmt: skip
+        return manage(self.directory, self.env, *args)
 
     def login(self, email: str, organization_id: str | None = None) -> dict[str, object]:
         body: dict[str, object] = {"email": email, "password": self.password}
@@ -196,7 +212,7 @@ def start_identity_service(*, repo_root: Path, database_name: str, redis_url: st
     service = IdentityService(
         process=ServiceProcess(
             cwd=directory, wsgi="config.wsgi:application",
-            python=str(directory / ".venv" / "bin" / "python"), env=env, port=port,
+            python=venv_python(directory), env=env, port=port,
         ),
         database_url=database_url,
         env=env,
