@@ -38,7 +38,7 @@ from apps.audit.services import audit_bulk_created
 from apps.events.clients.webhook import SendResult, encode_body, event_session, send_event
 from apps.events.envelope import ENVELOPE_FIELDS, envelope
 from apps.events.models import Delivery, DeliveryAttempt, Event
-from apps.events.services import DRAINING, PUBLISHING, advisory_key, delivery_wake
+from apps.events.services import DRAINING, PUBLISHING, advisory_key, delivery_wake, delivery_wake_at
 from apps.events.subscriptions import Subscription, subscription_named
 from apps.identity.models import Organization
 from hubkit.errors import Conflict
@@ -250,31 +250,11 @@ def _try_finish(destination: str, shard: int) -> tuple[bool, datetime | None]:
             .get("at")
         )
         if next_at is not None:
-            _ensure_wake_up(destination, shard, at=next_at)
+            delivery_wake_at(destination=destination, shard=shard, at=next_at)
         # Released before the commit that lets publishers in again: a job they defer from now on
         # finds the shard free.
         _unlock_drainer(destination, shard)
     return True, next_at
-
-
-def _ensure_wake_up(destination: str, shard: int, *, at: datetime) -> None:
-    """A drain job due at `at` (when the first retry is due), unless one is due by then already.
-
-    Wake-ups have no procrastinate lock: a todo job with a lock holds back later jobs with that
-    lock until it is due, and new events must not wait for a retry of another line.
-    """
-    from apps.events.tasks import DRAIN_TASK, drain_deliveries  # noqa: PLC0415 - tasks import this module
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE task_name = %s AND status = 'todo'"
-            " AND args->>'destination' = %s AND (args->>'shard')::int = %s"
-            " AND coalesce(scheduled_at, now()) <= %s)",
-            [DRAIN_TASK, destination, shard, at],
-        )
-        row = cursor.fetchone()
-    if not (row and row[0]):
-        drain_deliveries.configure(schedule_at=at).defer(destination=destination, shard=shard)
 
 
 class _Sender:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 import zlib
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from auditlog.context import disable_auditlog
@@ -111,6 +112,26 @@ def delivery_wake(*, destination: str, shard: int) -> None:
             )
     except AlreadyEnqueued:
         pass  # that job is waiting, and will drain ours too
+
+
+def delivery_wake_at(*, destination: str, shard: int, at: datetime) -> None:
+    """A drain job of (destination, shard) due at `at` (a retry), unless one is due by then already.
+
+    Without the queueing lock: publishers would take a wake-up due later for a waiting job and
+    their events would wait for another line's retry.
+    """
+    from apps.events.tasks import DRAIN_TASK, drain_deliveries  # noqa: PLC0415 - tasks import this module
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE task_name = %s AND status = 'todo'"
+            " AND args->>'destination' = %s AND (args->>'shard')::int = %s"
+            " AND coalesce(scheduled_at, now()) <= %s)",
+            [DRAIN_TASK, destination, shard, at],
+        )
+        row = cursor.fetchone()
+    if not (row and row[0]):
+        drain_deliveries.configure(schedule_at=at).defer(destination=destination, shard=shard)
 
 
 def event_redact_subject(*, organization: Organization, subject_type: str, subject_id: str) -> int:
