@@ -1,4 +1,8 @@
-"""Minimal Django settings for hubkit's own tests (no database needed)."""
+"""Minimal Django settings for hubkit's own tests (PostgreSQL only for the paginator's tests)."""
+
+import os
+
+from hubkit.settings import database_config
 
 SECRET_KEY = "dev-insecure-hubkit-tests"
 DEBUG = False
@@ -10,7 +14,11 @@ MIDDLEWARE = [
     "hubkit.metrics.MetricsMiddleware",
     "hubkit.errors.ProblemDetailsMiddleware",
 ]
-DATABASES: dict[str, dict[str, str]] = {}
+DATABASES = {
+    "default": database_config(
+        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_hubkit"), pool=False
+    ),
+}
 USE_TZ = True
 
 IDENTITY_SERVICE_URL = "http://127.0.0.1:1"
