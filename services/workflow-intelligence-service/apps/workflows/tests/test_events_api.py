@@ -47,10 +47,11 @@ def test_no_show_notifies_managers_once_with_an_org_scoped_service_token(
     assert sent.headers["x-request-id"] == event["correlation_id"]
     # The token is a real one from identity-service, for this event's organization only.
     claims = get_verifier().verify(sent.token)
-    assert claims["client_id"] == "workflow-intelligence-service"
-    assert claims["org_id"] == ACME
-    assert "notifications:write" in claims["scope"].split()
-    assert "roles" not in claims
+    assert claims.client_id == "workflow-intelligence-service"
+    assert claims.is_service
+    assert str(claims.organization_id) == ACME
+    assert "notifications:write" in claims.scopes
+    assert "roles" not in claims.raw
     run = Run.objects.get()
     assert (run.status, run.rule_id, str(run.event_id), run.attempts) == (
         "succeeded",
