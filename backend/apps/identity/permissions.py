@@ -88,7 +88,7 @@ def requires(
             if not requirement.allows(principal):
                 raise PermissionDenied("Your role does not allow this.")
             if requirement.introspect:
-                get_verifier().introspect(principal.token, dict(principal.claims))
+                get_verifier().introspect(principal.token, principal.claims)
             if requirement.idempotency is not None:
                 replay = _claim_idempotency_key(request, principal, requirement.idempotency)
                 if replay is not None:

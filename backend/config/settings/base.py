@@ -2,7 +2,7 @@
 
 from config.env import BASE_DIR, env
 from hubkit.logging import logging_config
-from hubkit.settings import BASE_MIDDLEWARE, DJANGO_TEMPLATES, database_config, redis_cache
+from hubkit.settings import BASE_MIDDLEWARE, DJANGO_TEMPLATES, database_config, identity_settings, redis_cache
 
 REPO_ROOT = BASE_DIR.parent
 
@@ -15,23 +15,12 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", ["http://127.0.0.1:5173", "http://localhost:5173"])
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Idempotent-Replayed"]
 
-# Identity: tokens are verified locally against identity-service's published keys.
-IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL", "http://127.0.0.1:8001")
-IDENTITY_ISSUER = env.str("IDENTITY_ISSUER", IDENTITY_SERVICE_URL)
-IDENTITY_AUDIENCE = env.str("IDENTITY_AUDIENCE", "hub-backend")
-IDENTITY_ALGORITHMS = env.list("IDENTITY_ALGORITHMS", ["EdDSA"])
-IDENTITY_LEEWAY_SECONDS = env.int("IDENTITY_LEEWAY_SECONDS", 30)
-IDENTITY_HTTP_TIMEOUT_SECONDS = env.float("IDENTITY_HTTP_TIMEOUT_SECONDS", 3.0)
-IDENTITY_JWKS_TTL_SECONDS = env.float("IDENTITY_JWKS_TTL_SECONDS", 300.0)
-IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS = env.float("IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS", 30.0)
-IDENTITY_JWKS_MAX_STALE_SECONDS = env.float("IDENTITY_JWKS_MAX_STALE_SECONDS", 3600.0)
-IDENTITY_INTROSPECTION_CACHE_SECONDS = env.int("IDENTITY_INTROSPECTION_CACHE_SECONDS", 15)
-IDENTITY_CLIENT_ID = env.str("IDENTITY_CLIENT_ID", "hub-backend")
+# Identity: tokens are verified locally against identity-service's published keys. Every other
+# key has hubkit's default (hubkit.settings.IdentityConfig); IDENTITY_<KEY> in the environment
+# overrides any of them.
 # Development-only client secret (matches infrastructure/demo/identities.json); production refuses it.
-IDENTITY_CLIENT_SECRET = env.str(
-    "IDENTITY_CLIENT_SECRET",
-    "dev-insecure-hub-backend-client-secret",
-)
+DEV_IDENTITY_CLIENT_SECRET = "dev-insecure-hub-backend-client-secret"  # noqa: S105
+IDENTITY = identity_settings(env, client_id="hub-backend", client_secret=DEV_IDENTITY_CLIENT_SECRET)
 
 AUTH_USER_MODEL = "identity.User"
 AUTHENTICATION_BACKENDS: list[str] = []

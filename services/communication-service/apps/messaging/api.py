@@ -10,12 +10,12 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from apps.messaging.auth import MessageReader
-from apps.messaging.envelope import outgoing_for, parse_envelope
+from apps.messaging.envelope import outgoing_for
 from apps.messaging.pagination import paginate_messages
 from apps.messaging.schemas import EventReceiptOut, MessageFilter, MessageListOut, MessageOut
 from apps.messaging.selectors import message_get, message_list
 from apps.messaging.services import event_receive
-from hubkit.webhooks import verify_webhook
+from hubkit import events
 
 events_router = Router(tags=["events"])
 messages_router = Router(tags=["messages"])
@@ -24,11 +24,10 @@ messages_router = Router(tags=["messages"])
 @events_router.post("", response=EventReceiptOut, auth=None)
 def receive_event(request: HttpRequest) -> dict[str, str]:
     """A Standard Webhooks delivery from the backend; the signature is checked before anything else."""
-    webhook_id = verify_webhook(body=request.body, headers=request.headers, secrets=settings.WEBHOOK_SECRETS)
-    envelope = parse_envelope(request.body, webhook_id=webhook_id)
+    envelope = events.receive_event(request, secrets=settings.WEBHOOK_SECRETS)
     outgoing = outgoing_for(envelope)
     # Every receipt is recorded (and deduplicated), also of types this service sends nothing for.
-    receipt = event_receive(webhook_id=webhook_id, envelope=envelope, outgoing=outgoing or [])
+    receipt = event_receive(envelope=envelope, outgoing=outgoing or [])
     if outgoing is None and receipt == "accepted":
         return {"status": "ignored"}
     return {"status": receipt}

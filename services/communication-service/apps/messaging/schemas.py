@@ -1,4 +1,4 @@
-"""Edge schemas: the event envelope and the data of the types acted on, the message list."""
+"""Edge schemas: the data of the event types acted on (the envelope is hubkit's), the message list."""
 
 from __future__ import annotations
 
@@ -22,29 +22,6 @@ BOOKING_EVENT_TYPES = frozenset(
     }
 )
 NOTIFICATION_REQUESTED = "notification.requested"
-HANDLED_EVENT_TYPES = BOOKING_EVENT_TYPES | {NOTIFICATION_REQUESTED}
-
-
-class ActorIn(Schema):
-    type: str = Field(max_length=50)
-    id: str | None = Field(default=None, max_length=200)
-
-
-class SubjectIn(Schema):
-    type: str = Field(max_length=100)
-    id: str = Field(max_length=200)
-
-
-class EventEnvelopeIn(Schema):
-    id: uuid.UUID
-    type: str = Field(min_length=1, max_length=100)
-    version: Literal[1]
-    occurred_at: AwareDatetime
-    organization_id: uuid.UUID
-    actor: ActorIn
-    subject: SubjectIn
-    data: dict[str, Any]
-    correlation_id: str | None = Field(default=None, max_length=128)
 
 
 class NamedRef(Schema):

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-import pydantic
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router
 
 from apps.workflows.auth import caller_of, rules_organization, runs_organization
-from apps.workflows.exceptions import InvalidEnvelope, MalformedEvent
+from apps.workflows.exceptions import InvalidEnvelope
 from apps.workflows.models import Rule, Run
 from apps.workflows.schemas import (
-    EventIn,
     EventReceiptOut,
     RuleListOut,
     RuleOut,
@@ -24,35 +22,17 @@ from apps.workflows.schemas import (
 )
 from apps.workflows.selectors import rule_get, rule_list, run_get, run_list
 from apps.workflows.services import EventReceipt, event_receive, rule_update
-from hubkit.ninja import field_errors
-from hubkit.webhooks import verify_webhook
+from hubkit import events
 
 events_router = Router(tags=["events"])
 rules_router = Router(tags=["rules"])
 runs_router = Router(tags=["runs"])
 
 
-def parse_event(body: bytes, *, webhook_id: str) -> EventIn:
-    """The envelope of a verified delivery; 400 if it is not JSON, 422 if it is not an envelope."""
-    try:
-        event = EventIn.model_validate_json(body)
-    except pydantic.ValidationError as exc:
-        if any(err["type"] == "json_invalid" for err in exc.errors()):
-            raise MalformedEvent("The body is not valid JSON.") from exc
-        raise InvalidEnvelope(
-            "The body is not a valid event envelope.", errors=field_errors(exc.errors())
-        ) from exc
-    if str(event.id) != webhook_id:
-        raise InvalidEnvelope(
-            "webhook-id does not match the envelope id.", errors=[{"field": "id", "message": "Mismatch."}]
-        )
-    return event
-
-
 @events_router.post("", auth=None, response=EventReceiptOut, summary="Receive a signed event")
 def receive_event(request: HttpRequest) -> EventReceipt:
-    webhook_id = verify_webhook(body=request.body, headers=request.headers, secrets=settings.WEBHOOK_SECRETS)
-    return event_receive(event=parse_event(request.body, webhook_id=webhook_id))
+    event = events.receive_event(request, secrets=settings.WEBHOOK_SECRETS, invalid_code=InvalidEnvelope.code)
+    return event_receive(event=event)
 
 
 @rules_router.get("", response=RuleListOut, summary="Rules of the caller's organization")

@@ -1,4 +1,4 @@
-"""Shapes at the edge: the event envelope received, rules and runs served."""
+"""Shapes at the edge: rules and runs served (the event envelope is hubkit's)."""
 
 from __future__ import annotations
 
@@ -9,30 +9,6 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import ConfigDict
-
-
-class EventActor(Schema):
-    type: str = Field(max_length=50)
-    id: str | None = Field(default=None, max_length=200)
-
-
-class EventSubject(Schema):
-    type: str = Field(max_length=50)
-    id: str = Field(max_length=200)
-
-
-class EventIn(Schema):
-    """The backend's event envelope (version 1); unknown top-level fields are tolerated."""
-
-    id: uuid.UUID
-    type: str = Field(min_length=1, max_length=100, pattern=r"^[a-z_]+(\.[a-z_]+)+$")
-    version: Literal[1]
-    occurred_at: datetime
-    organization_id: uuid.UUID
-    actor: EventActor
-    subject: EventSubject
-    data: dict[str, Any]
-    correlation_id: str | None = Field(default=None, max_length=128)
 
 
 class EventReceiptOut(Schema):
