@@ -24,12 +24,14 @@ from procrastinate.contrib.django import app
 
 from apps.core.tests.factories import ROLE_EMAILS, client_as
 from apps.events.clients.webhook import encode_body
-from apps.events.delivery import DrainReport, backoff_seconds, delivery_sweep, drain
+from apps.events.delivery import DrainReport, delivery_sweep, drain
 from apps.events.envelope import event_envelope
 from apps.events.lines import SHARDS, line_shard, subject_line
 from apps.events.models import Delivery, DeliveryAttempt, Event
-from apps.events.services import DRAINING, advisory_key, drain_queueing_lock, publish
+from apps.events.sending import backoff_seconds
+from apps.events.services import publish
 from apps.events.tasks import DrainRetry, retry_stalled
+from apps.events.wakeups import DRAINING, advisory_key, drain_queueing_lock
 from apps.identity.models import Organization
 from hubkit.request_id import set_request_id
 from hubkit.testing import IdentityService, free_port

@@ -5,8 +5,9 @@ from django.db import transaction
 
 from apps.core.tests.factories import acme
 from apps.events.envelope import event_envelope
+from apps.events.exceptions import OutboxOutsideTransaction
 from apps.events.models import Event
-from apps.events.services import OutboxOutsideTransaction, publish
+from apps.events.services import publish
 from apps.identity.models import Organization, User
 from hubkit.request_id import set_request_id
 
