@@ -14,6 +14,7 @@ from apps.events.exceptions import OutboxOutsideTransaction
 from apps.events.lines import line_shard, subject_line
 from apps.events.models import Delivery, Event
 from apps.events.subscriptions import subscriptions_for
+from apps.events.types import event_validate
 from apps.events.wakeups import delivery_wake
 from apps.identity.models import Organization, User
 from hubkit.errors import Conflict
@@ -39,14 +40,19 @@ def publish(
     data: Mapping[str, Any],
     actor: User | None,
 ) -> Event:
-    """Adds an event to the outbox in the caller's transaction (required: no event without its change)."""
+    """Adds an event to the outbox in the caller's transaction (required: no event without its change).
+
+    `type` must be registered (`apps.events.types.EventType`) and `data` match its model.
+    """
     if not connection.in_atomic_block:
         raise OutboxOutsideTransaction(f"publish({type!r}) must run inside transaction.atomic()")
+    encoded = _encode(data, DjangoJSONEncoder())
+    event_validate(event_type=type, subject_type=subject_type, data=encoded)
     event: Event = Event.objects.for_organization(organization).create(
-        type=type,
+        type=str(type),
         subject_type=subject_type,
         subject_id=str(subject_id),
-        data=_encode(data, DjangoJSONEncoder()),
+        data=encoded,
         actor_type=(actor.kind if actor is not None else ""),
         actor_id=(str(actor.id) if actor is not None else ""),
         correlation_id=get_request_id() or "",
