@@ -1,4 +1,4 @@
-"""Kept for tooling that expects it; the backend is served over WSGI (see TRAPS: ASGI costs CPU)."""
+"""Kept for tooling that expects it; the backend is served over WSGI (ASGI costs 2.5-4x the CPU)."""
 
 import os
 

@@ -136,7 +136,8 @@ EVENT_SWEEP_WAITING_SECONDS = env.float("EVENT_SWEEP_WAITING_SECONDS", 30.0)
 EVENT_STALLED_WORKER_SECONDS = env.float("EVENT_STALLED_WORKER_SECONDS", 30.0)
 # How often the sweep looks for such jobs (cron with a trailing seconds field).
 EVENT_STALLED_SWEEP_CRON = env.str("EVENT_STALLED_SWEEP_CRON", "* * * * * */15")
-# Idempotency-Key: outcomes kept at least 24 h (CONTRACT); a claim older than this is presumed dead.
+# Idempotency-Key: outcomes kept at least 24 h (clients may retry a day later); a claim older than
+# this is presumed dead.
 IDEMPOTENCY_RETENTION_SECONDS = env.int("IDEMPOTENCY_RETENTION_SECONDS", 25 * 3600)
 IDEMPOTENCY_IN_PROGRESS_SECONDS = env.int("IDEMPOTENCY_IN_PROGRESS_SECONDS", 60)
 PROCRASTINATE_WORKER_DEFAULTS = {
