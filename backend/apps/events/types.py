@@ -298,13 +298,18 @@ def data_json_schema(spec: EventTypeSpec, *, ref_template: str = "#/$defs/{model
     schema leaves `additionalProperties` open so a receiver validating with it keeps accepting
     events after a field is added.
     """
-    schema: dict[str, Any] = _open(spec.data.model_json_schema(ref_template=ref_template))
+    schema: dict[str, Any] = published_schema(spec.data.model_json_schema(ref_template=ref_template))
     return schema
 
 
-def _open(schema: Any) -> Any:
+def published_schema(schema: Any) -> Any:
+    """A generated JSON schema without `additionalProperties: false` (see `data_json_schema`)."""
     if isinstance(schema, dict):
-        return {k: _open(v) for k, v in schema.items() if not (k == "additionalProperties" and v is False)}
+        return {
+            k: published_schema(v)
+            for k, v in schema.items()
+            if not (k == "additionalProperties" and v is False)
+        }
     if isinstance(schema, list):
-        return [_open(v) for v in schema]
+        return [published_schema(v) for v in schema]
     return schema
