@@ -273,7 +273,7 @@ def catalogue_markdown() -> str:
         parts.append(f"| [`{name}`](#{anchor}) | {spec.subject_type} | {publisher} | {spec.description} |\n")
     for name, spec in sorted(REGISTRY.items()):
         schema = data_json_schema(spec)
-        shared.update(schema.get("$defs", {}))
+        shared |= schema.get("$defs", {})
         status = "" if spec.published else f" *Not yet published: the {spec.publisher} app will publish it.*"
         parts.append(
             f"\n### {name}\n\n{spec.description} Subject type: `{spec.subject_type}`.{status}\n\n"
