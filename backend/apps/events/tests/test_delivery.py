@@ -120,9 +120,13 @@ def _publish(subject_id: str = "c-1", type_: str = "contact.created") -> Event:
     try:
         with transaction.atomic():
             return publish(
-                organization=_org(), type=type_, subject_type="contact", subject_id=subject_id,
-                data=_data(type_), actor=None,
-            )  # fmt: skip
+                organization=_org(),
+                type=type_,
+                subject_type="contact",
+                subject_id=subject_id,
+                data=_data(type_),
+                actor=None,
+            )
     finally:
         set_request_id(None)
 
@@ -164,8 +168,14 @@ def test_publish_queues_one_drain_job_per_matching_subscriber(subscribed: Receiv
 def test_a_rolled_back_change_leaves_no_event_delivery_or_job(subscribed: Receiver) -> None:
     def failing_change() -> None:
         with transaction.atomic():
-            publish(organization=_org(), type="contact.created", subject_type="contact", subject_id="x",
-                    data=contact_data(), actor=None)  # fmt: skip
+            publish(
+                organization=_org(),
+                type="contact.created",
+                subject_type="contact",
+                subject_id="x",
+                data=contact_data(),
+                actor=None,
+            )
             raise RuntimeError("the change failed")
 
     with pytest.raises(RuntimeError):
@@ -340,8 +350,14 @@ def test_a_drain_does_not_finish_before_an_in_flight_publisher_commits(subscribe
     def slow_publisher() -> None:
         try:
             with transaction.atomic():
-                publish(organization=_org(), type="contact.updated", subject_type="contact",
-                        subject_id="early", data=_data("contact.updated"), actor=None)  # fmt: skip
+                publish(
+                    organization=_org(),
+                    type="contact.updated",
+                    subject_type="contact",
+                    subject_id="early",
+                    data=_data("contact.updated"),
+                    actor=None,
+                )
                 published.set()
                 release.wait(10)
         finally:
@@ -472,9 +488,14 @@ def test_concurrent_publishers_share_one_waiting_drain_job(subscribed: Receiver)
         try:
             with transaction.atomic():
                 barrier.wait(10)
-                publish(organization=_org(), type="contact.updated", subject_type="contact",
-                        subject_id="shared", data=contact_updated_data(changed=["tags"], last_name=f"n{n}"),
-                        actor=None)  # fmt: skip
+                publish(
+                    organization=_org(),
+                    type="contact.updated",
+                    subject_type="contact",
+                    subject_id="shared",
+                    data=contact_updated_data(changed=["tags"], last_name=f"n{n}"),
+                    actor=None,
+                )
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
