@@ -57,6 +57,20 @@ SECRETS = {
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def _contact_updated(n: int) -> dict[str, Any]:
+    """A valid contact.updated `data` (publish() validates it against the event type registry)."""
+    contact: dict[str, Any] = {
+        "id": f"00000000-0000-4000-8000-{n:012d}",
+        "first_name": "Bench",
+        "last_name": str(n),
+        "email": None,
+        "phone": None,
+        "tags": [],
+        "archived_at": None,
+    }
+    return {"changed": ["last_name"], "contact": contact}
+
+
 def _scalar(url: str, sql: str) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
         row = conn.execute(sql).fetchone()
@@ -160,8 +174,14 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         """Commits `count` events (over SUBJECTS subjects) at once; returns the commit time."""
         with transaction.atomic():
             for n in range(count):
-                publish(organization=organization, type="contact.updated", subject_type="contact",
-                        subject_id=f"{prefix}-{n % SUBJECTS}", data={"n": n}, actor=None)  # fmt: skip
+                publish(
+                    organization=organization,
+                    type="contact.updated",
+                    subject_type="contact",
+                    subject_id=f"{prefix}-{n % SUBJECTS}",
+                    data=_contact_updated(n),
+                    actor=None,
+                )
         return time.perf_counter()
 
     def drained(target: int) -> float:
@@ -175,8 +195,14 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         commits: dict[str, float] = {}
         for n in range(PACED):
             with transaction.atomic():
-                event = publish(organization=organization, type="contact.updated", subject_type="contact",
-                                subject_id=f"{prefix}-{n % 50}", data={"n": n}, actor=None)  # fmt: skip
+                event = publish(
+                    organization=organization,
+                    type="contact.updated",
+                    subject_type="contact",
+                    subject_id=f"{prefix}-{n % 50}",
+                    data=_contact_updated(n),
+                    actor=None,
+                )
             commits[str(event.id)] = datetime.now(tz=UTC).timestamp()
             time.sleep(1 / PACE_PER_SECOND)
         drained(base + 2 * PACED)

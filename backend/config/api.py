@@ -1,16 +1,15 @@
 """The backend's one NinjaAPI, mounted at /api/v1."""
 
-from ninja import NinjaAPI
-
 from apps.audit.api import router as audit_router
 from apps.core.api import router as core_router
 from apps.events.api import router as events_router
+from apps.events.openapi import EventWebhooksAPI
 from apps.identity.api import router as identity_router
 from apps.identity.auth import BearerAuth
 from apps.notifications.api import router as notifications_router
 from hubkit.ninja import install_problem_handlers
 
-api = NinjaAPI(
+api = EventWebhooksAPI(
     title="Hub backend API",
     version="1.0.0",
     description=(

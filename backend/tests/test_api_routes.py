@@ -17,6 +17,7 @@ from apps.core.tests.factories import (
     make_time_off,
 )  # fmt: skip
 from apps.events.services import publish
+from apps.events.tests.factories import contact_data
 from apps.identity.permissions import requirement_of
 from apps.notifications.tests.factories import make_notification
 from config.api import api
@@ -52,7 +53,8 @@ def _acme_objects() -> dict[str, str]:
     with transaction.atomic():
         event = publish(
             organization=contact.organization, type="contact.created", subject_type="contact",
-            subject_id=contact.id, data={"name": "Acmesecret"}, actor=None,
+            subject_id=contact.id, data=contact_data(contact_id=contact.id, first_name="Acmesecret"),
+            actor=None,
         )  # fmt: skip
     return {
         "contact_id": str(contact.id),

@@ -5,10 +5,10 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from apps.core.pagination import paginate
-from apps.events.delivery import event_redeliver
 from apps.events.envelope import event_envelope
 from apps.events.schemas import EventDetailOut, EventFilter, EventPage, RedeliverIn, RedeliverOut
 from apps.events.selectors import event_deliveries, event_get, event_list
+from apps.events.services import event_redeliver
 from apps.identity.permissions import requires
 from apps.identity.principal import Role, organization_of
 

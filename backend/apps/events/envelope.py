@@ -1,4 +1,4 @@
-"""The event envelope of the CONTRACT, as sent to receivers and shown by GET /events."""
+"""The event envelope, as sent to receivers and shown by GET /events (its schema: `docs/events.md`)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,18 @@ SYSTEM_ACTOR_ID = "hub-backend"
 
 # The Event fields an envelope is made of (for queries that read values, not model instances).
 ENVELOPE_FIELDS = (
-    "id", "type", "version", "occurred_at", "organization_id", "actor_type", "actor_id",
-    "subject_type", "subject_id", "data", "correlation_id",
-)  # fmt: skip
+    "id",
+    "type",
+    "version",
+    "occurred_at",
+    "organization_id",
+    "actor_type",
+    "actor_id",
+    "subject_type",
+    "subject_id",
+    "data",
+    "correlation_id",
+)
 
 
 def event_envelope(event: Event) -> dict[str, Any]:
@@ -41,7 +50,7 @@ def envelope(
         "version": version,
         "occurred_at": occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "organization_id": str(organization_id),
-        # The CONTRACT envelope always names an actor: the backend itself when no principal acted.
+        # Receivers always get an actor: the backend itself when no principal acted.
         "actor": {"type": actor_type, "id": actor_id}
         if actor_type
         else {"type": "service", "id": SYSTEM_ACTOR_ID},

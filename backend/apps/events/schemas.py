@@ -25,7 +25,7 @@ class SubjectOut(Schema):
 
 
 class EventOut(Schema):
-    """The envelope receivers get (CONTRACT "Events")."""
+    """The envelope each subscriber receives: one per event, the same on every delivery attempt."""
 
     id: uuid.UUID
     type: str

@@ -14,11 +14,11 @@ from procrastinate.jobs import Job, Status
 from procrastinate.retry import BaseRetryStrategy
 
 from apps.events.delivery import delivery_sweep, drain
+from apps.events.wakeups import DRAIN_TASK
 
 logger = logging.getLogger(__name__)
 
 QUEUE = "events"
-DRAIN_TASK = "events.drain"
 
 
 class DrainRetry(BaseRetryStrategy):
@@ -37,9 +37,13 @@ def drain_deliveries(destination: str, shard: int) -> None:
     report = drain(destination=destination, shard=shard)
     if report.attempts:
         logger.info(
-            "drained %s/%s: %d attempt(s) %s%s", destination, shard, report.attempts, report.by_status,
+            "drained %s/%s: %d attempt(s) %s%s",
+            destination,
+            shard,
+            report.attempts,
+            report.by_status,
             " (continued by a follow-up job)" if report.follow_up else "",
-        )  # fmt: skip
+        )
 
 
 @app.periodic(cron=settings.EVENT_STALLED_SWEEP_CRON, periodic_id="retry-stalled")

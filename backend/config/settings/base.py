@@ -1,5 +1,6 @@
 """Settings shared by every environment; environment files change values, not structure."""
 
+from apps.events.subscriptions import event_subscriptions
 from config.env import BASE_DIR, env
 from hubkit.logging import logging_config
 from hubkit.settings import BASE_MIDDLEWARE, DJANGO_TEMPLATES, database_config, identity_settings, redis_cache
@@ -103,22 +104,12 @@ COMMUNICATION_WEBHOOK_SECRETS = env.list(
     "COMMUNICATION_WEBHOOK_SECRETS", ["dev-insecure-communication-webhook-secret"]
 )
 WORKFLOW_WEBHOOK_SECRETS = env.list("WORKFLOW_WEBHOOK_SECRETS", ["dev-insecure-workflow-webhook-secret"])
-EVENT_SUBSCRIPTIONS = [
-    {
-        "name": "communication-service",
-        "url": COMMUNICATION_SERVICE_URL.rstrip("/") + "/api/v1/events",
-        # CONTRACT names notification.requested and booking.*; contact.* too, so contact
-        # changes reach every sibling (the service keeps what it needs, acknowledges the rest).
-        "types": ["notification.requested", "booking.*", "contact.*"],
-        "secrets": COMMUNICATION_WEBHOOK_SECRETS,
-    },
-    {
-        "name": "workflow-intelligence-service",
-        "url": WORKFLOW_SERVICE_URL.rstrip("/") + "/api/v1/events",
-        "types": ["*"],
-        "secrets": WORKFLOW_WEBHOOK_SECRETS,
-    },
-]
+EVENT_SUBSCRIPTIONS = event_subscriptions(
+    communication_url=COMMUNICATION_SERVICE_URL,
+    communication_secrets=COMMUNICATION_WEBHOOK_SECRETS,
+    workflow_url=WORKFLOW_SERVICE_URL,
+    workflow_secrets=WORKFLOW_WEBHOOK_SECRETS,
+)
 EVENT_DELIVERY_MAX_ATTEMPTS = env.int("EVENT_DELIVERY_MAX_ATTEMPTS", 10)
 EVENT_DELIVERY_TIMEOUT_SECONDS = env.float("EVENT_DELIVERY_TIMEOUT_SECONDS", 5.0)
 EVENT_DELIVERY_BACKOFF_BASE_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_BASE_SECONDS", 2.0)
@@ -134,7 +125,8 @@ EVENT_SWEEP_WAITING_SECONDS = env.float("EVENT_SWEEP_WAITING_SECONDS", 30.0)
 EVENT_STALLED_WORKER_SECONDS = env.float("EVENT_STALLED_WORKER_SECONDS", 30.0)
 # How often the sweep looks for such jobs (cron with a trailing seconds field).
 EVENT_STALLED_SWEEP_CRON = env.str("EVENT_STALLED_SWEEP_CRON", "* * * * * */15")
-# Idempotency-Key: outcomes kept at least 24 h (CONTRACT); a claim older than this is presumed dead.
+# Idempotency-Key: outcomes kept at least 24 h (clients may retry a day later); a claim older than
+# this is presumed dead.
 IDEMPOTENCY_RETENTION_SECONDS = env.int("IDEMPOTENCY_RETENTION_SECONDS", 25 * 3600)
 IDEMPOTENCY_IN_PROGRESS_SECONDS = env.int("IDEMPOTENCY_IN_PROGRESS_SECONDS", 60)
 PROCRASTINATE_WORKER_DEFAULTS = {

@@ -1,5 +1,6 @@
 """Production: every value from the environment; refuses to start with a dev secret or DEBUG."""
 
+from apps.events.subscriptions import event_subscriptions
 from config.env import env
 from config.settings.base import *  # noqa: F403
 from hubkit.logging import logging_config
@@ -28,13 +29,12 @@ COMMUNICATION_SERVICE_URL = env.str("COMMUNICATION_SERVICE_URL")
 WORKFLOW_SERVICE_URL = env.str("WORKFLOW_SERVICE_URL")
 COMMUNICATION_WEBHOOK_SECRETS = env.list("COMMUNICATION_WEBHOOK_SECRETS")
 WORKFLOW_WEBHOOK_SECRETS = env.list("WORKFLOW_WEBHOOK_SECRETS")
-_receivers = (
-    (COMMUNICATION_SERVICE_URL, COMMUNICATION_WEBHOOK_SECRETS),
-    (WORKFLOW_SERVICE_URL, WORKFLOW_WEBHOOK_SECRETS),
+EVENT_SUBSCRIPTIONS = event_subscriptions(
+    communication_url=COMMUNICATION_SERVICE_URL,
+    communication_secrets=COMMUNICATION_WEBHOOK_SECRETS,
+    workflow_url=WORKFLOW_SERVICE_URL,
+    workflow_secrets=WORKFLOW_WEBHOOK_SECRETS,
 )
-for _subscription, (_url, _secrets) in zip(EVENT_SUBSCRIPTIONS, _receivers, strict=True):
-    _subscription["url"] = _url.rstrip("/") + "/api/v1/events"
-    _subscription["secrets"] = _secrets
 
 assert_production_ready(
     debug=DEBUG,

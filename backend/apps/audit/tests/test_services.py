@@ -11,6 +11,7 @@ from apps.audit.services import audit_bulk_created
 from apps.core.tests.factories import acme
 from apps.events.models import Delivery, DeliveryAttempt
 from apps.events.services import publish
+from apps.events.tests.factories import contact_data
 from hubkit.request_id import set_request_id
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def _attempt(delivery: Delivery) -> DeliveryAttempt:
 def test_bulk_entries_match_what_auditlog_writes_for_a_save() -> None:
     with transaction.atomic():
         event = publish(organization=acme(), type="contact.created", subject_type="contact",
-                        subject_id="c-9", data={}, actor=None)  # fmt: skip
+                        subject_id="c-9", data=contact_data(), actor=None)  # fmt: skip
     first, second = Delivery.all_tenants.filter(event=event).order_by("destination")
 
     set_request_id("corr-audit-0001")

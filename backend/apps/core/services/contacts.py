@@ -16,6 +16,7 @@ from apps.core.exceptions import ContactEmailTaken, ContactErased
 from apps.core.gdpr import erasure_steps
 from apps.core.models import CONTACT_PERSONAL_FIELDS, Contact
 from apps.events.services import event_redact_subject, publish
+from apps.events.types import EventType
 from apps.identity.models import Organization, User
 from hubkit.errors import ValidationFailed
 
@@ -119,7 +120,7 @@ def contact_create(
         with transaction.atomic():
             contact: Contact = Contact.objects.for_organization(organization).create(**fields)
             publish(
-                organization=organization, type="contact.created", subject_type="contact",
+                organization=organization, type=EventType.CONTACT_CREATED, subject_type="contact",
                 subject_id=contact.id, data={"contact": _snapshot(contact)}, actor=actor,
             )  # fmt: skip
     except IntegrityError as exc:
@@ -146,7 +147,7 @@ def contact_update(*, contact: Contact, actor: User | None, data: Mapping[str, A
                 setattr(contact, name, cleaned[name])
             contact.save(update_fields=[*changed, "updated_at"])
             publish(
-                organization=contact.organization, type="contact.updated", subject_type="contact",
+                organization=contact.organization, type=EventType.CONTACT_UPDATED, subject_type="contact",
                 subject_id=contact.id, data={"changed": changed, "contact": _snapshot(contact)}, actor=actor,
             )  # fmt: skip
     except IntegrityError as exc:
@@ -165,7 +166,7 @@ def contact_archive(*, contact: Contact, actor: User | None) -> Contact:
         contact.archived_at = timezone.now()
         contact.save(update_fields=["archived_at", "updated_at"])
         publish(
-            organization=contact.organization, type="contact.updated", subject_type="contact",
+            organization=contact.organization, type=EventType.CONTACT_UPDATED, subject_type="contact",
             subject_id=contact.id, data={"changed": ["archived_at"], "contact": _snapshot(contact)},
             actor=actor,
         )  # fmt: skip
@@ -201,7 +202,7 @@ def contact_erase(*, contact: Contact, actor: User | None) -> Contact:
         )  # fmt: skip
         event_redact_subject(organization=organization, subject_type="contact", subject_id=str(locked.id))
         publish(
-            organization=organization, type="contact.erased", subject_type="contact",
+            organization=organization, type=EventType.CONTACT_ERASED, subject_type="contact",
             subject_id=locked.id, data={"contact_id": locked.id, "erased_at": now}, actor=actor,
         )  # fmt: skip
     return locked
