@@ -8,7 +8,13 @@ from ninja import P, QueryEx, Schema
 from ninja.security import HttpBasicAuth, HttpBearer
 
 from hubkit.errors import PROBLEM_CONTENT_TYPE
-from hubkit.openapi import HubNinjaAPI, problem_responses, undescribed, undocumented_errors
+from hubkit.openapi import (
+    HubNinjaAPI,
+    problem_responses,
+    undescribed,
+    undocumented_errors,
+    webhook_receiver,
+)
 
 
 class Bearer(HttpBearer):
@@ -154,3 +160,26 @@ def test_the_api_root_is_an_index_documented_in_the_schema() -> None:
         "openapi_url": "/api/v1/openapi.json",
         "docs_url": "/api/v1/docs",
     }
+
+
+def test_a_webhook_receiver_documents_its_signature_headers_and_body() -> None:
+    api = HubNinjaAPI(urls_namespace="hubkit-openapi-webhooks", index_path=None)
+
+    @api.post(
+        "/events",
+        auth=None,
+        response={200: dict[str, str], **problem_responses(401)},
+        operation_id="receive_event",
+        openapi_extra=webhook_receiver(body_description="An event envelope."),
+    )
+    def receive_event(request: HttpRequest) -> dict[str, Any]:
+        return {}
+
+    schema = api.get_openapi_schema(path_prefix="")
+    operation = schema["paths"]["/events"]["post"]
+    headers = {p["name"] for p in operation["parameters"] if p["in"] == "header" and p["required"]}
+    assert headers == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+    assert operation["requestBody"]["description"] == "An event envelope."
+    assert set(responses(schema, "/events", "post")) == {"200", "401", "413", "422"}
+    assert undocumented_errors(schema) == []
+    assert undescribed(schema) == []

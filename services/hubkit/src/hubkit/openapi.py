@@ -73,6 +73,39 @@ def _basic_only(operation: dict[str, Any], schemes: Mapping[str, Any]) -> bool:
     )
 
 
+_WEBHOOK_HEADERS = {
+    "webhook-id": "The delivery's id (the event id): the receiver's deduplication key.",
+    "webhook-timestamp": "Unix time the delivery was signed at; refused if more than 5 minutes off.",
+    "webhook-signature": "Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>` signatures.",
+}
+
+
+def webhook_receiver(*, body_description: str) -> dict[str, Any]:
+    """`openapi_extra` of a Standard Webhooks receiver: its signature headers and its JSON body.
+
+    A receiver reads the raw body (the signature covers the exact bytes), so Ninja sees no
+    parameters to document. With these the operation implies 413 and 422; declare its 401
+    `invalid_signature` and any other answer with `problem_responses`.
+    """
+    return {
+        "parameters": [
+            {
+                "in": "header",
+                "name": name,
+                "required": True,
+                "description": text,
+                "schema": {"type": "string"},
+            }
+            for name, text in _WEBHOOK_HEADERS.items()
+        ],
+        "requestBody": {
+            "required": True,
+            "description": body_description,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+    }
+
+
 def expected_errors(operation: dict[str, Any], schemes: Mapping[str, Any] | None = None) -> set[int]:
     """The error answers an operation gives because of its shape (see the module docstring).
 
@@ -273,4 +306,5 @@ __all__ = [
     "problem_responses",
     "undescribed",
     "undocumented_errors",
+    "webhook_receiver",
 ]
