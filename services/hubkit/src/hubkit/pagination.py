@@ -143,6 +143,8 @@ class KeysetPagination(PaginationBase):
     """Ninja pagination class for `@paginate(KeysetPagination, keys=..., descending=...)`."""
 
     class Input(Schema):
+        """Which page of a list: its size and where it starts."""
+
         limit: int = Field(
             DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Items per page (at most {MAX_LIMIT})."
         )
