@@ -12,7 +12,11 @@ from pydantic import ConfigDict
 
 
 class EventReceiptOut(Schema):
-    status: Literal["accepted", "duplicate"]
+    """What became of a delivery: the runs it caused (none for a duplicate)."""
+
+    status: Literal["accepted", "duplicate"] = Field(
+        description="`accepted`: processed now; `duplicate`: this webhook-id was processed before."
+    )
     runs: list[RunOut]
 
 
@@ -25,6 +29,8 @@ class RuleCondition(Schema):
 
 
 class RuleOut(Schema):
+    """One of an organization's rules: on `event_type`, if `condition` holds, do `action`."""
+
     id: uuid.UUID
     organization_id: uuid.UUID
     name: str
@@ -38,6 +44,8 @@ class RuleOut(Schema):
 
 
 class RulePatchIn(Schema):
+    """The changeable parts of a rule; omitted fields stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
 
     is_active: bool | None = None
@@ -45,10 +53,14 @@ class RulePatchIn(Schema):
 
 
 class RuleListOut(Schema):
+    """Every rule of the caller's organization, oldest first."""
+
     items: list[RuleOut]
 
 
 class RunOut(Schema):
+    """One rule run on one event: `succeeded`, `failed` or `skipped` (condition false)."""
+
     id: uuid.UUID
     organization_id: uuid.UUID
     event_id: uuid.UUID
@@ -62,16 +74,13 @@ class RunOut(Schema):
 
 
 class RunFilter(Schema):
-    event_id: uuid.UUID | None = None
-    rule_id: uuid.UUID | None = None
-    status: Literal["succeeded", "failed", "skipped"] | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=200)
+    """Narrows the run list; filters combine with AND."""
 
-
-class RunListOut(Schema):
-    items: list[RunOut]
-    next_cursor: str | None
+    event_id: uuid.UUID | None = Field(default=None, description="Only runs on this event.")
+    rule_id: uuid.UUID | None = Field(default=None, description="Only runs of this rule.")
+    status: Literal["succeeded", "failed", "skipped"] | None = Field(
+        default=None, description="Only runs with this outcome."
+    )
 
 
 EventReceiptOut.model_rebuild()

@@ -131,3 +131,14 @@ def test_service_claims_need_the_scope_and_may_be_bound_to_one_organization() ->
         reader_from_claims(_claims(**service, scope="events:read"))
     with pytest.raises(PermissionDenied):  # a user without an organization
         reader_from_claims(_claims(sub="u", client_id="hub-frontend", sid="s", roles=[], scope="hub"))
+
+
+def test_the_openapi_documents_the_receivers_answers_and_the_list_parameters() -> None:
+    schema = Client().get("/api/v1/openapi.json").json()
+    receiver = schema["paths"]["/api/v1/events"]["post"]
+    assert {"200", "400", "401", "413", "422", "503"} <= set(receiver["responses"])
+    assert "security" not in receiver  # signed, not bearer-authenticated
+    listing = schema["paths"]["/api/v1/messages"]["get"]
+    assert {p["name"] for p in listing["parameters"]} >= {"limit", "cursor", "channel", "status"}
+    page = listing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][page]["properties"]) == {"items", "next_cursor"}
