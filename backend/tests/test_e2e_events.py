@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from apps.events.tests.factories import booking_data, contact_updated_data
+from apps.events.tests.factories import booking_data
 from hubkit.testing import IdentityService, ServiceProcess, free_port, manage, recreate_database, venv_python
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -42,6 +42,22 @@ with transaction.atomic():
     for type_, subject_type, subject_id, data in {events!r}:
         publish(organization=org, type=type_, subject_type=subject_type, subject_id=subject_id,
                 data=data, actor=None)
+"""
+
+# Publishes `per_subject` contact.updated events for each of `subjects` subjects, numbered in
+# `last_name` (built inside the backend: a thousand events' data would not fit on a command line).
+PUBLISH_SEQUENCES = """
+from django.db import transaction
+from apps.events.services import publish
+from apps.events.tests.factories import contact_updated_data
+from apps.identity.models import Organization
+org = Organization.objects.get_or_create(id="{org}")[0]
+with transaction.atomic():
+    for seq in range({per_subject}):
+        for subject in range({subjects}):
+            publish(organization=org, type="contact.updated", subject_type="contact",
+                    subject_id=f"kill-{{subject}}", actor=None,
+                    data=contact_updated_data(changed=["last_name"], last_name=str(seq)))
 """
 
 
@@ -291,17 +307,7 @@ def test_a_no_show_makes_the_workflow_notify_managers_in_app_and_by_mail(hub: Hu
 
 def test_killing_the_worker_mid_flight_loses_nothing_duplicates_nothing_keeps_order(hub: Hub) -> None:
     subjects, per_subject = 50, 20
-    events = [
-        (
-            "contact.updated",
-            "contact",
-            f"kill-{subject}",
-            contact_updated_data(changed=["last_name"], last_name=str(seq)),
-        )
-        for seq in range(per_subject)
-        for subject in range(subjects)
-    ]
-    hub.backendvenv_python(PUBLISH.format(org=ACME, events=events))
+    hub.backendvenv_python(PUBLISH_SEQUENCES.format(org=ACME, subjects=subjects, per_subject=per_subject))
     total = subjects * per_subject
 
     def received(database: str, table: str) -> int:
