@@ -32,6 +32,11 @@ ACME = "0a0e0000-0000-4000-8000-000000000001"
 
 pytestmark = pytest.mark.xdist_group("e2e")
 
+# Retries (backoff from 0.5 s doubling, capped at 2 s, equal jitter) take 3.75-7.5 s before a
+# delivery is dead: long enough for a stopped receiver to start again on a busy machine (with 4
+# attempts, 1.75-3.5 s, a slow restart let the delivery die first).
+MAX_ATTEMPTS = 6
+
 # Publishes events in one transaction inside the backend, as a domain service would.
 PUBLISH = """
 from django.db import transaction
@@ -148,7 +153,7 @@ def hub(
         "WORKFLOW_SERVICE_URL": urls["workflow"],
         "EVENT_DELIVERY_BACKOFF_BASE_SECONDS": "0.5",
         "EVENT_DELIVERY_BACKOFF_MAX_SECONDS": "2",
-        "EVENT_DELIVERY_MAX_ATTEMPTS": "4",
+        "EVENT_DELIVERY_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
         "WORKER_HEARTBEAT_SECONDS": "1",
         "EVENT_STALLED_WORKER_SECONDS": "4",
         "EVENT_STALLED_SWEEP_CRON": "* * * * * */2",
@@ -262,7 +267,8 @@ def test_a_permanently_failing_receiver_ends_dead_and_can_be_redelivered(hub: Hu
         contact = hub.api("staff@acme.test").post("/api/v1/contacts", json={"first_name": "Dora"}).json()
         event_id = _event_of(hub, contact["id"], "contact.created")
         wait_until(
-            lambda: _deliveries(hub, event_id).get("workflow-intelligence-service") == ("dead", 4), timeout=40
+            lambda: _deliveries(hub, event_id).get("workflow-intelligence-service") == ("dead", MAX_ATTEMPTS),
+            timeout=40,
         )
         admin = hub.api("admin@acme.test")
         assert event_id in [e["id"] for e in admin.get("/api/v1/events?status=dead").json()["items"]]
