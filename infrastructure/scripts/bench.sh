@@ -11,6 +11,14 @@ if ((${#benches[@]} == 0)); then
     grep -q '^def main' "$file" && benches+=("$name")
   done
 fi
+# bench.api_throughput drives its servers with wrk (a Debian package), installed here when missing.
+if [[ " ${benches[*]} " == *" api_throughput "* ]] && ! command -v wrk >/dev/null 2>&1; then
+  command -v apt-get >/dev/null 2>&1 || die "bench.api_throughput needs wrk: install it with your package manager"
+  sudo=""
+  ((EUID == 0)) || sudo="sudo"
+  say "installing wrk"
+  $sudo apt-get install -y -q wrk >/dev/null 2>&1 || { $sudo apt-get update -q && $sudo apt-get install -y -q wrk; }
+fi
 for name in "${benches[@]}"; do
   say "benchmark $name"
   .venv/bin/python -m "bench.$name"

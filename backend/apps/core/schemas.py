@@ -2,12 +2,22 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from apps.core.models import Contact, Service
+from apps.core.models import Service
 from apps.core.money import Money
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
@@ -36,6 +46,36 @@ class Patch(In):
         if value is None:
             raise ValueError("may not be null")
         return value
+
+
+class Out(Schema):
+    """Base of response schemas: pydantic-core reads the model's attributes itself.
+
+    ninja's `Schema` wraps every object it validates in a Python `DjangoGetter` (a call per
+    field: about 1.7 ms of a 50-row page, more than the query). Output fields here are plain
+    attributes, so that wrapper buys nothing; `resolve_*` methods, which only it runs, are refused.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(
+        cls, values: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
+    ) -> Any:
+        return handler(values)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if any(name.startswith("resolve_") for name in vars(cls)):
+            raise TypeError(f"{cls.__name__}: an Out schema cannot use resolve_* methods")
+
+
+def _empty_as_none(value: object) -> object:
+    return value or None
+
+
+# A blank text column served as null.
+BlankAsNull = Annotated[str | None, BeforeValidator(_empty_as_none)]
 
 
 class PageQuery(Schema):
@@ -77,12 +117,12 @@ class ContactFilter(PageQuery):
     include_archived: bool = False
 
 
-class ContactOut(Schema):
+class ContactOut(Out):
     id: uuid.UUID
     first_name: str
     last_name: str
-    email: str | None
-    phone: str | None
+    email: BlankAsNull
+    phone: BlankAsNull
     notes: str
     tags: list[str]
     archived_at: datetime | None
@@ -90,16 +130,8 @@ class ContactOut(Schema):
     created_at: datetime
     updated_at: datetime
 
-    @staticmethod
-    def resolve_email(obj: Contact) -> str | None:
-        return obj.email or None
 
-    @staticmethod
-    def resolve_phone(obj: Contact) -> str | None:
-        return obj.phone or None
-
-
-class ContactPage(Schema):
+class ContactPage(Out):
     items: list[ContactOut]
     next_cursor: str | None
 
