@@ -229,3 +229,17 @@ def test_concurrent_verification_from_many_threads(issuer: Issuer, settings: Any
 
 def jwt_subject(token: str) -> str:
     return str(jwt.decode(token, options={"verify_signature": False})["sub"])
+
+
+def test_a_worker_keeps_the_key_set_another_worker_shared(issuer: Issuer) -> None:
+    first = get_verifier()
+    first.verify(issuer.token())  # fetches and shares the key set through the cache
+    assert issuer.jwks_fetches == 1
+    reset_verifier()  # another worker: nothing of its own yet
+    second = get_verifier()
+    second.verify(issuer.token())
+    cache.delete(shared_cache_keys()[0])
+    # It verifies with the key set it loaded, not by reading (or refetching) the shared copy
+    # on every request.
+    second.verify(issuer.token())
+    assert (issuer.jwks_fetches, second.keys.fetches) == (1, 0)

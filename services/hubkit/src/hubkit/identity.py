@@ -246,7 +246,11 @@ class KeyStore:
     # -- internals --------------------------------------------------------------------
 
     def _usable_keyset(self) -> KeySet:
-        keyset = self._keyset or self._load_shared()
+        keyset = self._keyset
+        if keyset is None:
+            # Kept: a worker that did not fetch the keys itself must not read and parse the
+            # shared copy again on every request.
+            keyset = self._keyset = self._load_shared()
         if keyset is None:
             return self._refresh(want_kid=None)
         if time.time() - keyset.fetched_at > self._ttl:
