@@ -3,8 +3,10 @@
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -39,7 +41,14 @@ def served() -> Iterator[ServiceProcess]:
             capture_output=True, timeout=120,
         )  # fmt: skip
     try:
-        with ServiceProcess(cwd=SERVICE, wsgi="config.wsgi:application", env=env, port=port) as server:
+        # Several threads, so two requests really run at once (the refresh race below).
+        with ServiceProcess(
+            cwd=SERVICE,
+            wsgi="config.wsgi:application",
+            env=env,
+            port=port,
+            extra_args=["--blocking-threads", "4"],
+        ) as server:
             yield server
     finally:
         with psycopg.connect(PG + "/postgres", autocommit=True) as conn:
@@ -125,3 +134,28 @@ def test_production_starts_with_real_values() -> None:
     result = _start_production({"SECRET_KEY": "p" * 50, "FIELD_ENCRYPTION_KEY": "f" * 44})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "started"
+
+
+def test_two_simultaneous_refreshes_of_one_token_keep_the_session(served: ServiceProcess) -> None:
+    login = httpx.post(
+        served.url + "/api/v1/auth/login", json={"email": "both@hub.test", "password": DEMO_PASSWORD}
+    ).json()
+    start = threading.Barrier(2)
+
+    def refresh() -> httpx.Response:
+        with httpx.Client(base_url=served.url, timeout=10) as client:
+            start.wait()
+            return client.post("/api/v1/auth/refresh", json={"refresh_token": login["refresh_token"]})
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = [future.result() for future in [pool.submit(refresh), pool.submit(refresh)]]
+    assert [answer.status_code for answer in answers] == [200, 200], [a.text for a in answers]
+    successors = {answer.json()["refresh_token"] for answer in answers}
+    assert len(successors) == 1  # one family, one head
+    me = httpx.get(
+        served.url + "/api/v1/users/me",
+        headers={"Authorization": "Bearer " + answers[1].json()["access_token"]},
+    )
+    assert me.status_code == 200
+    onward = httpx.post(served.url + "/api/v1/auth/refresh", json={"refresh_token": successors.pop()})
+    assert onward.status_code == 200

@@ -4,10 +4,12 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from apps.accounts.schemas import UserOut
+from apps.authn.client_address import client_address
 from apps.authn.schemas import (
     LoginIn,
     MfaEnableIn,
     MfaRequiredOut,
+    MfaSetupIn,
     MfaSetupOut,
     MfaVerifyIn,
     RefreshIn,
@@ -42,43 +44,50 @@ def log_in(request: HttpRequest, payload: LoginIn) -> TokenOut | MfaRequiredOut:
         email=payload.email,
         password=payload.password,
         organization_id=payload.organization_id,
-        ip=request.META.get("REMOTE_ADDR"),
+        ip=client_address(request),
+        device_token=payload.device_token,
     )
     if isinstance(result, MfaRequired):
         return MfaRequiredOut.from_challenge(result)
-    return TokenOut.from_pair(result)
+    return TokenOut.from_sign_in(result)
 
 
 @router.post(
     "/mfa/verify",
     auth=None,
-    response={200: TokenOut, **problem_responses(401)},
+    response={200: TokenOut, **problem_responses(401, 429)},
     operation_id="verify_mfa",
     summary="Complete an MFA login with a TOTP code",
 )
 def verify_mfa(request: HttpRequest, payload: MfaVerifyIn) -> TokenOut:
-    return TokenOut.from_pair(mfa_verify(mfa_token=payload.mfa_token, code=payload.code))
+    return TokenOut.from_sign_in(mfa_verify(mfa_token=payload.mfa_token, code=payload.code))
 
 
 @router.post(
     "/mfa/setup",
-    response={200: MfaSetupOut, **problem_responses(409)},
+    response={200: MfaSetupOut, **problem_responses(403, 409, 429)},
     operation_id="set_up_mfa",
-    summary="Start TOTP setup: a new secret",
+    summary="Start TOTP setup: a new secret (needs the password or a recent login)",
 )
-def set_up_mfa(request: HttpRequest) -> MfaSetupOut:
-    setup = mfa_setup(user=principal_of(request).user)
+def set_up_mfa(request: HttpRequest, payload: MfaSetupIn) -> MfaSetupOut:
+    setup = mfa_setup(principal=principal_of(request), password=payload.password, ip=client_address(request))
     return MfaSetupOut(secret=setup.secret, otpauth_uri=setup.otpauth_uri)
 
 
 @router.post(
     "/mfa/enable",
-    response={200: UserOut, **problem_responses(409)},
+    response={200: UserOut, **problem_responses(401, 403, 409, 429)},
     operation_id="enable_mfa",
-    summary="Turn MFA on with a first TOTP code",
+    summary="Turn MFA on with a first TOTP code (needs the password or a recent login)",
 )
 def enable_mfa(request: HttpRequest, payload: MfaEnableIn) -> UserOut:
-    return UserOut.from_orm(mfa_enable(user=principal_of(request).user, code=payload.code))
+    user = mfa_enable(
+        principal=principal_of(request),
+        code=payload.code,
+        password=payload.password,
+        ip=client_address(request),
+    )
+    return UserOut.from_orm(user)
 
 
 @router.post(

@@ -1,6 +1,6 @@
 """Errors of authentication, each with its stable code."""
 
-from hubkit.errors import Conflict, NotAuthenticated, RateLimited
+from hubkit.errors import Conflict, NotAuthenticated, PermissionDenied, RateLimited
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -31,3 +31,10 @@ class MfaAlreadyEnabled(Conflict):
 class MfaNotSetUp(Conflict):
     code = "mfa_not_set_up"
     title = "MFA has not been set up"
+
+
+class ReauthenticationRequired(PermissionDenied):
+    """403, not 401: the access token is fine, the action wants fresh proof (password or recent login)."""
+
+    code = "reauthentication_required"
+    title = "Re-authentication required"

@@ -1,13 +1,31 @@
-"""Failed-login throttling per email and per client IP, kept in Redis so every worker shares it."""
+"""Failed-login and failed-MFA throttling, kept in Redis so every worker shares it.
 
+Password failures are counted per (client address, account): past `LOGIN_MAX_FAILURES` each
+further failure delays the next try from that address for that account, doubling up to
+`LOGIN_LOCKOUT_SECONDS`. Someone failing from one address therefore cannot lock the real user
+out from another. Two ceilings stay as backstops: per account across every address
+(`LOGIN_ACCOUNT_MAX_FAILURES` an hour, slow distributed guessing) and per address across
+accounts (`LOGIN_IP_MAX_FAILURES`, spraying). A login carrying a known device of the account
+(`device` below) is keyed by that device instead of its address and skips both ceilings.
+
+TOTP failures are counted per user, whatever the challenge: past `MFA_USER_MAX_FAILURES` in
+`MFA_FAILURE_WINDOW_SECONDS`, verification is locked for that user, each lock twice the last.
+"""
+
+import contextlib
 import hashlib
 import math
 import time
+import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 
 from apps.authn.exceptions import TooManyAttempts
+
+# How long a lock's strike is remembered for the doubling of the next lock.
+STRIKES_TTL_SECONDS = 24 * 3600
 
 
 def _key(kind: str, part: str, value: str) -> str:
@@ -15,44 +33,141 @@ def _key(kind: str, part: str, value: str) -> str:
     return f"login-{kind}:{part}:{hashlib.sha256(value.encode()).hexdigest()}"
 
 
-def _limits(*, email: str, ip: str | None) -> list[tuple[str, str, int]]:
-    limits = [("email", email, settings.LOGIN_MAX_FAILURES)]
-    if ip:
-        limits.append(("ip", ip, settings.LOGIN_IP_MAX_FAILURES))
-    return limits
+def _too_many(locked_until: float, now: float, what: str) -> TooManyAttempts:
+    retry_after = max(1, math.ceil(locked_until - now))
+    return TooManyAttempts(
+        f"Too many failed {what}. Try again in {retry_after} seconds.",
+        headers={"Retry-After": str(retry_after)},
+        extra={"retry_after": retry_after},
+    )
 
 
-def lockout_check(*, email: str, ip: str | None) -> None:
-    """Raises TooManyAttempts (with Retry-After) while the email or the address is locked out."""
+def _locked_until(key: str, now: float) -> float | None:
+    until = cache.get(key)
+    return float(until) if until is not None and until > now else None
+
+
+def _count(key: str, *, window: int, sliding: bool = False) -> int:
+    """Atomically adds one to a counter living `window` seconds from its first (or, sliding, last) hit."""
+    cache.add(key, 0, timeout=window)
+    try:
+        count = int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1
+    if sliding:
+        cache.touch(key, timeout=window)
+    return count
+
+
+def _delay(failures: int) -> int:
+    """The wait after the `failures`-th failure of a pair: none before the limit, then doubling."""
+    extra = failures - settings.LOGIN_MAX_FAILURES
+    if extra < 0:
+        return 0
+    return max(
+        1, int(min(settings.LOGIN_DELAY_SECONDS * 2 ** min(extra, 32), settings.LOGIN_LOCKOUT_SECONDS))
+    )
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """One password check in flight, already counted against its (address or device, account) pair."""
+
+    email: str
+    ip: str | None
+    device: str | None
+    pair: str
+    failures: int
+    claimed: bool
+
+
+def _pair(*, email: str, ip: str | None, device: str | None) -> str:
+    if device is not None:
+        return _key("pair", "device", f"{device}|{email}")
+    return _key("pair", "ip", f"{ip or '-'}|{email}")
+
+
+def login_attempt_begin(*, email: str, ip: str | None, device: str | None) -> LoginAttempt:
+    """Counts the attempt before the password is checked, or raises TooManyAttempts.
+
+    Counting first bounds parallel guessing: only the free attempts may run at once; each one past
+    the limit must claim the pair's delay (an atomic add), so a second concurrent one is refused.
+    """
     now = time.time()
-    for part, value, _ in _limits(email=email, ip=ip):
-        locked_until = cache.get(_key("lock", part, value))
-        if locked_until is not None and locked_until > now:
-            retry_after = max(1, math.ceil(locked_until - now))
-            raise TooManyAttempts(
-                f"Too many failed logins. Try again in {retry_after} seconds.",
-                headers={"Retry-After": str(retry_after)},
-                extra={"retry_after": retry_after},
-            )
+    if device is None:
+        ceilings = [_key("lock", "account", email)]
+        if ip:
+            ceilings.append(_key("lock", "ip", ip))
+        for key in ceilings:
+            until = _locked_until(key, now)
+            if until is not None:
+                raise _too_many(until, now, "logins")
+    pair = _pair(email=email, ip=ip, device=device)
+    until = _locked_until(f"{pair}:lock", now)
+    if until is not None:
+        raise _too_many(until, now, "logins")
+    failures = _count(f"{pair}:fail", window=settings.LOGIN_FAILURE_WINDOW_SECONDS, sliding=True)
+    claimed = False
+    if failures > settings.LOGIN_MAX_FAILURES:
+        delay = _delay(failures)
+        if not cache.add(f"{pair}:lock", now + delay, timeout=delay):
+            with contextlib.suppress(ValueError):  # this one never ran
+                cache.decr(f"{pair}:fail")
+            raise _too_many(_locked_until(f"{pair}:lock", now) or now + 1, now, "logins")
+        claimed = True
+    return LoginAttempt(email=email, ip=ip, device=device, pair=pair, failures=failures, claimed=claimed)
 
 
-def lockout_record_failure(*, email: str, ip: str | None) -> None:
-    """Counts a failure in the window; reaching the limit locks for LOGIN_LOCKOUT_SECONDS."""
-    window = settings.LOGIN_LOCKOUT_SECONDS
-    for part, value, limit in _limits(email=email, ip=ip):
+def login_attempt_failed(attempt: LoginAttempt) -> None:
+    """The password was wrong: the pair waits before its next try, and the ceilings count it."""
+    now = time.time()
+    delay = _delay(attempt.failures)
+    if delay:
+        cache.set(f"{attempt.pair}:lock", now + delay, timeout=delay)
+    ceilings = [
+        ("account", attempt.email, settings.LOGIN_ACCOUNT_MAX_FAILURES, settings.LOGIN_ACCOUNT_WINDOW_SECONDS)
+    ]
+    if attempt.ip:
+        ceilings.append(("ip", attempt.ip, settings.LOGIN_IP_MAX_FAILURES, settings.LOGIN_LOCKOUT_SECONDS))
+    for part, value, limit, window in ceilings:
         counter = _key("fail", part, value)
-        cache.add(counter, 0, timeout=window)  # the window starts at the first failure
-        try:
-            failures = cache.incr(counter)
-        except ValueError:  # expired between add and incr
-            cache.set(counter, 1, timeout=window)
-            failures = 1
-        if failures >= limit:
-            cache.set(_key("lock", part, value), time.time() + window, timeout=window)
+        if _count(counter, window=window) >= limit:
+            cache.set(_key("lock", part, value), now + window, timeout=window)
             cache.delete(counter)
 
 
-def lockout_reset(*, email: str) -> None:
-    """A successful login forgives the email's failures (not the address's: one account must not
-    reset the counter for an attacker spraying others)."""
-    cache.delete(_key("fail", "email", email))
+def login_attempt_succeeded(attempt: LoginAttempt) -> None:
+    """The right password forgives its own pair only: neither the account ceiling nor the address's
+    count (one account must not reset the counter of an address spraying others)."""
+    cache.delete_many([f"{attempt.pair}:fail", f"{attempt.pair}:lock"])
+
+
+def _mfa_key(kind: str, user_id: uuid.UUID) -> str:
+    return f"mfa-{kind}:{user_id}"
+
+
+def mfa_lockout_check(*, user_id: uuid.UUID) -> None:
+    """Raises TooManyAttempts (with Retry-After) while the user's code verification is locked."""
+    now = time.time()
+    until = _locked_until(_mfa_key("lock", user_id), now)
+    if until is not None:
+        raise _too_many(until, now, "codes")
+
+
+def mfa_lockout_record_failure(*, user_id: uuid.UUID) -> None:
+    """Counts a wrong code for the user; reaching the limit locks, each lock twice the previous."""
+    failures = _count(_mfa_key("fail", user_id), window=settings.MFA_FAILURE_WINDOW_SECONDS)
+    if failures < settings.MFA_USER_MAX_FAILURES:
+        return
+    strikes = _count(_mfa_key("strikes", user_id), window=STRIKES_TTL_SECONDS, sliding=True)
+    duration = int(
+        min(settings.MFA_LOCKOUT_SECONDS * 2 ** min(strikes - 1, 32), settings.MFA_LOCKOUT_MAX_SECONDS)
+    )
+    cache.set(_mfa_key("lock", user_id), time.time() + duration, timeout=duration)
+    cache.delete(_mfa_key("fail", user_id))
+
+
+def mfa_lockout_reset(*, user_id: uuid.UUID) -> None:
+    """A right code forgives the user's failures and strikes."""
+    cache.delete_many([_mfa_key("fail", user_id), _mfa_key("strikes", user_id)])

@@ -1,4 +1,4 @@
-"""The pending second step of a login with MFA."""
+"""The pending second step of a login with MFA, and the security notices kept for each user."""
 
 import uuid
 
@@ -22,3 +22,26 @@ class MfaChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"mfa challenge of {self.user_id}"
+
+
+class SecurityNotice(models.Model):
+    """A security-relevant change to an account, kept so the user can be told (and support can look)."""
+
+    class Kind(models.TextChoices):
+        MFA_SETUP_STARTED = "mfa_setup_started"
+        MFA_ENABLED = "mfa_enabled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_notices")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    session_id = models.UUIDField(null=True, blank=True)
+    # Set once the user has been told (mail through the communication-service is not wired yet).
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"], name="authn_notice_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"

@@ -6,18 +6,23 @@ from typing import Literal
 from ninja import Field, Schema
 
 from apps.accounts.schemas import EMAIL_PATTERN, OrganizationOut, UserOut
-from apps.authn.services import MfaRequired
+from apps.authn.services import MfaRequired, SignedIn
 from apps.tokens.services import TokenPair
 
 TOTP_CODE = r"^\s*\d{6}\s*$"
 
 
 class LoginIn(Schema):
-    """Email and password; `organization_id` picks the membership (default: the oldest)."""
+    """Email and password; `organization_id` picks the membership (default: the oldest).
+
+    `device_token` is the one the last completed login on this device answered: failures from
+    other devices and addresses then never delay this login.
+    """
 
     email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
     password: str = Field(min_length=1, max_length=1024)
     organization_id: uuid.UUID | None = None
+    device_token: str | None = Field(default=None, max_length=500)
 
 
 class TokenOut(Schema):
@@ -30,9 +35,12 @@ class TokenOut(Schema):
     user: UserOut
     organization: OrganizationOut | None
     roles: list[str]
+    device_token: str | None = Field(
+        default=None, description="After a login: send it back with the next login from this device."
+    )
 
     @classmethod
-    def from_pair(cls, pair: TokenPair) -> "TokenOut":
+    def from_pair(cls, pair: TokenPair, device_token: str | None = None) -> "TokenOut":
         return cls(
             access_token=pair.access.token,
             refresh_token=pair.refresh_token,
@@ -40,7 +48,12 @@ class TokenOut(Schema):
             user=UserOut.from_orm(pair.user),
             organization=OrganizationOut.from_orm(pair.organization) if pair.organization else None,
             roles=pair.access.claims.get("roles", []),
+            device_token=device_token,
         )
+
+    @classmethod
+    def from_sign_in(cls, signed_in: SignedIn) -> "TokenOut":
+        return cls.from_pair(signed_in.pair, device_token=signed_in.device_token)
 
 
 class MfaRequiredOut(Schema):
@@ -69,10 +82,17 @@ class MfaSetupOut(Schema):
     otpauth_uri: str
 
 
+class MfaSetupIn(Schema):
+    """The password, unless the login behind the token is at most a few minutes old."""
+
+    password: str | None = Field(default=None, min_length=1, max_length=1024)
+
+
 class MfaEnableIn(Schema):
-    """A TOTP code from the new secret."""
+    """A TOTP code from the new secret, and the password unless the login is recent."""
 
     code: str = Field(pattern=TOTP_CODE)
+    password: str | None = Field(default=None, min_length=1, max_length=1024)
 
 
 class RefreshIn(Schema):

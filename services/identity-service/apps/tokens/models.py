@@ -19,6 +19,9 @@ class Session(models.Model):
     client_id = models.CharField(max_length=100)
     amr = models.JSONField(default=list)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the user last proved who they are (password, and code with MFA): the `auth_time` claim.
+    # An organization switch carries it over; a refresh never moves it.
+    authenticated_at = models.DateTimeField(default=timezone.now)
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = models.CharField(max_length=32, blank=True, default="")
@@ -43,6 +46,13 @@ class RefreshToken(models.Model):
     expires_at = models.DateTimeField()
     # Set when exchanged for a new pair; presenting it again means it leaked.
     rotated_at = models.DateTimeField(null=True, blank=True)
+    # The token it was exchanged for, and that token Fernet-encrypted: presented again within
+    # REFRESH_REUSE_GRACE_SECONDS (a concurrent refresh) it answers the same successor. The copy
+    # is wiped as soon as the successor is rotated itself.
+    successor = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="predecessor"
+    )
+    successor_token_encrypted = models.TextField(blank=True, default="")
 
     def __str__(self) -> str:
         return f"refresh token of {self.session_id}"

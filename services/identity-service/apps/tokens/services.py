@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Membership, Organization, User
+from apps.signing.encryption import decrypt, encrypt
 from apps.signing.services import signing_key_active, signing_key_private
 from apps.tokens.exceptions import InvalidRefreshToken, RefreshTokenReused
 from apps.tokens.models import RefreshToken, RevokedAccessToken, Session
@@ -49,6 +50,7 @@ def access_token_issue(
     name: str | None = None,
     amr: list[str] | None = None,
     session_id: uuid.UUID | None = None,
+    auth_time: int | None = None,
 ) -> IssuedAccessToken:
     """A signed JWT access token; user tokens carry org, roles and session, service tokens do not.
 
@@ -71,7 +73,14 @@ def access_token_issue(
     }
     if organization_id is not None:
         claims["org_id"] = str(organization_id)
-    optional = {"roles": roles, "email": email, "name": name, "amr": amr, "sid": session_id}
+    optional = {
+        "roles": roles,
+        "email": email,
+        "name": name,
+        "amr": amr,
+        "sid": session_id,
+        "auth_time": auth_time,
+    }
     claims |= {
         name: str(v) if isinstance(v, uuid.UUID) else v for name, v in optional.items() if v is not None
     }
@@ -88,15 +97,15 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _refresh_token_create(*, session: Session, now: datetime) -> str:
+def _refresh_token_create(*, session: Session, now: datetime) -> tuple[str, RefreshToken]:
     token = REFRESH_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    RefreshToken.objects.create(
+    stored = RefreshToken.objects.create(
         session=session,
         token_hash=_hash(token),
         created_at=now,
         expires_at=now + timedelta(seconds=settings.REFRESH_TOKEN_TTL_SECONDS),
     )
-    return token
+    return token, stored
 
 
 def _user_access_token(*, session: Session, membership: Membership | None) -> IssuedAccessToken:
@@ -111,12 +120,22 @@ def _user_access_token(*, session: Session, membership: Membership | None) -> Is
         name=user.name,
         amr=list(session.amr),
         session_id=session.id,
+        auth_time=int(session.authenticated_at.timestamp()),
     )
 
 
 @transaction.atomic
-def session_start(*, user: User, membership: Membership | None, amr: list[str]) -> TokenPair:
-    """A new session for the user in the membership's organization (none: a user without one)."""
+def session_start(
+    *,
+    user: User,
+    membership: Membership | None,
+    amr: list[str],
+    authenticated_at: datetime | None = None,
+) -> TokenPair:
+    """A new session for the user in the membership's organization (none: a user without one).
+
+    `authenticated_at` (the `auth_time` claim) is now, unless the session continues an earlier proof.
+    """
     now = timezone.now()
     session = Session.objects.create(
         user=user,
@@ -124,8 +143,9 @@ def session_start(*, user: User, membership: Membership | None, amr: list[str]) 
         client_id=settings.USER_TOKEN_CLIENT_ID,
         amr=amr,
         created_at=now,
+        authenticated_at=authenticated_at or now,
     )
-    refresh = _refresh_token_create(session=session, now=now)
+    refresh, _ = _refresh_token_create(session=session, now=now)
     access = _user_access_token(session=session, membership=membership)
     return TokenPair(
         access=access,
@@ -147,19 +167,21 @@ def refresh_rotate(*, refresh_token: str) -> TokenPair:
 
 @transaction.atomic
 def _refresh_rotate(*, token_hash: str) -> TokenPair | InvalidRefreshToken | RefreshTokenReused:
-    now = timezone.now()
     stored = (
         RefreshToken.objects.select_for_update(of=("self", "session"))
         .select_related("session", "session__user", "session__organization")
         .filter(token_hash=token_hash)
         .first()
     )
+    now = timezone.now()  # after the lock: a concurrent rotation we waited for is in the past
     if stored is None or stored.session.is_revoked or stored.expires_at <= now:
         return InvalidRefreshToken("The refresh token is not valid.")
     session = stored.session
     if stored.rotated_at is not None:
-        _session_revoke(session=session, reason="refresh_reused", now=now)
-        return RefreshTokenReused("The refresh token was already used; the session is revoked.")
+        successor = _successor_in_grace(stored=stored, now=now)
+        if successor is None:
+            _session_revoke(session=session, reason="refresh_reused", now=now)
+            return RefreshTokenReused("The refresh token was already used; the session is revoked.")
     membership = None
     if session.organization_id is not None:
         membership = Membership.objects.filter(
@@ -168,11 +190,22 @@ def _refresh_rotate(*, token_hash: str) -> TokenPair | InvalidRefreshToken | Ref
     if not session.user.is_active or (session.organization_id is not None and membership is None):
         _session_revoke(session=session, reason="access_lost", now=now)
         return InvalidRefreshToken("The refresh token is not valid.")
-    stored.rotated_at = now
-    stored.save(update_fields=["rotated_at"])
-    session.last_refreshed_at = now
-    session.save(update_fields=["last_refreshed_at"])
-    refresh = _refresh_token_create(session=session, now=now)
+    if stored.rotated_at is not None:
+        # A concurrent refresh of the same token (two tabs): the same successor again, with a
+        # fresh access token, instead of a second branch of the family or a revocation.
+        refresh = decrypt(stored.successor_token_encrypted).decode()
+    else:
+        refresh, successor_row = _refresh_token_create(session=session, now=now)
+        stored.rotated_at = now
+        stored.successor = successor_row
+        stored.successor_token_encrypted = encrypt(refresh.encode())
+        stored.save(update_fields=["rotated_at", "successor", "successor_token_encrypted"])
+        # The predecessor's copy of this token is useless now that it is rotated: wipe it.
+        RefreshToken.objects.filter(successor=stored).exclude(successor_token_encrypted="").update(
+            successor_token_encrypted=""
+        )
+        session.last_refreshed_at = now
+        session.save(update_fields=["last_refreshed_at"])
     access = _user_access_token(session=session, membership=membership)
     return TokenPair(
         access=access,
@@ -181,6 +214,20 @@ def _refresh_rotate(*, token_hash: str) -> TokenPair | InvalidRefreshToken | Ref
         user=session.user,
         organization=session.organization,
     )
+
+
+def _successor_in_grace(*, stored: RefreshToken, now: datetime) -> RefreshToken | None:
+    """The rotated token's successor, if it was rotated at most REFRESH_REUSE_GRACE_SECONDS ago and
+    its successor is still the live head of the family (unused, unexpired); else None: reuse."""
+    if stored.rotated_at is None or not stored.successor_token_encrypted or stored.successor_id is None:
+        return None
+    if now - stored.rotated_at > timedelta(seconds=settings.REFRESH_REUSE_GRACE_SECONDS):
+        return None
+    # Locked too: the successor cannot be rotated by a third request while this one answers it.
+    successor = RefreshToken.objects.select_for_update().filter(id=stored.successor_id).first()
+    if successor is None or successor.rotated_at is not None or successor.expires_at <= now:
+        return None
+    return successor
 
 
 def _session_revoke(*, session: Session, reason: str, now: datetime) -> None:

@@ -66,16 +66,40 @@ USER_TOKEN_SCOPE = "hub"  # noqa: S105 - a scope name
 ACCESS_TOKEN_TTL_SECONDS = min(env.int("ACCESS_TOKEN_TTL_SECONDS", 900), 900)
 TOKEN_LEEWAY_SECONDS = env.int("TOKEN_LEEWAY_SECONDS", 30)
 REFRESH_TOKEN_TTL_SECONDS = env.int("REFRESH_TOKEN_TTL_SECONDS", 14 * 24 * 3600)
+# Presenting the just-rotated refresh token again within this many seconds (two tabs refreshing
+# at once) answers its successor again instead of revoking the session as reuse.
+REFRESH_REUSE_GRACE_SECONDS = env.int("REFRESH_REUSE_GRACE_SECONDS", 10)
 JWKS_MAX_AGE_SECONDS = env.int("JWKS_MAX_AGE_SECONDS", 300)
 
-# Login throttling, kept in Redis.
+# Login throttling, kept in Redis (apps/authn/lockout.py). Per (client address, account):
+# LOGIN_MAX_FAILURES free failures, then a delay of LOGIN_DELAY_SECONDS doubling per failure up to
+# LOGIN_LOCKOUT_SECONDS; the count slides over LOGIN_FAILURE_WINDOW_SECONDS.
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", 5)
+LOGIN_DELAY_SECONDS = env.int("LOGIN_DELAY_SECONDS", 30)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", 900)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", 3600)
+# Backstops: per account from every address (slow, high), per address across accounts (spraying).
+LOGIN_ACCOUNT_MAX_FAILURES = env.int("LOGIN_ACCOUNT_MAX_FAILURES", 100)
+LOGIN_ACCOUNT_WINDOW_SECONDS = env.int("LOGIN_ACCOUNT_WINDOW_SECONDS", 3600)
 LOGIN_IP_MAX_FAILURES = env.int("LOGIN_IP_MAX_FAILURES", 50)
+# Known devices (a signed token returned by a completed login) are throttled apart.
+LOGIN_DEVICE_TTL_SECONDS = env.int("LOGIN_DEVICE_TTL_SECONDS", 90 * 24 * 3600)
+# The client address: REMOTE_ADDR unless a proxy header is named (e.g. "X-Forwarded-For"); then
+# the hop appended by the outermost of TRUSTED_PROXY_COUNT proxies in front of the service.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", "")
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 1)
 
 # MFA: the challenge handed out after a correct password, and how many codes it may try.
 MFA_TOKEN_TTL_SECONDS = env.int("MFA_TOKEN_TTL_SECONDS", 300)
 MFA_MAX_ATTEMPTS = env.int("MFA_MAX_ATTEMPTS", 5)
+# Per user, whatever the challenge: MFA_USER_MAX_FAILURES wrong codes within the window lock code
+# verification for MFA_LOCKOUT_SECONDS, doubling per lock up to MFA_LOCKOUT_MAX_SECONDS.
+MFA_USER_MAX_FAILURES = env.int("MFA_USER_MAX_FAILURES", 5)
+MFA_FAILURE_WINDOW_SECONDS = env.int("MFA_FAILURE_WINDOW_SECONDS", 900)
+MFA_LOCKOUT_SECONDS = env.int("MFA_LOCKOUT_SECONDS", 300)
+MFA_LOCKOUT_MAX_SECONDS = env.int("MFA_LOCKOUT_MAX_SECONDS", 24 * 3600)
+# MFA setup/enable need the password, or a login (auth_time) at most this old.
+REAUTHENTICATION_MAX_AGE_SECONDS = env.int("REAUTHENTICATION_MAX_AGE_SECONDS", 300)
 MFA_ISSUER_NAME = env.str("MFA_ISSUER_NAME", "Hub")
 
 DEMO_IDENTITIES_FILE = env.path(

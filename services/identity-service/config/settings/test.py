@@ -12,7 +12,8 @@ DATABASES = {
         env.str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_identity"), pool=False
     ),
 }
-CACHES["default"]["KEY_PREFIX"] = "hub-identity-test"
+# Per test database, so parallel runs against other databases never share counters.
+CACHES["default"]["KEY_PREFIX"] = "hub-identity-test-" + DATABASES["default"]["NAME"]
 # Still argon2 (a test proves it), with cheap parameters so the suite stays fast.
 PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 LOGIN_MAX_FAILURES = 3

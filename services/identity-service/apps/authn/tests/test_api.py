@@ -1,7 +1,9 @@
 """Login, lockout, MFA, refresh, organization switch and logout over HTTP."""
 
+import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -11,8 +13,10 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.accounts.models import Organization, Role, User
+from apps.authn.models import SecurityNotice
 from apps.authn.services import mfa_secret_set
 from apps.signing.selectors import jwks
+from apps.tokens.models import RefreshToken
 from tests.fixtures import PASSWORD, bearer
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +27,10 @@ LOGIN = "/api/v1/auth/login"
 
 def post(api: Client, path: str, body: dict[str, Any], **headers: Any) -> Any:
     return api.post(path, body, content_type="application/json", **headers)
+
+
+def _sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def verify_with_jwks(token: str) -> dict[str, Any]:
@@ -93,7 +101,7 @@ def test_inactive_user_cannot_log_in(api: Client, make_user: Callable[..., User]
     assert response.json()["code"] == "invalid_credentials"
 
 
-def test_lockout_refuses_even_the_right_password_then_success_resets(
+def test_failures_delay_that_address_even_with_the_right_password_then_success_resets(
     api: Client, make_user: Callable[..., User], org: Organization, settings: Any
 ) -> None:
     assert settings.LOGIN_MAX_FAILURES == 3
@@ -104,6 +112,13 @@ def test_lockout_refuses_even_the_right_password_then_success_resets(
     assert response.status_code == 429
     assert response.json()["code"] == "too_many_attempts"
     assert 0 < int(response["Retry-After"]) <= settings.LOGIN_LOCKOUT_SECONDS
+    # The delay holds this address for this account only: the owner elsewhere still gets in.
+    assert (
+        post(
+            Client(REMOTE_ADDR="192.0.2.200"), LOGIN, {"email": locked.email, "password": PASSWORD}
+        ).status_code
+        == 200
+    )
 
     # Another account is not affected, and a success forgives earlier failures.
     other = make_user((org, Role.STAFF))
@@ -265,6 +280,10 @@ def test_refresh_rotates_and_reuse_revokes_the_family(
     )
     assert introspect(second_body["access_token"])["active"] is True
 
+    # Past the grace window for concurrent refreshes, presenting the rotated token again is reuse.
+    RefreshToken.objects.filter(token_hash=_sha256(first["refresh_token"])).update(
+        rotated_at=timezone.now() - timedelta(hours=1)
+    )
     reuse = post(api, "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]})
     assert reuse.status_code == 401
     assert reuse.json()["code"] == "refresh_token_reused"
@@ -319,3 +338,122 @@ def test_switch_organization_issues_tokens_for_the_other_membership(
                   **bearer(switched.json()["access_token"]))  # fmt: skip
     assert denied.status_code == 404
     assert json.loads(denied.content)["code"] == "organization_not_found"
+
+
+def test_mfa_guesses_are_counted_per_user_across_fresh_logins(
+    api: Client, make_user: Callable[..., User], org: Organization, settings: Any
+) -> None:
+    settings.MFA_MAX_ATTEMPTS = 2  # each challenge burns fast; the per-user count is what stops guessing
+    secret = pyotp.random_base32()
+    user = mfa_secret_set(user=make_user((org, Role.STAFF)), secret=secret)
+    wrong = str((int(_code(secret)) + 500000) % 1000000).zfill(6)
+    statuses: list[int] = []
+    for _ in range(4):  # four fresh password logins, two guesses each
+        mfa_token = post(api, LOGIN, {"email": user.email, "password": PASSWORD}).json()["mfa_token"]
+        guess = {"mfa_token": mfa_token, "code": wrong}
+        statuses.extend(post(api, "/api/v1/auth/mfa/verify", guess).status_code for _ in range(2))
+    assert statuses[: settings.MFA_USER_MAX_FAILURES] == [401] * settings.MFA_USER_MAX_FAILURES
+    assert set(statuses[settings.MFA_USER_MAX_FAILURES :]) == {429}
+
+    mfa_token = post(api, LOGIN, {"email": user.email, "password": PASSWORD}).json()["mfa_token"]
+    right = post(api, "/api/v1/auth/mfa/verify", {"mfa_token": mfa_token, "code": _code(secret)})
+    assert right.status_code == 429  # even the right code waits for the lock to end
+    assert right.json()["code"] == "too_many_attempts"
+    assert 0 < int(right["Retry-After"]) <= settings.MFA_LOCKOUT_SECONDS
+    user.refresh_from_db()
+    assert user.mfa_last_counter is None  # the refused code was not spent
+
+
+def test_access_tokens_carry_auth_time_kept_across_refresh_and_switch(
+    api: Client,
+    make_user: Callable[..., User],
+    make_org: Callable[..., Organization],
+    login: Callable[..., dict[str, Any]],
+) -> None:
+    other = make_org()
+    user = make_user((make_org(), Role.STAFF), (other, Role.STAFF))
+    body = login(user)
+    auth_time = verify_with_jwks(body["access_token"])["auth_time"]
+    assert abs(auth_time - timezone.now().timestamp()) < 5
+    refreshed = post(api, "/api/v1/auth/refresh", {"refresh_token": body["refresh_token"]}).json()
+    assert verify_with_jwks(refreshed["access_token"])["auth_time"] == auth_time
+    switch = {"organization_id": str(other.id)}
+    switched = post(
+        api, "/api/v1/auth/switch-organization", switch, **bearer(refreshed["access_token"])
+    ).json()
+    assert verify_with_jwks(switched["access_token"])["auth_time"] == auth_time
+
+
+def test_mfa_setup_and_enable_need_the_password_when_the_login_is_not_recent(
+    api: Client,
+    make_user: Callable[..., User],
+    org: Organization,
+    login: Callable[..., dict[str, Any]],
+    settings: Any,
+) -> None:
+    user = make_user((org, Role.STAFF))
+    token = login(user)["access_token"]
+    settings.REAUTHENTICATION_MAX_AGE_SECONDS = -1  # every login counts as old
+    for body in ({}, {"password": "not the password"}):
+        refused = post(api, "/api/v1/auth/mfa/setup", body, **bearer(token))
+        assert refused.status_code == 403
+        assert refused["Content-Type"] == PROBLEM
+        assert refused.json()["code"] == "reauthentication_required"
+    assert not SecurityNotice.objects.filter(user=user).exists()
+
+    setup = post(api, "/api/v1/auth/mfa/setup", {"password": PASSWORD}, **bearer(token))
+    assert setup.status_code == 200
+    secret = setup.json()["secret"]
+    assert post(api, "/api/v1/auth/mfa/enable", {"code": _code(secret)}, **bearer(token)).status_code == 403
+    enabled = post(
+        api, "/api/v1/auth/mfa/enable", {"code": _code(secret), "password": PASSWORD}, **bearer(token)
+    )
+    assert enabled.status_code == 200
+    assert enabled.json()["mfa_enabled"] is True
+    notices = list(
+        SecurityNotice.objects.filter(user=user).order_by("created_at").values_list("kind", flat=True)
+    )
+    assert notices == [SecurityNotice.Kind.MFA_SETUP_STARTED, SecurityNotice.Kind.MFA_ENABLED]
+
+
+def test_wrong_passwords_at_mfa_setup_are_throttled_like_logins(
+    api: Client,
+    make_user: Callable[..., User],
+    org: Organization,
+    login: Callable[..., dict[str, Any]],
+    settings: Any,
+) -> None:
+    token = login(make_user((org, Role.STAFF)))["access_token"]
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        assert post(api, "/api/v1/auth/mfa/setup", {"password": "guess"}, **bearer(token)).status_code == 403
+    throttled = post(api, "/api/v1/auth/mfa/setup", {"password": PASSWORD}, **bearer(token))
+    assert throttled.status_code == 429
+    assert "Retry-After" in throttled
+
+
+def test_a_second_refresh_of_the_same_token_within_the_grace_answers_the_same_successor(
+    api: Client,
+    make_user: Callable[..., User],
+    org: Organization,
+    login: Callable[..., dict[str, Any]],
+    introspect: Callable[[str], dict[str, Any]],
+) -> None:
+    first = login(make_user((org, Role.STAFF)))
+    one = post(api, "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]}).json()
+    two = post(api, "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]})
+    assert two.status_code == 200
+    assert two.json()["refresh_token"] == one["refresh_token"]  # no second branch of the family
+    assert introspect(one["access_token"])["active"] is True
+    assert introspect(two.json()["access_token"])["active"] is True
+    # The successor rotates normally; after that the first token is reuse again, even in the grace.
+    three = post(api, "/api/v1/auth/refresh", {"refresh_token": one["refresh_token"]})
+    assert three.status_code == 200
+    stale = post(api, "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]})
+    assert stale.json()["code"] == "refresh_token_reused"
+    assert introspect(three.json()["access_token"]) == {"active": False}
+    # No copy of a refresh token is left once its successor has been rotated.
+    assert (
+        not RefreshToken.objects.filter(token_hash=_sha256(first["refresh_token"]))
+        .exclude(successor_token_encrypted="")
+        .exists()
+    )
