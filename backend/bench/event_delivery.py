@@ -93,8 +93,11 @@ class Worker:
     def __init__(self, env: dict[str, str]) -> None:
         self.process = subprocess.Popen(  # noqa: S603
             [venv_python(BACKEND), "manage.py", "procrastinate", "worker"],
-            cwd=BACKEND, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            cwd=BACKEND,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(3)  # Django set up, listening for jobs
 
     def stop(self) -> None:
@@ -112,10 +115,13 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         n: recreate_database(f"bench_hub_events_{n}") for n in ("backend", "communication", "workflow")
     }
     common = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.local", "DEBUG": "false", "LOG_LEVEL": "WARNING",
-        "REDIS_URL": "redis://127.0.0.1:6379/6", "IDENTITY_SERVICE_URL": identity.url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "REDIS_URL": "redis://127.0.0.1:6379/6",
+        "IDENTITY_SERVICE_URL": identity.url,
         "IDENTITY_ISSUER": identity.url,
-    }  # fmt: skip
+    }
     backend_env = {**common, "DATABASE_URL": databases["backend"]}
     to_sinks = {
         **backend_env,
@@ -128,21 +134,28 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         "WORKFLOW_SERVICE_URL": f"http://127.0.0.1:{ports['workflow']}",
     }
     receivers = {
-        "communication": (ROOT / "services" / "communication-service", {
-            **common, "DATABASE_URL": databases["communication"], "EMAIL_PORT": str(ports["smtp"])}),
-        "workflow": (ROOT / "services" / "workflow-intelligence-service", {
-            **common, "DATABASE_URL": databases["workflow"], "BACKEND_URL": "http://127.0.0.1:9"}),
-    }  # fmt: skip
+        "communication": (
+            ROOT / "services" / "communication-service",
+            {**common, "DATABASE_URL": databases["communication"], "EMAIL_PORT": str(ports["smtp"])},
+        ),
+        "workflow": (
+            ROOT / "services" / "workflow-intelligence-service",
+            {**common, "DATABASE_URL": databases["workflow"], "BACKEND_URL": "http://127.0.0.1:9"},
+        ),
+    }
     manage(BACKEND, backend_env, "migrate", "--no-input", "-v", "0")
     processes = []
     for name, (directory, env) in receivers.items():
         manage(directory, env, "migrate", "--no-input", "-v", "0")
         processes.append(
             ServiceProcess(
-                cwd=directory, wsgi="config.wsgi:application", python=venv_python(directory), env=env,
+                cwd=directory,
+                wsgi="config.wsgi:application",
+                python=venv_python(directory),
+                env=env,
                 port=ports[name],
             ).start()
-        )  # fmt: skip
+        )
     sinks = {name: _start_sink(ports[f"sink_{name[0]}"], secret) for name, secret in SECRETS.items()}
     os.environ.update(to_services)
     import django  # noqa: PLC0415 - configured from the environment set just above
@@ -160,8 +173,14 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         """Commits `count` events (over SUBJECTS subjects) at once; returns the commit time."""
         with transaction.atomic():
             for n in range(count):
-                publish(organization=organization, type="contact.updated", subject_type="contact",
-                        subject_id=f"{prefix}-{n % SUBJECTS}", data={"n": n}, actor=None)  # fmt: skip
+                publish(
+                    organization=organization,
+                    type="contact.updated",
+                    subject_type="contact",
+                    subject_id=f"{prefix}-{n % SUBJECTS}",
+                    data={"n": n},
+                    actor=None,
+                )
         return time.perf_counter()
 
     def drained(target: int) -> float:
@@ -175,8 +194,14 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         commits: dict[str, float] = {}
         for n in range(PACED):
             with transaction.atomic():
-                event = publish(organization=organization, type="contact.updated", subject_type="contact",
-                                subject_id=f"{prefix}-{n % 50}", data={"n": n}, actor=None)  # fmt: skip
+                event = publish(
+                    organization=organization,
+                    type="contact.updated",
+                    subject_type="contact",
+                    subject_id=f"{prefix}-{n % 50}",
+                    data={"n": n},
+                    actor=None,
+                )
             commits[str(event.id)] = datetime.now(tz=UTC).timestamp()
             time.sleep(1 / PACE_PER_SECOND)
         drained(base + 2 * PACED)

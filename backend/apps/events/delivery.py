@@ -201,9 +201,13 @@ def _ready(destination: str, shard: int) -> Q:
 
 
 _READ_FIELDS = (
-    "id", "attempts", "line", "destination", "organization_id",
+    "id",
+    "attempts",
+    "line",
+    "destination",
+    "organization_id",
     *(f"event__{name}" for name in ENVELOPE_FIELDS),
-)  # fmt: skip
+)
 
 
 def _ready_batch(destination: str, shard: int) -> list[ReadyDelivery]:
@@ -347,13 +351,15 @@ def _record(attempts: list[Attempt]) -> list[Attempt]:
         [a.status for a in attempts],
         [a.result.status_code for a in attempts],
         [a.result.error for a in attempts],
-        [now + timedelta(seconds=a.retry_in_seconds) if a.retry_in_seconds is not None else None
-         for a in attempts],
+        [
+            now + timedelta(seconds=a.retry_in_seconds) if a.retry_in_seconds is not None else None
+            for a in attempts
+        ],
         [now if a.status == Delivery.Status.DELIVERED else None for a in attempts],
         [a.started for a in attempts],
         [round(a.result.duration_ms, 2) for a in attempts],
         [a.outcome for a in attempts],
-    )  # fmt: skip
+    )
     with transaction.atomic():
         with connection.cursor() as cursor:
             # The delivery row is the summary of its attempts; the attempt rows (audited below) are
@@ -380,9 +386,14 @@ def _record(attempts: list[Attempt]) -> list[Attempt]:
         if a.status in {Delivery.Status.DEAD, Delivery.Status.FAILED}:
             logger.warning(
                 "delivery %s of event %s to %s is %s after %d attempt(s): %s %s",
-                a.delivery.id, a.delivery.event_id, a.delivery.destination, a.status, a.number,
-                a.result.status_code, a.result.error[:200],
-            )  # fmt: skip
+                a.delivery.id,
+                a.delivery.event_id,
+                a.delivery.destination,
+                a.status,
+                a.number,
+                a.result.status_code,
+                a.result.error[:200],
+            )
     return kept
 
 

@@ -12,9 +12,18 @@ SYSTEM_ACTOR_ID = "hub-backend"
 
 # The Event fields an envelope is made of (for queries that read values, not model instances).
 ENVELOPE_FIELDS = (
-    "id", "type", "version", "occurred_at", "organization_id", "actor_type", "actor_id",
-    "subject_type", "subject_id", "data", "correlation_id",
-)  # fmt: skip
+    "id",
+    "type",
+    "version",
+    "occurred_at",
+    "organization_id",
+    "actor_type",
+    "actor_id",
+    "subject_type",
+    "subject_id",
+    "data",
+    "correlation_id",
+)
 
 
 def event_envelope(event: Event) -> dict[str, Any]:

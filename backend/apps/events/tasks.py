@@ -37,9 +37,13 @@ def drain_deliveries(destination: str, shard: int) -> None:
     report = drain(destination=destination, shard=shard)
     if report.attempts:
         logger.info(
-            "drained %s/%s: %d attempt(s) %s%s", destination, shard, report.attempts, report.by_status,
+            "drained %s/%s: %d attempt(s) %s%s",
+            destination,
+            shard,
+            report.attempts,
+            report.by_status,
             " (continued by a follow-up job)" if report.follow_up else "",
-        )  # fmt: skip
+        )
 
 
 @app.periodic(cron=settings.EVENT_STALLED_SWEEP_CRON, periodic_id="retry-stalled")
