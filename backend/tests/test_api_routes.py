@@ -8,19 +8,19 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from apps.core.tests.factories import (
+from apps.events.services import publish
+from apps.notifications.tests.factories import make_notification
+from config.api import api
+from edge.permissions import requirement_of
+from hubkit.testing import IdentityService
+from tests.factories import (
     ACME_ID,
     client_as,
     make_contact,
     make_resource,
     make_service,
     make_time_off,
-)  # fmt: skip
-from apps.events.services import publish
-from apps.identity.permissions import requirement_of
-from apps.notifications.tests.factories import make_notification
-from config.api import api
-from hubkit.testing import IdentityService
+)
 
 
 def operations() -> Iterator[tuple[str, str, Callable[..., Any]]]:
@@ -51,9 +51,13 @@ def _acme_objects() -> dict[str, str]:
 
     with transaction.atomic():
         event = publish(
-            organization=contact.organization, type="contact.created", subject_type="contact",
-            subject_id=contact.id, data={"name": "Acmesecret"}, actor=None,
-        )  # fmt: skip
+            organization=contact.organization,
+            type="contact.created",
+            subject_type="contact",
+            subject_id=contact.id,
+            data={"name": "Acmesecret"},
+            actor=None,
+        )
     return {
         "contact_id": str(contact.id),
         "resource_id": str(time_off.resource_id),
@@ -68,9 +72,10 @@ def _acme_objects() -> dict[str, str]:
 # Bodies that pass validation, so an object route answers for the object (404), not the body (422).
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/resources/{resource_id}/time-off"): {
-        "start": "2031-01-01T09:00:00+00:00", "end": "2031-01-01T10:00:00+00:00",
+        "start": "2031-01-01T09:00:00+00:00",
+        "end": "2031-01-01T10:00:00+00:00",
     },
-}  # fmt: skip
+}
 
 
 @pytest.mark.django_db

@@ -5,48 +5,30 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, ConfigDict, Field, StringConstraints, field_validator
+from ninja.params.functions import Path
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator
 
 from apps.core.models import Contact, Service
 from apps.core.money import Money
+from edge.schemas import ClockTime, Email, In, Notes, Patch, Phone, TimeZoneName, Title
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 OptionalName = Annotated[str, StringConstraints(max_length=100)]
-Email = Annotated[str, StringConstraints(max_length=254)]
-Phone = Annotated[str, StringConstraints(max_length=40)]
-Notes = Annotated[str, StringConstraints(max_length=5000)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-ClockTime = Annotated[str, StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
 Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
-Cursor = Annotated[str, StringConstraints(max_length=512)]
-Limit = Annotated[int, Field(ge=1, le=200)]
 
-
-class In(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Patch(In):
-    @field_validator("*", mode="after")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        # Optional only so a field may be left out; an explicit null is refused (fields clear with "").
-        if value is None:
-            raise ValueError("may not be null")
-        return value
-
-
-class PageQuery(Schema):
-    limit: Limit = 50
-    cursor: Cursor | None = None
+ContactId = Annotated[uuid.UUID, Path(description="The contact's id.")]
+ResourceId = Annotated[uuid.UUID, Path(description="The resource's id.")]
+TimeOffId = Annotated[uuid.UUID, Path(description="The time-off entry's id.")]
+ServiceId = Annotated[uuid.UUID, Path(description="The service's id.")]
 
 
 # Contacts
 
 
 class ContactIn(In):
+    """A new contact; email and phone are normalised."""
+
     first_name: Name
     last_name: OptionalName = ""
     email: Email | None = None
@@ -56,6 +38,8 @@ class ContactIn(In):
 
 
 class ContactPatch(Patch):
+    """The contact fields to change; left-out fields keep their value, null clears email or phone."""
+
     first_name: Name | None = None
     last_name: OptionalName | None = None
     email: Email | None = None
@@ -69,15 +53,21 @@ class ContactPatch(Patch):
         return "" if value is None else value
 
 
-class ContactFilter(PageQuery):
-    q: Annotated[str, StringConstraints(max_length=200)] | None = None
+class ContactFilter(Schema):
+    """Contact list filters."""
+
+    q: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        None, description="Case-insensitive substring of the name, email or phone."
+    )
     tags: Annotated[str, StringConstraints(max_length=1100)] | None = Field(
         None, description="Comma-separated; a contact must carry every one."
     )
-    include_archived: bool = False
+    include_archived: bool = Field(default=False, description="Also list archived (and erased) contacts.")
 
 
 class ContactOut(Schema):
+    """A contact of the organization."""
+
     id: uuid.UUID
     first_name: str
     last_name: str
@@ -99,12 +89,9 @@ class ContactOut(Schema):
         return obj.phone or None
 
 
-class ContactPage(Schema):
-    items: list[ContactOut]
-    next_cursor: str | None
-
-
 class ContactExport(Schema):
+    """Everything the hub holds on one contact (GDPR access), one section per app."""
+
     generated_at: datetime
     sections: dict[str, object]
 
@@ -113,6 +100,8 @@ class ContactExport(Schema):
 
 
 class WorkingHours(In):
+    """One weekly working interval, in the resource's local wall-clock time."""
+
     weekday: Annotated[int, Field(ge=0, le=6)]
     start: ClockTime
     end: ClockTime
@@ -123,6 +112,8 @@ ResourceKind = Literal["staff", "room", "equipment"]
 
 
 class ResourceIn(In):
+    """A new resource."""
+
     name: Title
     kind: ResourceKind
     timezone: TimeZoneName
@@ -131,6 +122,8 @@ class ResourceIn(In):
 
 
 class ResourcePatch(Patch):
+    """The resource fields to change; left-out fields keep their value."""
+
     name: Title | None = None
     kind: ResourceKind | None = None
     timezone: TimeZoneName | None = None
@@ -138,18 +131,24 @@ class ResourcePatch(Patch):
     working_hours: WorkingWeek | None = None
 
 
-class ResourceFilter(PageQuery):
-    kind: ResourceKind | None = None
-    is_active: bool | None = None
+class ResourceFilter(Schema):
+    """Resource list filters."""
+
+    kind: ResourceKind | None = Field(None, description="Only resources of this kind.")
+    is_active: bool | None = Field(None, description="true: active only; false: deactivated only.")
 
 
 class WorkingHoursOut(Schema):
+    """One weekly working interval, in the resource's local wall-clock time."""
+
     weekday: int
     start: str
     end: str
 
 
 class ResourceOut(Schema):
+    """A resource bookings can take: staff, a room or equipment."""
+
     id: uuid.UUID
     name: str
     kind: str
@@ -160,23 +159,26 @@ class ResourceOut(Schema):
     updated_at: datetime
 
 
-class ResourcePage(Schema):
-    items: list[ResourceOut]
-    next_cursor: str | None
-
-
 class TimeOffIn(In):
+    """A period the resource is unavailable; instants with a UTC offset."""
+
     start: AwareDatetime
     end: AwareDatetime
     reason: Annotated[str, StringConstraints(max_length=200)] = ""
 
 
-class TimeOffFilter(PageQuery):
-    start_after: AwareDatetime | None = None
-    start_before: AwareDatetime | None = None
+class TimeOffFilter(Schema):
+    """Time-off list filters."""
+
+    start_after: AwareDatetime | None = Field(None, description="Only time off ending after this instant.")
+    start_before: AwareDatetime | None = Field(
+        None, description="Only time off starting before this instant."
+    )
 
 
 class TimeOffOut(Schema):
+    """A period the resource is unavailable."""
+
     id: uuid.UUID
     resource_id: uuid.UUID
     start: datetime
@@ -185,15 +187,12 @@ class TimeOffOut(Schema):
     created_at: datetime
 
 
-class TimeOffPage(Schema):
-    items: list[TimeOffOut]
-    next_cursor: str | None
-
-
 # Services catalog
 
 
 class MoneyIn(In):
+    """An amount of money in one currency."""
+
     amount: Annotated[str, StringConstraints(pattern=r"^\d{1,12}(\.\d{1,4})?$")] = Field(
         description='A decimal string, e.g. "12.50"; never a float.'
     )
@@ -201,11 +200,15 @@ class MoneyIn(In):
 
 
 class MoneyOut(Schema):
+    """An amount of money in one currency; the amount is a decimal string."""
+
     amount: str
     currency: str
 
 
 class ServiceIn(In):
+    """A new service of the catalog."""
+
     name: Title
     duration_minutes: Annotated[int, Field(gt=0, le=24 * 60)]
     price: MoneyIn
@@ -215,6 +218,8 @@ class ServiceIn(In):
 
 
 class ServicePatch(Patch):
+    """The service fields to change; left-out fields keep their value."""
+
     name: Title | None = None
     duration_minutes: Annotated[int, Field(gt=0, le=24 * 60)] | None = None
     price: MoneyIn | None = None
@@ -223,11 +228,15 @@ class ServicePatch(Patch):
     is_active: bool | None = None
 
 
-class ServiceFilter(PageQuery):
-    is_active: bool | None = None
+class ServiceFilter(Schema):
+    """Service list filters."""
+
+    is_active: bool | None = Field(None, description="true: on sale only; false: deactivated only.")
 
 
 class ServiceOut(Schema):
+    """A service the organization sells."""
+
     id: uuid.UUID
     name: str
     duration_minutes: int
@@ -241,8 +250,3 @@ class ServiceOut(Schema):
     @staticmethod
     def resolve_price(obj: Service) -> dict[str, str]:
         return Money(obj.price_amount, obj.price_currency).as_dict()
-
-
-class ServicePage(Schema):
-    items: list[ServiceOut]
-    next_cursor: str | None

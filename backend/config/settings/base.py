@@ -36,7 +36,7 @@ IDENTITY_CLIENT_SECRET = env.str(
 AUTH_USER_MODEL = "identity.User"
 AUTHENTICATION_BACKENDS: list[str] = []
 
-# Audit trail: the actor is set after bearer auth (apps.identity.permissions), cid = request id.
+# Audit trail: the actor is set after bearer auth (edge.permissions), cid = request id.
 AUDITLOG_CID_GETTER = "hubkit.request_id.get_request_id"
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
@@ -69,7 +69,7 @@ MIDDLEWARE = [
     *BASE_MIDDLEWARE,
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "apps.idempotency.middleware.IdempotencyMiddleware",
+    "edge.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

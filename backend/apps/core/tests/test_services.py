@@ -12,10 +12,10 @@ from apps.core.models import Contact
 from apps.core.services.catalog import service_create, service_update
 from apps.core.services.contacts import contact_archive, contact_create, contact_erase, contact_update
 from apps.core.services.resources import resource_create, resource_update, time_off_create
-from apps.core.tests.factories import acme, globex, make_contact, make_resource, make_service
 from apps.events.models import Event
 from apps.identity.models import Organization, User
 from hubkit.errors import ValidationFailed
+from tests.factories import acme, globex, make_contact, make_resource, make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -44,9 +44,13 @@ def entries_of(contact: Contact) -> list[LogEntry]:
 
 def test_create_normalises_and_publishes_one_event_with_the_change(org: Organization, actor: User) -> None:
     contact = contact_create(
-        organization=org, actor=actor, first_name="  Ada  ", email="Ada.L@Example.COM",
-        phone="0151 2345 6789", tags=["VIP", "vip ", " new  client"],
-    )  # fmt: skip
+        organization=org,
+        actor=actor,
+        first_name="  Ada  ",
+        email="Ada.L@Example.COM",
+        phone="0151 2345 6789",
+        tags=["VIP", "vip ", " new  client"],
+    )
     assert (contact.first_name, contact.email, contact.phone) == (
         "Ada",
         "Ada.L@example.com",
@@ -135,8 +139,14 @@ def test_notes_are_masked_in_the_audit_trail(org: Organization, actor: User) -> 
 
 
 def test_erase_leaves_no_personal_value_in_contact_audit_or_outbox(org: Organization, actor: User) -> None:
-    secrets = {"first_name": "Zelda", "last_name": "Quux", "email": "zelda.quux@example.com",
-               "phone": "+4915199887766", "notes": "private note", "tags": ["zeldatag"]}  # fmt: skip
+    secrets = {
+        "first_name": "Zelda",
+        "last_name": "Quux",
+        "email": "zelda.quux@example.com",
+        "phone": "+4915199887766",
+        "notes": "private note",
+        "tags": ["zeldatag"],
+    }
     contact = contact_create(organization=org, actor=actor, **secrets)  # type: ignore[arg-type]
     contact_update(contact=contact, actor=actor, data={"last_name": "Quuxington", "email": "zq@example.com"})
     contact_archive(contact=contact, actor=actor)
@@ -172,10 +182,15 @@ def test_erase_leaves_no_personal_value_in_contact_audit_or_outbox(org: Organiza
     ("hours", "field"),
     [
         ([{"weekday": 0, "start": "10:00", "end": "09:00"}], "working_hours.0"),
-        ([{"weekday": 1, "start": "09:00", "end": "12:00"}, {"weekday": 1, "start": "11:30", "end": "14:00"}],
-         "working_hours.1"),
+        (
+            [
+                {"weekday": 1, "start": "09:00", "end": "12:00"},
+                {"weekday": 1, "start": "11:30", "end": "14:00"},
+            ],
+            "working_hours.1",
+        ),
     ],
-)  # fmt: skip
+)
 def test_working_hours_must_be_ordered_and_not_overlap(
     org: Organization, hours: list[dict[str, object]], field: str
 ) -> None:
@@ -186,11 +201,16 @@ def test_working_hours_must_be_ordered_and_not_overlap(
 
 def test_working_hours_are_stored_sorted(org: Organization) -> None:
     resource = resource_create(
-        organization=org, name="Room", kind="room", timezone="Europe/Berlin",
-        working_hours=[{"weekday": 2, "start": "13:00", "end": "17:00"},
-                       {"weekday": 2, "start": "08:00", "end": "12:00"},
-                       {"weekday": 0, "start": "09:00", "end": "17:00"}],
-    )  # fmt: skip
+        organization=org,
+        name="Room",
+        kind="room",
+        timezone="Europe/Berlin",
+        working_hours=[
+            {"weekday": 2, "start": "13:00", "end": "17:00"},
+            {"weekday": 2, "start": "08:00", "end": "12:00"},
+            {"weekday": 0, "start": "09:00", "end": "17:00"},
+        ],
+    )
     assert [(h["weekday"], h["start"]) for h in resource.working_hours] == [
         (0, "09:00"),
         (2, "08:00"),

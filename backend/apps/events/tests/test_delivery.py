@@ -22,7 +22,6 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from procrastinate.contrib.django import app
 
-from apps.core.tests.factories import ROLE_EMAILS, client_as
 from apps.events.clients.webhook import encode_body
 from apps.events.delivery import DrainReport, backoff_seconds, delivery_sweep, drain
 from apps.events.envelope import event_envelope
@@ -34,6 +33,7 @@ from apps.identity.models import Organization
 from hubkit.request_id import set_request_id
 from hubkit.testing import IdentityService, free_port
 from hubkit.webhooks import verify_webhook
+from tests.factories import ROLE_EMAILS, client_as
 
 SECRET = "dev-insecure-test-receiver-secret"
 ACME = "0a0e0000-0000-4000-8000-000000000001"
@@ -107,9 +107,13 @@ def _publish(subject_id: str = "c-1", type_: str = "contact.created") -> Event:
     try:
         with transaction.atomic():
             return publish(
-                organization=_org(), type=type_, subject_type="contact", subject_id=subject_id,
-                data={"first_name": "Ada"}, actor=None,
-            )  # fmt: skip
+                organization=_org(),
+                type=type_,
+                subject_type="contact",
+                subject_id=subject_id,
+                data={"first_name": "Ada"},
+                actor=None,
+            )
     finally:
         set_request_id(None)
 
@@ -151,8 +155,14 @@ def test_publish_queues_one_drain_job_per_matching_subscriber(subscribed: Receiv
 def test_a_rolled_back_change_leaves_no_event_delivery_or_job(subscribed: Receiver) -> None:
     def failing_change() -> None:
         with transaction.atomic():
-            publish(organization=_org(), type="contact.created", subject_type="contact", subject_id="x",
-                    data={}, actor=None)  # fmt: skip
+            publish(
+                organization=_org(),
+                type="contact.created",
+                subject_type="contact",
+                subject_id="x",
+                data={},
+                actor=None,
+            )
             raise RuntimeError("the change failed")
 
     with pytest.raises(RuntimeError):
@@ -327,8 +337,14 @@ def test_a_drain_does_not_finish_before_an_in_flight_publisher_commits(subscribe
     def slow_publisher() -> None:
         try:
             with transaction.atomic():
-                publish(organization=_org(), type="contact.updated", subject_type="contact",
-                        subject_id="early", data={}, actor=None)  # fmt: skip
+                publish(
+                    organization=_org(),
+                    type="contact.updated",
+                    subject_type="contact",
+                    subject_id="early",
+                    data={},
+                    actor=None,
+                )
                 published.set()
                 release.wait(10)
         finally:
@@ -459,8 +475,14 @@ def test_concurrent_publishers_share_one_waiting_drain_job(subscribed: Receiver)
         try:
             with transaction.atomic():
                 barrier.wait(10)
-                publish(organization=_org(), type="contact.updated", subject_type="contact",
-                        subject_id="shared", data={"n": n}, actor=None)  # fmt: skip
+                publish(
+                    organization=_org(),
+                    type="contact.updated",
+                    subject_type="contact",
+                    subject_id="shared",
+                    data={"n": n},
+                    actor=None,
+                )
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:

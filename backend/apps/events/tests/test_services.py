@@ -3,19 +3,25 @@ import uuid
 import pytest
 from django.db import transaction
 
-from apps.core.tests.factories import acme
 from apps.events.envelope import event_envelope
 from apps.events.models import Event
 from apps.events.services import OutboxOutsideTransaction, publish
 from apps.identity.models import Organization, User
 from hubkit.request_id import set_request_id
+from tests.factories import acme
 
 
 @pytest.mark.django_db(transaction=True)
 def test_publish_refuses_to_run_outside_a_transaction() -> None:
     with pytest.raises(OutboxOutsideTransaction):
-        publish(organization=acme(), type="contact.created", subject_type="contact",
-                subject_id=uuid.uuid4(), data={}, actor=None)  # fmt: skip
+        publish(
+            organization=acme(),
+            type="contact.created",
+            subject_type="contact",
+            subject_id=uuid.uuid4(),
+            data={},
+            actor=None,
+        )
     assert Event.all_tenants.count() == 0
 
 
@@ -27,14 +33,27 @@ def test_the_envelope_matches_the_contract() -> None:
     try:
         with transaction.atomic():
             event = publish(
-                organization=acme(), type="contact.updated", subject_type="contact", subject_id=subject,
-                data={"changed": ["email"], "at": uuid.UUID(int=1)}, actor=user,
-            )  # fmt: skip
+                organization=acme(),
+                type="contact.updated",
+                subject_type="contact",
+                subject_id=subject,
+                data={"changed": ["email"], "at": uuid.UUID(int=1)},
+                actor=user,
+            )
     finally:
         set_request_id(None)
     envelope = event_envelope(event)
-    assert set(envelope) == {"id", "type", "version", "occurred_at", "organization_id", "actor", "subject",
-                             "data", "correlation_id"}  # fmt: skip
+    assert set(envelope) == {
+        "id",
+        "type",
+        "version",
+        "occurred_at",
+        "organization_id",
+        "actor",
+        "subject",
+        "data",
+        "correlation_id",
+    }
     assert envelope["version"] == 1
     assert envelope["occurred_at"].endswith("Z")
     assert envelope["actor"] == {"type": "user", "id": str(user.id)}
@@ -49,7 +68,11 @@ def test_an_event_without_a_principal_names_the_backend_as_its_actor() -> None:
     organization = Organization.objects.get_or_create(id="0a0e0000-0000-4000-8000-000000000001")[0]
     with transaction.atomic():
         event = publish(
-            organization=organization, type="booking.reminder_due", subject_type="booking",
-            subject_id="b1", data={}, actor=None,
-        )  # fmt: skip
+            organization=organization,
+            type="booking.reminder_due",
+            subject_type="booking",
+            subject_id="b1",
+            data={},
+            actor=None,
+        )
     assert event_envelope(event)["actor"] == {"type": "service", "id": "hub-backend"}

@@ -7,9 +7,9 @@ import pytest
 from django.apps import apps
 
 from apps.core.models import Contact
-from apps.core.tests.factories import acme, globex
 from apps.identity.models import Organization
 from apps.identity.tenancy import TenantManager, TenantModel, TenantScopeRequired
+from tests.factories import acme, globex
 
 pytestmark = pytest.mark.django_db
 
