@@ -5,10 +5,11 @@ from unittest import mock
 import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from apps.core.exceptions import ContactEmailTaken, ContactErased
-from apps.core.models import Contact
+from apps.core.models import Contact, Resource, Service
 from apps.core.services.catalog import service_create, service_update
 from apps.core.services.contacts import contact_archive, contact_create, contact_erase, contact_update
 from apps.core.services.resources import resource_create, resource_update, time_off_create
@@ -129,6 +130,40 @@ def test_update_to_a_taken_email_is_a_conflict_and_leaves_the_contact(org: Organ
     contact.refresh_from_db()
     assert contact.email == "mine@example.com"
     assert events_of(org, contact) == []
+
+
+def test_a_patch_holding_a_copy_loaded_before_an_erasure_cannot_undo_it(
+    org: Organization, actor: User
+) -> None:
+    # The API loads the contact, then calls the service: an erasure may commit in between.
+    stale = make_contact(first_name="Zelda", email="zelda@example.com")
+    contact_erase(contact=Contact.objects.for_organization(org).get(pk=stale.pk), actor=actor)
+    assert stale.erased_at is None
+    with pytest.raises(ContactErased):
+        contact_update(contact=stale, actor=actor, data={"notes": "back again"})
+    with pytest.raises(ContactErased):
+        contact_update(contact=stale, actor=actor, data={"email": "zelda@example.com"})
+    stored = Contact.all_tenants.get(pk=stale.pk)
+    assert (stored.first_name, stored.email, stored.notes) == ("Erased", "", "")
+    # Archiving the stale copy is a no-op on the erased (hence archived) row, not a second write.
+    assert contact_archive(contact=stale, actor=actor).archived_at == stored.archived_at
+    assert [e.type for e in events_of(org, stored)] == ["contact.erased"]
+
+
+def test_a_patch_on_a_stale_copy_compares_with_the_row_as_it_is_now(org: Organization) -> None:
+    stale = make_service(name="Cut", duration_minutes=30)
+    service_update(service=Service.objects.for_organization(org).get(pk=stale.pk), data={"name": "Trim"})
+    with CaptureQueriesContext(connection) as queries:
+        service_update(service=stale, data={"name": "Trim"})  # already the value: nothing to write
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert stale.name == "Trim"
+    resource = make_resource(name="Room 1")
+    resource_update(
+        resource=Resource.objects.for_organization(org).get(pk=resource.pk), data={"is_active": False}
+    )
+    resource_update(resource=resource, data={"name": "Room A"})
+    stored = Resource.objects.for_organization(org).get(pk=resource.pk)
+    assert (stored.name, stored.is_active) == ("Room A", False)
 
 
 def test_notes_are_masked_in_the_audit_trail(org: Organization, actor: User) -> None:
