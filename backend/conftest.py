@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from apps.identity.services import clear_principal_caches
-from hubkit.identity import reset_verifier, shared_cache_keys
+from hubkit.identity import identity_config, reset_verifier, shared_cache_keys
 from hubkit.testing import IdentityService, start_identity_service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def use_identity(url: str) -> None:
     """Point the backend at an identity-service and forget every key learnt from another."""
-    settings.IDENTITY_SERVICE_URL = settings.IDENTITY_ISSUER = url
+    settings.IDENTITY = {**settings.IDENTITY, "SERVICE_URL": url, "ISSUER": url}
     reset_verifier()
     cache.delete_many(list(shared_cache_keys()))
 
@@ -40,7 +40,7 @@ def start_identity(name: str, worker: str) -> IdentityService:
 def identity_service(worker: str) -> Iterator[IdentityService]:
     """The identity-service every backend test shares (started once per test process)."""
     service = start_identity("shared", worker)
-    original = settings.IDENTITY_SERVICE_URL
+    original = identity_config().service_url
     use_identity(service.url)
     try:
         yield service

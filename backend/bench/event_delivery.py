@@ -57,6 +57,20 @@ SECRETS = {
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def _contact_updated(n: int) -> dict[str, Any]:
+    """A valid contact.updated `data` (publish() validates it against the event type registry)."""
+    contact: dict[str, Any] = {
+        "id": f"00000000-0000-4000-8000-{n:012d}",
+        "first_name": "Bench",
+        "last_name": str(n),
+        "email": None,
+        "phone": None,
+        "tags": [],
+        "archived_at": None,
+    }
+    return {"changed": ["last_name"], "contact": contact}
+
+
 def _scalar(url: str, sql: str) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
         row = conn.execute(sql).fetchone()
@@ -178,7 +192,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script
                     type="contact.updated",
                     subject_type="contact",
                     subject_id=f"{prefix}-{n % SUBJECTS}",
-                    data={"n": n},
+                    data=_contact_updated(n),
                     actor=None,
                 )
         return time.perf_counter()
@@ -199,7 +213,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script
                     type="contact.updated",
                     subject_type="contact",
                     subject_id=f"{prefix}-{n % 50}",
-                    data={"n": n},
+                    data=_contact_updated(n),
                     actor=None,
                 )
             commits[str(event.id)] = datetime.now(tz=UTC).timestamp()

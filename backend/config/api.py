@@ -5,26 +5,23 @@ from apps.core.api.catalog import router as services_router
 from apps.core.api.contacts import router as contacts_router
 from apps.core.api.resources import router as resources_router
 from apps.events.api import router as events_router
+from apps.events.openapi import EventWebhooksAPI
 from apps.identity.api import router as identity_router
 from apps.identity.auth import BearerAuth
 from apps.notifications.api import router as notifications_router
 from hubkit.ninja import install_problem_handlers
-from hubkit.openapi import HubNinjaAPI
 
-TAGS = [
-    {
-        "name": "identity",
-        "description": "The caller as the backend sees it (user or service, roles, scopes).",
-    },
-    {"name": "contacts", "description": "The organization's contacts, with GDPR export and erasure."},
-    {"name": "resources", "description": "Staff, rooms and equipment that bookings take; their time off."},
-    {"name": "services", "description": "The catalog of services an organization sells."},
-    {"name": "audit", "description": "Who changed what and when (admin and owner)."},
-    {"name": "events", "description": "The outbox: events sent to the other services, and their deliveries."},
-    {"name": "notifications", "description": "The caller's notifications and preferences; sending them."},
-]
+TAGS = {
+    "identity": "The caller as the backend sees it (user or service, roles, scopes).",
+    "contacts": "The organization's contacts, with GDPR export and erasure.",
+    "resources": "Staff, rooms and equipment that bookings take; their time off.",
+    "services": "The catalog of services an organization sells.",
+    "audit": "Who changed what and when (admin and owner).",
+    "events": "The outbox: events sent to the other services, and their deliveries.",
+    "notifications": "The caller's notifications and preferences; sending them.",
+}
 
-api = HubNinjaAPI(
+api = EventWebhooksAPI(
     title="Hub backend API",
     version="1.0.0",
     description=(
@@ -34,7 +31,7 @@ api = HubNinjaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
     auth=BearerAuth(),
-    openapi_extra={"tags": TAGS},
+    tag_descriptions=TAGS,
 )
 install_problem_handlers(api)
 

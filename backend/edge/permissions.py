@@ -85,7 +85,7 @@ def requires(
             if not requirement.allows(principal):
                 raise PermissionDenied("Your role does not allow this.")
             if requirement.introspect:
-                get_verifier().introspect(principal.token, dict(principal.claims))
+                get_verifier().introspect(principal.token, principal.claims)
             if requirement.idempotency is not None:
                 header = kwargs.pop(ARGUMENT, None)
                 replay = claim_idempotency_key(request, principal, requirement.idempotency, header)

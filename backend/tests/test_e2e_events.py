@@ -21,6 +21,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
+from apps.events.tests.factories import booking_data, contact_updated_data
 from hubkit.testing import IdentityService, ServiceProcess, free_port, manage, recreate_database, venv_python
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -299,17 +300,7 @@ def test_a_no_show_makes_the_workflow_notify_managers_in_app_and_by_mail(hub: Hu
     manager.get("/api/v1/me")  # the manager has used the backend before
     booking_id = "0c0e0000-0000-4000-8000-00000000b001"
     # Scheduling (bookings) is a later issue: the event it will publish is made here directly.
-    data = {
-        "booking": {
-            "id": booking_id,
-            "start": "2026-11-23T09:00:00Z",
-            "end": "2026-11-23T09:30:00Z",
-            "status": "no_show",
-            "resource": {"id": "r1", "name": "Room 1"},
-            "service": None,
-        },
-        "contact": {"id": "c1", "first_name": "Nils", "last_name": "Noshow", "email": None, "phone": None},
-    }
+    data = booking_data(booking_id=booking_id, status="no_show")
     # Scheduling (bookings) is a later issue: the event it will publish is made here directly.
     hub.backendvenv_python(
         PUBLISH.format(org=ACME, events=[("booking.no_show", "booking", booking_id, data)])
@@ -337,7 +328,12 @@ def test_a_no_show_makes_the_workflow_notify_managers_in_app_and_by_mail(hub: Hu
 def test_killing_the_worker_mid_flight_loses_nothing_duplicates_nothing_keeps_order(hub: Hub) -> None:
     subjects, per_subject = 50, 20
     events = [
-        ("contact.updated", "contact", f"kill-{subject}", {"seq": seq})
+        (
+            "contact.updated",
+            "contact",
+            f"kill-{subject}",
+            contact_updated_data(changed=["last_name"], last_name=str(seq)),
+        )
         for seq in range(per_subject)
         for subject in range(subjects)
     ]
@@ -374,7 +370,8 @@ def test_killing_the_worker_mid_flight_loses_nothing_duplicates_nothing_keeps_or
     # Order per subject, as each receiver first saw the events.
     rows = hub.query(
         "workflow",
-        "SELECT envelope->'subject'->>'id', (envelope->'data'->>'seq')::int FROM workflows_receivedevent"
+        "SELECT envelope->'subject'->>'id', (envelope->'data'->'contact'->>'last_name')::int"
+        " FROM workflows_receivedevent"
         " WHERE envelope->'subject'->>'id' LIKE 'kill-%%' ORDER BY received_at, id",
     )
     seen: dict[str, list[int]] = {}

@@ -19,8 +19,8 @@ DOCKERIGNORE_FILE = ROOT / ".dockerignore"
 DOCKER_DIR = ROOT / "infrastructure" / "docker"
 POSTGRES_INIT_DIR = DOCKER_DIR / "postgres-init"
 
-# Host ports of the CONTRACT's "Ports (local defaults)" table.
-CONTRACT_HOST_PORTS = {
+# The hub's local host ports (README): what docker-compose.local.yml must publish.
+LOCAL_HOST_PORTS = {
     "postgres": 5437,
     "redis": 6384,
     "backend": 8000,
@@ -118,7 +118,7 @@ def duplicate_host_ports(compose: Compose) -> dict[int, list[str]]:
     return {port: names for port, names in users.items() if len(names) > 1}
 
 
-def contract_port_problems(compose: Compose, expected: dict[str, int]) -> list[str]:
+def local_port_problems(compose: Compose, expected: dict[str, int]) -> list[str]:
     problems = []
     for name, port in expected.items():
         service = services(compose).get(name)
@@ -127,7 +127,7 @@ def contract_port_problems(compose: Compose, expected: dict[str, int]) -> list[s
             continue
         host_ports = [host for host, _ in port_mappings(service)]
         if host_ports != [port]:
-            problems.append(f"{name}: publishes {host_ports}, CONTRACT says {port}")
+            problems.append(f"{name}: publishes {host_ports}, the local defaults say {port}")
     return problems
 
 
@@ -318,7 +318,7 @@ def test_no_two_services_publish_the_same_host_port(compose: Compose) -> None:
 
 
 def test_published_ports_are_the_contract_defaults(compose: Compose) -> None:
-    assert contract_port_problems(compose, CONTRACT_HOST_PORTS) == []
+    assert local_port_problems(compose, LOCAL_HOST_PORTS) == []
     assert service_port_problems(compose) == []
 
 
@@ -424,10 +424,10 @@ def test_checkers_find_a_one_shot_job_only_when_awaited_to_completion() -> None:
     assert one_shot_services(awaited) == {"migrate"}
 
 
-def test_checkers_find_port_clashes_and_contract_mismatches() -> None:
+def test_checkers_find_port_clashes_and_local_port_mismatches() -> None:
     assert duplicate_host_ports(BAD_COMPOSE) == {5433: ["db", "api"]}
-    assert contract_port_problems(BAD_COMPOSE, {"db": 5437, "redis": 6384}) == [
-        "db: publishes [5433], CONTRACT says 5437",
+    assert local_port_problems(BAD_COMPOSE, {"db": 5437, "redis": 6384}) == [
+        "db: publishes [5433], the local defaults say 5437",
         "redis: missing",
     ]
     assert service_port_problems(BAD_COMPOSE) == ["api: PORT=8000 but built with PORT=9000"]

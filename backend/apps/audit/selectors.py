@@ -10,16 +10,6 @@ from django.db.models import QuerySet
 
 from apps.identity.models import Organization
 
-AUDITED_APP_LABELS = (
-    "core",
-    "bookings",
-    "scheduling",
-    "transactions",
-    "invoices",
-    "payments",
-    "notifications",
-)
-
 
 def audit_entry_list(
     *,

@@ -6,11 +6,11 @@ from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.params.functions import Path
 
-from apps.events.delivery import event_redeliver
 from apps.events.envelope import event_envelope
 from apps.events.models import Event
 from apps.events.schemas import EventDetailOut, EventFilter, EventOut, RedeliverIn, RedeliverOut
 from apps.events.selectors import event_deliveries, event_get, event_list
+from apps.events.services import event_redeliver
 from apps.identity.principal import Role, organization_of
 from edge.permissions import requires
 from hubkit.openapi import problem_responses

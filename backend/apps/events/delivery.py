@@ -1,18 +1,18 @@
 """Delivering the outbox: one drainer per (destination, shard) sends each line's events in order.
 
-A drain job (`apps.events.tasks.drain_deliveries`) works one (destination, shard) at a time:
+A drain job (task `events.drain`) works one (destination, shard) at a time:
 
-1. It takes the shard's drainer lock (a session advisory lock; a second drainer leaves at once,
-   since the holder will see everything the second one would have).
+1. It takes the shard's drainer lock (a second drainer leaves at once, since the holder will
+   see everything the second one would have).
 2. It reads a batch of ready deliveries in publishing order, skipping any line whose earlier
-   delivery waits for a retry, and POSTs them concurrently across lines, one at a time within a
-   line; a line stops at its first delivery that must be retried.
+   delivery waits for a retry, and POSTs them (`apps.events.sending`) concurrently across
+   lines, one at a time within a line; a line stops at its first delivery that must be retried.
 3. It records the batch in one transaction: the delivery rows, one `DeliveryAttempt` each and
    its audit entry.
-4. When nothing is ready it finishes only if it can take the shard's publishing lock
-   exclusively (no publisher that relied on a waiting job is still in flight) and still finds
-   nothing; then it schedules a wake-up for the next retry due, releases the drainer lock and
-   leaves. After its time budget it releases the shard and queues a follow-up job instead.
+4. When nothing is ready it finishes as the wake-up protocol allows (`apps.events.wakeups`):
+   no publisher in flight and still nothing ready; then it schedules a wake-up for the next
+   retry due, releases the drainer lock and leaves. After its time budget it releases the
+   shard and queues a follow-up job instead.
 
 Crashes lose nothing: deliveries are recorded only after their POST, so a killed drainer's
 batch is sent again by the next one and receivers drop the repeats by `webhook-id`.
@@ -20,91 +20,26 @@ batch is sent again by the next one and receivers drop the repeats by `webhook-i
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import aiohttp
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from apps.audit.services import audit_bulk_created
-from apps.events.clients.webhook import SendResult, encode_body, event_session, send_event
+from apps.events.clients.webhook import encode_body
 from apps.events.envelope import ENVELOPE_FIELDS, envelope
-from apps.events.models import Delivery, DeliveryAttempt, Event
-from apps.events.services import DRAINING, PUBLISHING, advisory_key, delivery_wake, delivery_wake_at
-from apps.events.subscriptions import Subscription, subscription_named
-from apps.identity.models import Organization
-from hubkit.errors import Conflict
+from apps.events.models import Delivery, DeliveryAttempt
+from apps.events.sending import Attempt, BatchSender, ReadyDelivery
+from apps.events.subscriptions import subscription_named
+from apps.events.wakeups import delivery_wake, drainer_lock, drainer_try_finish, drainer_unlock
 
 logger = logging.getLogger(__name__)
-
-NO_SUBSCRIPTION = "no such subscription in settings"
-
-
-def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
-    """Exponential backoff with full jitter, never sooner than the receiver's Retry-After."""
-    base = settings.EVENT_DELIVERY_BACKOFF_BASE_SECONDS
-    cap = settings.EVENT_DELIVERY_BACKOFF_MAX_SECONDS
-    ceiling = min(cap, base * (2 ** max(attempt - 1, 0)))
-    delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not cryptography
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, cap))
-    return delay
-
-
-@dataclass(frozen=True, slots=True)
-class ReadyDelivery:
-    """A delivery due now, with the exact body it is sent with (read as values, not models)."""
-
-    id: uuid.UUID
-    attempts: int
-    line: str
-    destination: str
-    organization_id: uuid.UUID
-    event_id: uuid.UUID
-    correlation_id: str
-    body: bytes
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """The outcome of one POST of a delivery, before it is recorded."""
-
-    delivery: ReadyDelivery
-    result: SendResult
-    started: datetime
-    status: str  # the delivery's status after this attempt
-    outcome: str  # DeliveryAttempt.Outcome
-    retry_in_seconds: float | None
-
-    @property
-    def number(self) -> int:
-        return self.delivery.attempts + 1
-
-
-def attempt_outcome(
-    delivery: ReadyDelivery, result: SendResult, *, started: datetime, final: bool
-) -> Attempt:
-    """Classifies an attempt: delivered, refused for good, dead after the last try, or retry later."""
-    number = delivery.attempts + 1
-    retry_in: float | None = None
-    if result.delivered:
-        outcome, status = DeliveryAttempt.Outcome.DELIVERED, Delivery.Status.DELIVERED
-    elif final or not result.retryable:
-        outcome, status = DeliveryAttempt.Outcome.REFUSED, Delivery.Status.FAILED
-    elif number >= settings.EVENT_DELIVERY_MAX_ATTEMPTS:
-        outcome, status = DeliveryAttempt.Outcome.RETRY, Delivery.Status.DEAD
-    else:
-        outcome, status = DeliveryAttempt.Outcome.RETRY, Delivery.Status.PENDING
-        retry_in = backoff_seconds(number, result.retry_after_seconds)
-    return Attempt(delivery, result, started, status, outcome, retry_in)
 
 
 @dataclass
@@ -121,7 +56,7 @@ class DrainReport:
 def drain(*, destination: str, shard: int) -> DrainReport:
     """Delivers every ready delivery of (destination, shard); see the module docstring."""
     report = DrainReport()
-    if not _lock_drainer(destination, shard):
+    if not drainer_lock(destination, shard):
         report.busy = True
         return report
     finished = False
@@ -129,7 +64,7 @@ def drain(*, destination: str, shard: int) -> DrainReport:
         finished = _drain_locked(destination, shard, report)
     finally:
         if not finished:  # finishing released the lock already
-            _unlock_drainer(destination, shard)
+            drainer_unlock(destination, shard)
     if report.follow_up:
         # Queued after the lock is released: the follow-up must find the shard free when it starts.
         with transaction.atomic():
@@ -140,12 +75,12 @@ def drain(*, destination: str, shard: int) -> DrainReport:
 def _drain_locked(destination: str, shard: int, report: DrainReport) -> bool:
     """Drains until done (True, the drainer lock released) or out of time (False)."""
     deadline = time.monotonic() + settings.EVENT_DRAIN_SECONDS
-    with _Sender(subscription_named(destination)) as sender:
+    with BatchSender(subscription_named(destination)) as sender:
         return _drain_batches(destination, shard, report, sender, deadline)
 
 
 def _drain_batches(
-    destination: str, shard: int, report: DrainReport, sender: _Sender, deadline: float
+    destination: str, shard: int, report: DrainReport, sender: BatchSender, deadline: float
 ) -> bool:
     while True:
         batch = _ready_batch(destination, shard)
@@ -154,7 +89,12 @@ def _drain_batches(
                 report.attempts += 1
                 report.by_status[attempt.status] = report.by_status.get(attempt.status, 0) + 1
         else:
-            finished, report.next_wake_at = _try_finish(destination, shard)
+            finished, report.next_wake_at = drainer_try_finish(
+                destination=destination,
+                shard=shard,
+                ready_exists=lambda: _ready_exists(destination, shard),
+                next_retry_at=lambda: _next_retry_at(destination, shard),
+            )
             if finished:
                 return True
             if not _ready_exists(destination, shard):
@@ -162,20 +102,6 @@ def _drain_batches(
         if time.monotonic() > deadline:
             report.follow_up = True  # long enough: other jobs get this slot, a follow-up continues
             return False
-
-
-def _lock_drainer(destination: str, shard: int) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", advisory_key(DRAINING, destination, shard))
-        row = cursor.fetchone()
-    return bool(row and row[0])
-
-
-def _unlock_drainer(destination: str, shard: int) -> None:
-    if connection.connection is None or connection.needs_rollback:
-        return  # the session (and its lock) is gone, or Django will discard it
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", advisory_key(DRAINING, destination, shard))
 
 
 def _behind_a_retry(now: datetime) -> Exists:
@@ -200,14 +126,8 @@ def _ready(destination: str, shard: int) -> Q:
     )
 
 
-_READ_FIELDS = (
-    "id",
-    "attempts",
-    "line",
-    "destination",
-    "organization_id",
-    *(f"event__{name}" for name in ENVELOPE_FIELDS),
-)
+_EVENT_FIELDS = tuple(f"event__{name}" for name in ENVELOPE_FIELDS)
+_READ_FIELDS = ("id", "attempts", "line", "destination", "organization_id", *_EVENT_FIELDS)
 
 
 def _ready_batch(destination: str, shard: int) -> list[ReadyDelivery]:
@@ -238,85 +158,13 @@ def _ready_exists(destination: str, shard: int) -> bool:
     return Delivery.all_tenants.filter(_ready(destination, shard)).exists()
 
 
-def _try_finish(destination: str, shard: int) -> tuple[bool, datetime | None]:
-    """Finish if no publisher is in flight and nothing is ready; schedule the next retry's wake-up."""
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_try_advisory_xact_lock(%s, %s)", advisory_key(PUBLISHING, destination, shard)
-            )
-            row = cursor.fetchone()
-        if not (row and row[0]) or _ready_exists(destination, shard):
-            return False, None
-        next_at: datetime | None = (
-            Delivery.all_tenants.filter(destination=destination, shard=shard, status=Delivery.Status.PENDING)
-            .aggregate(at=Min("next_attempt_at"))
-            .get("at")
-        )
-        if next_at is not None:
-            delivery_wake_at(destination=destination, shard=shard, at=next_at)
-        # Released before the commit that lets publishers in again: a job they defer from now on
-        # finds the shard free.
-        _unlock_drainer(destination, shard)
-    return True, next_at
-
-
-class _Sender:
-    """POSTs batches for one drain: one event loop and one keep-alive session for all its batches."""
-
-    def __init__(self, subscription: Subscription | None) -> None:
-        self.subscription = subscription
-        self.runner = asyncio.Runner()
-        self.session: aiohttp.ClientSession | None = None
-
-    def __enter__(self) -> _Sender:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.session is not None:
-            self.runner.run(self.session.close())
-        self.runner.close()
-
-    def send(self, batch: list[ReadyDelivery]) -> list[Attempt]:
-        """Lines side by side, each line in order, stopping at its first delivery to retry."""
-        if self.subscription is None:
-            now = timezone.now()
-            result = SendResult(None, NO_SUBSCRIPTION, 0.0, None)
-            return [attempt_outcome(d, result, started=now, final=True) for d in batch]
-        lines: dict[str, list[ReadyDelivery]] = {}
-        for delivery in batch:
-            lines.setdefault(delivery.line, []).append(delivery)
-        return self.runner.run(self._send_lines(list(lines.values()), self.subscription))
-
-    async def _send_lines(
-        self, lines: list[list[ReadyDelivery]], subscription: Subscription
-    ) -> list[Attempt]:
-        concurrency = settings.EVENT_DRAIN_CONCURRENCY
-        if self.session is None:
-            self.session = event_session(max_connections=concurrency)
-        session = self.session
-        slots = asyncio.Semaphore(concurrency)
-        attempts: list[Attempt] = []
-
-        async def send_line(line: list[ReadyDelivery]) -> None:
-            for delivery in line:
-                async with slots:
-                    started = timezone.now()
-                    result = await send_event(
-                        session,
-                        url=subscription.url,
-                        event_id=str(delivery.event_id),
-                        body=delivery.body,
-                        secrets=subscription.secrets,
-                        correlation_id=delivery.correlation_id,
-                    )
-                attempt = attempt_outcome(delivery, result, started=started, final=False)
-                attempts.append(attempt)
-                if attempt.status == Delivery.Status.PENDING:
-                    return  # later events of this line wait for this one's retry
-
-        await asyncio.gather(*(send_line(line) for line in lines))
-        return attempts
+def _next_retry_at(destination: str, shard: int) -> datetime | None:
+    next_at: datetime | None = (
+        Delivery.all_tenants.filter(destination=destination, shard=shard, status=Delivery.Status.PENDING)
+        .aggregate(at=Min("next_attempt_at"))
+        .get("at")
+    )
+    return next_at
 
 
 # One statement: the deliveries still at the attempt count that was sent move on, and each gets
@@ -340,31 +188,35 @@ RETURNING id, delivery_id
 """
 
 
-def _record(attempts: list[Attempt]) -> list[Attempt]:
-    """Records a batch in one transaction: delivery rows, attempt rows and their audit entries."""
-    if not attempts:
-        return []
-    now = timezone.now()
-    columns = (
+def _record_columns(attempts: list[Attempt], now: datetime) -> list[list[object]]:
+    """The batch as the columns `_RECORD_SQL` unnests, in its order."""
+
+    def retry_at(a: Attempt) -> datetime | None:
+        return now + timedelta(seconds=a.retry_in_seconds) if a.retry_in_seconds is not None else None
+
+    return [
         [a.delivery.id for a in attempts],
         [a.number for a in attempts],
         [a.status for a in attempts],
         [a.result.status_code for a in attempts],
         [a.result.error for a in attempts],
-        [
-            now + timedelta(seconds=a.retry_in_seconds) if a.retry_in_seconds is not None else None
-            for a in attempts
-        ],
+        [retry_at(a) for a in attempts],
         [now if a.status == Delivery.Status.DELIVERED else None for a in attempts],
         [a.started for a in attempts],
         [round(a.result.duration_ms, 2) for a in attempts],
         [a.outcome for a in attempts],
-    )
+    ]
+
+
+def _record(attempts: list[Attempt]) -> list[Attempt]:
+    """Records a batch in one transaction: delivery rows, attempt rows and their audit entries."""
+    if not attempts:
+        return []
     with transaction.atomic():
         with connection.cursor() as cursor:
             # The delivery row is the summary of its attempts; the attempt rows (audited below) are
             # the record, so this bookkeeping is not audited a second time.
-            cursor.execute(_RECORD_SQL, list(columns))
+            cursor.execute(_RECORD_SQL, _record_columns(attempts, timezone.now()))
             attempt_ids: dict[uuid.UUID, uuid.UUID] = {row[1]: row[0] for row in cursor.fetchall()}
         kept = [a for a in attempts if a.delivery.id in attempt_ids]
         rows = [
@@ -418,29 +270,3 @@ def delivery_sweep(*, older_than_seconds: float) -> int:
             delivery_wake(destination=destination, shard=shard)
         woken += 1
     return woken
-
-
-def event_redeliver(*, organization: Organization, event: Event, include_delivered: bool) -> list[Delivery]:
-    """Send an event again: its failed and dead deliveries (or all), through their drains."""
-    wanted = [Delivery.Status.FAILED, Delivery.Status.DEAD]
-    if include_delivered:
-        wanted.append(Delivery.Status.DELIVERED)
-    redelivered = []
-    with transaction.atomic():
-        deliveries = list(
-            Delivery.objects.for_organization(organization).select_for_update().filter(event=event)
-        )
-        if any(d.status == Delivery.Status.PENDING for d in deliveries) and not any(
-            d.status in wanted for d in deliveries
-        ):
-            raise Conflict("The event is still being delivered.", code="delivery_in_progress")
-        for delivery in deliveries:
-            if delivery.status not in wanted:
-                continue
-            delivery.status = Delivery.Status.PENDING
-            delivery.attempts = 0
-            delivery.next_attempt_at = None
-            delivery.save()
-            delivery_wake(destination=delivery.destination, shard=delivery.shard)
-            redelivered.append(delivery)
-    return redelivered

@@ -1,4 +1,4 @@
-"""The event envelope of the CONTRACT, as sent to receivers and shown by GET /events."""
+"""The event envelope, as sent to receivers and shown by GET /events (its schema: `docs/events.md`)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def envelope(
         "version": version,
         "occurred_at": occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "organization_id": str(organization_id),
-        # The CONTRACT envelope always names an actor: the backend itself when no principal acted.
+        # Receivers always get an actor: the backend itself when no principal acted.
         "actor": {"type": actor_type, "id": actor_id}
         if actor_type
         else {"type": "service", "id": SYSTEM_ACTOR_ID},

@@ -38,7 +38,7 @@ class SubjectOut(Schema):
 
 
 class EventOut(BaseModel):
-    """The envelope receivers get (CONTRACT "Events")."""
+    """The envelope each subscriber receives: one per event, the same on every delivery attempt."""
 
     # A pydantic model, not a ninja Schema: ninja's Schema wraps its input in an attribute getter
     # before any of our validators see it, and a paginated list hands over Event rows, of which

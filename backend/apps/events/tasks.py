@@ -14,11 +14,11 @@ from procrastinate.jobs import Job, Status
 from procrastinate.retry import BaseRetryStrategy
 
 from apps.events.delivery import delivery_sweep, drain
+from apps.events.wakeups import DRAIN_TASK
 
 logger = logging.getLogger(__name__)
 
 QUEUE = "events"
-DRAIN_TASK = "events.drain"
 
 
 class DrainRetry(BaseRetryStrategy):

@@ -13,10 +13,10 @@ from hubkit.identity import get_verifier
 class BearerAuth(HttpBearer):
     """Verifies an identity-service access token locally; never a network call in steady state.
 
-    Sync on purpose (TRAPS: ninja's async auth returning None has crashed instead of 401).
+    Sync on purpose: django-ninja's async `authenticate` returning None has crashed instead of
+    answering 401 (vitalik/django-ninja#1386), and the views are sync too.
     Failures raise InvalidToken / IdentityUnavailable, rendered as problem+json.
     """
 
     def authenticate(self, request: HttpRequest, token: str) -> Principal:
-        claims = get_verifier().verify(token)
-        return principal_from_claims(claims=claims, token=token)
+        return principal_from_claims(claims=get_verifier().verify(token), token=token)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.http import HttpRequest
 
 from apps.identity.models import Organization, User
+from hubkit.identity import TokenClaims
 
 
 class Role(enum.IntEnum):
@@ -36,7 +35,7 @@ class Principal:
     roles: frozenset[Role]
     scopes: frozenset[str]
     token: str = field(repr=False)
-    claims: Mapping[str, Any] = field(repr=False)
+    claims: TokenClaims = field(repr=False)
 
     @property
     def is_service(self) -> bool:

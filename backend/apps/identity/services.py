@@ -5,14 +5,13 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from apps.identity.models import Organization, User
 from apps.identity.principal import Principal, Role
-from hubkit.identity import InvalidToken
+from hubkit.identity import InvalidToken, TokenClaims
 
 _SERVICE_NAMESPACE = uuid.UUID("5e7a1c3e-7d0b-4f5c-9a51-2b8c0c3f9e11")
 _CACHE_SIZE = 4096
@@ -82,35 +81,25 @@ def user_ensure(*, kind: str, subject: str, email: str, name: str) -> User:
     return user
 
 
-def principal_from_claims(*, claims: Mapping[str, Any], token: str) -> Principal:
+def principal_from_claims(*, claims: TokenClaims, token: str) -> Principal:
     """The principal a verified token describes, with its mirror rows provisioned."""
-    subject = str(claims["sub"])
-    scopes = frozenset(str(claims.get("scope", "")).split())
-    raw_roles = claims.get("roles") or []
-    if not isinstance(raw_roles, list):
-        raise InvalidToken("The access token's roles claim is malformed.")
-    roles = frozenset(role for role in (Role.parse(str(r)) for r in raw_roles) if role is not None)
-    is_service = claims.get("client_id") == subject and "email" not in claims
+    roles = frozenset(role for role in (Role.parse(r) for r in claims.roles) if role is not None)
     organization = None
-    if claims.get("org_id"):
-        try:
-            organization_id = uuid.UUID(str(claims["org_id"]))
-        except ValueError as exc:
-            raise InvalidToken("The access token's org_id is malformed.") from exc
-        organization = organization_ensure(organization_id=organization_id)
+    if claims.organization_id is not None:
+        organization = organization_ensure(organization_id=claims.organization_id)
     user = user_ensure(
-        kind=User.Kind.SERVICE if is_service else User.Kind.USER,
-        subject=subject,
-        email=str(claims.get("email", ""))[:254],
-        name=str(claims.get("name", ""))[:200],
+        kind=User.Kind.SERVICE if claims.is_service else User.Kind.USER,
+        subject=claims.subject,
+        email=claims.email[:254],
+        name=claims.name[:200],
     )
     if not user.is_active:
         raise InvalidToken("This principal is deactivated in the backend.")
     return Principal(
         user=user,
         organization=organization,
-        roles=roles if not is_service else frozenset(),
-        scopes=scopes,
+        roles=roles,
+        scopes=claims.scopes,
         token=token,
         claims=claims,
     )

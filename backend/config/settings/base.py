@@ -1,8 +1,9 @@
 """Settings shared by every environment; environment files change values, not structure."""
 
+from apps.events.subscriptions import event_subscriptions
 from config.env import BASE_DIR, env
 from hubkit.logging import logging_config
-from hubkit.settings import BASE_MIDDLEWARE, DJANGO_TEMPLATES, database_config, redis_cache
+from hubkit.settings import BASE_MIDDLEWARE, DJANGO_TEMPLATES, database_config, identity_settings, redis_cache
 
 REPO_ROOT = BASE_DIR.parent
 
@@ -15,23 +16,12 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", ["http://127.0.0.1:5173", "http://localhost:5173"])
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Idempotent-Replayed"]
 
-# Identity: tokens are verified locally against identity-service's published keys.
-IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL", "http://127.0.0.1:8001")
-IDENTITY_ISSUER = env.str("IDENTITY_ISSUER", IDENTITY_SERVICE_URL)
-IDENTITY_AUDIENCE = env.str("IDENTITY_AUDIENCE", "hub-backend")
-IDENTITY_ALGORITHMS = env.list("IDENTITY_ALGORITHMS", ["EdDSA"])
-IDENTITY_LEEWAY_SECONDS = env.int("IDENTITY_LEEWAY_SECONDS", 30)
-IDENTITY_HTTP_TIMEOUT_SECONDS = env.float("IDENTITY_HTTP_TIMEOUT_SECONDS", 3.0)
-IDENTITY_JWKS_TTL_SECONDS = env.float("IDENTITY_JWKS_TTL_SECONDS", 300.0)
-IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS = env.float("IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS", 30.0)
-IDENTITY_JWKS_MAX_STALE_SECONDS = env.float("IDENTITY_JWKS_MAX_STALE_SECONDS", 3600.0)
-IDENTITY_INTROSPECTION_CACHE_SECONDS = env.int("IDENTITY_INTROSPECTION_CACHE_SECONDS", 15)
-IDENTITY_CLIENT_ID = env.str("IDENTITY_CLIENT_ID", "hub-backend")
+# Identity: tokens are verified locally against identity-service's published keys. Every other
+# key has hubkit's default (hubkit.settings.IdentityConfig); IDENTITY_<KEY> in the environment
+# overrides any of them.
 # Development-only client secret (matches infrastructure/demo/identities.json); production refuses it.
-IDENTITY_CLIENT_SECRET = env.str(
-    "IDENTITY_CLIENT_SECRET",
-    "dev-insecure-hub-backend-client-secret",
-)
+DEV_IDENTITY_CLIENT_SECRET = "dev-insecure-hub-backend-client-secret"  # noqa: S105
+IDENTITY = identity_settings(env, client_id="hub-backend", client_secret=DEV_IDENTITY_CLIENT_SECRET)
 
 AUTH_USER_MODEL = "identity.User"
 AUTHENTICATION_BACKENDS: list[str] = []
@@ -114,22 +104,12 @@ COMMUNICATION_WEBHOOK_SECRETS = env.list(
     "COMMUNICATION_WEBHOOK_SECRETS", ["dev-insecure-communication-webhook-secret"]
 )
 WORKFLOW_WEBHOOK_SECRETS = env.list("WORKFLOW_WEBHOOK_SECRETS", ["dev-insecure-workflow-webhook-secret"])
-EVENT_SUBSCRIPTIONS = [
-    {
-        "name": "communication-service",
-        "url": COMMUNICATION_SERVICE_URL.rstrip("/") + "/api/v1/events",
-        # CONTRACT names notification.requested and booking.*; contact.* too, so contact
-        # changes reach every sibling (the service keeps what it needs, acknowledges the rest).
-        "types": ["notification.requested", "booking.*", "contact.*"],
-        "secrets": COMMUNICATION_WEBHOOK_SECRETS,
-    },
-    {
-        "name": "workflow-intelligence-service",
-        "url": WORKFLOW_SERVICE_URL.rstrip("/") + "/api/v1/events",
-        "types": ["*"],
-        "secrets": WORKFLOW_WEBHOOK_SECRETS,
-    },
-]
+EVENT_SUBSCRIPTIONS = event_subscriptions(
+    communication_url=COMMUNICATION_SERVICE_URL,
+    communication_secrets=COMMUNICATION_WEBHOOK_SECRETS,
+    workflow_url=WORKFLOW_SERVICE_URL,
+    workflow_secrets=WORKFLOW_WEBHOOK_SECRETS,
+)
 EVENT_DELIVERY_MAX_ATTEMPTS = env.int("EVENT_DELIVERY_MAX_ATTEMPTS", 10)
 EVENT_DELIVERY_TIMEOUT_SECONDS = env.float("EVENT_DELIVERY_TIMEOUT_SECONDS", 5.0)
 EVENT_DELIVERY_BACKOFF_BASE_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_BASE_SECONDS", 2.0)
@@ -145,7 +125,8 @@ EVENT_SWEEP_WAITING_SECONDS = env.float("EVENT_SWEEP_WAITING_SECONDS", 30.0)
 EVENT_STALLED_WORKER_SECONDS = env.float("EVENT_STALLED_WORKER_SECONDS", 30.0)
 # How often the sweep looks for such jobs (cron with a trailing seconds field).
 EVENT_STALLED_SWEEP_CRON = env.str("EVENT_STALLED_SWEEP_CRON", "* * * * * */15")
-# Idempotency-Key: outcomes kept at least 24 h (CONTRACT); a claim older than this is presumed dead.
+# Idempotency-Key: outcomes kept at least 24 h (clients may retry a day later); a claim older than
+# this is presumed dead.
 IDEMPOTENCY_RETENTION_SECONDS = env.int("IDEMPOTENCY_RETENTION_SECONDS", 25 * 3600)
 IDEMPOTENCY_IN_PROGRESS_SECONDS = env.int("IDEMPOTENCY_IN_PROGRESS_SECONDS", 60)
 PROCRASTINATE_WORKER_DEFAULTS = {

@@ -1,5 +1,6 @@
 """Production: every value from the environment; refuses to start with a dev secret or DEBUG."""
 
+from apps.events.subscriptions import event_subscriptions
 from config.env import env
 from config.settings.base import *  # noqa: F403
 from hubkit.logging import logging_config
@@ -9,7 +10,11 @@ SECRET_KEY = env.str("SECRET_KEY")
 DEBUG = env.bool("DEBUG", False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", [])
-IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL")
+# Required here: base's development defaults must not stand in.
+IDENTITY = IDENTITY | {
+    "SERVICE_URL": env.str("IDENTITY_SERVICE_URL").rstrip("/"),
+    "CLIENT_SECRET": env.str("IDENTITY_CLIENT_SECRET"),
+}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
@@ -20,25 +25,22 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 LOGGING = logging_config(json=True, level=env.str("LOG_LEVEL", "INFO"), service="backend")
 
-IDENTITY_ISSUER = env.str("IDENTITY_ISSUER", IDENTITY_SERVICE_URL)
-IDENTITY_CLIENT_SECRET = env.str("IDENTITY_CLIENT_SECRET")
 COMMUNICATION_SERVICE_URL = env.str("COMMUNICATION_SERVICE_URL")
 WORKFLOW_SERVICE_URL = env.str("WORKFLOW_SERVICE_URL")
 COMMUNICATION_WEBHOOK_SECRETS = env.list("COMMUNICATION_WEBHOOK_SECRETS")
 WORKFLOW_WEBHOOK_SECRETS = env.list("WORKFLOW_WEBHOOK_SECRETS")
-_receivers = (
-    (COMMUNICATION_SERVICE_URL, COMMUNICATION_WEBHOOK_SECRETS),
-    (WORKFLOW_SERVICE_URL, WORKFLOW_WEBHOOK_SECRETS),
+EVENT_SUBSCRIPTIONS = event_subscriptions(
+    communication_url=COMMUNICATION_SERVICE_URL,
+    communication_secrets=COMMUNICATION_WEBHOOK_SECRETS,
+    workflow_url=WORKFLOW_SERVICE_URL,
+    workflow_secrets=WORKFLOW_WEBHOOK_SECRETS,
 )
-for _subscription, (_url, _secrets) in zip(EVENT_SUBSCRIPTIONS, _receivers, strict=True):
-    _subscription["url"] = _url.rstrip("/") + "/api/v1/events"
-    _subscription["secrets"] = _secrets
 
 assert_production_ready(
     debug=DEBUG,
     secrets={
         "SECRET_KEY": SECRET_KEY,
-        "IDENTITY_CLIENT_SECRET": IDENTITY_CLIENT_SECRET,
+        "IDENTITY_CLIENT_SECRET": IDENTITY["CLIENT_SECRET"],
         **{f"COMMUNICATION_WEBHOOK_SECRETS[{i}]": s for i, s in enumerate(COMMUNICATION_WEBHOOK_SECRETS)},
         **{f"WORKFLOW_WEBHOOK_SECRETS[{i}]": s for i, s in enumerate(WORKFLOW_WEBHOOK_SECRETS)},
     },

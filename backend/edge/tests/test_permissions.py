@@ -5,6 +5,7 @@ import pytest
 from apps.identity.models import Organization, User
 from apps.identity.principal import Principal, Role
 from edge.permissions import Requirement
+from hubkit.identity import TokenClaims
 
 
 def _principal(
@@ -20,7 +21,7 @@ def _principal(
         roles=frozenset(roles),
         scopes=frozenset(scopes),
         token="t",
-        claims={},
+        claims=TokenClaims.from_payload({"sub": "s"}),
     )
 
 

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from apps.messaging.models import Message, ReceivedEvent
-from hubkit.identity import reset_verifier, shared_cache_keys
+from hubkit.identity import identity_config, reset_verifier, shared_cache_keys
 from hubkit.testing import IdentityService, start_identity_service
 from hubkit.webhooks import sign_headers
 
@@ -166,7 +166,7 @@ def worker() -> str:
 
 
 def _use_identity(url: str) -> None:
-    settings.IDENTITY_SERVICE_URL = settings.IDENTITY_ISSUER = url
+    settings.IDENTITY = {**settings.IDENTITY, "SERVICE_URL": url, "ISSUER": url}
     reset_verifier()
     cache.delete_many(list(shared_cache_keys()))
 
@@ -180,7 +180,7 @@ def identity_service(worker: str) -> Iterator[IdentityService]:
         database_name=f"test_hub_communication_identity_{worker}",
         redis_url=f"redis://127.0.0.1:6379/{redis_db}",
     )
-    original = settings.IDENTITY_SERVICE_URL
+    original = identity_config().service_url
     _use_identity(service.url)
     try:
         yield service

@@ -105,6 +105,23 @@ def test_exception_in_plain_view_is_500_problem(client: Client) -> None:
     assert _problem(response)["code"] == "internal_error"
 
 
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/api/plain-missing", 404, "not_found"),
+        ("/api/plain-refused", 403, "permission_denied"),
+        ("/api/v1/django-refusal", 403, "permission_denied"),
+    ],
+)
+def test_djangos_own_404_and_403_keep_their_status(client: Client, path: str, status: int, code: str) -> None:
+    """Raised by a plain view (e.g. Ninja's API root) or inside the API, never a 500."""
+    response = client.get(path)
+    assert response.status_code == status
+    body = _problem(response)
+    assert body["code"] == code
+    assert b"internal" not in response.content
+
+
 def test_oversized_body_is_413(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     response = client.post(

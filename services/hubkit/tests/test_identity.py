@@ -1,15 +1,231 @@
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+import pytest
+from django.core.cache import cache
 from django.test import override_settings
 
-from hubkit.identity import shared_cache_keys
+from hubkit.identity import (
+    ClaimsCache,
+    InvalidToken,
+    TokenClaims,
+    get_verifier,
+    is_service_token,
+    reset_verifier,
+    shared_cache_keys,
+)
+from tests.issuer import Issuer, serve
+
+ORG = uuid.UUID("0a0e0000-0000-4000-8000-000000000001")
 
 
 def test_shared_key_cache_is_namespaced_by_issuer() -> None:
-    with override_settings(IDENTITY_ISSUER="https://identity-a.example"):
+    with override_settings(IDENTITY={"ISSUER": "https://identity-a.example"}):
         first = shared_cache_keys()
-    with override_settings(IDENTITY_ISSUER="https://identity-b.example"):
+    with override_settings(IDENTITY={"ISSUER": "https://identity-b.example"}):
         second = shared_cache_keys()
-    with override_settings(IDENTITY_ISSUER="https://identity-a.example"):
+    with override_settings(IDENTITY={"ISSUER": "https://identity-a.example"}):
         again = shared_cache_keys()
     assert first == again
     assert set(first).isdisjoint(second)
     assert first[0] != first[1]
+
+
+# -- reading claims ---------------------------------------------------------------------------
+
+
+def test_a_user_token_is_read_with_its_organization_roles_and_scopes() -> None:
+    payload = {
+        "sub": "u1",
+        "client_id": "hub-frontend",
+        "sid": "s1",
+        "org_id": str(ORG).upper(),
+        "roles": ["manager"],
+        "scope": "openid hub",
+        "email": "a@b.test",
+        "name": "A B",
+        "exp": 2_000_000_000,
+        "auth_time": 1_900_000_000,
+        "amr": ["pwd"],
+    }
+    claims = TokenClaims.from_payload(payload)
+    assert claims.is_service is False
+    assert claims.subject == "u1"
+    assert claims.organization_id == ORG
+    assert claims.roles == frozenset({"manager"})
+    assert claims.scopes == frozenset({"openid", "hub"})
+    assert (claims.client_id, claims.email, claims.name) == ("hub-frontend", "a@b.test", "A B")
+    assert claims.expires_at == datetime.fromtimestamp(2_000_000_000, tz=UTC)
+    assert claims.auth_time == datetime.fromtimestamp(1_900_000_000, tz=UTC)
+    assert claims.raw["amr"] == ["pwd"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "is_service"),
+    [
+        ({"sub": "workflow", "client_id": "workflow"}, True),
+        # Service tokens may be issued for an organization: still a service.
+        ({"sub": "workflow", "client_id": "workflow", "org_id": str(ORG)}, True),
+        # Email or roles do not make a user, nor does their absence make a service.
+        ({"sub": "workflow", "client_id": "workflow", "email": "ops@x.test", "roles": ["owner"]}, True),
+        ({"sub": "u1", "client_id": "hub-frontend"}, False),
+        ({"sub": "u1", "client_id": "hub-frontend", "sid": "s1"}, False),
+        # A session makes a user token even where sub and client_id coincide.
+        ({"sub": "same", "client_id": "same", "sid": "s1"}, False),
+    ],
+)
+def test_a_service_token_has_no_session_and_the_client_as_subject(
+    payload: dict[str, Any], is_service: bool
+) -> None:
+    assert is_service_token(payload) is is_service
+    assert TokenClaims.from_payload(payload).is_service is is_service
+
+
+def test_a_service_token_never_carries_roles() -> None:
+    claims = TokenClaims.from_payload({"sub": "w", "client_id": "w", "roles": ["owner"], "scope": "a b"})
+    assert claims.roles == frozenset()
+    assert claims.scopes == frozenset({"a", "b"})
+    assert claims.organization_id is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"org_id": "acme"}, {"roles": "owner"}, {"roles": [1]}, {"scope": ["a"]}, {"exp": "soon"}],
+)
+def test_malformed_claims_are_invalid_tokens(bad: dict[str, Any]) -> None:
+    with pytest.raises(InvalidToken):
+        TokenClaims.from_payload({"sub": "u", "client_id": "c", "exp": 2_000_000_000, **bad})
+
+
+# -- verifying against an issuer over HTTP ----------------------------------------------------
+
+
+@pytest.fixture
+def issuer(settings: Any) -> Iterator[Issuer]:
+    with serve(Issuer()) as running:
+        settings.IDENTITY = {
+            "SERVICE_URL": running.url,
+            "LEEWAY_SECONDS": 0,
+            "JWKS_REFRESH_COOLDOWN_SECONDS": 0,
+        }
+        cache.delete_many(list(shared_cache_keys()))
+        reset_verifier()
+        yield running
+        reset_verifier()
+
+
+def test_verify_answers_typed_claims(issuer: Issuer) -> None:
+    token = issuer.token(org_id=str(ORG), roles=["staff"], email="s@acme.test")
+    claims = get_verifier().verify(token)
+    assert isinstance(claims, TokenClaims)
+    assert (claims.is_service, claims.organization_id, claims.roles) == (False, ORG, frozenset({"staff"}))
+
+
+def test_the_same_token_is_verified_once_then_served_from_the_cache(issuer: Issuer) -> None:
+    verifier = get_verifier()
+    token = issuer.token()
+    first = verifier.verify(token)
+    assert len(verifier.claims_cache) == 1
+    # The very object of the first check: its signature was not checked again.
+    assert verifier.verify(token) is first
+    other = issuer.token()
+    assert verifier.verify(other) is not first
+    assert len(verifier.claims_cache) == 2
+
+
+def test_invalid_tokens_are_never_cached(issuer: Issuer) -> None:
+    verifier = get_verifier()
+    good = issuer.token()
+    forged = good[: good.rindex(".") + 1] + "A" * 86
+    wrong_audience = issuer.token(aud=["someone-else"])
+    for token in (forged, wrong_audience, forged):
+        with pytest.raises(InvalidToken):
+            verifier.verify(token)
+    assert len(verifier.claims_cache) == 0
+
+
+def test_a_cached_token_still_expires_on_time(issuer: Issuer) -> None:
+    verifier = get_verifier()
+    token = issuer.token(exp=int(time.time()) + 2)
+    assert verifier.verify(token).subject
+    assert verifier.verify(token).subject  # cached, well within the cache's 60 s
+    time.sleep(max(0.0, verifier.verify(token).expires_at.timestamp() - time.time()) + 0.05)
+    with pytest.raises(InvalidToken, match="expired"):
+        verifier.verify(token)
+    assert len(verifier.claims_cache) == 0
+
+
+def _claims(expires_in: float, now: float) -> TokenClaims:
+    return TokenClaims.from_payload({"sub": "u", "client_id": "c", "exp": now + expires_in})
+
+
+def test_cache_entries_live_no_longer_than_the_ttl() -> None:
+    now = [1_000_000.0]
+    claims_cache = ClaimsCache(ttl=60, max_entries=10, clock=lambda: now[0])
+    claims = _claims(900, now[0])
+    claims_cache.put("token", claims)
+    now[0] += 59.9
+    assert claims_cache.get("token") is claims
+    now[0] += 0.1
+    assert claims_cache.get("token") is None
+    assert len(claims_cache) == 0
+
+
+def test_cache_entries_end_with_the_token() -> None:
+    now = [1_000_000.0]
+    claims_cache = ClaimsCache(ttl=60, max_entries=10, clock=lambda: now[0])
+    claims_cache.put("token", _claims(5, now[0]))
+    now[0] += 5
+    assert claims_cache.get("token") is None
+
+
+def test_the_cache_is_bounded_and_drops_the_oldest_entry() -> None:
+    now = 1_000_000.0
+    claims_cache = ClaimsCache(ttl=60, max_entries=3, clock=lambda: now)
+    for name in ("a", "b", "c", "d"):
+        claims_cache.put(name, _claims(900, now))
+    assert len(claims_cache) == 3
+    assert claims_cache.get("a") is None
+    assert all(claims_cache.get(name) is not None for name in ("b", "c", "d"))
+
+
+def test_a_zero_ttl_disables_the_cache() -> None:
+    claims_cache = ClaimsCache(ttl=0, max_entries=3)
+    claims_cache.put("a", _claims(900, time.time()))
+    assert claims_cache.get("a") is None
+
+
+def test_concurrent_verification_from_many_threads(issuer: Issuer, settings: Any) -> None:
+    settings.IDENTITY = {**settings.IDENTITY, "CLAIMS_CACHE_SIZE": 50}
+    reset_verifier()
+    verifier = get_verifier()
+    tokens = [issuer.token(sub=f"user-{i}") for i in range(80)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def work(offset: int) -> None:
+        try:
+            start.wait()
+            for round_ in range(3):
+                for index in range(len(tokens)):
+                    token = tokens[(index + offset + round_) % len(tokens)]
+                    assert verifier.verify(token).subject == jwt_subject(token)
+        except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i * 10,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(verifier.claims_cache) <= 50
+
+
+def jwt_subject(token: str) -> str:
+    return str(jwt.decode(token, options={"verify_signature": False})["sub"])

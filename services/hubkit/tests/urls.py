@@ -1,4 +1,5 @@
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError
@@ -37,13 +38,28 @@ def private(request: HttpRequest) -> None:
     raise AuthenticationError
 
 
+@api.get("/django-refusal")
+def django_refusal(request: HttpRequest) -> None:
+    raise PermissionDenied("internal reason")
+
+
 def plain_boom(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("plain view internals")
+
+
+def plain_missing(request: HttpRequest) -> HttpResponse:
+    raise Http404("internal lookup detail")
+
+
+def plain_refused(request: HttpRequest) -> HttpResponse:
+    raise PermissionDenied("internal reason")
 
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("api/health/", liveness_view),
     path("api/plain-boom", plain_boom),
+    path("api/plain-missing", plain_missing),
+    path("api/plain-refused", plain_refused),
     path("metrics", metrics_view),
 ]

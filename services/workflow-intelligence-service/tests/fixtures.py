@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from apps.workflows.clients.backend import reset_backend_client
-from hubkit.identity import reset_verifier, shared_cache_keys
+from hubkit.identity import identity_config, reset_verifier, shared_cache_keys
 from hubkit.testing import IdentityService, start_identity_service
 from hubkit.webhooks import sign_headers
 
@@ -37,8 +37,7 @@ def worker() -> str:
 
 
 def use_identity(url: str) -> None:
-    settings.IDENTITY_SERVICE_URL = settings.IDENTITY_ISSUER = url
-    settings.IDENTITY_TOKEN_URL = url + "/oauth/token"
+    settings.IDENTITY = {**settings.IDENTITY, "SERVICE_URL": url, "ISSUER": url}
     reset_verifier()
     reset_backend_client()
     cache.delete_many(list(shared_cache_keys()))
@@ -52,7 +51,7 @@ def identity_service(worker: str) -> Iterator[IdentityService]:
         database_name=f"test_hub_workflow_identity_{worker}",
         redis_url="redis://127.0.0.1:6379/3",
     )
-    original = settings.IDENTITY_SERVICE_URL
+    original = identity_config().service_url
     use_identity(service.url)
     try:
         yield service

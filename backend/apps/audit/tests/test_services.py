@@ -10,6 +10,7 @@ from django.utils import timezone
 from apps.audit.services import audit_bulk_created
 from apps.events.models import Delivery, DeliveryAttempt
 from apps.events.services import publish
+from apps.events.tests.factories import contact_data
 from hubkit.request_id import set_request_id
 from tests.factories import acme
 
@@ -36,7 +37,7 @@ def test_bulk_entries_match_what_auditlog_writes_for_a_save() -> None:
             type="contact.created",
             subject_type="contact",
             subject_id="c-9",
-            data={},
+            data=contact_data(),
             actor=None,
         )
     first, second = Delivery.all_tenants.filter(event=event).order_by("destination")

@@ -17,6 +17,7 @@ from apps.core.gdpr import erasure_steps
 from apps.core.models import CONTACT_PERSONAL_FIELDS, Contact
 from apps.core.services.names import normalize_name
 from apps.events.services import event_redact_subject, publish
+from apps.events.types import EventType
 from apps.identity.models import Organization, User
 from apps.identity.tenancy import apply_changes, refresh_for_update
 from hubkit.errors import ValidationFailed
@@ -128,7 +129,7 @@ def contact_create(
             contact: Contact = Contact.objects.for_organization(organization).create(**fields)
             publish(
                 organization=organization,
-                type="contact.created",
+                type=EventType.CONTACT_CREATED,
                 subject_type="contact",
                 subject_id=contact.id,
                 data={"contact": _snapshot(contact)},
@@ -156,7 +157,7 @@ def contact_update(*, contact: Contact, actor: User | None, data: Mapping[str, A
             if changed:
                 publish(
                     organization=contact.organization,
-                    type="contact.updated",
+                    type=EventType.CONTACT_UPDATED,
                     subject_type="contact",
                     subject_id=contact.id,
                     data={"changed": changed, "contact": _snapshot(contact)},
@@ -180,7 +181,7 @@ def contact_archive(*, contact: Contact, actor: User | None) -> Contact:
         contact.save(update_fields=["archived_at", "updated_at"])
         publish(
             organization=contact.organization,
-            type="contact.updated",
+            type=EventType.CONTACT_UPDATED,
             subject_type="contact",
             subject_id=contact.id,
             data={"changed": ["archived_at"], "contact": _snapshot(contact)},
@@ -221,7 +222,7 @@ def contact_erase(*, contact: Contact, actor: User | None) -> Contact:
         event_redact_subject(organization=organization, subject_type="contact", subject_id=str(locked.id))
         publish(
             organization=organization,
-            type="contact.erased",
+            type=EventType.CONTACT_ERASED,
             subject_type="contact",
             subject_id=locked.id,
             data={"contact_id": locked.id, "erased_at": now},

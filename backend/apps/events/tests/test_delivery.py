@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,12 +24,15 @@ from django.utils import timezone
 from procrastinate.contrib.django import app
 
 from apps.events.clients.webhook import encode_body
-from apps.events.delivery import DrainReport, backoff_seconds, delivery_sweep, drain
+from apps.events.delivery import DrainReport, delivery_sweep, drain
 from apps.events.envelope import event_envelope
 from apps.events.lines import SHARDS, line_shard, subject_line
 from apps.events.models import Delivery, DeliveryAttempt, Event
-from apps.events.services import DRAINING, advisory_key, drain_queueing_lock, publish
+from apps.events.sending import backoff_seconds
+from apps.events.services import publish
 from apps.events.tasks import DrainRetry, retry_stalled
+from apps.events.tests.factories import contact_data, contact_updated_data
+from apps.events.wakeups import DRAINING, advisory_key, drain_queueing_lock
 from apps.identity.models import Organization
 from hubkit.request_id import set_request_id
 from hubkit.testing import IdentityService, free_port
@@ -102,6 +106,15 @@ def _org() -> Organization:
     return Organization.objects.get_or_create(id=ACME)[0]
 
 
+def _data(type_: str) -> dict[str, Any]:
+    """Valid `data` for the contact type published."""
+    if type_ == "contact.erased":
+        return {"contact_id": str(uuid.uuid4()), "erased_at": timezone.now().isoformat()}
+    if type_ == "contact.updated":
+        return contact_updated_data(changed=["first_name"])
+    return contact_data()
+
+
 def _publish(subject_id: str = "c-1", type_: str = "contact.created") -> Event:
     set_request_id("corr-test-0001")
     try:
@@ -111,7 +124,7 @@ def _publish(subject_id: str = "c-1", type_: str = "contact.created") -> Event:
                 type=type_,
                 subject_type="contact",
                 subject_id=subject_id,
-                data={"first_name": "Ada"},
+                data=_data(type_),
                 actor=None,
             )
     finally:
@@ -160,7 +173,7 @@ def test_a_rolled_back_change_leaves_no_event_delivery_or_job(subscribed: Receiv
                 type="contact.created",
                 subject_type="contact",
                 subject_id="x",
-                data={},
+                data=contact_data(),
                 actor=None,
             )
             raise RuntimeError("the change failed")
@@ -342,7 +355,7 @@ def test_a_drain_does_not_finish_before_an_in_flight_publisher_commits(subscribe
                     type="contact.updated",
                     subject_type="contact",
                     subject_id="early",
-                    data={},
+                    data=_data("contact.updated"),
                     actor=None,
                 )
                 published.set()
@@ -480,7 +493,7 @@ def test_concurrent_publishers_share_one_waiting_drain_job(subscribed: Receiver)
                     type="contact.updated",
                     subject_type="contact",
                     subject_id="shared",
-                    data={"n": n},
+                    data=contact_updated_data(changed=["tags"], last_name=f"n{n}"),
                     actor=None,
                 )
         except BaseException as exc:  # noqa: BLE001 - reported below

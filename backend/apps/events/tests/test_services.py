@@ -1,11 +1,14 @@
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from django.db import transaction
 
 from apps.events.envelope import event_envelope
+from apps.events.exceptions import OutboxOutsideTransaction
 from apps.events.models import Event
-from apps.events.services import OutboxOutsideTransaction, publish
+from apps.events.services import publish
+from apps.events.tests.factories import booking_data, contact_data
 from apps.identity.models import Organization, User
 from hubkit.request_id import set_request_id
 from tests.factories import acme
@@ -19,7 +22,7 @@ def test_publish_refuses_to_run_outside_a_transaction() -> None:
             type="contact.created",
             subject_type="contact",
             subject_id=uuid.uuid4(),
-            data={},
+            data=contact_data(),
             actor=None,
         )
     assert Event.all_tenants.count() == 0
@@ -29,6 +32,12 @@ def test_publish_refuses_to_run_outside_a_transaction() -> None:
 def test_the_envelope_matches_the_contract() -> None:
     user = User.objects.create(subject="s-1", email="a@acme.test")
     subject = uuid.uuid4()
+    # Python values (a UUID, an aware datetime) are sent as their JSON strings.
+    contact = {
+        **contact_data()["contact"],
+        "id": uuid.UUID(int=1),
+        "archived_at": datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC),
+    }
     set_request_id("corr-0000001")
     try:
         with transaction.atomic():
@@ -37,7 +46,7 @@ def test_the_envelope_matches_the_contract() -> None:
                 type="contact.updated",
                 subject_type="contact",
                 subject_id=subject,
-                data={"changed": ["email"], "at": uuid.UUID(int=1)},
+                data={"changed": ["email"], "contact": contact},
                 actor=user,
             )
     finally:
@@ -58,7 +67,10 @@ def test_the_envelope_matches_the_contract() -> None:
     assert envelope["occurred_at"].endswith("Z")
     assert envelope["actor"] == {"type": "user", "id": str(user.id)}
     assert envelope["subject"] == {"type": "contact", "id": str(subject)}
-    assert envelope["data"] == {"changed": ["email"], "at": str(uuid.UUID(int=1))}
+    assert envelope["data"] == {
+        "changed": ["email"],
+        "contact": {**contact, "id": str(uuid.UUID(int=1)), "archived_at": "2026-01-02T03:04:05.678Z"},
+    }
     assert envelope["correlation_id"] == "corr-0000001"
     assert envelope["organization_id"] == str(acme().id)
 
@@ -72,7 +84,7 @@ def test_an_event_without_a_principal_names_the_backend_as_its_actor() -> None:
             type="booking.reminder_due",
             subject_type="booking",
             subject_id="b1",
-            data={},
+            data={**booking_data(), "remind_at": "2026-11-22T09:00:00Z"},
             actor=None,
         )
     assert event_envelope(event)["actor"] == {"type": "service", "id": "hub-backend"}

@@ -35,7 +35,7 @@ def own_identity(worker: str, identity_service: IdentityService) -> Iterator[Ide
 
 @pytest.fixture
 def fast_keys(settings: Any, own_identity: IdentityService) -> Iterator[None]:
-    settings.IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS = 0
+    settings.IDENTITY = {**settings.IDENTITY, "JWKS_REFRESH_COOLDOWN_SECONDS": 0}
     use_identity(own_identity.url)
     yield
     use_identity(own_identity.url)
@@ -78,7 +78,9 @@ def test_cached_keys_keep_working_while_identity_is_down_and_cold_start_is_503(
 
 
 def test_a_token_from_a_rotated_out_key_is_refused(own_identity: IdentityService, settings: Any) -> None:
-    settings.IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS = 0
+    # Verified claims are reused for CLAIMS_CACHE_SECONDS: that bounds how long a token of a
+    # withdrawn key stays accepted. One second here, so the test can wait it out.
+    settings.IDENTITY = {**settings.IDENTITY, "JWKS_REFRESH_COOLDOWN_SECONDS": 0, "CLAIMS_CACHE_SECONDS": 1}
     use_identity(own_identity.url)
     old = str(own_identity.login("manager@acme.test")["access_token"])
     assert bearer(old).get("/api/v1/me").status_code == 200
@@ -94,7 +96,8 @@ def test_a_token_from_a_rotated_out_key_is_refused(own_identity: IdentityService
     own_identity.manage("rotate_signing_keys", "--retire-now")
     published = {key["kid"] for key in httpx.get(own_identity.url + "/.well-known/jwks.json").json()["keys"]}
     assert old_kid not in published
-    settings.IDENTITY_JWKS_TTL_SECONDS = 0  # the next request refreshes the key set
+    settings.IDENTITY = {**settings.IDENTITY, "JWKS_TTL_SECONDS": 0}  # the next check refreshes the key set
+    time.sleep(1.1)  # past the claims cache's second: the old token's signature is checked again
     response = bearer(old).get("/api/v1/me")
     assert response.status_code == 401
     assert response.json()["code"] == "invalid_token"
@@ -114,7 +117,7 @@ def _call_revocation_sensitive(token: str) -> HttpResponse:
 def test_introspection_refuses_a_token_revoked_by_logout(
     own_identity: IdentityService, settings: Any
 ) -> None:
-    settings.IDENTITY_INTROSPECTION_CACHE_SECONDS = 0
+    settings.IDENTITY = {**settings.IDENTITY, "INTROSPECTION_CACHE_SECONDS": 0}
     use_identity(own_identity.url)
     token = str(own_identity.login("manager@acme.test")["access_token"])
     assert _call_revocation_sensitive(token).content == b"moved"
@@ -133,7 +136,7 @@ def test_introspection_refuses_a_token_revoked_by_logout(
 def test_introspection_fails_closed_when_identity_is_down(
     own_identity: IdentityService, settings: Any
 ) -> None:
-    settings.IDENTITY_INTROSPECTION_CACHE_SECONDS = 0
+    settings.IDENTITY = {**settings.IDENTITY, "INTROSPECTION_CACHE_SECONDS": 0}
     use_identity(own_identity.url)
     token = str(own_identity.login("manager@acme.test")["access_token"])
     assert _call_revocation_sensitive(token).content == b"moved"
@@ -146,7 +149,7 @@ def test_introspection_fails_closed_when_identity_is_down(
 
 
 def test_introspection_answers_are_cached_per_token(own_identity: IdentityService, settings: Any) -> None:
-    settings.IDENTITY_INTROSPECTION_CACHE_SECONDS = 60
+    settings.IDENTITY = {**settings.IDENTITY, "INTROSPECTION_CACHE_SECONDS": 60}
     use_identity(own_identity.url)
     cached = str(own_identity.login("staff@acme.test")["access_token"])
     uncached = str(own_identity.login("viewer@acme.test")["access_token"])

@@ -7,7 +7,7 @@ from django.db import connection
 from apps.identity.models import Organization, User
 from apps.identity.principal import Role
 from apps.identity.services import clear_principal_caches, principal_from_claims
-from hubkit.identity import InvalidToken
+from hubkit.identity import InvalidToken, TokenClaims
 
 ORG = "0a0e0000-0000-4000-8000-00000000abcd"
 
@@ -28,7 +28,7 @@ def _claims(**extra: object) -> dict[str, object]:
 @pytest.mark.django_db
 def test_first_sight_provisions_mirrors_and_later_sight_updates_them() -> None:
     claims = _claims()
-    principal = principal_from_claims(claims=claims, token="t")
+    principal = principal_from_claims(claims=TokenClaims.from_payload(claims), token="t")
     assert principal.roles == frozenset({Role.MANAGER})
     assert principal.organization is not None
     assert str(principal.organization.id) == ORG
@@ -36,7 +36,7 @@ def test_first_sight_provisions_mirrors_and_later_sight_updates_them() -> None:
     assert (user.kind, user.email, str(user.id)) == ("user", "a@b.test", claims["sub"])
 
     clear_principal_caches()
-    principal_from_claims(claims={**claims, "email": "new@b.test"}, token="t")
+    principal_from_claims(claims=TokenClaims.from_payload({**claims, "email": "new@b.test"}), token="t")
     assert User.objects.get(subject=claims["sub"]).email == "new@b.test"
     assert User.objects.filter(subject=claims["sub"]).count() == 1
 
@@ -44,15 +44,15 @@ def test_first_sight_provisions_mirrors_and_later_sight_updates_them() -> None:
 @pytest.mark.django_db
 def test_cached_principals_cost_no_queries(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
     claims = _claims()
-    principal_from_claims(claims=claims, token="t")
+    principal_from_claims(claims=TokenClaims.from_payload(claims), token="t")
     with django_assert_num_queries(0):
-        principal_from_claims(claims=claims, token="t2")
+        principal_from_claims(claims=TokenClaims.from_payload(claims), token="t2")
 
 
 @pytest.mark.django_db
 def test_service_tokens_become_service_principals_without_roles() -> None:
     claims = {"sub": "workflow", "client_id": "workflow", "scope": "notifications:write", "roles": ["owner"]}
-    principal = principal_from_claims(claims=claims, token="t")
+    principal = principal_from_claims(claims=TokenClaims.from_payload(claims), token="t")
     assert principal.is_service
     assert principal.roles == frozenset()
     assert principal.organization is None
@@ -63,17 +63,17 @@ def test_service_tokens_become_service_principals_without_roles() -> None:
 @pytest.mark.parametrize("claims", [{"org_id": "not-a-uuid"}, {"roles": "owner"}])
 def test_malformed_claims_are_invalid_tokens(claims: dict[str, object]) -> None:
     with pytest.raises(InvalidToken):
-        principal_from_claims(claims=_claims(**claims), token="t")
+        principal_from_claims(claims=TokenClaims.from_payload(_claims(**claims)), token="t")
 
 
 @pytest.mark.django_db
 def test_deactivated_mirror_user_is_refused() -> None:
     claims = _claims()
-    principal_from_claims(claims=claims, token="t")
+    principal_from_claims(claims=TokenClaims.from_payload(claims), token="t")
     User.objects.filter(subject=claims["sub"]).update(is_active=False)
     clear_principal_caches()
     with pytest.raises(InvalidToken):
-        principal_from_claims(claims=claims, token="t")
+        principal_from_claims(claims=TokenClaims.from_payload(claims), token="t")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -85,7 +85,7 @@ def test_concurrent_first_sight_creates_one_mirror_each() -> None:
     def first_request() -> None:
         try:
             barrier.wait()
-            principal_from_claims(claims=claims, token="t")
+            principal_from_claims(claims=TokenClaims.from_payload(claims), token="t")
         except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(exc)
         finally:

@@ -12,10 +12,9 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
-from django.conf import settings
 from pydantic import BaseModel, ValidationError
 
-from hubkit.identity import IdentityUnavailable
+from hubkit.identity import IdentityUnavailable, identity_config
 from hubkit.request_id import get_request_id
 from hubkit.service_token import ServiceTokenClient
 
@@ -58,19 +57,21 @@ _clients: dict[tuple[str, str, str], tuple[ServiceTokenClient, httpx.Client]] = 
 
 def _clients_for_settings() -> tuple[ServiceTokenClient, httpx.Client]:
     """One token cache and connection pool per process (and per identity URL and credentials)."""
-    base = settings.IDENTITY_SERVICE_URL.rstrip("/")
-    key = (base, settings.IDENTITY_CLIENT_ID, settings.IDENTITY_CLIENT_SECRET)
+    config = identity_config()
+    key = (config.service_url, config.client_id, config.client_secret)
     with _lock:
         if key not in _clients:
-            timeout = settings.IDENTITY_HTTP_TIMEOUT_SECONDS
+            timeout = config.http_timeout_seconds
             tokens = ServiceTokenClient(
-                token_url=base + "/oauth/token",
-                client_id=settings.IDENTITY_CLIENT_ID,
-                client_secret=settings.IDENTITY_CLIENT_SECRET,
+                token_url=config.token_endpoint,
+                client_id=config.client_id,
+                client_secret=config.client_secret,
                 scope=SCOPE,
                 timeout=timeout,
             )
-            http = httpx.Client(base_url=base, timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)))
+            http = httpx.Client(
+                base_url=config.service_url, timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0))
+            )
             _clients[key] = (tokens, http)
         return _clients[key]
 
@@ -78,29 +79,25 @@ def _clients_for_settings() -> tuple[ServiceTokenClient, httpx.Client]:
 def _get_page(organization_id: uuid.UUID, params: dict[str, str | int]) -> _MemberPage:
     tokens, http = _clients_for_settings()
     org = str(organization_id)
-    path = f"/api/v1/organizations/{org}/members"
-    for attempt in range(2):
-        try:
-            token = tokens.token(organization_id=org)
-        except (KeyError, ValueError) as exc:  # a 200 without a usable token
-            raise IdentityMembersUnavailable("token endpoint answered an unexpected body") from exc
-        headers = {"Authorization": f"Bearer {token}"}
-        if request_id := get_request_id():
-            headers["X-Request-ID"] = request_id
-        try:
-            response = http.get(path, params=params, headers=headers)
-        except httpx.HTTPError as exc:
-            raise IdentityMembersUnavailable(f"member list unreachable: {type(exc).__name__}") from exc
-        if response.status_code == 401 and attempt == 0:
-            tokens.forget(organization_id=org)  # expired or revoked: one fresh token, once
-            continue
-        if response.status_code != 200:
-            raise IdentityMembersUnavailable(f"member list answered {response.status_code}")
-        try:
-            return _MemberPage.model_validate_json(response.content)
-        except ValidationError as exc:
-            raise IdentityMembersUnavailable("member list answered an unexpected body") from exc
-    raise IdentityMembersUnavailable("member list refused the service token")
+    headers = {"X-Request-ID": request_id} if (request_id := get_request_id()) else {}
+    try:
+        # A 401 (token expired or revoked early) is retried once with a fresh token by the auth.
+        response = http.get(
+            f"/api/v1/organizations/{org}/members",
+            params=params,
+            headers=headers,
+            auth=tokens.auth(organization_id=org),
+        )
+    except httpx.HTTPError as exc:
+        raise IdentityMembersUnavailable(f"member list unreachable: {type(exc).__name__}") from exc
+    if response.status_code == 401:
+        raise IdentityMembersUnavailable("member list refused the service token")
+    if response.status_code != 200:
+        raise IdentityMembersUnavailable(f"member list answered {response.status_code}")
+    try:
+        return _MemberPage.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise IdentityMembersUnavailable("member list answered an unexpected body") from exc
 
 
 def organization_members(*, organization_id: uuid.UUID, role: str | None = None) -> list[Member]:

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.events.services import publish
+from apps.events.types import EventType
 from apps.identity.models import Organization, User
 from apps.identity.services import user_ensure
 from apps.notifications.clients.identity_members import Member, organization_members
@@ -171,7 +172,7 @@ def _publish_delivery(
 ) -> None:
     publish(
         organization=organization,
-        type="notification.requested",
+        type=EventType.NOTIFICATION_REQUESTED,
         subject_type="notification",
         subject_id=notification_id,
         data={

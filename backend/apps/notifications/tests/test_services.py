@@ -221,7 +221,7 @@ def test_identity_down_is_unavailable_and_writes_nothing(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings.IDENTITY_SERVICE_URL = f"http://127.0.0.1:{port}"
+    settings.IDENTITY = {**settings.IDENTITY, "SERVICE_URL": f"http://127.0.0.1:{port}"}
     before = counts()
     with pytest.raises(IdentityMembersUnavailable) as caught:
         send(org, actor, role="manager")
@@ -230,7 +230,7 @@ def test_identity_down_is_unavailable_and_writes_nothing(
 
 
 def test_wrong_client_secret_is_unavailable(org: Organization, actor: User, settings: Any) -> None:
-    settings.IDENTITY_CLIENT_SECRET = "wrong-" + uuid.uuid4().hex
+    settings.IDENTITY = {**settings.IDENTITY, "CLIENT_SECRET": "wrong-" + uuid.uuid4().hex}
     with pytest.raises(IdentityMembersUnavailable):
         send(org, actor, role="manager")
     assert not Notification.all_tenants.exists()

@@ -1,54 +1,75 @@
 """HTTP edge: the signed event receiver and the read API over recorded messages."""
 
-from __future__ import annotations
-
 import uuid
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import P, PathEx, Query, Router
 
 from apps.messaging.auth import MessageReader
-from apps.messaging.envelope import outgoing_for, parse_envelope
-from apps.messaging.pagination import paginate_messages
-from apps.messaging.schemas import EventReceiptOut, MessageFilter, MessageListOut, MessageOut
+from apps.messaging.envelope import outgoing_for
+from apps.messaging.models import Message
+from apps.messaging.schemas import EventReceiptOut, MessageFilter, MessageOut
 from apps.messaging.selectors import message_get, message_list
 from apps.messaging.services import event_receive
-from hubkit.webhooks import verify_webhook
+from hubkit import events
+from hubkit.openapi import problem_responses, webhook_receiver
+from hubkit.pagination import KeysetPagination, paginate
 
 events_router = Router(tags=["events"])
 messages_router = Router(tags=["messages"])
 
+EVENT_BODY = (
+    "The backend's event envelope `{id, type, version: 1, occurred_at, organization_id, actor, subject, "
+    "data, correlation_id}`; `data` is read for `booking.*` and `notification.requested`, other types "
+    "are recorded and ignored."
+)
 
-@events_router.post("", response=EventReceiptOut, auth=None)
+
+@events_router.post(
+    "",
+    response={200: EventReceiptOut, **problem_responses(400, 401, 503)},
+    auth=None,
+    operation_id="receive_event",
+    summary="Receive a signed event",
+    openapi_extra=webhook_receiver(body_description=EVENT_BODY),
+)
 def receive_event(request: HttpRequest) -> dict[str, str]:
-    """A Standard Webhooks delivery from the backend; the signature is checked before anything else."""
-    webhook_id = verify_webhook(body=request.body, headers=request.headers, secrets=settings.WEBHOOK_SECRETS)
-    envelope = parse_envelope(request.body, webhook_id=webhook_id)
+    """A Standard Webhooks delivery from the backend; the signature is checked before anything else.
+
+    401 `invalid_signature`, 400 `malformed_json`, 413 `payload_too_large`, 422 `invalid_event`,
+    503 `send_unavailable` (with `Retry-After`) when a provider failed transiently and nothing was
+    recorded.
+    """
+    envelope = events.receive_event(request, secrets=settings.WEBHOOK_SECRETS)
     outgoing = outgoing_for(envelope)
     # Every receipt is recorded (and deduplicated), also of types this service sends nothing for.
-    receipt = event_receive(webhook_id=webhook_id, envelope=envelope, outgoing=outgoing or [])
+    receipt = event_receive(envelope=envelope, outgoing=outgoing or [])
     if outgoing is None and receipt == "accepted":
         return {"status": "ignored"}
     return {"status": receipt}
 
 
-@messages_router.get("", response=MessageListOut)
-def list_messages(request: HttpRequest, filters: Query[MessageFilter]) -> dict[str, Any]:
+@messages_router.get(
+    "", response=list[MessageOut], operation_id="list_messages", summary="Messages, newest first"
+)
+@paginate(KeysetPagination, keys=("created_at", "id"), descending=True)
+def list_messages(request: HttpRequest, filters: Query[MessageFilter]) -> QuerySet[Message]:
     reader: MessageReader = request.auth  # type: ignore[attr-defined]
-    messages = message_list(
+    return message_list(
         reader=reader,
         organization_id=filters.organization_id,
         event_id=filters.event_id,
         channel=filters.channel,
         status=filters.status,
     )
-    page = paginate_messages(messages, cursor=filters.cursor, limit=filters.limit)
-    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@messages_router.get("/{message_id}", response=MessageOut)
-def get_message(request: HttpRequest, message_id: uuid.UUID) -> Any:
+@messages_router.get("/{message_id}", response=MessageOut, operation_id="get_message", summary="One message")
+def get_message(
+    request: HttpRequest, message_id: PathEx[uuid.UUID, P(description="The message's id.")]
+) -> Any:
     reader: MessageReader = request.auth  # type: ignore[attr-defined]
     return message_get(reader=reader, message_id=message_id)

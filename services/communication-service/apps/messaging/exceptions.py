@@ -1,15 +1,4 @@
-from hubkit.errors import ApplicationError, NotFound, ServiceUnavailable, ValidationFailed
-
-
-class MalformedEvent(ApplicationError):
-    status = 400
-    code = "malformed_json"
-    title = "Malformed request body"
-
-
-class InvalidEvent(ValidationFailed):
-    code = "invalid_event"
-    title = "Invalid event"
+from hubkit.errors import NotFound, ServiceUnavailable
 
 
 class SendUnavailable(ServiceUnavailable):

@@ -1,4 +1,4 @@
-"""Edge schemas: the event envelope and the data of the types acted on, the message list."""
+"""Edge schemas: the data of the event types acted on (the envelope is hubkit's), the message list."""
 
 from __future__ import annotations
 
@@ -22,29 +22,6 @@ BOOKING_EVENT_TYPES = frozenset(
     }
 )
 NOTIFICATION_REQUESTED = "notification.requested"
-HANDLED_EVENT_TYPES = BOOKING_EVENT_TYPES | {NOTIFICATION_REQUESTED}
-
-
-class ActorIn(Schema):
-    type: str = Field(max_length=50)
-    id: str | None = Field(default=None, max_length=200)
-
-
-class SubjectIn(Schema):
-    type: str = Field(max_length=100)
-    id: str = Field(max_length=200)
-
-
-class EventEnvelopeIn(Schema):
-    id: uuid.UUID
-    type: str = Field(min_length=1, max_length=100)
-    version: Literal[1]
-    occurred_at: AwareDatetime
-    organization_id: uuid.UUID
-    actor: ActorIn
-    subject: SubjectIn
-    data: dict[str, Any]
-    correlation_id: str | None = Field(default=None, max_length=128)
 
 
 class NamedRef(Schema):
@@ -121,36 +98,44 @@ class NotificationRequestedData(Schema):
 
 
 class EventReceiptOut(Schema):
-    status: Literal["accepted", "duplicate", "ignored"]
+    """What became of a delivery."""
+
+    status: Literal["accepted", "duplicate", "ignored"] = Field(
+        description="`accepted`: processed now; `duplicate`: this webhook-id was processed before; "
+        "`ignored`: a type this service sends nothing for (recorded, deduplicated)."
+    )
 
 
 class MessageOut(Schema):
+    """One email or SMS this service sent, failed to send or skipped."""
+
     id: uuid.UUID
     organization_id: uuid.UUID
-    event_id: uuid.UUID
+    event_id: uuid.UUID = Field(description="The event that asked for it.")
     event_type: str
-    channel: str
-    recipient: str
+    channel: str = Field(description="`email` or `sms`.")
+    recipient: str = Field(description="The address or phone number; empty when skipped for lack of one.")
     recipient_name: str
     subject: str
     body: str
-    status: str
-    reason: str
+    status: str = Field(description="`sent`, `failed` or `skipped`.")
+    reason: str = Field(
+        description="Why skipped: `no_contact_address`, `no_email_address` or `no_phone_number`."
+    )
     provider_message_id: str
-    error: str
+    error: str = Field(description="Why sending failed permanently; empty otherwise.")
     created_at: datetime
     sent_at: datetime | None
 
 
-class MessageListOut(Schema):
-    items: list[MessageOut]
-    next_cursor: str | None
-
-
 class MessageFilter(Schema):
-    event_id: uuid.UUID | None = None
-    channel: Literal["email", "sms"] | None = None
-    status: Literal["sent", "failed", "skipped"] | None = None
-    organization_id: uuid.UUID | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=500)
+    """Narrows the message list; filters combine with AND."""
+
+    event_id: uuid.UUID | None = Field(default=None, description="Only messages of this event.")
+    channel: Literal["email", "sms"] | None = Field(default=None, description="Only this channel.")
+    status: Literal["sent", "failed", "skipped"] | None = Field(default=None, description="Only this status.")
+    organization_id: uuid.UUID | None = Field(
+        default=None,
+        description="Only this organization (service tokens not bound to one); a user token sees only "
+        "its own organization whatever this says.",
+    )

@@ -1,4 +1,4 @@
-"""Receiving an event: dedupe by webhook id, render, send, record — one transaction per delivery."""
+"""Receiving an event: dedupe by event id, render, send, record — one transaction per delivery."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from apps.messaging.clients.sms import get_sms_provider
 from apps.messaging.exceptions import SendUnavailable
 from apps.messaging.models import Channel, Message, MessageStatus, ReceivedEvent
 from apps.messaging.rendering import Outgoing
-from apps.messaging.schemas import EventEnvelopeIn
+from hubkit.events import EventEnvelope
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +35,11 @@ class Delivery:
     error: str = ""
 
 
-def event_receive(*, webhook_id: str, envelope: EventEnvelopeIn, outgoing: list[Outgoing]) -> Receipt:
+def event_receive(*, envelope: EventEnvelope, outgoing: list[Outgoing]) -> Receipt:
     """Process one delivery exactly once.
+
+    The dedupe key (`webhook_id`) is the event id as a canonical UUID string: the receiver
+    checked that the `webhook-id` header names the same UUID, however it was spelled.
 
     The ReceivedEvent insert comes first: a concurrent delivery of the same id blocks on the
     unique index until this transaction ends, then sees IntegrityError (we committed) or
@@ -48,7 +51,7 @@ def event_receive(*, webhook_id: str, envelope: EventEnvelopeIn, outgoing: list[
         try:
             with transaction.atomic():
                 event = ReceivedEvent.objects.create(
-                    webhook_id=webhook_id,
+                    webhook_id=str(envelope.id),
                     event_id=envelope.id,
                     event_type=envelope.type,
                     organization_id=envelope.organization_id,
@@ -56,7 +59,7 @@ def event_receive(*, webhook_id: str, envelope: EventEnvelopeIn, outgoing: list[
                     occurred_at=envelope.occurred_at,
                 )
         except IntegrityError:
-            logger.info("event %s already processed", webhook_id)
+            logger.info("event %s already processed", envelope.id)
             return "duplicate"
         messages = [_message_send(event=event, outgoing=item) for item in outgoing]
         transaction.on_commit(lambda: _count(messages))

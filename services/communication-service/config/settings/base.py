@@ -2,7 +2,7 @@
 
 from config.env import BASE_DIR, env
 from hubkit.logging import logging_config
-from hubkit.settings import BASE_MIDDLEWARE, database_config, redis_cache
+from hubkit.settings import BASE_MIDDLEWARE, database_config, identity_settings, redis_cache
 
 # Development-only secrets, clearly labelled; production.py refuses them.
 DEV_SECRET_KEY = "dev-insecure-communication-secret-key-change-me"  # noqa: S105
@@ -60,20 +60,10 @@ CACHES = {"default": redis_cache(REDIS_URL, prefix="hub-communication")}
 
 READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", 3.0)
 
-# Identity: tokens are verified locally against identity-service's published keys (hubkit).
-IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL", "http://127.0.0.1:8001")
-IDENTITY_ISSUER = env.str("IDENTITY_ISSUER", IDENTITY_SERVICE_URL)
-IDENTITY_AUDIENCE = env.str("IDENTITY_AUDIENCE", "hub-backend")
-IDENTITY_ALGORITHMS = env.list("IDENTITY_ALGORITHMS", ["EdDSA"])
-IDENTITY_LEEWAY_SECONDS = env.int("IDENTITY_LEEWAY_SECONDS", 30)
-IDENTITY_HTTP_TIMEOUT_SECONDS = env.float("IDENTITY_HTTP_TIMEOUT_SECONDS", 3.0)
-IDENTITY_JWKS_TTL_SECONDS = env.float("IDENTITY_JWKS_TTL_SECONDS", 300.0)
-IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS = env.float("IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS", 30.0)
-IDENTITY_JWKS_MAX_STALE_SECONDS = env.float("IDENTITY_JWKS_MAX_STALE_SECONDS", 3600.0)
-IDENTITY_INTROSPECTION_CACHE_SECONDS = env.int("IDENTITY_INTROSPECTION_CACHE_SECONDS", 15)
-# Only used for introspection, which this service does not call today; matches the demo client.
-IDENTITY_CLIENT_ID = env.str("IDENTITY_CLIENT_ID", "communication-service")
-IDENTITY_CLIENT_SECRET = env.str("IDENTITY_CLIENT_SECRET", "dev-insecure-communication-client-secret")
+# Identity: tokens are verified locally against identity-service's published keys. Every key has
+# hubkit's default (hubkit.settings.IdentityConfig); IDENTITY_<KEY> in the environment overrides it.
+# No client credentials: this service never calls identity-service as a client.
+IDENTITY = identity_settings(env)
 
 # Incoming events (Standard Webhooks): comma-separated; every one is accepted (rotation).
 WEBHOOK_SECRETS = env.list("WEBHOOK_SECRETS", [DEV_WEBHOOK_SECRET])

@@ -8,8 +8,8 @@ from hubkit.settings import assert_production_ready
 SECRET_KEY = env.str("SECRET_KEY")
 DEBUG = env.bool("DEBUG", False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL")
-IDENTITY_ISSUER = env.str("IDENTITY_ISSUER", IDENTITY_SERVICE_URL)
+# Required here: base's development default must not stand in.
+IDENTITY = IDENTITY | {"SERVICE_URL": env.str("IDENTITY_SERVICE_URL").rstrip("/")}
 WEBHOOK_SECRETS = env.list("WEBHOOK_SECRETS")
 EMAIL_HOST = env.str("EMAIL_HOST")
 

@@ -7,8 +7,9 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from hubkit.request_id import get_request_id
 
@@ -175,10 +176,23 @@ def render_suspicious(exc: SuspiciousOperation) -> HttpResponse:
     )
 
 
+def render_django_refusal(exc: Http404 | DjangoPermissionDenied) -> HttpResponse:
+    """Django's own 404 and 403 (`get_object_or_404`, a view's `raise Http404`) as what they mean.
+
+    Their messages are for developers, so the detail stays generic.
+    """
+    status = 404 if isinstance(exc, Http404) else 403
+    code, title = status_code_and_title(status)
+    detail = "The resource does not exist." if status == 404 else "You are not allowed to do this."
+    return problem_response(status=status, code=code, title=title, detail=detail)
+
+
 def render_exception(exc: BaseException) -> HttpResponse:
     """Any exception that reached the edge, as problem+json."""
     if isinstance(exc, ApplicationError):
         return render_application_error(exc)
+    if isinstance(exc, Http404 | DjangoPermissionDenied):
+        return render_django_refusal(exc)
     if isinstance(exc, SuspiciousOperation):
         return render_suspicious(exc)
     return render_unhandled(exc)

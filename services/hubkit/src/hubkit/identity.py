@@ -6,10 +6,14 @@ refresh per cooldown window across all workers (a flood of random kids cannot ca
 storm); concurrent refreshes in a process share one fetch; a failed refresh keeps the last good
 keys (stale-if-error: PyJWT drops its cache on failure, we do not).
 
-Settings read (on use): IDENTITY_SERVICE_URL, IDENTITY_ISSUER, IDENTITY_AUDIENCE,
-IDENTITY_ALGORITHMS, IDENTITY_LEEWAY_SECONDS, IDENTITY_HTTP_TIMEOUT_SECONDS,
-IDENTITY_JWKS_TTL_SECONDS, IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS, IDENTITY_JWKS_MAX_STALE_SECONDS,
-IDENTITY_INTROSPECTION_CACHE_SECONDS, IDENTITY_CLIENT_ID, IDENTITY_CLIENT_SECRET.
+A verified token's claims are kept per process for a short while (`ClaimsCache`), so a client
+sending the same token on every request pays for one EdDSA check, not one per request.
+
+`verify` answers `TokenClaims`: the one reading of identity-service's claims every service uses
+(who is a service, which organization, roles, scopes).
+
+Settings read (on use): `IDENTITY`, a dict with the keys of `hubkit.settings.IdentityConfig`
+(every key has a default there; build it with `hubkit.settings.identity_settings`).
 """
 
 from __future__ import annotations
@@ -19,7 +23,11 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -30,13 +38,17 @@ from django.core.cache import cache
 from hubkit.errors import ApplicationError, NotAuthenticated, ServiceUnavailable
 from hubkit.request_id import HEADER as REQUEST_ID_HEADER
 from hubkit.request_id import get_request_id
+from hubkit.settings import IdentityConfig
 
 logger = logging.getLogger(__name__)
 
 
-def _setting(name: str) -> Any:
-    """A setting the hosting service defines (hubkit cannot know its settings module)."""
-    return getattr(settings, name)
+def identity_config() -> IdentityConfig:
+    """The hosting service's `IDENTITY` setting over hubkit's defaults, read now.
+
+    Read on use, so an operator's (or a test's) settings change applies without a restart.
+    """
+    return IdentityConfig.from_setting(getattr(settings, "IDENTITY", {}))
 
 
 class InvalidToken(NotAuthenticated):
@@ -82,11 +94,12 @@ class IdentityClient:
 
     @classmethod
     def from_settings(cls) -> IdentityClient:
+        config = identity_config()
         return cls(
-            base_url=_setting("IDENTITY_SERVICE_URL"),
-            timeout=_setting("IDENTITY_HTTP_TIMEOUT_SECONDS"),
-            client_id=_setting("IDENTITY_CLIENT_ID"),
-            client_secret=_setting("IDENTITY_CLIENT_SECRET"),
+            base_url=config.service_url,
+            timeout=config.http_timeout_seconds,
+            client_id=config.client_id,
+            client_secret=config.client_secret,
         )
 
     def _headers(self) -> dict[str, str]:
@@ -150,7 +163,7 @@ def shared_cache_keys() -> tuple[str, str]:
 
     Two issuers (a move, a staging and a test instance on one Redis) never share keys.
     """
-    issuer = hashlib.sha256(str(_setting("IDENTITY_ISSUER")).encode()).hexdigest()[:16]
+    issuer = hashlib.sha256(identity_config().expected_issuer.encode()).hexdigest()[:16]
     return f"identity:jwks:{issuer}", f"identity:jwks:{issuer}:refresh-gate"
 
 
@@ -193,15 +206,15 @@ class KeyStore:
     # Read on use, so an operator's (or a test's) settings change applies without a restart.
     @property
     def _ttl(self) -> float:
-        return float(_setting("IDENTITY_JWKS_TTL_SECONDS"))
+        return float(identity_config().jwks_ttl_seconds)
 
     @property
     def _cooldown(self) -> float:
-        return float(_setting("IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS"))
+        return float(identity_config().jwks_refresh_cooldown_seconds)
 
     @property
     def _max_stale(self) -> float:
-        return float(_setting("IDENTITY_JWKS_MAX_STALE_SECONDS"))
+        return float(identity_config().jwks_max_stale_seconds)
 
     # -- public -----------------------------------------------------------------------
 
@@ -217,7 +230,7 @@ class KeyStore:
     def discovery(self) -> Discovery:
         if self._discovery is None:
             self._discovery = self._client.discovery()
-            if self._discovery.issuer != _setting("IDENTITY_ISSUER"):
+            if self._discovery.issuer != identity_config().expected_issuer:
                 self._discovery = None
                 raise IdentityProtocolError("identity-service announces an unexpected issuer")
         return self._discovery
@@ -310,20 +323,159 @@ class KeyStore:
             logger.warning("could not share JWKS through Redis")
 
 
+def is_service_token(claims: Mapping[str, Any]) -> bool:
+    """Whether claims describe a service (client_credentials) token rather than a user's.
+
+    identity-service's own rule: a user token comes from a login session, so it names the
+    session (`sid`) and the user as `sub`; a client_credentials token has no session and its
+    `sub` is the `client_id`. Roles or an email are no test: a service token may one day carry
+    either, and the issuer itself does not decide by them.
+    """
+    return "sid" not in claims and claims.get("sub") == claims.get("client_id")
+
+
+def _timestamp(value: object, name: str) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidToken(f"The access token's {name} claim is malformed.")
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise InvalidToken(f"The access token's {name} claim is malformed.") from exc
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """A verified access token, read once: what every service needs to authorize its caller.
+
+    Service tokens have no roles (whatever the token says); `organization_id` is the `org_id`
+    claim, None when the token is for no organization. `raw` keeps every claim as sent.
+    """
+
+    subject: str
+    is_service: bool
+    organization_id: uuid.UUID | None
+    roles: frozenset[str]
+    scopes: frozenset[str]
+    client_id: str
+    email: str
+    name: str
+    expires_at: datetime
+    auth_time: datetime | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> TokenClaims:
+        """Interpret a token's claims; InvalidToken if one the hub relies on is malformed."""
+        is_service = is_service_token(payload)
+        org = payload.get("org_id")
+        try:
+            organization_id = uuid.UUID(str(org)) if org not in (None, "") else None
+        except ValueError as exc:
+            raise InvalidToken("The access token names an invalid organization.") from exc
+        raw_roles = payload.get("roles", [])
+        if raw_roles is None:
+            raw_roles = []
+        if not isinstance(raw_roles, list) or not all(isinstance(role, str) for role in raw_roles):
+            raise InvalidToken("The access token's roles claim is malformed.")
+        scope = payload.get("scope", "")
+        if not isinstance(scope, str):
+            raise InvalidToken("The access token's scope claim is malformed.")
+        # A token without `exp` never reaches here from `verify` (it is required); for claims
+        # built elsewhere (tests, fixtures) that lack one, the epoch means "already expired".
+        expires_at = _timestamp(payload.get("exp", 0), "exp")
+        auth_time = payload.get("auth_time")
+        return cls(
+            subject=str(payload["sub"]),
+            is_service=is_service,
+            organization_id=organization_id,
+            roles=frozenset() if is_service else frozenset(raw_roles),
+            scopes=frozenset(scope.split()),
+            client_id=str(payload.get("client_id", "")),
+            email=str(payload.get("email") or ""),
+            name=str(payload.get("name") or ""),
+            expires_at=expires_at,
+            auth_time=_timestamp(auth_time, "auth_time") if auth_time is not None else None,
+            raw=dict(payload),
+        )
+
+
+class ClaimsCache:
+    """Verified tokens' claims, per process, keyed by the token's SHA-256; thread-safe and bounded.
+
+    An entry lives until the token expires or `ttl` passes, whichever comes first. The short
+    `ttl` bounds how long a token stays accepted after the issuer withdrew the key that signed
+    it (rotation with a compromised key): at most `ttl` seconds, then its signature is checked
+    against the current key set again. Revocation of single tokens is introspection's job
+    (never cached here beyond its own setting). Only verified tokens are ever put in; when full,
+    the oldest entry goes.
+    """
+
+    def __init__(self, *, ttl: float, max_entries: int, clock: Any = time.time) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[bytes, tuple[TokenClaims, float]] = OrderedDict()
+
+    @staticmethod
+    def _key(token: str) -> bytes:
+        return hashlib.sha256(token.encode()).digest()
+
+    def get(self, token: str) -> TokenClaims | None:
+        key = self._key(token)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            claims, deadline = entry
+            if self._clock() >= deadline:
+                del self._entries[key]
+                return None
+            return claims
+
+    def put(self, token: str, claims: TokenClaims) -> None:
+        if self.ttl <= 0 or self.max_entries <= 0:
+            return
+        deadline = min(claims.expires_at.timestamp(), self._clock() + self.ttl)
+        key = self._key(token)
+        with self._lock:
+            self._entries[key] = (claims, deadline)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
 class TokenVerifier:
-    def __init__(self, *, keys: KeyStore, client: IdentityClient) -> None:
+    def __init__(self, *, keys: KeyStore, client: IdentityClient, claims_cache: ClaimsCache) -> None:
         self.keys = keys
         self._client = client
+        self.claims_cache = claims_cache
 
-    def verify(self, token: str) -> dict[str, Any]:
-        """The token's claims if it is a valid access token for this backend, else InvalidToken."""
+    def verify(self, token: str) -> TokenClaims:
+        """The token's claims if it is a valid access token for this service, else InvalidToken."""
+        cached = self.claims_cache.get(token)
+        if cached is not None:
+            return cached
+        claims = TokenClaims.from_payload(self._decode(token, identity_config()))
+        self.claims_cache.put(token, claims)
+        return claims
+
+    def _decode(self, token: str, config: IdentityConfig) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
             raise InvalidToken("The access token is malformed.") from exc
         algorithm = header.get("alg")
         # Pinned algorithms: the header never chooses (no `none`, no HS256-with-public-key).
-        if algorithm not in _setting("IDENTITY_ALGORITHMS"):
+        if algorithm not in config.algorithms:
             raise InvalidToken("The access token uses a forbidden algorithm.")
         if str(header.get("typ", "")).lower() not in _ACCEPTED_TYP:
             raise InvalidToken("The token is not an access token.")
@@ -332,22 +484,23 @@ class TokenVerifier:
             raise InvalidToken("The access token names no key.")
         key = self.keys.key_for(kid)
         try:
-            claims: dict[str, Any] = jwt.decode(
+            payload: dict[str, Any] = jwt.decode(
                 token,
                 key=key,
                 algorithms=[str(algorithm)],
-                audience=_setting("IDENTITY_AUDIENCE"),
-                issuer=_setting("IDENTITY_ISSUER"),
-                leeway=_setting("IDENTITY_LEEWAY_SECONDS"),
+                audience=config.audience,
+                issuer=config.expected_issuer,
+                # Since PyJWT 2.6 an `iat` a moment ahead of our clock is refused without leeway.
+                leeway=config.leeway_seconds,
                 options={"require": ["exp", "iat", "iss", "aud", "sub", "jti"]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise InvalidToken("The access token has expired.") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken() from exc
-        return claims
+        return payload
 
-    def introspect(self, token: str, claims: dict[str, Any]) -> None:
+    def introspect(self, token: str, claims: TokenClaims) -> None:
         """Ask the issuer whether the token is still active (revocation); cached briefly."""
         cache_key = "identity:introspect:" + hashlib.sha256(token.encode()).hexdigest()
         try:
@@ -358,7 +511,10 @@ class TokenVerifier:
             answer = self._client.introspect(self.keys.discovery().introspection_endpoint, token)
             cached = "active" if answer["active"] else "inactive"
             # Never beyond the token's own expiry.
-            ttl = min(_setting("IDENTITY_INTROSPECTION_CACHE_SECONDS"), int(claims["exp"] - time.time()))
+            ttl = min(
+                identity_config().introspection_cache_seconds,
+                int(claims.expires_at.timestamp() - time.time()),
+            )
             if ttl > 0:
                 try:
                     cache.set(cache_key, cached, timeout=ttl)
@@ -373,14 +529,22 @@ _verifier_lock = threading.Lock()
 
 
 def get_verifier() -> TokenVerifier:
-    """The process-wide verifier (one key store per process, see TRAPS)."""
+    """The process-wide verifier.
+
+    One per process, never one per request: a fresh key store would fetch the JWKS on every
+    request, and a fresh claims cache would remember nothing.
+    """
     global _verifier  # noqa: PLW0603 - a per-process singleton by design
     if _verifier is None:
         with _verifier_lock:
             if _verifier is None:
+                config = identity_config()
                 client = IdentityClient.from_settings()
-                keys = KeyStore(client=client, algorithms=list(_setting("IDENTITY_ALGORITHMS")))
-                _verifier = TokenVerifier(keys=keys, client=client)
+                keys = KeyStore(client=client, algorithms=list(config.algorithms))
+                claims_cache = ClaimsCache(
+                    ttl=config.claims_cache_seconds, max_entries=config.claims_cache_size
+                )
+                _verifier = TokenVerifier(keys=keys, client=client, claims_cache=claims_cache)
     return _verifier
 
 

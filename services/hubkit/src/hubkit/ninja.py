@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -14,6 +15,7 @@ from hubkit.errors import (
     ApplicationError,
     problem_response,
     render_application_error,
+    render_django_refusal,
     render_suspicious,
     render_unhandled,
     status_code_and_title,
@@ -64,10 +66,8 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem_response(status=status, code=code, title=title, detail=detail, headers=headers)
 
 
-def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return problem_response(
-        status=404, code="not_found", title="Not found", detail="The resource does not exist."
-    )
+def _django_refusal(request: HttpRequest, exc: Http404 | DjangoPermissionDenied) -> HttpResponse:
+    return render_django_refusal(exc)
 
 
 def _application(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
@@ -86,7 +86,8 @@ _HANDLERS: tuple[tuple[type[Exception], Callable[[HttpRequest, Any], HttpRespons
     (ApplicationError, _application),
     (ValidationError, _validation),
     (HttpError, _http_error),
-    (Http404, _not_found),
+    (Http404, _django_refusal),
+    (DjangoPermissionDenied, _django_refusal),
     (SuspiciousOperation, _suspicious),
     (Exception, _unhandled),
 )

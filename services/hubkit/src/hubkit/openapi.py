@@ -10,19 +10,28 @@ follow from an operation's shape, once:
 - any parameter or body: 422 (validation);
 - a request body: 413 (too large).
 
+An operation secured only by HTTP Basic (OAuth client authentication) implies 401 alone.
+
 Answers only the code knows (409 for a conflict, 429, ...) are declared on the route with
 `problem_responses(409)`. Every 4xx/5xx response is rewritten to `application/problem+json`
-with the shared `Problem` schema, and the bearer scheme says `bearerFormat: JWT`.
-`undocumented_errors(schema)` lists what an operation still lacks; each service's tests assert
-it is empty.
+with the shared `Problem` schema, unless the route declared that status with a schema of its
+own on purpose (the identity-service's OAuth endpoints answer RFC 6749 `{"error": ...}`
+bodies); the bearer scheme says `bearerFormat: JWT`. `undocumented_errors(schema)` lists what an
+operation still lacks and `undescribed(schema)` the parameters, tags and schemas without a
+description; each service's tests assert both are empty (`hubkit.testing`).
+
+`HubNinjaAPI` also serves the API root (`GET /api/v1/`): a small index naming the service and
+where its OpenAPI and docs are, instead of Ninja's bare 404.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 from ninja import Field, NinjaAPI, Schema
 from ninja.openapi.schema import OpenAPISchema
 
@@ -33,6 +42,8 @@ _PROBLEM_REF = "#/components/schemas/Problem"
 
 
 class FieldProblem(Schema):
+    """One invalid field of a request."""
+
     field: str = Field(description="Dotted path of the offending field, e.g. `body.lines.0.quantity`.")
     message: str
 
@@ -54,12 +65,56 @@ def problem_responses(*statuses: int) -> dict[int, type[Problem]]:
     return dict.fromkeys(statuses, Problem)
 
 
-def expected_errors(operation: dict[str, Any]) -> set[int]:
-    """The error answers an operation gives because of its shape (see the module docstring)."""
+def _basic_only(operation: dict[str, Any], schemes: Mapping[str, Any]) -> bool:
+    names = {name for requirement in operation.get("security", []) for name in requirement}
+    return bool(names) and all(
+        schemes.get(name, {}).get("type") == "http" and schemes[name].get("scheme", "").lower() == "basic"
+        for name in names
+    )
+
+
+_WEBHOOK_HEADERS = {
+    "webhook-id": "The delivery's id (the event id): the receiver's deduplication key.",
+    "webhook-timestamp": "Unix time the delivery was signed at; refused if more than 5 minutes off.",
+    "webhook-signature": "Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>` signatures.",
+}
+
+
+def webhook_receiver(*, body_description: str) -> dict[str, Any]:
+    """`openapi_extra` of a Standard Webhooks receiver: its signature headers and its JSON body.
+
+    A receiver reads the raw body (the signature covers the exact bytes), so Ninja sees no
+    parameters to document. With these the operation implies 413 and 422; declare its 401
+    `invalid_signature` and any other answer with `problem_responses`.
+    """
+    return {
+        "parameters": [
+            {
+                "in": "header",
+                "name": name,
+                "required": True,
+                "description": text,
+                "schema": {"type": "string"},
+            }
+            for name, text in _WEBHOOK_HEADERS.items()
+        ],
+        "requestBody": {
+            "required": True,
+            "description": body_description,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+    }
+
+
+def expected_errors(operation: dict[str, Any], schemes: Mapping[str, Any] | None = None) -> set[int]:
+    """The error answers an operation gives because of its shape (see the module docstring).
+
+    `schemes` are the document's security schemes; without them every scheme counts as bearer.
+    """
     expected: set[int] = set()
     parameters = operation.get("parameters", [])
     if operation.get("security"):
-        expected |= {401, 403, 503}
+        expected |= {401} if _basic_only(operation, schemes or {}) else {401, 403, 503}
     if any(p.get("in") == "path" for p in parameters):
         expected.add(404)
     if parameters or "requestBody" in operation:
@@ -75,6 +130,22 @@ def _problem(status: int) -> dict[str, Any]:
     except ValueError:
         description = "Error"
     return {"description": description, "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": _PROBLEM_REF}}}}
+
+
+def _own_schema(response: Mapping[str, Any]) -> bool:
+    """A response documenting a body schema other than `Problem` (declared so on purpose)."""
+    refs = [media.get("schema", {}).get("$ref") for media in response.get("content", {}).values()]
+    return any(ref not in (None, _PROBLEM_REF) for ref in refs)
+
+
+def _is_problem(response: Mapping[str, Any]) -> bool:
+    content = response.get("content", {})
+    return bool(content.get(PROBLEM_CONTENT_TYPE, {}).get("schema", {}).get("$ref") == _PROBLEM_REF)
+
+
+def _schemes(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    schemes: Mapping[str, Any] = schema.get("components", {}).get("securitySchemes", {})
+    return schemes
 
 
 def _operations(schema: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:
@@ -94,9 +165,12 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     for _, _, operation in _operations(schema):
         responses = operation.setdefault("responses", {})
         wanted = {int(code) for code in responses if str(code).isdigit() and int(code) >= 400}
-        for status in sorted(wanted | expected_errors(operation)):
+        for status in sorted(wanted | expected_errors(operation, _schemes(schema))):
             # Ninja keys responses by int; a schema read back from JSON has strings.
             declared = responses.pop(str(status), None) or responses.pop(status, None) or {}
+            if _own_schema(declared):
+                responses[status] = declared
+                continue
             responses[status] = _problem(status)
             if declared.get("description") not in {None, "OK", "Error"}:
                 responses[status]["description"] = declared["description"]
@@ -113,35 +187,124 @@ def undocumented_errors(schema: dict[str, Any]) -> list[str]:
         responses = {str(code): value for code, value in operation.get("responses", {}).items()}
         missing += [
             f"{method.upper()} {path}: no {status} response"
-            for status in sorted(expected_errors(operation))
+            for status in sorted(expected_errors(operation, _schemes(schema)))
             if str(status) not in responses
         ]
         for code, response in responses.items():
-            if code.isdigit() and int(code) >= 400:
-                content = response.get("content", {})
-                if content.get(PROBLEM_CONTENT_TYPE, {}).get("schema", {}).get("$ref") != _PROBLEM_REF:
-                    missing.append(f"{method.upper()} {path}: {code} is not a problem+json Problem")
+            if code.isdigit() and int(code) >= 400 and not (_is_problem(response) or _own_schema(response)):
+                missing.append(f"{method.upper()} {path}: {code} is not a problem+json Problem")
         if not operation.get("operationId"):
             missing.append(f"{method.upper()} {path}: no operationId")
     return missing
 
 
+def undescribed(schema: dict[str, Any]) -> list[str]:
+    """Every parameter, tag and component schema that carries no description."""
+    missing = []
+    for path, method, operation in _operations(schema):
+        missing += [
+            f"{method.upper()} {path}: parameter {parameter.get('name')!r} has no description"
+            for parameter in operation.get("parameters", [])
+            if not parameter.get("description")
+        ]
+    described = {tag["name"] for tag in schema.get("tags", []) if tag.get("description")}
+    used = {tag for _, _, operation in _operations(schema) for tag in operation.get("tags", [])}
+    missing += [f"tag {tag!r} has no description" for tag in sorted(used - described)]
+    missing += [
+        f"schema {name!r} has no description"
+        for name, definition in sorted(schema.get("components", {}).get("schemas", {}).items())
+        if not definition.get("description")
+    ]
+    return missing
+
+
+INDEX_TAG = "api"
+
+
+class ApiIndex(Schema):
+    """The API root: which service this is and where its API is described."""
+
+    service: str = Field(description="The API's title.")
+    version: str = Field(description="The API's version.")
+    openapi_url: str = Field(description="Path of this API's OpenAPI document.")
+    docs_url: str | None = Field(description="Path of the interactive documentation, if served.")
+
+
 class HubNinjaAPI(NinjaAPI):
-    """The NinjaAPI every hub service serves: its OpenAPI documents the error answers."""
+    """The NinjaAPI every hub service serves: its OpenAPI documents the error answers.
+
+    `tag_descriptions` describe the routers' tags in the OpenAPI. `index_path` is where the API
+    root's index is served, relative to where the API is mounted (None: not served).
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        tag_descriptions: Mapping[str, str] | None = None,
+        index_path: str | None = "/",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.tag_descriptions = dict(tag_descriptions or {})
+        if index_path is not None:
+            self.tag_descriptions.setdefault(
+                INDEX_TAG, "The API root: what this service is and where its documentation lives."
+            )
+            self._add_index(index_path)
+
+    def _add_index(self, index_path: str) -> None:
+        api = self
+
+        @self.get(
+            index_path,
+            auth=None,
+            response=ApiIndex,
+            operation_id="get_api_index",
+            tags=[INDEX_TAG],
+            summary="The API root",
+        )
+        def get_api_index(request: HttpRequest) -> ApiIndex:
+            return api.index()
+
+    def index(self) -> ApiIndex:
+        """What the API root answers."""
+        try:
+            docs_url: str | None = reverse(f"{self.urls_namespace}:openapi-view")
+        except NoReverseMatch:  # docs_url=None
+            docs_url = None
+        return ApiIndex(
+            service=self.title,
+            version=self.version,
+            openapi_url=reverse(f"{self.urls_namespace}:openapi-json"),
+            docs_url=docs_url,
+        )
 
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         document_problems(schema)
+        used = sorted({tag for _, _, operation in _operations(schema) for tag in operation.get("tags", [])})
+        declared = {tag["name"] for tag in schema.get("tags", [])}
+        schema["tags"] = [
+            *schema.get("tags", []),
+            *(
+                {"name": tag, "description": self.tag_descriptions[tag]}
+                for tag in used
+                if tag in self.tag_descriptions and tag not in declared
+            ),
+        ]
         return schema
 
 
 __all__ = [
+    "ApiIndex",
     "HubNinjaAPI",
     "Problem",
     "document_problems",
     "expected_errors",
     "problem_responses",
+    "undescribed",
     "undocumented_errors",
+    "webhook_receiver",
 ]

@@ -32,6 +32,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase, paginate
+from pydantic import ConfigDict
 
 from hubkit.errors import ValidationFailed
 
@@ -142,6 +143,8 @@ class KeysetPagination(PaginationBase):
     """Ninja pagination class for `@paginate(KeysetPagination, keys=..., descending=...)`."""
 
     class Input(Schema):
+        """Which page of a list: its size and where it starts."""
+
         limit: int = Field(
             DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Items per page (at most {MAX_LIMIT})."
         )
@@ -152,6 +155,12 @@ class KeysetPagination(PaginationBase):
         )
 
     class Output(Schema):
+        # Ninja derives each list's `Paged<Item>` from this class; the config (unlike a docstring)
+        # is inherited, so every page schema carries this description.
+        model_config = ConfigDict(
+            json_schema_extra={"description": "One page of the list and the cursor of the next."}
+        )
+
         items: list[Any]
         next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")
 

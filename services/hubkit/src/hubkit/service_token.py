@@ -1,9 +1,15 @@
-"""Client-credentials access tokens for calling another hub service, cached until near expiry."""
+"""Client-credentials access tokens for calling another hub service, cached until near expiry.
+
+`ServiceTokenClient.auth(organization_id=...)` is an `httpx.Auth`: it sends the cached token
+and, when the callee answers 401 (the token expired early, or was revoked), drops that token and
+retries the request once with a fresh one. A second 401 is the callee's answer to the caller.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Generator
 
 import httpx
 
@@ -27,6 +33,7 @@ class ServiceTokenClient:
         self._tokens: dict[str | None, tuple[str, float]] = {}
 
     def token(self, *, organization_id: str | None = None) -> str:
+        """A token for the organization (None: for none); IdentityUnavailable if none can be had."""
         with self._lock:
             cached = self._tokens.get(organization_id)
             if cached and cached[1] - _REFRESH_MARGIN_SECONDS > time.time():
@@ -42,12 +49,48 @@ class ServiceTokenClient:
                 raise IdentityUnavailable(f"token endpoint unreachable: {type(exc).__name__}") from exc
             if response.status_code != 200:
                 raise IdentityUnavailable(f"token endpoint answered {response.status_code}")
-            body = response.json()
-            token = str(body["access_token"])
-            self._tokens[organization_id] = (token, time.time() + float(body.get("expires_in", 300)))
+            try:
+                body = response.json()
+                token = str(body["access_token"])
+                expires_in = float(body.get("expires_in", 300))
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise IdentityUnavailable("token endpoint answered an unexpected body") from exc
+            self._tokens[organization_id] = (token, time.time() + expires_in)
             return token
 
-    def forget(self, *, organization_id: str | None = None) -> None:
-        """Drop a cached token (e.g. after the callee answered 401)."""
+    def forget(self, *, organization_id: str | None = None, token: str | None = None) -> None:
+        """Drop the cached token (only if it is still `token`, when given: a concurrent caller
+        may already have fetched a fresh one)."""
         with self._lock:
-            self._tokens.pop(organization_id, None)
+            cached = self._tokens.get(organization_id)
+            if cached is not None and (token is None or cached[0] == token):
+                del self._tokens[organization_id]
+
+    def auth(self, *, organization_id: str | None = None) -> ServiceTokenAuth:
+        """Bearer auth for one call with this client's token for the organization."""
+        return ServiceTokenAuth(self, organization_id=organization_id)
+
+
+class ServiceTokenAuth(httpx.Auth):
+    """Bearer service token; on 401 one retry with a fresh token (see the module docstring).
+
+    The token client's IdentityUnavailable propagates out of the request call unchanged.
+    """
+
+    def __init__(self, tokens: ServiceTokenClient, *, organization_id: str | None) -> None:
+        self._tokens = tokens
+        self._organization_id = organization_id
+        self.attempts = 0  # requests handed to the transport so far (1, or 2 after a retry)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        organization_id = self._organization_id
+        token = self._tokens.token(organization_id=organization_id)
+        request.headers["Authorization"] = f"Bearer {token}"
+        self.attempts += 1
+        response = yield request
+        if response.status_code != 401:
+            return
+        self._tokens.forget(organization_id=organization_id, token=token)
+        request.headers["Authorization"] = f"Bearer {self._tokens.token(organization_id=organization_id)}"
+        self.attempts += 1
+        yield request

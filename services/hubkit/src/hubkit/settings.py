@@ -1,12 +1,16 @@
-"""Settings helpers shared by every service: database config with pooling, production guards."""
+"""Settings helpers shared by every service: database config with pooling, production guards,
+the identity settings every service verifies tokens with."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from environs import Env
 
 DEV_SECRET_MARKER = "dev-insecure"  # noqa: S105 - a marker to refuse, not a secret
 """Every development secret contains this marker; production refuses to start with one."""
@@ -86,3 +90,105 @@ def redis_cache(url: str, *, prefix: str) -> dict[str, Any]:
         "TIMEOUT": 300,
         "OPTIONS": {"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
     }
+
+
+@dataclass(frozen=True)
+class IdentityConfig:
+    """How a service reaches identity-service and checks its tokens: the `IDENTITY` setting.
+
+    Every field has the default written here; a service's `IDENTITY` dict (built by
+    `identity_settings`) names only what differs. Keys are the field names in upper case.
+    """
+
+    # Where identity-service answers: discovery, JWKS, /oauth/token, /oauth/introspect.
+    service_url: str = "http://127.0.0.1:8001"
+    # The `iss` a token must carry (and the discovery document announce); None: service_url.
+    issuer: str | None = None
+    # The `aud` a token must include.
+    audience: str = "hub-backend"
+    # Accepted signature algorithms; pinned here, never taken from a token's header.
+    algorithms: tuple[str, ...] = ("EdDSA",)
+    # Clock skew tolerated on exp/iat/nbf (PyJWT refuses an `iat` a second in the future without it).
+    leeway_seconds: int = 30
+    # Per call to identity-service (the connect timeout is at most 2 s of it).
+    http_timeout_seconds: float = 3.0
+    # Age after which the key set is refreshed in the background (verifying goes on meanwhile).
+    jwks_ttl_seconds: float = 300.0
+    # At most one JWKS fetch per window across all processes, however many unknown `kid`s arrive.
+    jwks_refresh_cooldown_seconds: float = 30.0
+    # How long the last good key set stays usable while identity-service is unreachable.
+    jwks_max_stale_seconds: float = 3600.0
+    # How long an introspection answer (revocation check) is reused.
+    introspection_cache_seconds: int = 15
+    # How long a verified token's claims are reused without checking its signature again.
+    # Also how long a token stays accepted after its key was withdrawn from the JWKS.
+    claims_cache_seconds: float = 60.0
+    # Verified tokens remembered per process (oldest dropped first).
+    claims_cache_size: int = 10_000
+    # This service's own client credentials (service tokens, introspection); "": it has none.
+    client_id: str = ""
+    client_secret: str = dataclasses.field(default="", repr=False)
+    # The client_credentials endpoint; None: service_url + "/oauth/token".
+    token_url: str | None = None
+
+    @property
+    def expected_issuer(self) -> str:
+        return self.issuer or self.service_url
+
+    @property
+    def token_endpoint(self) -> str:
+        return self.token_url or self.service_url.rstrip("/") + "/oauth/token"
+
+    @classmethod
+    def from_setting(cls, value: Mapping[str, Any]) -> IdentityConfig:
+        """The config an `IDENTITY` setting describes; an unknown key is a typo, refused."""
+        names = {field.name.upper(): field.name for field in dataclasses.fields(cls)}
+        unknown = set(value) - set(names)
+        if unknown:
+            raise ImproperlyConfigured(f"IDENTITY has unknown keys: {', '.join(sorted(unknown))}")
+        values = {names[key]: item for key, item in value.items()}
+        if "algorithms" in values:
+            values["algorithms"] = tuple(values["algorithms"])
+        return cls(**values)
+
+
+def identity_settings(env: Env, **defaults: Any) -> dict[str, Any]:
+    """The `IDENTITY` setting: each key from the environment (`IDENTITY_<KEY>`), else `defaults`
+    (what this service's settings file passes, by field name), else `IdentityConfig`'s default.
+
+    `issuer` and `token_url` stay None unless set, so they follow `service_url` wherever it is
+    pointed later (a test's identity-service on an ephemeral port, say).
+    """
+    base = IdentityConfig()
+    unknown = set(defaults) - {field.name for field in dataclasses.fields(IdentityConfig)}
+    if unknown:
+        raise ImproperlyConfigured(f"identity_settings() got unknown keys: {', '.join(sorted(unknown))}")
+
+    def default(name: str) -> Any:
+        return defaults.get(name, getattr(base, name))
+
+    service_url = env.str("IDENTITY_SERVICE_URL", default("service_url")).rstrip("/")
+    values: dict[str, Any] = {
+        "service_url": service_url,
+        "issuer": env.str("IDENTITY_ISSUER", default("issuer")),
+        "audience": env.str("IDENTITY_AUDIENCE", default("audience")),
+        "algorithms": env.list("IDENTITY_ALGORITHMS", list(default("algorithms"))),
+        "leeway_seconds": env.int("IDENTITY_LEEWAY_SECONDS", default("leeway_seconds")),
+        "http_timeout_seconds": env.float("IDENTITY_HTTP_TIMEOUT_SECONDS", default("http_timeout_seconds")),
+        "jwks_ttl_seconds": env.float("IDENTITY_JWKS_TTL_SECONDS", default("jwks_ttl_seconds")),
+        "jwks_refresh_cooldown_seconds": env.float(
+            "IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS", default("jwks_refresh_cooldown_seconds")
+        ),
+        "jwks_max_stale_seconds": env.float(
+            "IDENTITY_JWKS_MAX_STALE_SECONDS", default("jwks_max_stale_seconds")
+        ),
+        "introspection_cache_seconds": env.int(
+            "IDENTITY_INTROSPECTION_CACHE_SECONDS", default("introspection_cache_seconds")
+        ),
+        "claims_cache_seconds": env.float("IDENTITY_CLAIMS_CACHE_SECONDS", default("claims_cache_seconds")),
+        "claims_cache_size": env.int("IDENTITY_CLAIMS_CACHE_SIZE", default("claims_cache_size")),
+        "client_id": env.str("IDENTITY_CLIENT_ID", default("client_id")),
+        "client_secret": env.str("IDENTITY_CLIENT_SECRET", default("client_secret")),
+        "token_url": env.str("IDENTITY_TOKEN_URL", default("token_url")),
+    }
+    return {name.upper(): value for name, value in values.items()}

@@ -2,15 +2,15 @@
 
 import uuid
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import P, PathEx, Query, Router, Status
 
 from apps.accounts.models import Membership, Organization, Role
 from apps.accounts.schemas import (
     MemberFilter,
     MemberIn,
     MemberOut,
-    MemberPage,
     MemberPatch,
     MembershipOut,
     MeOut,
@@ -26,6 +26,8 @@ from apps.accounts.selectors import (
 from apps.accounts.services import member_add, member_remove, member_update_role, organization_create
 from apps.tokens.auth import AccessTokenAuth, ServiceTokenAuth, principal_of
 from apps.tokens.verification import ServicePrincipal
+from hubkit.openapi import problem_responses
+from hubkit.pagination import KeysetPagination, paginate
 
 # Other hub services (the backend addressing notifications to a role) read member lists too.
 MEMBERS_READ_SCOPE = "members:read"
@@ -33,8 +35,11 @@ MEMBERS_READ_SCOPE = "members:read"
 users_router = Router(tags=["users"])
 organizations_router = Router(tags=["organizations"])
 
+OrganizationId = PathEx[uuid.UUID, P(description="The organization's id.")]
+UserId = PathEx[uuid.UUID, P(description="The member's user id.")]
 
-@users_router.get("/me", response=MeOut)
+
+@users_router.get("/me", response=MeOut, operation_id="get_me", summary="The signed-in user")
 def get_me(request: HttpRequest) -> MeOut:
     principal = principal_of(request)
     memberships = [MembershipOut.from_orm(m) for m in membership_list_for_user(user=principal.user)]
@@ -50,12 +55,19 @@ def get_me(request: HttpRequest) -> MeOut:
     )
 
 
-@organizations_router.get("", response=list[MembershipOut])
+@organizations_router.get(
+    "", response=list[MembershipOut], operation_id="list_my_organizations", summary="The caller's memberships"
+)
 def list_my_organizations(request: HttpRequest) -> list[Membership]:
     return list(membership_list_for_user(user=principal_of(request).user))
 
 
-@organizations_router.post("", response={201: OrganizationOut})
+@organizations_router.post(
+    "",
+    response={201: OrganizationOut, **problem_responses(409)},
+    operation_id="create_organization",
+    summary="Create an organization (the caller becomes its owner)",
+)
 def create_organization(request: HttpRequest, payload: OrganizationIn) -> Status[Organization]:
     organization = organization_create(
         creator=principal_of(request).user, name=payload.name, slug=payload.slug, timezone=payload.timezone
@@ -65,12 +77,15 @@ def create_organization(request: HttpRequest, payload: OrganizationIn) -> Status
 
 @organizations_router.get(
     "/{organization_id}/members",
-    response=MemberPage,
+    response=list[MemberOut],
     auth=[AccessTokenAuth(), ServiceTokenAuth(scope=MEMBERS_READ_SCOPE)],
+    operation_id="list_members",
+    summary="Members, in join order",
 )
+@paginate(KeysetPagination, keys=("created_at", "id"))
 def list_members(
-    request: HttpRequest, organization_id: uuid.UUID, filters: Query[MemberFilter]
-) -> dict[str, object]:
+    request: HttpRequest, organization_id: OrganizationId, filters: Query[MemberFilter]
+) -> QuerySet[Membership]:
     """For members of the organization, and for service tokens with scope `members:read` issued for
     it (or, without an organization, of a client allowed all organizations)."""
     caller = request.auth  # type: ignore[attr-defined]
@@ -80,14 +95,18 @@ def list_members(
         organization = membership_of_actor(
             actor=principal_of(request).user, organization_id=organization_id
         ).organization
-    items, next_cursor = member_list(
-        organization=organization, limit=filters.limit, cursor=filters.cursor, role=filters.role
-    )
-    return {"items": items, "next_cursor": next_cursor}
+    return member_list(organization=organization, role=filters.role)
 
 
-@organizations_router.post("/{organization_id}/members", response={201: MemberOut})
-def add_member(request: HttpRequest, organization_id: uuid.UUID, payload: MemberIn) -> Status[Membership]:
+@organizations_router.post(
+    "/{organization_id}/members",
+    response={201: MemberOut, **problem_responses(409)},
+    operation_id="add_member",
+    summary="Add a member (owners and admins)",
+)
+def add_member(
+    request: HttpRequest, organization_id: OrganizationId, payload: MemberIn
+) -> Status[Membership]:
     membership = member_add(
         actor=principal_of(request).user,
         organization_id=organization_id,
@@ -99,16 +118,26 @@ def add_member(request: HttpRequest, organization_id: uuid.UUID, payload: Member
     return Status(201, membership)
 
 
-@organizations_router.patch("/{organization_id}/members/{user_id}", response=MemberOut)
+@organizations_router.patch(
+    "/{organization_id}/members/{user_id}",
+    response={200: MemberOut, **problem_responses(409)},
+    operation_id="update_member",
+    summary="Change a member's role (owners and admins)",
+)
 def update_member(
-    request: HttpRequest, organization_id: uuid.UUID, user_id: uuid.UUID, payload: MemberPatch
+    request: HttpRequest, organization_id: OrganizationId, user_id: UserId, payload: MemberPatch
 ) -> Membership:
     return member_update_role(
         actor=principal_of(request).user, organization_id=organization_id, user_id=user_id, role=payload.role
     )
 
 
-@organizations_router.delete("/{organization_id}/members/{user_id}", response={204: None})
-def remove_member(request: HttpRequest, organization_id: uuid.UUID, user_id: uuid.UUID) -> Status[None]:
+@organizations_router.delete(
+    "/{organization_id}/members/{user_id}",
+    response={204: None, **problem_responses(409)},
+    operation_id="remove_member",
+    summary="Remove a member (owners and admins)",
+)
+def remove_member(request: HttpRequest, organization_id: OrganizationId, user_id: UserId) -> Status[None]:
     member_remove(actor=principal_of(request).user, organization_id=organization_id, user_id=user_id)
     return Status(204, None)

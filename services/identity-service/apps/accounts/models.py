@@ -10,6 +10,8 @@ from django.utils.timezone import now
 
 
 class Role(models.TextChoices):
+    """A membership's one role; owners and admins manage members, only owners grant `owner`."""
+
     OWNER = "owner", "Owner"
     ADMIN = "admin", "Admin"
     MANAGER = "manager", "Manager"

@@ -12,6 +12,8 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class OrganizationOut(Schema):
+    """An organization."""
+
     id: uuid.UUID
     name: str
     slug: str
@@ -19,6 +21,8 @@ class OrganizationOut(Schema):
 
 
 class UserOut(Schema):
+    """A user, as others may see them."""
+
     id: uuid.UUID
     email: str
     name: str
@@ -26,11 +30,15 @@ class UserOut(Schema):
 
 
 class MembershipOut(Schema):
+    """One of the caller's memberships: the organization and the role held there."""
+
     organization: OrganizationOut
     role: Role
 
 
 class MeOut(UserOut):
+    """The signed-in user, the organization their token is for, and every membership."""
+
     organization_id: uuid.UUID | None
     roles: list[Role]
     amr: list[str]
@@ -38,18 +46,24 @@ class MeOut(UserOut):
 
 
 class OrganizationIn(Schema):
+    """A new organization."""
+
     name: str = Field(min_length=1, max_length=200)
     slug: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     timezone: str = Field(default="UTC", max_length=64)
 
 
 class MemberOut(Schema):
+    """A member of an organization."""
+
     user: UserOut
     role: Role
     joined_at: datetime = Field(alias="created_at")
 
 
 class MemberIn(Schema):
+    """A member to add; an unknown email creates the user (without a usable password unless given)."""
+
     email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
     role: Role
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -57,15 +71,12 @@ class MemberIn(Schema):
 
 
 class MemberPatch(Schema):
+    """A member's new role."""
+
     role: Role
 
 
-class MemberPage(Schema):
-    items: list[MemberOut]
-    next_cursor: str | None
-
-
 class MemberFilter(Schema):
+    """Narrows the member list."""
+
     role: Role | None = Field(default=None, description="Only members holding exactly this role.")
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=200)

@@ -25,11 +25,18 @@ from apps.authn.services import (
 )
 from apps.tokens.auth import principal_of
 from apps.tokens.services import refresh_rotate
+from hubkit.openapi import problem_responses
 
 router = Router(tags=["auth"])
 
 
-@router.post("/login", auth=None, response=TokenOut | MfaRequiredOut)
+@router.post(
+    "/login",
+    auth=None,
+    response={200: TokenOut | MfaRequiredOut, **problem_responses(401, 404, 429)},
+    operation_id="log_in",
+    summary="Log in with email and password",
+)
 def log_in(request: HttpRequest, payload: LoginIn) -> TokenOut | MfaRequiredOut:
     result = login(
         email=payload.email,
@@ -42,34 +49,61 @@ def log_in(request: HttpRequest, payload: LoginIn) -> TokenOut | MfaRequiredOut:
     return TokenOut.from_pair(result)
 
 
-@router.post("/mfa/verify", auth=None, response=TokenOut)
+@router.post(
+    "/mfa/verify",
+    auth=None,
+    response={200: TokenOut, **problem_responses(401)},
+    operation_id="verify_mfa",
+    summary="Complete an MFA login with a TOTP code",
+)
 def verify_mfa(request: HttpRequest, payload: MfaVerifyIn) -> TokenOut:
     return TokenOut.from_pair(mfa_verify(mfa_token=payload.mfa_token, code=payload.code))
 
 
-@router.post("/mfa/setup", response=MfaSetupOut)
+@router.post(
+    "/mfa/setup",
+    response={200: MfaSetupOut, **problem_responses(409)},
+    operation_id="set_up_mfa",
+    summary="Start TOTP setup: a new secret",
+)
 def set_up_mfa(request: HttpRequest) -> MfaSetupOut:
     setup = mfa_setup(user=principal_of(request).user)
     return MfaSetupOut(secret=setup.secret, otpauth_uri=setup.otpauth_uri)
 
 
-@router.post("/mfa/enable", response=UserOut)
+@router.post(
+    "/mfa/enable",
+    response={200: UserOut, **problem_responses(409)},
+    operation_id="enable_mfa",
+    summary="Turn MFA on with a first TOTP code",
+)
 def enable_mfa(request: HttpRequest, payload: MfaEnableIn) -> UserOut:
     return UserOut.from_orm(mfa_enable(user=principal_of(request).user, code=payload.code))
 
 
-@router.post("/refresh", auth=None, response=TokenOut)
+@router.post(
+    "/refresh",
+    auth=None,
+    response={200: TokenOut, **problem_responses(401)},
+    operation_id="refresh_tokens",
+    summary="Rotate a refresh token for a new pair",
+)
 def refresh(request: HttpRequest, payload: RefreshIn) -> TokenOut:
     return TokenOut.from_pair(refresh_rotate(refresh_token=payload.refresh_token))
 
 
-@router.post("/switch-organization", response=TokenOut)
+@router.post(
+    "/switch-organization",
+    response={200: TokenOut, **problem_responses(404)},
+    operation_id="switch_organization",
+    summary="Tokens for another of the caller's organizations",
+)
 def switch_organization(request: HttpRequest, payload: SwitchOrganizationIn) -> TokenOut:
     pair = organization_switch(principal=principal_of(request), organization_id=payload.organization_id)
     return TokenOut.from_pair(pair)
 
 
-@router.post("/logout", response={204: None})
+@router.post("/logout", response={204: None}, operation_id="log_out", summary="End the session")
 def log_out(request: HttpRequest) -> Status[None]:
     logout(principal=principal_of(request))
     return Status(204, None)

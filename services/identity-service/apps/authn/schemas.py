@@ -13,12 +13,16 @@ TOTP_CODE = r"^\s*\d{6}\s*$"
 
 
 class LoginIn(Schema):
+    """Email and password; `organization_id` picks the membership (default: the oldest)."""
+
     email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
     password: str = Field(min_length=1, max_length=1024)
     organization_id: uuid.UUID | None = None
 
 
 class TokenOut(Schema):
+    """An access token (JWT, at most 15 minutes) and its rotating refresh token."""
+
     access_token: str
     refresh_token: str
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the RFC 6750 type name
@@ -40,6 +44,8 @@ class TokenOut(Schema):
 
 
 class MfaRequiredOut(Schema):
+    """The password was right and MFA is on: complete the login at `/auth/mfa/verify`."""
+
     mfa_required: Literal[True] = True
     mfa_token: str
     expires_in: int
@@ -50,22 +56,32 @@ class MfaRequiredOut(Schema):
 
 
 class MfaVerifyIn(Schema):
+    """The challenge of the login and a TOTP code."""
+
     mfa_token: str = Field(min_length=1, max_length=200)
     code: str = Field(pattern=TOTP_CODE)
 
 
 class MfaSetupOut(Schema):
+    """A new TOTP secret, also as an `otpauth://` URI for authenticator apps."""
+
     secret: str
     otpauth_uri: str
 
 
 class MfaEnableIn(Schema):
+    """A TOTP code from the new secret."""
+
     code: str = Field(pattern=TOTP_CODE)
 
 
 class RefreshIn(Schema):
+    """The current refresh token; it is rotated, and reusing a rotated one ends the session."""
+
     refresh_token: str = Field(min_length=1, max_length=200)
 
 
 class SwitchOrganizationIn(Schema):
+    """Another organization the caller is a member of."""
+
     organization_id: uuid.UUID

@@ -18,7 +18,11 @@ logger = logging.getLogger(__name__)
 
 
 class AccessTokenAuth(HttpBearer):
-    """Verified locally with the service's own keys; only live user sessions pass (sync, see TRAPS)."""
+    """Verified locally with the service's own keys; only live user sessions pass.
+
+    Sync on purpose: django-ninja's async `authenticate` returning None has crashed instead of
+    answering 401 (vitalik/django-ninja#1386), and the views are sync too.
+    """
 
     def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
         try:

@@ -50,7 +50,11 @@ def access_token_issue(
     amr: list[str] | None = None,
     session_id: uuid.UUID | None = None,
 ) -> IssuedAccessToken:
-    """A signed JWT access token; user tokens carry org, roles and session, service tokens do not."""
+    """A signed JWT access token; user tokens carry org, roles and session, service tokens do not.
+
+    The session (`sid`) is what marks a user token: a service token has none and its `sub` is
+    its `client_id` (hubkit.identity.is_service_token, which every service decides by).
+    """
     key = signing_key_active()
     now = int(timezone.now().timestamp())
     ttl = min(settings.ACCESS_TOKEN_TTL_SECONDS, 900)

@@ -16,6 +16,7 @@ from apps.signing.services import signing_key_public
 from apps.tokens.exceptions import InvalidAccessToken
 from apps.tokens.models import RevokedAccessToken, Session
 from apps.tokens.services import ACCESS_TOKEN_TYPE, REFRESH_TOKEN_PREFIX, refresh_token_lookup
+from hubkit.identity import is_service_token
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ def user_principal(*, claims: dict[str, Any]) -> Principal:
 
 def service_principal(*, claims: dict[str, Any]) -> ServicePrincipal:
     """Checks a service token is still live: not a user token, jti not revoked, client active."""
-    if "sid" in claims or claims["sub"] != claims["client_id"] or _is_revoked(claims["jti"]):
+    if not is_service_token(claims) or _is_revoked(claims["jti"]):
         raise InvalidAccessToken("not a service token, or revoked")
     client = ServiceClient.objects.filter(client_id=claims["client_id"], is_active=True).first()
     if client is None:
@@ -148,7 +149,7 @@ def token_introspect(*, token: str) -> dict[str, Any]:
         "nbf": claims["nbf"],
         "jti": claims["jti"],
     }
-    if "sid" in claims:
+    if not is_service_token(claims):
         try:
             principal = user_principal(claims=claims)
         except InvalidAccessToken:

@@ -19,14 +19,10 @@ class InvalidCondition(ValidationFailed):
 
 
 class InvalidEnvelope(ValidationFailed):
+    """The problem code this receiver answers for an envelope hubkit.events refuses (422)."""
+
     code = "invalid_envelope"
     title = "Invalid event envelope"
-
-
-class MalformedEvent(InvalidEnvelope):
-    status = 400
-    code = "malformed_json"
-    title = "Malformed request body"
 
 
 class ActionUnavailable(ServiceUnavailable):

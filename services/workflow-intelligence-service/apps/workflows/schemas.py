@@ -1,4 +1,4 @@
-"""Shapes at the edge: the event envelope received, rules and runs served."""
+"""Shapes at the edge: rules and runs served (the event envelope is hubkit's)."""
 
 from __future__ import annotations
 
@@ -11,32 +11,12 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 
-class EventActor(Schema):
-    type: str = Field(max_length=50)
-    id: str | None = Field(default=None, max_length=200)
-
-
-class EventSubject(Schema):
-    type: str = Field(max_length=50)
-    id: str = Field(max_length=200)
-
-
-class EventIn(Schema):
-    """The backend's event envelope (version 1); unknown top-level fields are tolerated."""
-
-    id: uuid.UUID
-    type: str = Field(min_length=1, max_length=100, pattern=r"^[a-z_]+(\.[a-z_]+)+$")
-    version: Literal[1]
-    occurred_at: datetime
-    organization_id: uuid.UUID
-    actor: EventActor
-    subject: EventSubject
-    data: dict[str, Any]
-    correlation_id: str | None = Field(default=None, max_length=128)
-
-
 class EventReceiptOut(Schema):
-    status: Literal["accepted", "duplicate"]
+    """What became of a delivery: the runs it caused (none for a duplicate)."""
+
+    status: Literal["accepted", "duplicate"] = Field(
+        description="`accepted`: processed now; `duplicate`: this webhook-id was processed before."
+    )
     runs: list[RunOut]
 
 
@@ -49,6 +29,8 @@ class RuleCondition(Schema):
 
 
 class RuleOut(Schema):
+    """One of an organization's rules: on `event_type`, if `condition` holds, do `action`."""
+
     id: uuid.UUID
     organization_id: uuid.UUID
     name: str
@@ -62,6 +44,8 @@ class RuleOut(Schema):
 
 
 class RulePatchIn(Schema):
+    """The changeable parts of a rule; omitted fields stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
 
     is_active: bool | None = None
@@ -69,10 +53,14 @@ class RulePatchIn(Schema):
 
 
 class RuleListOut(Schema):
+    """Every rule of the caller's organization, oldest first."""
+
     items: list[RuleOut]
 
 
 class RunOut(Schema):
+    """One rule run on one event: `succeeded`, `failed` or `skipped` (condition false)."""
+
     id: uuid.UUID
     organization_id: uuid.UUID
     event_id: uuid.UUID
@@ -86,16 +74,13 @@ class RunOut(Schema):
 
 
 class RunFilter(Schema):
-    event_id: uuid.UUID | None = None
-    rule_id: uuid.UUID | None = None
-    status: Literal["succeeded", "failed", "skipped"] | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=200)
+    """Narrows the run list; filters combine with AND."""
 
-
-class RunListOut(Schema):
-    items: list[RunOut]
-    next_cursor: str | None
+    event_id: uuid.UUID | None = Field(default=None, description="Only runs on this event.")
+    rule_id: uuid.UUID | None = Field(default=None, description="Only runs of this rule.")
+    status: Literal["succeeded", "failed", "skipped"] | None = Field(
+        default=None, description="Only runs with this outcome."
+    )
 
 
 EventReceiptOut.model_rebuild()

@@ -21,7 +21,7 @@ from apps.workflows.clients.backend import (
 from apps.workflows.evaluation import condition_verdict, render, template_context
 from apps.workflows.exceptions import ActionUnavailable
 from apps.workflows.models import ReceivedEvent, Rule, Run
-from apps.workflows.schemas import EventIn
+from hubkit.events import EventEnvelope
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class EventReceipt:
     runs: list[Run] = field(default_factory=list)
 
 
-def event_receive(*, event: EventIn) -> EventReceipt:
+def event_receive(*, event: EventEnvelope) -> EventReceipt:
     """Record the event once and run the organization's matching rules, all in one transaction.
 
     The event row is inserted first: a concurrent delivery of the same id waits on its primary
@@ -142,7 +142,7 @@ def event_receive(*, event: EventIn) -> EventReceipt:
     return EventReceipt(status="accepted", runs=runs)
 
 
-def _run_rule(*, rule: Rule, event: EventIn) -> Run:
+def _run_rule(*, rule: Rule, event: EventEnvelope) -> Run:
     run = Run(
         organization_id=event.organization_id,
         event_id=event.id,
@@ -172,7 +172,7 @@ def _run_rule(*, rule: Rule, event: EventIn) -> Run:
     return run
 
 
-def notification_request(*, rule: Rule, event: EventIn) -> NotificationRequest:
+def notification_request(*, rule: Rule, event: EventEnvelope) -> NotificationRequest:
     params = rule.action_params
     context = template_context(event_type=event.type, data=event.data)
     data: dict[str, Any] = {"event_id": str(event.id), "event_type": event.type, "rule_id": str(rule.id)}

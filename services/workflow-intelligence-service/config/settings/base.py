@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from config.env import BASE_DIR, env
 from hubkit.logging import logging_config
-from hubkit.settings import BASE_MIDDLEWARE, DJANGO_TEMPLATES, database_config, redis_cache
+from hubkit.settings import BASE_MIDDLEWARE, DJANGO_TEMPLATES, database_config, identity_settings, redis_cache
 
 # Development-only secrets, clearly labelled; production.py refuses them.
 DEV_SECRET_KEY = "dev-insecure-workflow-secret-key-change-me"  # noqa: S105
@@ -50,26 +50,16 @@ READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", 3.0)
 # verifies; the sender signs with the ones it knows.
 WEBHOOK_SECRETS = env.list("WEBHOOK_SECRETS", [DEV_WEBHOOK_SECRET])
 
-# Verifying bearer tokens (hubkit.identity reads these).
-IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL", "http://127.0.0.1:8001").rstrip("/")
-IDENTITY_ISSUER = env.str("IDENTITY_ISSUER", IDENTITY_SERVICE_URL).rstrip("/")
-IDENTITY_TOKEN_URL = env.str("IDENTITY_TOKEN_URL", IDENTITY_SERVICE_URL + "/oauth/token")
-IDENTITY_AUDIENCE = env.str("IDENTITY_AUDIENCE", "hub-backend")
-IDENTITY_ALGORITHMS = env.list("IDENTITY_ALGORITHMS", ["EdDSA"])
-IDENTITY_LEEWAY_SECONDS = env.int("IDENTITY_LEEWAY_SECONDS", 30)
-IDENTITY_HTTP_TIMEOUT_SECONDS = env.float("IDENTITY_HTTP_TIMEOUT_SECONDS", 3.0)
-IDENTITY_JWKS_TTL_SECONDS = env.float("IDENTITY_JWKS_TTL_SECONDS", 300.0)
-IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS = env.float("IDENTITY_JWKS_REFRESH_COOLDOWN_SECONDS", 30.0)
-IDENTITY_JWKS_MAX_STALE_SECONDS = env.float("IDENTITY_JWKS_MAX_STALE_SECONDS", 3600.0)
-IDENTITY_INTROSPECTION_CACHE_SECONDS = env.int("IDENTITY_INTROSPECTION_CACHE_SECONDS", 15)
-
-# This service's own client credentials (service tokens for calling the backend).
-WORKFLOW_CLIENT_ID = env.str("WORKFLOW_CLIENT_ID", "workflow-intelligence-service")
-WORKFLOW_CLIENT_SECRET = env.str("WORKFLOW_CLIENT_SECRET", DEV_WORKFLOW_CLIENT_SECRET)
+# Identity: bearer tokens are verified locally (hubkit), and this service's own client
+# credentials get it service tokens for calling the backend. Every other key has hubkit's default
+# (hubkit.settings.IdentityConfig); IDENTITY_<KEY> in the environment overrides any of them.
+IDENTITY = identity_settings(
+    env,
+    client_id=env.str("WORKFLOW_CLIENT_ID", "workflow-intelligence-service"),
+    client_secret=env.str("WORKFLOW_CLIENT_SECRET", DEV_WORKFLOW_CLIENT_SECRET),
+)
 # Only what the actions need (least privilege); the client may hold more.
 WORKFLOW_TOKEN_SCOPE = env.str("WORKFLOW_TOKEN_SCOPE", "notifications:write")
-IDENTITY_CLIENT_ID = WORKFLOW_CLIENT_ID
-IDENTITY_CLIENT_SECRET = WORKFLOW_CLIENT_SECRET
 
 # The backend's REST API (actions). Timeouts stay well under the event sender's own timeout.
 BACKEND_URL = env.str("BACKEND_URL", "http://127.0.0.1:8000").rstrip("/")

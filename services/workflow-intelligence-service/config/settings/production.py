@@ -9,8 +9,11 @@ SECRET_KEY = env.str("SECRET_KEY")
 DEBUG = env.bool("DEBUG", False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 WEBHOOK_SECRETS = env.list("WEBHOOK_SECRETS")
-WORKFLOW_CLIENT_SECRET = IDENTITY_CLIENT_SECRET = env.str("WORKFLOW_CLIENT_SECRET")
-IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL").rstrip("/")
+# Required here: base's development defaults must not stand in.
+IDENTITY = IDENTITY | {
+    "SERVICE_URL": env.str("IDENTITY_SERVICE_URL").rstrip("/"),
+    "CLIENT_SECRET": env.str("WORKFLOW_CLIENT_SECRET"),
+}
 BACKEND_URL = env.str("BACKEND_URL").rstrip("/")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -30,7 +33,7 @@ assert_production_ready(
     debug=DEBUG,
     secrets={
         "SECRET_KEY": SECRET_KEY,
-        "WORKFLOW_CLIENT_SECRET": WORKFLOW_CLIENT_SECRET,
+        "WORKFLOW_CLIENT_SECRET": IDENTITY["CLIENT_SECRET"],
         **(_webhook_secrets or {"WEBHOOK_SECRETS": ""}),
     },
 )

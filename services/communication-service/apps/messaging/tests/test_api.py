@@ -14,6 +14,7 @@ from django.test import Client
 from apps.messaging.auth import reader_from_claims
 from apps.messaging.models import Message
 from hubkit.errors import PermissionDenied
+from hubkit.identity import TokenClaims
 from hubkit.testing import IdentityService
 from tests.fixtures import ACME, GLOBEX, bearer
 
@@ -116,12 +117,28 @@ def test_filters_by_event_channel_and_status(
     assert client.get(URL, {"channel": "pigeon"}).status_code == 422
 
 
+def _claims(**payload: Any) -> TokenClaims:
+    return TokenClaims.from_payload(payload)
+
+
 def test_service_claims_need_the_scope_and_may_be_bound_to_one_organization() -> None:
-    unbound = reader_from_claims({"sub": "reporting", "scope": "messages:read"})
+    service = {"sub": "reporting", "client_id": "reporting"}
+    unbound = reader_from_claims(_claims(**service, scope="messages:read"))
     assert (unbound.organization_id, unbound.is_service) == (None, True)
-    bound = reader_from_claims({"sub": "reporting", "scope": "messages:read", "org_id": str(ACME)})
+    bound = reader_from_claims(_claims(**service, scope="messages:read", org_id=str(ACME)))
     assert bound.organization_id == ACME
     with pytest.raises(PermissionDenied):
-        reader_from_claims({"sub": "reporting", "scope": "events:read"})
+        reader_from_claims(_claims(**service, scope="events:read"))
     with pytest.raises(PermissionDenied):  # a user without an organization
-        reader_from_claims({"sub": "u", "roles": [], "scope": "hub"})
+        reader_from_claims(_claims(sub="u", client_id="hub-frontend", sid="s", roles=[], scope="hub"))
+
+
+def test_the_openapi_documents_the_receivers_answers_and_the_list_parameters() -> None:
+    schema = Client().get("/api/v1/openapi.json").json()
+    receiver = schema["paths"]["/api/v1/events"]["post"]
+    assert {"200", "400", "401", "413", "422", "503"} <= set(receiver["responses"])
+    assert "security" not in receiver  # signed, not bearer-authenticated
+    listing = schema["paths"]["/api/v1/messages"]["get"]
+    assert {p["name"] for p in listing["parameters"]} >= {"limit", "cursor", "channel", "status"}
+    page = listing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][page]["properties"]) == {"items", "next_cursor"}

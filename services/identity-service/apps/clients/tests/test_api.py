@@ -12,6 +12,7 @@ from django.test import Client
 
 from apps.accounts.models import Membership, Organization, Role, User
 from apps.clients.models import ServiceClient
+from apps.clients.schemas import IntrospectionOut, OAuthErrorOut, RevocationOut, TokenOut
 from apps.clients.services import client_ensure
 from apps.signing.selectors import jwks
 from tests.fixtures import basic
@@ -259,3 +260,38 @@ def test_revocation_is_200_for_unknown_tokens_but_checks_presented_credentials(
     assert form(api, "/oauth/revoke", {"token": "x"}, **basic("worker", "wrong")).status_code == 401
     assert form(api, "/oauth/revoke", {}).status_code == 400
     assert api.get("/oauth/revoke").status_code == 405
+
+
+def test_every_answer_is_the_schema_the_openapi_documents(
+    *,
+    api: Client,
+    worker: ServiceClient,
+    make_user: Callable[..., User],
+    org: Organization,
+    login: Callable[..., dict[str, Any]],
+    introspect: Callable[[str], dict[str, Any]],
+) -> None:
+    """The views render their JSON themselves; the documented schemas (extra fields forbidden) hold it."""
+    issued = form(api, "/oauth/token", {"grant_type": "client_credentials"}, **basic("worker", SECRET))
+    TokenOut.model_validate(issued.json())
+    body = login(make_user((org, Role.ADMIN)))
+    for token in (body["access_token"], body["refresh_token"], issued.json()["access_token"], "garbage"):
+        IntrospectionOut.model_validate(introspect(token))
+    revoked = form(api, "/oauth/revoke", {"token": body["access_token"]})
+    RevocationOut.model_validate(revoked.json())
+    refused = form(api, "/oauth/token", {"grant_type": "client_credentials"}, **basic("worker", "wrong"))
+    assert refused["Content-Type"] == "application/json"
+    assert refused["Cache-Control"] == "no-store"
+    OAuthErrorOut.model_validate(refused.json())
+
+
+def test_the_oauth_endpoints_are_in_the_openapi_as_forms_with_basic_client_auth(api: Client) -> None:
+    schema = api.get("/api/v1/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["OAuthClientAuth"]["scheme"] == "basic"
+    for path in ("/oauth/token", "/oauth/introspect", "/oauth/revoke"):
+        operation = schema["paths"][path]["post"]
+        assert set(operation["requestBody"]["content"]) == {FORM}
+        assert {"OAuthClientAuth": []} in operation["security"]
+        error = operation["responses"]["401"]["content"]["application/json"]["schema"]["$ref"]
+        assert error.endswith("/OAuthErrorOut")
+    assert {} in schema["paths"]["/oauth/revoke"]["post"]["security"]  # credentials optional

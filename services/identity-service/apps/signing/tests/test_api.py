@@ -5,6 +5,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from apps.signing.schemas import JwksOut, ServerMetadataOut
+
 pytestmark = pytest.mark.django_db
 
 
@@ -33,3 +35,14 @@ def test_discovery_derives_every_url_from_the_issuer(api: Client, settings: Any)
     assert body["revocation_endpoint"] == "http://127.0.0.1:45678/oauth/revoke"
     assert "client_credentials" in body["grant_types_supported"]
     assert body["access_token_signing_alg_values_supported"] == ["EdDSA"]
+
+
+def test_the_documents_are_the_schemas_the_openapi_documents(api: Client) -> None:
+    JwksOut.model_validate(api.get("/.well-known/jwks.json").json())
+    for path in ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"):
+        response = api.get(path)
+        assert response["Content-Type"] == "application/json"
+        ServerMetadataOut.model_validate(response.json())
+    paths = api.get("/api/v1/openapi.json").json()["paths"]
+    assert paths["/.well-known/jwks.json"]["get"]["operationId"] == "get_jwks"
+    assert paths["/.well-known/openid-configuration"]["get"]["operationId"] == "get_openid_configuration"

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from hubkit.identity import IdentityUnavailable
+from hubkit.identity import IdentityUnavailable, identity_config
 from hubkit.request_id import HEADER as REQUEST_ID_HEADER
-from hubkit.service_token import ServiceTokenClient
+from hubkit.service_token import ServiceTokenAuth, ServiceTokenClient
 
 logger = logging.getLogger(__name__)
 
@@ -85,38 +85,36 @@ class BackendClient:
 
     def notify(self, request: NotificationRequest, *, request_id: str | None = None) -> NotificationResult:
         """Create the notification (idempotent by `dedupe_key`); one retry with a fresh token on 401."""
-        attempts = 0
-        for fresh_token in (False, True):
-            if fresh_token:
-                self.tokens.forget(organization_id=request.organization_id)
-            attempts += 1
-            response = self._post(request, request_id=request_id, attempts=attempts)
-            if response.status_code != 401:
-                return self._result(response, attempts=attempts)
-            logger.warning("backend refused the service token (attempt %d)", attempts)
-        # A fresh token refused too: identity and backend disagree on keys or clients. Retrying
-        # the delivery later is the only way it can still succeed.
-        raise BackendUnavailable("backend refused a fresh service token", attempts=attempts, status=401)
+        auth = self.tokens.auth(organization_id=request.organization_id)
+        response = self._post(request, request_id=request_id, auth=auth)
+        if response.status_code == 401:
+            logger.warning("backend refused the service token (attempt %d)", auth.attempts)
+            # A fresh token refused too: identity and backend disagree on keys or clients.
+            # Retrying the delivery later is the only way it can still succeed.
+            raise BackendUnavailable(
+                "backend refused a fresh service token", attempts=auth.attempts, status=401
+            )
+        return self._result(response, attempts=auth.attempts)
 
-    def _post(self, request: NotificationRequest, *, request_id: str | None, attempts: int) -> httpx.Response:
-        try:
-            token = self.tokens.token(organization_id=request.organization_id)
-        except IdentityUnavailable as exc:
-            raise BackendUnavailable(f"no service token: {exc.message}", attempts=attempts) from exc
-        headers = {
-            "Authorization": f"Bearer {token}",
-            "Idempotency-Key": request.dedupe_key,
-        }
+    def _post(
+        self, request: NotificationRequest, *, request_id: str | None, auth: ServiceTokenAuth
+    ) -> httpx.Response:
+        """POST with the service token (the auth retries a 401 once with a fresh one)."""
+        headers = {"Idempotency-Key": request.dedupe_key}
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
         try:
             return self._http.post(
-                self.base_url + NOTIFICATIONS_PATH, json=request.payload(), headers=headers
+                self.base_url + NOTIFICATIONS_PATH, json=request.payload(), headers=headers, auth=auth
             )
+        except IdentityUnavailable as exc:
+            raise BackendUnavailable(f"no service token: {exc.message}", attempts=auth.attempts) from exc
         except httpx.TimeoutException as exc:
-            raise BackendUnavailable("backend timed out", attempts=attempts) from exc
+            raise BackendUnavailable("backend timed out", attempts=auth.attempts) from exc
         except httpx.HTTPError as exc:
-            raise BackendUnavailable(f"backend unreachable: {type(exc).__name__}", attempts=attempts) from exc
+            raise BackendUnavailable(
+                f"backend unreachable: {type(exc).__name__}", attempts=auth.attempts
+            ) from exc
 
     def _result(self, response: httpx.Response, *, attempts: int) -> NotificationResult:
         status = response.status_code
@@ -163,14 +161,15 @@ def get_backend_client() -> BackendClient:
     if _client is None:
         with _client_lock:
             if _client is None:
+                identity = identity_config()
                 _client = BackendClient(
                     base_url=settings.BACKEND_URL,
                     tokens=ServiceTokenClient(
-                        token_url=settings.IDENTITY_TOKEN_URL,
-                        client_id=settings.WORKFLOW_CLIENT_ID,
-                        client_secret=settings.WORKFLOW_CLIENT_SECRET,
+                        token_url=identity.token_endpoint,
+                        client_id=identity.client_id,
+                        client_secret=identity.client_secret,
                         scope=settings.WORKFLOW_TOKEN_SCOPE,
-                        timeout=settings.IDENTITY_HTTP_TIMEOUT_SECONDS,
+                        timeout=identity.http_timeout_seconds,
                     ),
                     timeout=httpx.Timeout(
                         settings.BACKEND_TIMEOUT_SECONDS, connect=settings.BACKEND_CONNECT_TIMEOUT_SECONDS

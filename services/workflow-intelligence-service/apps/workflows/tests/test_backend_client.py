@@ -103,7 +103,7 @@ def test_401_twice_gives_up_after_one_retry_as_transient(backend: FakeBackend) -
 
 
 def test_identity_down_is_transient(backend: FakeBackend, settings: Any) -> None:
-    settings.IDENTITY_TOKEN_URL = f"http://127.0.0.1:{free_port()}/oauth/token"
+    settings.IDENTITY = {**settings.IDENTITY, "TOKEN_URL": f"http://127.0.0.1:{free_port()}/oauth/token"}
     reset_backend_client()
     with pytest.raises(BackendUnavailable, match="no service token"):
         get_backend_client().notify(REQUEST)

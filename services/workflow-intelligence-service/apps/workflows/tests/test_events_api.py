@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from apps.workflows.models import ReceivedEvent, Rule, Run
 from apps.workflows.services import LARGE_REFUND_RULE, NO_SHOW_RULE
 from hubkit.identity import get_verifier
 from hubkit.webhooks import sign_headers
-from tests.fixtures import ACME, GLOBEX, FakeBackend, Reply, deliver, no_show, refund, signed
+from tests.fixtures import ACME, GLOBEX, FakeBackend, Reply, deliver, envelope, no_show, refund, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -47,10 +48,11 @@ def test_no_show_notifies_managers_once_with_an_org_scoped_service_token(
     assert sent.headers["x-request-id"] == event["correlation_id"]
     # The token is a real one from identity-service, for this event's organization only.
     claims = get_verifier().verify(sent.token)
-    assert claims["client_id"] == "workflow-intelligence-service"
-    assert claims["org_id"] == ACME
-    assert "notifications:write" in claims["scope"].split()
-    assert "roles" not in claims
+    assert claims.client_id == "workflow-intelligence-service"
+    assert claims.is_service
+    assert str(claims.organization_id) == ACME
+    assert "notifications:write" in claims.scopes
+    assert "roles" not in claims.raw
     run = Run.objects.get()
     assert (run.status, run.rule_id, str(run.event_id), run.attempts) == (
         "succeeded",
@@ -250,6 +252,23 @@ def test_webhook_id_must_be_the_envelope_id(backend: FakeBackend) -> None:
     body = json.dumps(event).encode()
     headers = sign_headers(msg_id="another-id", body=body, secrets=["dev-insecure-workflow-webhook-secret"])
     _assert_rejected(deliver(body, headers), 422, "invalid_envelope")
+
+
+def test_an_unknown_event_type_is_422(backend: FakeBackend) -> None:
+    response = deliver(*signed(envelope("booking.exploded")))
+    _assert_rejected(response, 422, "invalid_envelope")
+    assert [error["field"] for error in response.json()["errors"]] == ["type"]
+    assert not ReceivedEvent.objects.exists()
+
+
+def test_an_upper_case_webhook_id_is_the_same_event(backend: FakeBackend, settings: Any) -> None:
+    event = no_show()
+    body, headers = signed(event)
+    shouted = sign_headers(msg_id=event["id"].upper(), body=body, secrets=settings.WEBHOOK_SECRETS)
+    assert deliver(body, shouted).json()["status"] == "accepted"
+    assert deliver(body, headers).json() == {"status": "duplicate", "runs": []}
+    assert ReceivedEvent.objects.get().id == uuid.UUID(event["id"])
+    assert len(backend.requests) == 1
 
 
 @pytest.mark.django_db(transaction=True)

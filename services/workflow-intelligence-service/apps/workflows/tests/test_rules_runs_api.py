@@ -194,3 +194,14 @@ def test_rule_of_another_org_is_404(
     assert response.status_code == 404
     rule.refresh_from_db()
     assert rule.is_active is True
+
+
+def test_the_openapi_documents_the_receivers_answers_and_the_run_list() -> None:
+    schema = Client().get("/api/v1/openapi.json").json()
+    receiver = schema["paths"]["/api/v1/events"]["post"]
+    assert {"200", "400", "401", "413", "422", "503"} <= set(receiver["responses"])
+    assert "security" not in receiver  # signed, not bearer-authenticated
+    listing = schema["paths"]["/api/v1/runs"]["get"]
+    assert {p["name"] for p in listing["parameters"]} == {"event_id", "rule_id", "status", "limit", "cursor"}
+    page = listing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][page]["properties"]) == {"items", "next_cursor"}

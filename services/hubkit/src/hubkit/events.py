@@ -1,0 +1,191 @@
+"""Receiving the hub's signed events: the one envelope schema and the one way to read a delivery.
+
+`receive_event` checks, in this order: the Standard Webhooks signature (401 `invalid_signature`),
+the body size (413), JSON (400 `malformed_json`), the envelope (422), and that `webhook-id` is
+the envelope's id. Every refusal is final for the sender: the same bytes will never pass.
+Anything the receiver stores afterwards (text, jsonb) is safe to store: PostgreSQL refuses NUL
+characters, unpaired surrogates and non-finite numbers, which Python's JSON parser accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from hubkit.errors import ApplicationError, ValidationFailed
+from hubkit.event_types import EVENT_TYPES
+from hubkit.webhooks import verify_webhook
+
+MAX_EVENT_BYTES = 256 * 1024
+"""The largest delivery body a receiver reads (the backend's envelopes are a few KiB)."""
+
+MAX_DATA_DEPTH = 32
+"""How deeply `data` may nest (deeper input is refused before anything walks it recursively)."""
+
+
+class MalformedEvent(ApplicationError):
+    status = 400
+    code = "malformed_json"
+    title = "Malformed request body"
+
+
+class InvalidEvent(ValidationFailed):
+    code = "invalid_event"
+    title = "Invalid event"
+
+
+class EventTooLarge(ApplicationError):
+    status = 413
+    code = "payload_too_large"
+    title = "Payload too large"
+
+
+def _storable_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must not contain unpaired surrogates") from exc
+    return value
+
+
+Text = Annotated[str, AfterValidator(_storable_text)]
+
+
+def _check_storable(value: Any, path: str, depth: int) -> None:
+    if depth > MAX_DATA_DEPTH:
+        raise ValueError(f"nests deeper than {MAX_DATA_DEPTH} levels at {path}")
+    if isinstance(value, str):
+        try:
+            _storable_text(value)
+        except ValueError as exc:
+            raise ValueError(f"{path} {exc}") from exc
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_storable(key, f"{path} (a key)", depth + 1)
+            _check_storable(item, f"{path}.{key}", depth + 1)
+    elif isinstance(value, Sequence):
+        for index, item in enumerate(value):
+            _check_storable(item, f"{path}.{index}", depth + 1)
+
+
+class EventActor(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["user", "service"]
+    id: Text = Field(min_length=1, max_length=200)
+
+
+class EventSubject(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: Text = Field(min_length=1, max_length=100)
+    id: Text = Field(min_length=1, max_length=200)
+
+
+class EventEnvelope(BaseModel):
+    """The hub's event envelope, version 1; unknown top-level fields are ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: uuid.UUID
+    type: Text = Field(min_length=1, max_length=100)
+    version: Literal[1]
+    occurred_at: AwareDatetime
+    organization_id: uuid.UUID
+    actor: EventActor
+    subject: EventSubject
+    data: dict[str, Any]
+    correlation_id: Text | None = Field(default=None, max_length=128)
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {value!r}")
+        return value
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        # Python accepts offsets up to ±23:59 and PostgreSQL only ±15:59; as UTC it is storable.
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("is out of range once converted to UTC") from exc
+
+    @field_validator("data")
+    @classmethod
+    def _storable_data(cls, value: dict[str, Any]) -> dict[str, Any]:
+        _check_storable(value, "data", 0)
+        return value
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of range")
+    return number
+
+
+def _field_errors(exc: PydanticValidationError) -> list[dict[str, str]]:
+    return [
+        {"field": ".".join(str(part) for part in error["loc"]) or "body", "message": error["msg"]}
+        for error in exc.errors()
+    ]
+
+
+def parse_event(body: bytes, *, webhook_id: str, invalid_code: str = InvalidEvent.code) -> EventEnvelope:
+    """The envelope of a verified body whose `webhook-id` header was `webhook_id`."""
+    if len(body) > MAX_EVENT_BYTES:
+        raise EventTooLarge(f"An event body may be at most {MAX_EVENT_BYTES} bytes.")
+    try:
+        raw = json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
+    except RecursionError as exc:
+        raise InvalidEvent("The event nests too deeply.", code=invalid_code) from exc
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, out-of-range numbers
+        raise MalformedEvent("The body is not valid JSON.") from exc
+    try:
+        envelope = EventEnvelope.model_validate(raw)
+    except PydanticValidationError as exc:
+        raise InvalidEvent(
+            "The body is not a valid event envelope.", code=invalid_code, errors=_field_errors(exc)
+        ) from exc
+    # The sender uses the event id as webhook-id, the receivers' dedupe key. Compared as UUIDs:
+    # an upper-case or braced spelling of the same id is the same event, not a second one.
+    try:
+        same = uuid.UUID(webhook_id.strip()) == envelope.id
+    except ValueError:
+        same = False
+    if not same:
+        raise InvalidEvent(
+            "webhook-id must be the event id.",
+            code=invalid_code,
+            errors=[{"field": "id", "message": "Does not match the webhook-id header."}],
+        )
+    return envelope
+
+
+def receive_event(
+    request: HttpRequest, *, secrets: Sequence[str], invalid_code: str = InvalidEvent.code
+) -> EventEnvelope:
+    """Verify a signed delivery and return its envelope (see the module docstring for the order).
+
+    Deduplicate by the returned envelope's `id` (a UUID), never by the raw header text.
+    `invalid_code` is the problem code of a 422, for a receiver that has always answered another.
+    """
+    webhook_id = verify_webhook(body=request.body, headers=request.headers, secrets=secrets)
+    return parse_event(request.body, webhook_id=webhook_id, invalid_code=invalid_code)

@@ -1,0 +1,91 @@
+"""A token issuer over real HTTP for hubkit's own tests: OIDC discovery, a JWKS and signed tokens.
+
+hubkit's tests run without a database, so they cannot start the real identity-service; this
+publishes an Ed25519 key the way identity-service does and signs tokens with claims a test
+chooses (including expiries the real issuer never hands out), verified by the real code.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwt.algorithms import OKPAlgorithm
+
+AUDIENCE = "hub-backend"
+
+
+@dataclass
+class Issuer:
+    url: str = ""
+    kid: str = field(default_factory=lambda: uuid.uuid4().hex)
+    key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+    jwks_fetches: int = 0
+
+    def jwks(self) -> dict[str, Any]:
+        public = json.loads(OKPAlgorithm.to_jwk(self.key.public_key()))
+        return {"keys": [{**public, "kid": self.kid, "use": "sig", "alg": "EdDSA"}]}
+
+    def token(self, **claims: Any) -> str:
+        now = int(time.time())
+        payload = {
+            "iss": self.url,
+            "sub": str(uuid.uuid4()),
+            "aud": [AUDIENCE],
+            "iat": now,
+            "nbf": now,
+            "exp": now + 300,
+            "jti": uuid.uuid4().hex,
+            "client_id": "hub-frontend",
+            "scope": "openid",
+            "sid": str(uuid.uuid4()),
+            **claims,
+        }
+        return jwt.encode(payload, self.key, algorithm="EdDSA", headers={"kid": self.kid, "typ": "at+jwt"})
+
+
+@contextmanager
+def serve(issuer: Issuer) -> Iterator[Issuer]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/.well-known/openid-configuration":
+                body: dict[str, Any] = {
+                    "issuer": issuer.url,
+                    "jwks_uri": issuer.url + "/.well-known/jwks.json",
+                    "introspection_endpoint": issuer.url + "/oauth/introspect",
+                }
+            elif self.path == "/.well-known/jwks.json":
+                issuer.jwks_fetches += 1
+                body = issuer.jwks()
+            else:
+                self.send_error(404)
+                return
+            payload = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    issuer.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield issuer
+    finally:
+        server.shutdown()
+        server.server_close()
