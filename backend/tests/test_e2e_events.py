@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from apps.events.tests.factories import booking_data, contact_updated_data
+from apps.events.tests.factories import booking_data
 from hubkit.testing import IdentityService, ServiceProcess, free_port, manage, recreate_database, venv_python
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -31,6 +31,11 @@ WORKFLOW = ROOT / "services" / "workflow-intelligence-service"
 ACME = "0a0e0000-0000-4000-8000-000000000001"
 
 pytestmark = pytest.mark.xdist_group("e2e")
+
+# Retries (backoff from 0.5 s doubling, capped at 2 s, equal jitter) take 3.75-7.5 s before a
+# delivery is dead: long enough for a stopped receiver to start again on a busy machine (with 4
+# attempts, 1.75-3.5 s, a slow restart let the delivery die first).
+MAX_ATTEMPTS = 6
 
 # Publishes events in one transaction inside the backend, as a domain service would.
 PUBLISH = """
@@ -42,6 +47,22 @@ with transaction.atomic():
     for type_, subject_type, subject_id, data in {events!r}:
         publish(organization=org, type=type_, subject_type=subject_type, subject_id=subject_id,
                 data=data, actor=None)
+"""
+
+# Publishes `per_subject` contact.updated events for each of `subjects` subjects, numbered in
+# `last_name` (built inside the backend: a thousand events' data would not fit on a command line).
+PUBLISH_SEQUENCES = """
+from django.db import transaction
+from apps.events.services import publish
+from apps.events.tests.factories import contact_updated_data
+from apps.identity.models import Organization
+org = Organization.objects.get_or_create(id="{org}")[0]
+with transaction.atomic():
+    for seq in range({per_subject}):
+        for subject in range({subjects}):
+            publish(organization=org, type="contact.updated", subject_type="contact",
+                    subject_id=f"kill-{{subject}}", actor=None,
+                    data=contact_updated_data(changed=["last_name"], last_name=str(seq)))
 """
 
 
@@ -135,7 +156,7 @@ def hub(
         "WORKFLOW_SERVICE_URL": urls["workflow"],
         "EVENT_DELIVERY_BACKOFF_BASE_SECONDS": "0.5",
         "EVENT_DELIVERY_BACKOFF_MAX_SECONDS": "2",
-        "EVENT_DELIVERY_MAX_ATTEMPTS": "4",
+        "EVENT_DELIVERY_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
         "WORKER_HEARTBEAT_SECONDS": "1",
         "EVENT_STALLED_WORKER_SECONDS": "4",
         "EVENT_STALLED_SWEEP_CRON": "* * * * * */2",
@@ -282,7 +303,8 @@ def test_a_permanently_failing_receiver_ends_dead_and_can_be_redelivered(hub: Hu
         contact = hub.api("staff@acme.test").post("/api/v1/contacts", json={"first_name": "Dora"}).json()
         event_id = _event_of(hub, contact["id"], "contact.created")
         wait_until(
-            lambda: _deliveries(hub, event_id).get("workflow-intelligence-service") == ("dead", 4), timeout=40
+            lambda: _deliveries(hub, event_id).get("workflow-intelligence-service") == ("dead", MAX_ATTEMPTS),
+            timeout=40,
         )
         admin = hub.api("admin@acme.test")
         assert event_id in [e["id"] for e in admin.get("/api/v1/events?status=dead").json()["items"]]
@@ -327,17 +349,7 @@ def test_a_no_show_makes_the_workflow_notify_managers_in_app_and_by_mail(hub: Hu
 
 def test_killing_the_worker_mid_flight_loses_nothing_duplicates_nothing_keeps_order(hub: Hub) -> None:
     subjects, per_subject = 50, 20
-    events = [
-        (
-            "contact.updated",
-            "contact",
-            f"kill-{subject}",
-            contact_updated_data(changed=["last_name"], last_name=str(seq)),
-        )
-        for seq in range(per_subject)
-        for subject in range(subjects)
-    ]
-    hub.backendvenv_python(PUBLISH.format(org=ACME, events=events))
+    hub.backendvenv_python(PUBLISH_SEQUENCES.format(org=ACME, subjects=subjects, per_subject=per_subject))
     total = subjects * per_subject
 
     def received(database: str, table: str) -> int:
