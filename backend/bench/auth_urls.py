@@ -5,8 +5,8 @@ from django.urls import path
 from ninja import NinjaAPI
 
 from apps.identity.auth import BearerAuth
-from apps.identity.permissions import requires
 from config.urls import urlpatterns as backend_urlpatterns
+from edge.permissions import requires
 
 bench_api = NinjaAPI(urls_namespace="bench", auth=BearerAuth(), docs_url=None, openapi_url=None)
 

@@ -107,8 +107,11 @@ class Worker:
     def __init__(self, env: dict[str, str]) -> None:
         self.process = subprocess.Popen(  # noqa: S603
             [venv_python(BACKEND), "manage.py", "procrastinate", "worker"],
-            cwd=BACKEND, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            cwd=BACKEND,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(3)  # Django set up, listening for jobs
 
     def stop(self) -> None:
@@ -126,10 +129,13 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         n: recreate_database(f"bench_hub_events_{n}") for n in ("backend", "communication", "workflow")
     }
     common = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.local", "DEBUG": "false", "LOG_LEVEL": "WARNING",
-        "REDIS_URL": "redis://127.0.0.1:6379/6", "IDENTITY_SERVICE_URL": identity.url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "REDIS_URL": "redis://127.0.0.1:6379/6",
+        "IDENTITY_SERVICE_URL": identity.url,
         "IDENTITY_ISSUER": identity.url,
-    }  # fmt: skip
+    }
     backend_env = {**common, "DATABASE_URL": databases["backend"]}
     to_sinks = {
         **backend_env,
@@ -142,21 +148,28 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         "WORKFLOW_SERVICE_URL": f"http://127.0.0.1:{ports['workflow']}",
     }
     receivers = {
-        "communication": (ROOT / "services" / "communication-service", {
-            **common, "DATABASE_URL": databases["communication"], "EMAIL_PORT": str(ports["smtp"])}),
-        "workflow": (ROOT / "services" / "workflow-intelligence-service", {
-            **common, "DATABASE_URL": databases["workflow"], "BACKEND_URL": "http://127.0.0.1:9"}),
-    }  # fmt: skip
+        "communication": (
+            ROOT / "services" / "communication-service",
+            {**common, "DATABASE_URL": databases["communication"], "EMAIL_PORT": str(ports["smtp"])},
+        ),
+        "workflow": (
+            ROOT / "services" / "workflow-intelligence-service",
+            {**common, "DATABASE_URL": databases["workflow"], "BACKEND_URL": "http://127.0.0.1:9"},
+        ),
+    }
     manage(BACKEND, backend_env, "migrate", "--no-input", "-v", "0")
     processes = []
     for name, (directory, env) in receivers.items():
         manage(directory, env, "migrate", "--no-input", "-v", "0")
         processes.append(
             ServiceProcess(
-                cwd=directory, wsgi="config.wsgi:application", python=venv_python(directory), env=env,
+                cwd=directory,
+                wsgi="config.wsgi:application",
+                python=venv_python(directory),
+                env=env,
                 port=ports[name],
             ).start()
-        )  # fmt: skip
+        )
     sinks = {name: _start_sink(ports[f"sink_{name[0]}"], secret) for name, secret in SECRETS.items()}
     os.environ.update(to_services)
     import django  # noqa: PLC0415 - configured from the environment set just above

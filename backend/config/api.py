@@ -1,13 +1,25 @@
 """The backend's one NinjaAPI, mounted at /api/v1."""
 
 from apps.audit.api import router as audit_router
-from apps.core.api import router as core_router
+from apps.core.api.catalog import router as services_router
+from apps.core.api.contacts import router as contacts_router
+from apps.core.api.resources import router as resources_router
 from apps.events.api import router as events_router
 from apps.events.openapi import EventWebhooksAPI
 from apps.identity.api import router as identity_router
 from apps.identity.auth import BearerAuth
 from apps.notifications.api import router as notifications_router
 from hubkit.ninja import install_problem_handlers
+
+TAGS = {
+    "identity": "The caller as the backend sees it (user or service, roles, scopes).",
+    "contacts": "The organization's contacts, with GDPR export and erasure.",
+    "resources": "Staff, rooms and equipment that bookings take; their time off.",
+    "services": "The catalog of services an organization sells.",
+    "audit": "Who changed what and when (admin and owner).",
+    "events": "The outbox: events sent to the other services, and their deliveries.",
+    "notifications": "The caller's notifications and preferences; sending them.",
+}
 
 api = EventWebhooksAPI(
     title="Hub backend API",
@@ -19,11 +31,14 @@ api = EventWebhooksAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
     auth=BearerAuth(),
+    tag_descriptions=TAGS,
 )
 install_problem_handlers(api)
 
 api.add_router("/", identity_router)
-api.add_router("/", core_router)
-api.add_router("/", audit_router)
+api.add_router("/contacts", contacts_router)
+api.add_router("/resources", resources_router)
+api.add_router("/services", services_router)
+api.add_router("/audit", audit_router)
 api.add_router("/", events_router)
-api.add_router("/", notifications_router)
+api.add_router("/notifications", notifications_router)

@@ -94,8 +94,11 @@ class Hub:
         with self.worker_log.open("ab") as log:
             self.worker = subprocess.Popen(  # noqa: S603
                 [venv_python(BACKEND), "manage.py", "procrastinate", "worker"],
-                cwd=BACKEND, env={**os.environ, **self.backend_env}, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                cwd=BACKEND,
+                env={**os.environ, **self.backend_env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def kill_worker(self) -> None:
         assert self.worker is not None
@@ -159,9 +162,11 @@ def hub(
         "EVENT_STALLED_SWEEP_CRON": "* * * * * */2",
     }
     communication_env = {
-        **common, "DATABASE_URL": databases["communication"], "EMAIL_HOST": "127.0.0.1",
+        **common,
+        "DATABASE_URL": databases["communication"],
+        "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(ports["smtp"]),
-    }  # fmt: skip
+    }
     workflow_env = {**common, "DATABASE_URL": databases["workflow"], "BACKEND_URL": urls["backend"]}
     manage(BACKEND, backend_env, "migrate", "--no-input", "-v", "0")
     manage(COMMUNICATION, communication_env, "migrate", "--no-input", "-v", "0")
@@ -169,26 +174,57 @@ def hub(
 
     sink_log = (logs / "smtp.log").open("wb")
     sink = subprocess.Popen(  # noqa: S603
-        [venv_python(COMMUNICATION), "-m", "apps.messaging.smtp_sink", "--host", "127.0.0.1",
-         "--port", str(ports["smtp"]), "--directory", str(mail_dir)],
-        cwd=COMMUNICATION, env={**os.environ, **communication_env}, stdout=sink_log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            venv_python(COMMUNICATION),
+            "-m",
+            "apps.messaging.smtp_sink",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(ports["smtp"]),
+            "--directory",
+            str(mail_dir),
+        ],
+        cwd=COMMUNICATION,
+        env={**os.environ, **communication_env},
+        stdout=sink_log,
+        stderr=subprocess.STDOUT,
+    )
     processes = {
-        "backend": ServiceProcess(cwd=BACKEND, wsgi="config.wsgi:application", python=venv_python(BACKEND),
-                                  env=backend_env, port=ports["backend"]),
-        "communication": ServiceProcess(cwd=COMMUNICATION, wsgi="config.wsgi:application",
-                                        python=venv_python(COMMUNICATION), env=communication_env,
-                                        port=ports["communication"]),
-        "workflow": ServiceProcess(cwd=WORKFLOW, wsgi="config.wsgi:application", python=venv_python(WORKFLOW),
-                                   env=workflow_env, port=ports["workflow"]),
-    }  # fmt: skip
+        "backend": ServiceProcess(
+            cwd=BACKEND,
+            wsgi="config.wsgi:application",
+            python=venv_python(BACKEND),
+            env=backend_env,
+            port=ports["backend"],
+        ),
+        "communication": ServiceProcess(
+            cwd=COMMUNICATION,
+            wsgi="config.wsgi:application",
+            python=venv_python(COMMUNICATION),
+            env=communication_env,
+            port=ports["communication"],
+        ),
+        "workflow": ServiceProcess(
+            cwd=WORKFLOW,
+            wsgi="config.wsgi:application",
+            python=venv_python(WORKFLOW),
+            env=workflow_env,
+            port=ports["workflow"],
+        ),
+    }
     for process in processes.values():
         process.start()
     hub = Hub(
-        identity=identity_service, backend=processes["backend"], communication=processes["communication"],
-        workflow=processes["workflow"], backend_env=backend_env, databases=databases, mail_dir=mail_dir,
+        identity=identity_service,
+        backend=processes["backend"],
+        communication=processes["communication"],
+        workflow=processes["workflow"],
+        backend_env=backend_env,
+        databases=databases,
+        mail_dir=mail_dir,
         worker_log=logs / "worker.log",
-    )  # fmt: skip
+    )
     hub.start_worker()
     try:
         yield hub

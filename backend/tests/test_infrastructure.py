@@ -5,6 +5,7 @@ files (no problems expected) and on a deliberately broken example (the problem m
 """
 
 import re
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.local.yml"
+DOCKERIGNORE_FILE = ROOT / ".dockerignore"
 DOCKER_DIR = ROOT / "infrastructure" / "docker"
 POSTGRES_INIT_DIR = DOCKER_DIR / "postgres-init"
 
@@ -263,6 +265,38 @@ def dockerfile_problems(dockerfile_text: str) -> list[str]:
     return problems
 
 
+def dockerignore_patterns(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def left_out_of_the_image(patterns: list[str], path: str) -> bool:
+    """Whether the build context drops `path` (relative to the root): last match wins, `!` keeps."""
+    dropped = False
+    for line in patterns:
+        keep = line.startswith("!")
+        pattern = line.removeprefix("!").strip("/")
+        if fnmatch(path, pattern) or path.startswith(pattern + "/") or fnmatch(path, pattern + "/*"):
+            dropped = not keep
+    return dropped
+
+
+def runtime_packages(service_dir: Path) -> list[str]:
+    """The service's top-level Python packages the running service imports (tests and bench aside)."""
+    return sorted(
+        path.parent.name
+        for path in service_dir.glob("*/__init__.py")
+        if path.parent.name not in {"tests", "bench"}
+    )
+
+
+def missing_packages(patterns: list[str], service_dir: str, packages: list[str]) -> list[str]:
+    return [
+        f"{service_dir}/{package} is left out of the image"
+        for package in packages
+        if left_out_of_the_image(patterns, f"{service_dir}/{package}/__init__.py")
+    ]
+
+
 def dockerfiles() -> list[Path]:
     return sorted(path for path in DOCKER_DIR.rglob("*") if path.is_file() and "Dockerfile" in path.name)
 
@@ -327,6 +361,12 @@ def test_dockerfiles_are_multi_stage_healthchecked_and_non_root() -> None:
     assert found, "no Dockerfile under infrastructure/docker"
     for path in found:
         assert dockerfile_problems(path.read_text()) == [], path.name
+
+
+def test_the_backend_image_carries_every_runtime_package() -> None:
+    packages = runtime_packages(ROOT / "backend")
+    assert {"apps", "config", "edge"} <= set(packages)
+    assert missing_packages(dockerignore_patterns(DOCKERIGNORE_FILE.read_text()), "backend", packages) == []
 
 
 def test_dockerfile_keeps_the_build_only_secret_out_of_the_image() -> None:
@@ -458,3 +498,14 @@ def test_checkers_find_an_issuer_mismatch() -> None:
         "backend expects issuer 'http://identity-service:8001', identity-service issues 'http://localhost:8001'",
         "issuer host 'localhost' is not a compose service (JWKS unreachable from backend)",
     ]
+
+
+def test_checkers_find_a_runtime_package_left_out_of_the_image() -> None:
+    patterns = dockerignore_patterns("# comment\n**/.venv\nbackend/edge\n")
+    assert missing_packages(patterns, "backend", ["apps", "edge"]) == [
+        "backend/edge is left out of the image"
+    ]
+    assert missing_packages(["backend/*", "!backend/apps"], "backend", ["apps", "edge"]) == [
+        "backend/edge is left out of the image"
+    ]
+    assert missing_packages(["**/__pycache__", "backend/bench/results"], "backend", ["apps", "edge"]) == []

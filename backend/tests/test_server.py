@@ -68,8 +68,13 @@ def _start_production(extra_env: dict[str, str]) -> subprocess.CompletedProcess[
     }
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
-        cwd=BACKEND, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        cwd=BACKEND,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_production_refuses_the_dev_secret() -> None:

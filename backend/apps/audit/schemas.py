@@ -10,24 +10,30 @@ _ACTIONS = {0: "create", 1: "update", 2: "delete", 3: "access"}
 
 
 class AuditFilter(Schema):
+    """Audit list filters."""
+
     object_type: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,64}$")] | None = Field(
         None, description="Model name, e.g. `contact`, `resource`, `service`, `time_off`."
     )
-    object_id: Annotated[str, StringConstraints(max_length=64)] | None = None
-    actor_id: uuid.UUID | None = None
-    from_: AwareDatetime | None = Field(None, alias="from")
-    to: AwareDatetime | None = None
-    limit: Annotated[int, Field(ge=1, le=200)] = 50
-    cursor: Annotated[str, StringConstraints(max_length=512)] | None = None
+    object_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        None, description="Primary key of the object, as text."
+    )
+    actor_id: uuid.UUID | None = Field(None, description="Only changes made by this user (mirror id).")
+    from_: AwareDatetime | None = Field(None, alias="from", description="Entries at or after this instant.")
+    to: AwareDatetime | None = Field(None, description="Entries before this instant.")
 
 
 class AuditActorOut(Schema):
+    """The user who made the change."""
+
     id: uuid.UUID
     email: str
     name: str
 
 
 class AuditEntryOut(Schema):
+    """One change to an object: who, when, what (masked and erased values stay hidden)."""
+
     id: int
     timestamp: datetime
     action: str
@@ -58,8 +64,3 @@ class AuditEntryOut(Schema):
     @staticmethod
     def resolve_request_id(obj: LogEntry) -> str | None:
         return obj.cid or None
-
-
-class AuditPage(Schema):
-    items: list[AuditEntryOut]
-    next_cursor: str | None

@@ -28,13 +28,19 @@ class Contact(TenantModel):
     search_text = models.GeneratedField(
         expression=Lower(
             Concat(
-                "first_name", Value(" "), "last_name", Value(" "), "email", Value(" "), "phone",
+                "first_name",
+                Value(" "),
+                "last_name",
+                Value(" "),
+                "email",
+                Value(" "),
+                "phone",
                 output_field=models.TextField(),
             )
         ),
         output_field=models.TextField(),
         db_persist=True,
-    )  # fmt: skip
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

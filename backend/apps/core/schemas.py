@@ -2,91 +2,33 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import (
-    AwareDatetime,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ModelWrapValidatorHandler,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from ninja.params.functions import Path
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator
 
 from apps.core.models import Service
 from apps.core.money import Money
+from edge.schemas import BlankAsNull, ClockTime, Email, In, Notes, Out, Patch, Phone, TimeZoneName, Title
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 OptionalName = Annotated[str, StringConstraints(max_length=100)]
-Email = Annotated[str, StringConstraints(max_length=254)]
-Phone = Annotated[str, StringConstraints(max_length=40)]
-Notes = Annotated[str, StringConstraints(max_length=5000)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-ClockTime = Annotated[str, StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
 Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
-Cursor = Annotated[str, StringConstraints(max_length=512)]
-Limit = Annotated[int, Field(ge=1, le=200)]
 
-
-class In(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Patch(In):
-    @field_validator("*", mode="after")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        # Optional only so a field may be left out; an explicit null is refused (fields clear with "").
-        if value is None:
-            raise ValueError("may not be null")
-        return value
-
-
-class Out(Schema):
-    """Base of response schemas: pydantic-core reads the model's attributes itself.
-
-    ninja's `Schema` wraps every object it validates in a Python `DjangoGetter` (a call per
-    field: about 1.7 ms of a 50-row page, more than the query). Output fields here are plain
-    attributes, so that wrapper buys nothing; `resolve_*` methods, which only it runs, are refused.
-    """
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _run_root_validator(
-        cls, values: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
-    ) -> Any:
-        return handler(values)
-
-    @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        super().__pydantic_init_subclass__(**kwargs)
-        if any(name.startswith("resolve_") for name in vars(cls)):
-            raise TypeError(f"{cls.__name__}: an Out schema cannot use resolve_* methods")
-
-
-def _empty_as_none(value: object) -> object:
-    return value or None
-
-
-# A blank text column served as null.
-BlankAsNull = Annotated[str | None, BeforeValidator(_empty_as_none)]
-
-
-class PageQuery(Schema):
-    limit: Limit = 50
-    cursor: Cursor | None = None
+ContactId = Annotated[uuid.UUID, Path(description="The contact's id.")]
+ResourceId = Annotated[uuid.UUID, Path(description="The resource's id.")]
+TimeOffId = Annotated[uuid.UUID, Path(description="The time-off entry's id.")]
+ServiceId = Annotated[uuid.UUID, Path(description="The service's id.")]
 
 
 # Contacts
 
 
 class ContactIn(In):
+    """A new contact; email and phone are normalised."""
+
     first_name: Name
     last_name: OptionalName = ""
     email: Email | None = None
@@ -96,6 +38,8 @@ class ContactIn(In):
 
 
 class ContactPatch(Patch):
+    """The contact fields to change; left-out fields keep their value, null clears email or phone."""
+
     first_name: Name | None = None
     last_name: OptionalName | None = None
     email: Email | None = None
@@ -109,15 +53,21 @@ class ContactPatch(Patch):
         return "" if value is None else value
 
 
-class ContactFilter(PageQuery):
-    q: Annotated[str, StringConstraints(max_length=200)] | None = None
+class ContactFilter(Schema):
+    """Contact list filters."""
+
+    q: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        None, description="Case-insensitive substring of the name, email or phone."
+    )
     tags: Annotated[str, StringConstraints(max_length=1100)] | None = Field(
         None, description="Comma-separated; a contact must carry every one."
     )
-    include_archived: bool = False
+    include_archived: bool = Field(default=False, description="Also list archived (and erased) contacts.")
 
 
 class ContactOut(Out):
+    """A contact of the organization."""
+
     id: uuid.UUID
     first_name: str
     last_name: str
@@ -131,12 +81,9 @@ class ContactOut(Out):
     updated_at: datetime
 
 
-class ContactPage(Out):
-    items: list[ContactOut]
-    next_cursor: str | None
-
-
 class ContactExport(Schema):
+    """Everything the hub holds on one contact (GDPR access), one section per app."""
+
     generated_at: datetime
     sections: dict[str, object]
 
@@ -145,6 +92,8 @@ class ContactExport(Schema):
 
 
 class WorkingHours(In):
+    """One weekly working interval, in the resource's local wall-clock time."""
+
     weekday: Annotated[int, Field(ge=0, le=6)]
     start: ClockTime
     end: ClockTime
@@ -155,6 +104,8 @@ ResourceKind = Literal["staff", "room", "equipment"]
 
 
 class ResourceIn(In):
+    """A new resource."""
+
     name: Title
     kind: ResourceKind
     timezone: TimeZoneName
@@ -163,6 +114,8 @@ class ResourceIn(In):
 
 
 class ResourcePatch(Patch):
+    """The resource fields to change; left-out fields keep their value."""
+
     name: Title | None = None
     kind: ResourceKind | None = None
     timezone: TimeZoneName | None = None
@@ -170,18 +123,24 @@ class ResourcePatch(Patch):
     working_hours: WorkingWeek | None = None
 
 
-class ResourceFilter(PageQuery):
-    kind: ResourceKind | None = None
-    is_active: bool | None = None
+class ResourceFilter(Schema):
+    """Resource list filters."""
+
+    kind: ResourceKind | None = Field(None, description="Only resources of this kind.")
+    is_active: bool | None = Field(None, description="true: active only; false: deactivated only.")
 
 
 class WorkingHoursOut(Schema):
+    """One weekly working interval, in the resource's local wall-clock time."""
+
     weekday: int
     start: str
     end: str
 
 
 class ResourceOut(Schema):
+    """A resource bookings can take: staff, a room or equipment."""
+
     id: uuid.UUID
     name: str
     kind: str
@@ -192,23 +151,26 @@ class ResourceOut(Schema):
     updated_at: datetime
 
 
-class ResourcePage(Schema):
-    items: list[ResourceOut]
-    next_cursor: str | None
-
-
 class TimeOffIn(In):
+    """A period the resource is unavailable; instants with a UTC offset."""
+
     start: AwareDatetime
     end: AwareDatetime
     reason: Annotated[str, StringConstraints(max_length=200)] = ""
 
 
-class TimeOffFilter(PageQuery):
-    start_after: AwareDatetime | None = None
-    start_before: AwareDatetime | None = None
+class TimeOffFilter(Schema):
+    """Time-off list filters."""
+
+    start_after: AwareDatetime | None = Field(None, description="Only time off ending after this instant.")
+    start_before: AwareDatetime | None = Field(
+        None, description="Only time off starting before this instant."
+    )
 
 
 class TimeOffOut(Schema):
+    """A period the resource is unavailable."""
+
     id: uuid.UUID
     resource_id: uuid.UUID
     start: datetime
@@ -217,15 +179,12 @@ class TimeOffOut(Schema):
     created_at: datetime
 
 
-class TimeOffPage(Schema):
-    items: list[TimeOffOut]
-    next_cursor: str | None
-
-
 # Services catalog
 
 
 class MoneyIn(In):
+    """An amount of money in one currency."""
+
     amount: Annotated[str, StringConstraints(pattern=r"^\d{1,12}(\.\d{1,4})?$")] = Field(
         description='A decimal string, e.g. "12.50"; never a float.'
     )
@@ -233,11 +192,15 @@ class MoneyIn(In):
 
 
 class MoneyOut(Schema):
+    """An amount of money in one currency; the amount is a decimal string."""
+
     amount: str
     currency: str
 
 
 class ServiceIn(In):
+    """A new service of the catalog."""
+
     name: Title
     duration_minutes: Annotated[int, Field(gt=0, le=24 * 60)]
     price: MoneyIn
@@ -247,6 +210,8 @@ class ServiceIn(In):
 
 
 class ServicePatch(Patch):
+    """The service fields to change; left-out fields keep their value."""
+
     name: Title | None = None
     duration_minutes: Annotated[int, Field(gt=0, le=24 * 60)] | None = None
     price: MoneyIn | None = None
@@ -255,11 +220,15 @@ class ServicePatch(Patch):
     is_active: bool | None = None
 
 
-class ServiceFilter(PageQuery):
-    is_active: bool | None = None
+class ServiceFilter(Schema):
+    """Service list filters."""
+
+    is_active: bool | None = Field(None, description="true: on sale only; false: deactivated only.")
 
 
 class ServiceOut(Schema):
+    """A service the organization sells."""
+
     id: uuid.UUID
     name: str
     duration_minutes: int
@@ -273,8 +242,3 @@ class ServiceOut(Schema):
     @staticmethod
     def resolve_price(obj: Service) -> dict[str, str]:
         return Money(obj.price_amount, obj.price_currency).as_dict()
-
-
-class ServicePage(Schema):
-    items: list[ServiceOut]
-    next_cursor: str | None

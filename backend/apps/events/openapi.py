@@ -1,16 +1,16 @@
-"""The backend's NinjaAPI with the event catalogue as OpenAPI 3.1 `webhooks`."""
+"""The backend's NinjaAPI (hubkit's, errors documented) with the event catalogue as OpenAPI 3.1 `webhooks`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
 from apps.events.catalogue import add_event_webhooks
+from hubkit.openapi import HubNinjaAPI
 
 
-class EventWebhooksAPI(NinjaAPI):
+class EventWebhooksAPI(HubNinjaAPI):
     """Documents what the backend sends as well as what it serves: one webhook per event type."""
 
     def get_openapi_schema(

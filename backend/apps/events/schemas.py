@@ -3,29 +3,46 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from apps.events.envelope import event_envelope
+from apps.events.models import Event
 
 
 class EventFilter(Schema):
-    type: Annotated[str, StringConstraints(max_length=100)] | None = None
-    status: Literal["pending", "delivered", "failed", "dead"] | None = None
-    subject_id: Annotated[str, StringConstraints(max_length=64)] | None = None
-    limit: Annotated[int, Field(ge=1, le=200)] = 50
-    cursor: Annotated[str, StringConstraints(max_length=512)] | None = None
+    """Event list filters."""
+
+    type: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        None, description="Only events of this type, e.g. `contact.created`."
+    )
+    status: Literal["pending", "delivered", "failed", "dead"] | None = Field(
+        None, description="Only events with a delivery in this state."
+    )
+    subject_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        None, description="Only events about this subject (its id)."
+    )
 
 
 class ActorOut(Schema):
+    """Who caused the event: a user, or a service (the backend itself when no one acted)."""
+
     type: str
     id: str
 
 
 class SubjectOut(Schema):
+    """What the event is about."""
+
     type: str
     id: str
 
 
-class EventOut(Schema):
+class EventOut(BaseModel):
     """The envelope each subscriber receives: one per event, the same on every delivery attempt."""
+
+    # A pydantic model, not a ninja Schema: ninja's Schema wraps its input in an attribute getter
+    # before any of our validators see it, and a paginated list hands over Event rows, of which
+    # the envelope is what is shown.
 
     id: uuid.UUID
     type: str
@@ -37,13 +54,15 @@ class EventOut(Schema):
     data: dict[str, Any]
     correlation_id: str | None
 
-
-class EventPage(Schema):
-    items: list[EventOut]
-    next_cursor: str | None
+    @model_validator(mode="before")
+    @classmethod
+    def _envelope_of_event(cls, value: Any) -> Any:
+        return event_envelope(value) if isinstance(value, Event) else value
 
 
 class DeliveryOut(Schema):
+    """The event's delivery to one subscriber."""
+
     destination: str
     status: str
     attempts: int
@@ -54,12 +73,20 @@ class DeliveryOut(Schema):
 
 
 class EventDetailOut(EventOut):
+    """The envelope and its deliveries."""
+
     deliveries: list[DeliveryOut]
 
 
 class RedeliverIn(Schema):
-    include_delivered: bool = False
+    """Redelivery options."""
+
+    include_delivered: bool = Field(
+        default=False, description="Also send again to subscribers that already received it."
+    )
 
 
 class RedeliverOut(Schema):
+    """The deliveries queued again."""
+
     redelivered: list[DeliveryOut]

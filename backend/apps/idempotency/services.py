@@ -1,7 +1,8 @@
 """Idempotency-Key handling (IETF httpapi draft), one record per (organization, caller, key).
 
 `idempotency_begin` claims the key in its own committed row before the request runs, so a
-concurrent request with the same key sees it; `idempotency_complete` stores the final response,
+concurrent request with the same key sees it; `idempotency_complete` stores the final outcome
+(status, content type, body; the edge builds the HTTP answers from it),
 `idempotency_abandon` frees the key when the request failed on our side (5xx) so it can be retried.
 """
 
@@ -15,7 +16,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse
 from django.utils import timezone
 
 from apps.idempotency.exceptions import (
@@ -33,14 +33,23 @@ class Claimed:
     record_id: uuid.UUID
 
 
+@dataclass(frozen=True)
+class StoredOutcome:
+    """The final answer to a request that claimed a key, as replayed to the same key and body."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
 def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
 
 
 def idempotency_begin(
     *, organization_id: uuid.UUID, caller: str, key: str, fingerprint: str
-) -> Claimed | HttpResponse:
-    """Claim the key for this request, or answer with the stored response of its first use."""
+) -> Claimed | StoredOutcome:
+    """Claim the key for this request, or the stored outcome of its first use."""
     key = key.strip().strip('"')  # the draft sends it as a structured-field string
     if not _KEY.match(key):
         raise IdempotencyKeyInvalid("Idempotency-Key must be 1 to 255 visible ASCII characters.")
@@ -62,13 +71,11 @@ def idempotency_begin(
         if record.fingerprint != fingerprint:
             raise IdempotencyKeyReused("This Idempotency-Key was used with a different request.")
         if record.state == IdempotencyRecord.State.COMPLETED:
-            response = HttpResponse(
-                bytes(record.response_body),
+            return StoredOutcome(
                 status=record.response_status or 200,
                 content_type=record.response_content_type or "application/json",
+                body=bytes(record.response_body),
             )
-            response["Idempotent-Replayed"] = "true"
-            return response
         stale = record.created_at < now - timedelta(seconds=settings.IDEMPOTENCY_IN_PROGRESS_SECONDS)
         if not stale:
             raise IdempotencyKeyInUse(
@@ -81,12 +88,12 @@ def idempotency_begin(
         return Claimed(record_id=record.id)
 
 
-def idempotency_complete(*, record_id: uuid.UUID, response: HttpResponse) -> None:
+def idempotency_complete(*, record_id: uuid.UUID, outcome: StoredOutcome) -> None:
     IdempotencyRecord.objects.filter(pk=record_id).update(
         state=IdempotencyRecord.State.COMPLETED,
-        response_status=response.status_code,
-        response_content_type=response.get("Content-Type", ""),
-        response_body=bytes(response.content),
+        response_status=outcome.status,
+        response_content_type=outcome.content_type,
+        response_body=outcome.body,
     )
 
 

@@ -1,9 +1,9 @@
 from django.http import HttpRequest
 from ninja import Router
 
-from apps.identity.permissions import requires
 from apps.identity.principal import principal_of
 from apps.identity.schemas import MeOut
+from edge.permissions import requires
 
 router = Router(tags=["identity"])
 

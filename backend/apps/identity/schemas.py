@@ -4,12 +4,16 @@ from ninja import Schema
 
 
 class OrganizationOut(Schema):
+    """The caller's organization (the token's `org_id`)."""
+
     id: UUID
     name: str
     timezone: str
 
 
 class MeUserOut(Schema):
+    """The caller's mirror user: a person, or a service client."""
+
     id: UUID
     kind: str
     subject: str
@@ -18,6 +22,8 @@ class MeUserOut(Schema):
 
 
 class MeOut(Schema):
+    """The caller as the backend sees it."""
+
     user: MeUserOut
     organization: OrganizationOut | None
     roles: list[str]

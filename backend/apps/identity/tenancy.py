@@ -8,6 +8,7 @@ machinery (related lookups, deletion, unique checks) keeps using the plain base 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 from django.db import models
@@ -72,3 +73,36 @@ class TenantModel(models.Model):
     def get_additional_data(self) -> dict[str, str]:
         """Stored by django-auditlog on every entry: lets GET /audit filter by tenant."""
         return {"organization_id": str(self.organization_id)}
+
+
+_T = TypeVar("_T", bound=TenantModel)
+
+
+def refresh_for_update(instance: TenantModel) -> None:
+    """Locks the instance's row (SELECT ... FOR UPDATE) and reloads its fields from it.
+
+    Call it first inside the write's transaction: checks and changes then work on the row as it is
+    now, and a concurrent writer (e.g. a GDPR erasure) waits, instead of being saved over by a copy
+    loaded before the transaction. Outside a transaction Django refuses the lock.
+    """
+    scoped = type(instance).objects.for_organization(instance.organization)
+    instance.refresh_from_db(from_queryset=scoped.select_for_update())
+
+
+def apply_changes(instance: _T, data: Mapping[str, Any], *, editable: Iterable[str]) -> list[str]:
+    """Sets the fields of `data` whose value differs and saves only those (and `updated_at`).
+
+    The PATCH loop of every service: returns the changed field names, and writes nothing (no
+    query, no audit entry) when there are none. `data` holds cleaned model field values; a name
+    outside `editable` is a programming error. Use it on a row locked by `refresh_for_update`.
+    """
+    unknown = set(data) - set(editable)
+    if unknown:
+        raise ValueError(f"not editable on {type(instance).__name__}: {sorted(unknown)}")
+    changed = [name for name, value in data.items() if getattr(instance, name) != value]
+    if changed:
+        for name in changed:
+            setattr(instance, name, data[name])
+        stamped = ["updated_at"] if hasattr(instance, "updated_at") else []
+        instance.save(update_fields=[*changed, *stamped])
+    return changed

@@ -1,26 +1,24 @@
 """Notifications of the calling user, their preferences, and sending (admins and services)."""
 
-import uuid
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from apps.core.pagination import Page, paginate
-from apps.identity.permissions import requires
 from apps.identity.principal import Role, organization_of, principal_of
-from apps.notifications.models import MANDATORY_IN_APP, Category, Channel
+from apps.notifications.models import MANDATORY_IN_APP, Category, Channel, Notification
 from apps.notifications.schemas import (
     NotificationFilter,
+    NotificationId,
     NotificationIn,
     NotificationItems,
     NotificationOut,
-    NotificationPage,
     PreferencesIn,
     PreferencesOut,
     ReadAllOut,
     UnreadCountOut,
-)  # fmt: skip
+)
 from apps.notifications.selectors import (
     PreferenceCell,
     notification_get,
@@ -28,13 +26,15 @@ from apps.notifications.selectors import (
     notification_unread_count,
     organization_preference_defaults,
     preference_matrix,
-)  # fmt: skip
+)
 from apps.notifications.services.notifications import (
     notification_mark_all_read,
     notification_mark_read,
     notification_send,
-)  # fmt: skip
+)
 from apps.notifications.services.preferences import PreferenceChange, preference_set
+from edge.permissions import requires
+from hubkit.pagination import KeysetPagination, paginate
 
 router = Router(tags=["notifications"])
 NOTIFICATIONS_WRITE = "notifications:write"
@@ -55,19 +55,21 @@ def _changes(payload: PreferencesIn) -> list[PreferenceChange]:
     ]
 
 
-@router.get("/notifications", response=NotificationPage, operation_id="list_notifications")
+@router.get("", response=list[NotificationOut], operation_id="list_notifications")
 @requires(Role.VIEWER)
-def list_notifications(request: HttpRequest, filters: Query[NotificationFilter]) -> Page[Any]:
+@paginate(KeysetPagination, descending=True)
+def list_notifications(request: HttpRequest, filters: Query[NotificationFilter]) -> QuerySet[Notification]:
     """The caller's inbox, newest first; archived notifications are left out."""
-    notifications = notification_list(
-        organization=organization_of(request), user=principal_of(request).user,
-        unread=filters.unread, category=filters.category,
-    )  # fmt: skip
-    return paginate(notifications, descending=True, cursor=filters.cursor, limit=filters.limit)
+    return notification_list(
+        organization=organization_of(request),
+        user=principal_of(request).user,
+        unread=filters.unread,
+        category=filters.category,
+    )
 
 
 @router.post(
-    "/notifications",
+    "",
     response={200: NotificationItems, 201: NotificationItems},
     operation_id="send_notification",
 )
@@ -79,31 +81,30 @@ def send_notification(request: HttpRequest, payload: NotificationIn) -> Status[d
     every recipient. Recipients outside the organization: 422 `unknown_recipients`, nothing written.
     """
     result = notification_send(
-        organization=organization_of(request), actor=principal_of(request).user,
+        organization=organization_of(request),
+        actor=principal_of(request).user,
         **payload.model_dump(exclude_none=True),
-    )  # fmt: skip
+    )
     return Status(201 if result.created else 200, {"items": result.items})
 
 
-@router.get("/notifications/unread-count", response=UnreadCountOut, operation_id="count_unread_notifications")
+@router.get("/unread-count", response=UnreadCountOut, operation_id="count_unread_notifications")
 @requires(Role.VIEWER)
 def count_unread_notifications(request: HttpRequest) -> dict[str, int]:
     user = principal_of(request).user
     return {"count": notification_unread_count(organization=organization_of(request), user=user)}
 
 
-@router.post("/notifications/read-all", response=ReadAllOut, operation_id="read_all_notifications")
+@router.post("/read-all", response=ReadAllOut, operation_id="read_all_notifications")
 @requires(Role.VIEWER)
 def read_all_notifications(request: HttpRequest) -> dict[str, int]:
     user = principal_of(request).user
     return {"updated": notification_mark_all_read(organization=organization_of(request), user=user)}
 
 
-@router.post(
-    "/notifications/{notification_id}/read", response=NotificationOut, operation_id="read_notification"
-)
+@router.post("/{notification_id}/read", response=NotificationOut, operation_id="read_notification")
 @requires(Role.VIEWER)
-def read_notification(request: HttpRequest, notification_id: uuid.UUID) -> Any:
+def read_notification(request: HttpRequest, notification_id: NotificationId) -> Notification:
     """Idempotent: reading twice keeps the first read time."""
     notification = notification_get(
         organization=organization_of(request),
@@ -113,9 +114,7 @@ def read_notification(request: HttpRequest, notification_id: uuid.UUID) -> Any:
     return notification_mark_read(notification=notification)
 
 
-@router.get(
-    "/notifications/preferences", response=PreferencesOut, operation_id="get_notification_preferences"
-)
+@router.get("/preferences", response=PreferencesOut, operation_id="get_notification_preferences")
 @requires(Role.VIEWER)
 def get_notification_preferences(request: HttpRequest) -> dict[str, Any]:
     """Category x channel: the effective value, whether it is mandatory, and the organization default."""
@@ -123,9 +122,7 @@ def get_notification_preferences(request: HttpRequest) -> dict[str, Any]:
     return _preferences(preference_matrix(organization=organization_of(request), user=user))
 
 
-@router.put(
-    "/notifications/preferences", response=PreferencesOut, operation_id="update_notification_preferences"
-)
+@router.put("/preferences", response=PreferencesOut, operation_id="update_notification_preferences")
 @requires(Role.VIEWER)
 def update_notification_preferences(request: HttpRequest, payload: PreferencesIn) -> dict[str, Any]:
     """Sets the listed cells only; switching off a mandatory one is 422 `preference_mandatory`."""
@@ -135,7 +132,7 @@ def update_notification_preferences(request: HttpRequest, payload: PreferencesIn
 
 
 @router.get(
-    "/notifications/preferences/defaults",
+    "/preferences/defaults",
     response=PreferencesOut,
     operation_id="get_notification_preference_defaults",
 )
@@ -146,7 +143,7 @@ def get_notification_preference_defaults(request: HttpRequest) -> dict[str, Any]
 
 
 @router.put(
-    "/notifications/preferences/defaults",
+    "/preferences/defaults",
     response=PreferencesOut,
     operation_id="update_notification_preference_defaults",
 )

@@ -23,12 +23,16 @@ class Category(models.TextChoices):
 
 
 class Channel(models.TextChoices):
+    """Where a notification is delivered."""
+
     IN_APP = "in_app"
     EMAIL = "email"
     SMS = "sms"
 
 
 class Severity(models.TextChoices):
+    """How urgent a notification is."""
+
     INFO = "info"
     WARNING = "warning"
     CRITICAL = "critical"

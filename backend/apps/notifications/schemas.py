@@ -7,10 +7,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
+from ninja.params.functions import Path
 from pydantic import Field, StringConstraints, model_validator
 
-from apps.core.schemas import Cursor, In, Limit
 from apps.notifications.models import Category, Channel, Severity
+from edge.schemas import In
+
+NotificationId = Annotated[uuid.UUID, Path(description="The notification's id.")]
 
 RoleName = Literal["owner", "admin", "manager", "staff", "viewer"]
 ActionUrl = Annotated[str, StringConstraints(max_length=2000, pattern=r"^(/|https?://)")]
@@ -39,6 +42,8 @@ class NotificationIn(In):
 
 
 class NotificationOut(Schema):
+    """One notification of the caller."""
+
     id: uuid.UUID
     recipient_id: uuid.UUID
     category: Category
@@ -63,30 +68,33 @@ class NotificationOut(Schema):
 
 
 class NotificationItems(Schema):
-    items: list[NotificationOut]
+    """The notifications created (or found again by `dedupe_key`)."""
 
-
-class NotificationPage(Schema):
     items: list[NotificationOut]
-    next_cursor: str | None
 
 
 class NotificationFilter(Schema):
+    """Inbox filters."""
+
     unread: bool | None = Field(None, description="true: unread only; false: read only.")
-    category: Category | None = None
-    limit: Limit = 50
-    cursor: Cursor | None = None
+    category: Category | None = Field(None, description="Only notifications of this category.")
 
 
 class UnreadCountOut(Schema):
+    """How many of the caller's notifications are unread."""
+
     count: int
 
 
 class ReadAllOut(Schema):
+    """How many notifications were marked read."""
+
     updated: int
 
 
 class PreferenceCellOut(Schema):
+    """One category x channel preference and where its value comes from."""
+
     category: Category
     channel: Channel
     enabled: bool
@@ -96,6 +104,8 @@ class PreferenceCellOut(Schema):
 
 
 class PreferencesOut(Schema):
+    """Notification preferences, category x channel."""
+
     categories: list[Category]
     channels: list[Channel]
     mandatory_categories: list[Category] = Field(description="Always delivered in-app.")
@@ -103,10 +113,14 @@ class PreferencesOut(Schema):
 
 
 class PreferenceChangeIn(In):
+    """One category x channel preference to set or forget."""
+
     category: Category
     channel: Channel
     enabled: bool | None = Field(description="null forgets the choice: the default applies again.")
 
 
 class PreferencesIn(In):
+    """The preference cells to change; others stay as they are."""
+
     items: Annotated[list[PreferenceChangeIn], Field(min_length=1, max_length=len(Category) * len(Channel))]

@@ -86,10 +86,14 @@ def _cells(
                 enabled, source = default, ("organization" if key in organization_choices else "default")
             cells.append(
                 PreferenceCell(
-                    category=category, channel=channel, enabled=enabled, mandatory=mandatory,
-                    organization_default=default, source=source,
+                    category=category,
+                    channel=channel,
+                    enabled=enabled,
+                    mandatory=mandatory,
+                    organization_default=default,
+                    source=source,
                 )
-            )  # fmt: skip
+            )
     return cells
 
 

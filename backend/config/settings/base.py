@@ -26,7 +26,7 @@ IDENTITY = identity_settings(env, client_id="hub-backend", client_secret=DEV_IDE
 AUTH_USER_MODEL = "identity.User"
 AUTHENTICATION_BACKENDS: list[str] = []
 
-# Audit trail: the actor is set after bearer auth (apps.identity.permissions), cid = request id.
+# Audit trail: the actor is set after bearer auth (edge.permissions), cid = request id.
 AUDITLOG_CID_GETTER = "hubkit.request_id.get_request_id"
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
@@ -59,7 +59,7 @@ MIDDLEWARE = [
     *BASE_MIDDLEWARE,
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "apps.idempotency.middleware.IdempotencyMiddleware",
+    "edge.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

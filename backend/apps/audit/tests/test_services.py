@@ -8,26 +8,38 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import audit_bulk_created
-from apps.core.tests.factories import acme
 from apps.events.models import Delivery, DeliveryAttempt
 from apps.events.services import publish
 from apps.events.tests.factories import contact_data
 from hubkit.request_id import set_request_id
+from tests.factories import acme
 
 pytestmark = pytest.mark.django_db
 
 
 def _attempt(delivery: Delivery) -> DeliveryAttempt:
     return DeliveryAttempt(
-        organization=delivery.organization, delivery=delivery, number=1, started_at=timezone.now(),
-        duration_ms=3.5, status_code=200, error="", outcome=DeliveryAttempt.Outcome.DELIVERED,
-    )  # fmt: skip
+        organization=delivery.organization,
+        delivery=delivery,
+        number=1,
+        started_at=timezone.now(),
+        duration_ms=3.5,
+        status_code=200,
+        error="",
+        outcome=DeliveryAttempt.Outcome.DELIVERED,
+    )
 
 
 def test_bulk_entries_match_what_auditlog_writes_for_a_save() -> None:
     with transaction.atomic():
-        event = publish(organization=acme(), type="contact.created", subject_type="contact",
-                        subject_id="c-9", data=contact_data(), actor=None)  # fmt: skip
+        event = publish(
+            organization=acme(),
+            type="contact.created",
+            subject_type="contact",
+            subject_id="c-9",
+            data=contact_data(),
+            actor=None,
+        )
     first, second = Delivery.all_tenants.filter(event=event).order_by("destination")
 
     set_request_id("corr-audit-0001")

@@ -9,13 +9,17 @@ from django.db import transaction
 
 from apps.core.models import Service
 from apps.core.money import InvalidMoney, Money
+from apps.core.services.names import clean_name
 from apps.identity.models import Organization
+from apps.identity.tenancy import apply_changes, refresh_for_update
 from hubkit.errors import ValidationFailed
 
+# Model fields a PATCH may change (`price` arrives as a money object and becomes the two price fields).
 _EDITABLE = (
     "name",
     "duration_minutes",
-    "price",
+    "price_amount",
+    "price_currency",
     "buffer_before_minutes",
     "buffer_after_minutes",
     "is_active",
@@ -25,11 +29,7 @@ _EDITABLE = (
 def _clean(fields: Mapping[str, Any]) -> dict[str, Any]:
     cleaned = {k: v for k, v in fields.items() if k != "price"}
     if "name" in cleaned:
-        cleaned["name"] = " ".join(str(cleaned["name"]).split())
-        if not cleaned["name"]:
-            raise ValidationFailed(
-                "Invalid name.", errors=[{"field": "name", "message": "Must not be blank."}]
-            )
+        cleaned["name"] = clean_name(cleaned["name"])
     if "price" in fields:
         price = fields["price"]
         try:
@@ -53,25 +53,26 @@ def service_create(
     is_active: bool = True,
 ) -> Service:
     fields = _clean(
-        {"name": name, "duration_minutes": duration_minutes, "price": price, "is_active": is_active,
-         "buffer_before_minutes": buffer_before_minutes, "buffer_after_minutes": buffer_after_minutes}
-    )  # fmt: skip
+        {
+            "name": name,
+            "duration_minutes": duration_minutes,
+            "price": price,
+            "is_active": is_active,
+            "buffer_before_minutes": buffer_before_minutes,
+            "buffer_after_minutes": buffer_after_minutes,
+        }
+    )
     with transaction.atomic():
         service: Service = Service.objects.for_organization(organization).create(**fields)
     return service
 
 
 def service_update(*, service: Service, data: Mapping[str, Any]) -> Service:
-    unknown = set(data) - set(_EDITABLE)
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
+    """Applies the given fields (a PATCH) to the locked row; no change means no write."""
     cleaned = _clean(data)
-    changed = [name for name, value in cleaned.items() if getattr(service, name) != value]
-    if changed:
-        with transaction.atomic():
-            for name in changed:
-                setattr(service, name, cleaned[name])
-            service.save(update_fields=[*changed, "updated_at"])
+    with transaction.atomic():
+        refresh_for_update(service)
+        apply_changes(service, cleaned, editable=_EDITABLE)
     return service
 
 

@@ -15,9 +15,11 @@ from apps.audit.services import audit_scrub_object
 from apps.core.exceptions import ContactEmailTaken, ContactErased
 from apps.core.gdpr import erasure_steps
 from apps.core.models import CONTACT_PERSONAL_FIELDS, Contact
+from apps.core.services.names import normalize_name
 from apps.events.services import event_redact_subject, publish
 from apps.events.types import EventType
 from apps.identity.models import Organization, User
+from apps.identity.tenancy import apply_changes, refresh_for_update
 from hubkit.errors import ValidationFailed
 
 EMAIL_CONSTRAINT = "core_contact_active_email_uniq"
@@ -60,7 +62,7 @@ def _clean(fields: Mapping[str, Any]) -> dict[str, Any]:
     errors: list[dict[str, str]] = []
     for name, value in fields.items():
         if name in {"first_name", "last_name"}:
-            cleaned[name] = " ".join(str(value).split())
+            cleaned[name] = normalize_name(value)
             if name == "first_name" and not cleaned[name]:
                 errors.append({"field": name, "message": "Must not be blank."})
         elif name == "email":
@@ -113,16 +115,26 @@ def contact_create(
     tags: Iterable[str] = (),
 ) -> Contact:
     fields = _clean(
-        {"first_name": first_name, "last_name": last_name, "email": email, "phone": phone,
-         "notes": notes, "tags": list(tags)}
-    )  # fmt: skip
+        {
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": email,
+            "phone": phone,
+            "notes": notes,
+            "tags": list(tags),
+        }
+    )
     try:
         with transaction.atomic():
             contact: Contact = Contact.objects.for_organization(organization).create(**fields)
             publish(
-                organization=organization, type=EventType.CONTACT_CREATED, subject_type="contact",
-                subject_id=contact.id, data={"contact": _snapshot(contact)}, actor=actor,
-            )  # fmt: skip
+                organization=organization,
+                type=EventType.CONTACT_CREATED,
+                subject_type="contact",
+                subject_id=contact.id,
+                data={"contact": _snapshot(contact)},
+                actor=actor,
+            )
     except IntegrityError as exc:
         if _email_taken(exc):
             raise ContactEmailTaken("Another active contact has this email.") from exc
@@ -131,25 +143,26 @@ def contact_create(
 
 
 def contact_update(*, contact: Contact, actor: User | None, data: Mapping[str, Any]) -> Contact:
-    """Applies the given fields (a PATCH); no change means no write, no audit entry, no event."""
-    if contact.erased_at is not None:
-        raise ContactErased("An erased contact cannot be changed.")
-    unknown = set(data) - set(_EDITABLE)
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
-    cleaned = _clean(data)
-    changed = [name for name, value in cleaned.items() if getattr(contact, name) != value]
-    if not changed:
-        return contact
+    """Applies the given fields (a PATCH); no change means no write, no audit entry, no event.
+
+    The row is locked and re-read first, so a PATCH racing an erasure either waits for it (and
+    then refuses) or finishes before it (and is then erased); it never saves personal data back.
+    """
     try:
         with transaction.atomic():
-            for name in changed:
-                setattr(contact, name, cleaned[name])
-            contact.save(update_fields=[*changed, "updated_at"])
-            publish(
-                organization=contact.organization, type=EventType.CONTACT_UPDATED, subject_type="contact",
-                subject_id=contact.id, data={"changed": changed, "contact": _snapshot(contact)}, actor=actor,
-            )  # fmt: skip
+            refresh_for_update(contact)
+            if contact.erased_at is not None:
+                raise ContactErased("An erased contact cannot be changed.")
+            changed = apply_changes(contact, _clean(data), editable=_EDITABLE)
+            if changed:
+                publish(
+                    organization=contact.organization,
+                    type=EventType.CONTACT_UPDATED,
+                    subject_type="contact",
+                    subject_id=contact.id,
+                    data={"changed": changed, "contact": _snapshot(contact)},
+                    actor=actor,
+                )
     except IntegrityError as exc:
         contact.refresh_from_db()
         if _email_taken(exc):
@@ -160,16 +173,20 @@ def contact_update(*, contact: Contact, actor: User | None, data: Mapping[str, A
 
 def contact_archive(*, contact: Contact, actor: User | None) -> Contact:
     """Hides the contact from lists (DELETE); idempotent. Its email becomes free for a new contact."""
-    if contact.archived_at is not None:
-        return contact
     with transaction.atomic():
+        refresh_for_update(contact)
+        if contact.archived_at is not None:
+            return contact
         contact.archived_at = timezone.now()
         contact.save(update_fields=["archived_at", "updated_at"])
         publish(
-            organization=contact.organization, type=EventType.CONTACT_UPDATED, subject_type="contact",
-            subject_id=contact.id, data={"changed": ["archived_at"], "contact": _snapshot(contact)},
+            organization=contact.organization,
+            type=EventType.CONTACT_UPDATED,
+            subject_type="contact",
+            subject_id=contact.id,
+            data={"changed": ["archived_at"], "contact": _snapshot(contact)},
             actor=actor,
-        )  # fmt: skip
+        )
     return contact
 
 
@@ -196,13 +213,19 @@ def contact_erase(*, contact: Contact, actor: User | None) -> Contact:
         locked.save()
         # The save's own entry holds the old values too: scrub after it, in the same transaction.
         audit_scrub_object(
-            organization=organization, instance=locked,
-            fields=frozenset(CONTACT_PERSONAL_FIELDS), object_repr=str(locked),
+            organization=organization,
+            instance=locked,
+            fields=frozenset(CONTACT_PERSONAL_FIELDS),
+            object_repr=str(locked),
             keep=frozenset({ERASED_FIRST_NAME}),
-        )  # fmt: skip
+        )
         event_redact_subject(organization=organization, subject_type="contact", subject_id=str(locked.id))
         publish(
-            organization=organization, type=EventType.CONTACT_ERASED, subject_type="contact",
-            subject_id=locked.id, data={"contact_id": locked.id, "erased_at": now}, actor=actor,
-        )  # fmt: skip
+            organization=organization,
+            type=EventType.CONTACT_ERASED,
+            subject_type="contact",
+            subject_id=locked.id,
+            data={"contact_id": locked.id, "erased_at": now},
+            actor=actor,
+        )
     return locked

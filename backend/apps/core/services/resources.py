@@ -11,7 +11,9 @@ from typing import Any
 from django.db import transaction
 
 from apps.core.models import Resource, TimeOff
+from apps.core.services.names import clean_name
 from apps.identity.models import Organization
+from apps.identity.tenancy import apply_changes, refresh_for_update
 from hubkit.errors import ValidationFailed
 
 _EDITABLE = ("name", "kind", "timezone", "is_active", "working_hours")
@@ -66,11 +68,7 @@ def normalize_working_hours(intervals: Iterable[Mapping[str, Any]]) -> list[dict
 def _clean(fields: Mapping[str, Any]) -> dict[str, Any]:
     cleaned = dict(fields)
     if "name" in cleaned:
-        cleaned["name"] = " ".join(str(cleaned["name"]).split())
-        if not cleaned["name"]:
-            raise ValidationFailed(
-                "Invalid name.", errors=[{"field": "name", "message": "Must not be blank."}]
-            )
+        cleaned["name"] = clean_name(cleaned["name"])
     if "timezone" in cleaned:
         validate_timezone(cleaned["timezone"])
     if "working_hours" in cleaned:
@@ -102,16 +100,11 @@ def resource_create(
 
 
 def resource_update(*, resource: Resource, data: Mapping[str, Any]) -> Resource:
-    unknown = set(data) - set(_EDITABLE)
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
+    """Applies the given fields (a PATCH) to the locked row; no change means no write."""
     cleaned = _clean(data)
-    changed = [name for name, value in cleaned.items() if getattr(resource, name) != value]
-    if changed:
-        with transaction.atomic():
-            for name in changed:
-                setattr(resource, name, cleaned[name])
-            resource.save(update_fields=[*changed, "updated_at"])
+    with transaction.atomic():
+        refresh_for_update(resource)
+        apply_changes(resource, cleaned, editable=_EDITABLE)
     return resource
 
 

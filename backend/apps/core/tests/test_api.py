@@ -10,7 +10,9 @@ from django.db import connection
 from django.test import Client
 
 from apps.core.models import Contact
-from apps.core.tests.factories import (
+from apps.events.models import Event
+from hubkit.testing import IdentityService
+from tests.factories import (
     ROLE_EMAILS,
     acme,
     client_as,
@@ -19,9 +21,7 @@ from apps.core.tests.factories import (
     make_service,
     make_time_off,
     row_counts,
-)  # fmt: skip
-from apps.events.models import Event
-from hubkit.testing import IdentityService
+)
 
 PROBLEM = "application/problem+json"
 ROLES = ["viewer", "staff", "manager", "admin", "owner"]
@@ -101,18 +101,28 @@ def _write_calls() -> list[tuple[str, str, Callable[[], tuple[str, Any]], str]]:
         ("update_contact", "PATCH", lambda: (f"/contacts/{make_contact().id}", {"notes": "x"}), "staff"),
         ("archive_contact", "DELETE", lambda: (f"/contacts/{make_contact().id}", None), "staff"),
         ("erase_contact", "POST", lambda: (f"/contacts/{make_contact().id}/erase", None), "manager"),
-        ("create_resource", "POST",
-         lambda: ("/resources", {"name": "Room", "kind": "room", "timezone": "Europe/Berlin"}), "manager"),
+        (
+            "create_resource",
+            "POST",
+            lambda: ("/resources", {"name": "Room", "kind": "room", "timezone": "Europe/Berlin"}),
+            "manager",
+        ),
         ("update_resource", "PATCH", lambda: (f"/resources/{make_resource().id}", {"name": "R2"}), "manager"),
         ("deactivate_resource", "DELETE", lambda: (f"/resources/{make_resource().id}", None), "manager"),
-        ("create_time_off", "POST",
-         lambda: (f"/resources/{make_resource().id}/time-off",
-                  {"start": future, "end": "2031-01-01T12:00:00+00:00"}), "manager"),
+        (
+            "create_time_off",
+            "POST",
+            lambda: (
+                f"/resources/{make_resource().id}/time-off",
+                {"start": future, "end": "2031-01-01T12:00:00+00:00"},
+            ),
+            "manager",
+        ),
         ("delete_time_off", "DELETE", _time_off_target, "manager"),
         ("create_service", "POST", lambda: ("/services", SERVICE), "manager"),
         ("update_service", "PATCH", lambda: (f"/services/{make_service().id}", {"name": "Cut 2"}), "manager"),
         ("deactivate_service", "DELETE", lambda: (f"/services/{make_service().id}", None), "manager"),
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.django_db
@@ -167,7 +177,7 @@ BAD_INPUT = [
     ("POST", "/services", {**SERVICE, "price": {"amount": "1.00", "currency": "eur"}}, "price.currency"),
     ("POST", "/services", {**SERVICE, "buffer_before_minutes": -5, "price": EUR}, "buffer_before_minutes"),
     ("POST", "/services", {**SERVICE, "name": "x" * 201}, "name"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.django_db
@@ -193,11 +203,17 @@ def test_bad_input_on_updates(as_role: Callable[[str], Client]) -> None:
         (f"/contacts/{contact.id}", {"id": str(uuid.uuid4())}, "id"),
         (f"/contacts/{contact.id}", {"email": "x@"}, "email"),
         (f"/resources/{resource.id}", {"timezone": "Europe/Nowhere"}, "timezone"),
-        (f"/resources/{resource.id}/time-off", {"start": "2031-01-01T09:00", "end": "2031-01-01T10:00Z"},
-         "start"),
-        (f"/resources/{resource.id}/time-off",
-         {"start": "2031-01-01T10:00:00+00:00", "end": "2031-01-01T09:00:00+00:00"}, "end"),
-    ]  # fmt: skip
+        (
+            f"/resources/{resource.id}/time-off",
+            {"start": "2031-01-01T09:00", "end": "2031-01-01T10:00Z"},
+            "start",
+        ),
+        (
+            f"/resources/{resource.id}/time-off",
+            {"start": "2031-01-01T10:00:00+00:00", "end": "2031-01-01T09:00:00+00:00"},
+            "end",
+        ),
+    ]
     for path, body, field in cases:
         method = "POST" if path.endswith("time-off") else "PATCH"
         response = send(owner, method, path, body)
@@ -224,23 +240,32 @@ def test_writes_are_audited_with_actor_request_id_and_diff(as_role: Callable[[st
         "items"
     ]
     assert [(e["action"], e["request_id"]) for e in entries] == [
-        ("update", "req-archive-001"), ("update", "req-update-0001"), ("create", "req-create-0001"),
-    ]  # fmt: skip
+        ("update", "req-archive-001"),
+        ("update", "req-update-0001"),
+        ("create", "req-create-0001"),
+    ]
     assert {e["actor"]["email"] for e in entries} == {"staff@acme.test"}
     assert entries[1]["changes"] == {"last_name": ["", "L"]}
     assert entries[0]["changes"]["archived_at"][0] is None
     assert all(e["remote_addr"] == "127.0.0.1" for e in entries)
     events = Event.objects.for_organization(acme()).filter(subject_id=created["id"]).order_by("occurred_at")
     assert [(e.type, e.correlation_id) for e in events] == [
-        ("contact.created", "req-create-0001"), ("contact.updated", "req-update-0001"),
+        ("contact.created", "req-create-0001"),
+        ("contact.updated", "req-update-0001"),
         ("contact.updated", "req-archive-001"),
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.django_db
 def test_erase_through_the_api_leaves_nothing_personal(as_role: Callable[[str], Client]) -> None:
-    body = {"first_name": "Quintessa", "last_name": "Verity", "email": "quintessa@example.com",
-            "phone": "+49 30 9876543", "notes": "Quintessa's note", "tags": ["quintag"]}  # fmt: skip
+    body = {
+        "first_name": "Quintessa",
+        "last_name": "Verity",
+        "email": "quintessa@example.com",
+        "phone": "+49 30 9876543",
+        "notes": "Quintessa's note",
+        "tags": ["quintag"],
+    }
     contact_id = send(as_role("staff"), "POST", "/contacts", body).json()["id"]
     assert send(as_role("staff"), "POST", f"/contacts/{contact_id}/erase").status_code == 403
     erased = send(as_role("manager"), "POST", f"/contacts/{contact_id}/erase")

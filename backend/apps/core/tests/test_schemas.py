@@ -1,7 +1,8 @@
 import pytest
 
-from apps.core.schemas import ContactOut, Out
-from apps.core.tests.factories import make_contact
+from apps.core.schemas import ContactOut
+from edge.schemas import Out
+from tests.factories import make_contact
 
 
 def test_an_out_schema_refuses_resolvers_it_would_never_run() -> None:

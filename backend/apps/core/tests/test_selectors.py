@@ -2,10 +2,10 @@ import pytest
 from django.utils import timezone
 
 from apps.core.models import Contact
-from apps.core.pagination import paginate
 from apps.core.selectors.contacts import contact_list
-from apps.core.tests.factories import acme, globex, make_contact
 from hubkit.errors import ValidationFailed
+from hubkit.pagination import keyset_page
+from tests.factories import acme, globex, make_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_cursor_pages_cover_every_row_once_in_a_stable_order() -> None:
     Contact.all_tenants.filter(pk__in=created[2:5]).update(created_at=same_instant)  # ties break on id
     seen, cursor = [], None
     while True:
-        page = paginate(contact_list(organization=acme()), cursor=cursor, limit=3)
+        page = keyset_page(contact_list(organization=acme()), cursor=cursor, limit=3)
         seen += [c.id for c in page.items]
         make_contact()  # rows added meanwhile land after the end, never shift a page
         if page.next_cursor is None:
@@ -59,9 +59,11 @@ def test_cursor_pages_cover_every_row_once_in_a_stable_order() -> None:
 
 def test_descending_pages() -> None:
     ids = [make_contact().id for _ in range(4)]
-    first = paginate(contact_list(organization=acme()), descending=True, limit=3)
+    first = keyset_page(contact_list(organization=acme()), descending=True, limit=3)
     assert [c.id for c in first.items] == ids[::-1][:3]
-    second = paginate(contact_list(organization=acme()), descending=True, limit=3, cursor=first.next_cursor)
+    second = keyset_page(
+        contact_list(organization=acme()), descending=True, limit=3, cursor=first.next_cursor
+    )
     assert [c.id for c in second.items] == [ids[0]]
     assert second.next_cursor is None
 
@@ -69,5 +71,5 @@ def test_descending_pages() -> None:
 @pytest.mark.parametrize("cursor", ["garbage!", "bm90LWpzb24", "WyJ4IiwgInkiXQ", "WzFd"])
 def test_a_bad_cursor_is_a_validation_error(cursor: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        paginate(contact_list(organization=acme()), cursor=cursor)
+        keyset_page(contact_list(organization=acme()), cursor=cursor)
     assert caught.value.errors == [{"field": "cursor", "message": "Invalid cursor."}]

@@ -1,7 +1,7 @@
 import pytest
 
-from apps.core.tests.factories import ROLE_EMAILS, client_as
 from hubkit.testing import IdentityService
+from tests.factories import ROLE_EMAILS, client_as
 
 
 @pytest.mark.django_db

@@ -13,12 +13,12 @@ from django.test import Client
 from pydantic import ValidationError
 
 import hubkit.event_types
-from apps.core.tests.factories import acme
 from apps.events.catalogue import COMMAND, catalogue_files, envelope_model
 from apps.events.envelope import event_envelope
 from apps.events.services import publish
 from apps.events.tests.factories import booking_data, contact_data
 from apps.events.types import REGISTRY, EventType, data_json_schema
+from tests.factories import acme
 
 
 def test_the_committed_catalogue_is_a_fresh_generation() -> None:

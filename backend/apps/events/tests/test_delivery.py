@@ -23,7 +23,6 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from procrastinate.contrib.django import app
 
-from apps.core.tests.factories import ROLE_EMAILS, client_as
 from apps.events.clients.webhook import encode_body
 from apps.events.delivery import DrainReport, delivery_sweep, drain
 from apps.events.envelope import event_envelope
@@ -38,6 +37,7 @@ from apps.identity.models import Organization
 from hubkit.request_id import set_request_id
 from hubkit.testing import IdentityService, free_port
 from hubkit.webhooks import verify_webhook
+from tests.factories import ROLE_EMAILS, client_as
 
 SECRET = "dev-insecure-test-receiver-secret"
 ACME = "0a0e0000-0000-4000-8000-000000000001"

@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 import pytest
 from django.db import transaction
 
-from apps.core.tests.factories import acme
 from apps.events.envelope import event_envelope
 from apps.events.exceptions import OutboxOutsideTransaction
 from apps.events.models import Event
@@ -12,6 +11,7 @@ from apps.events.services import publish
 from apps.events.tests.factories import booking_data, contact_data
 from apps.identity.models import Organization, User
 from hubkit.request_id import set_request_id
+from tests.factories import acme
 
 
 @pytest.mark.django_db(transaction=True)

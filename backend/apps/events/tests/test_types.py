@@ -12,7 +12,6 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 
-from apps.core.tests.factories import acme
 from apps.events.exceptions import EventDataInvalid, UnknownEventType
 from apps.events.models import Event
 from apps.events.services import publish
@@ -20,6 +19,7 @@ from apps.events.subscriptions import event_subscriptions
 from apps.events.tests.factories import booking_data, contact_data
 from apps.events.types import REGISTRY, EventType, event_validate
 from apps.notifications.models import Category, Severity
+from tests.factories import acme
 
 APPS = Path(__file__).resolve().parents[2]
 

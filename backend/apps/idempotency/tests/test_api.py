@@ -13,10 +13,10 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.core.models import Contact
-from apps.core.tests.factories import ACME_ID, ROLE_EMAILS, acme, client_as
 from apps.idempotency.models import IdempotencyRecord
 from apps.idempotency.services import idempotency_purge_expired, request_fingerprint
 from hubkit.testing import IdentityService
+from tests.factories import ACME_ID, ROLE_EMAILS, acme, client_as
 
 pytestmark = pytest.mark.django_db
 ADA = {"first_name": "Ada", "email": "ada@example.com"}
@@ -94,7 +94,7 @@ def test_errors_are_replayed_too_but_server_failures_free_the_key(identity_servi
     clash = _post(staff, ADA, "k-5b")  # same email: 409 contact_email_taken, stored as the outcome
     assert clash.status_code == 409
     assert _post(staff, ADA, "k-5b").json() == clash.json()
-    with mock.patch("apps.core.api.contact_create", side_effect=RuntimeError("database exploded")):
+    with mock.patch("apps.core.api.contacts.contact_create", side_effect=RuntimeError("database exploded")):
         assert _post(staff, {"first_name": "Cy"}, "k-5c").status_code == 500
     assert _post(staff, {"first_name": "Cy"}, "k-5c").status_code == 201  # the retry is processed
 

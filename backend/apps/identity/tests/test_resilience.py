@@ -13,8 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
 from apps.identity.auth import BearerAuth
-from apps.identity.permissions import requires
 from conftest import bearer, start_identity, use_identity
+from edge.permissions import requires
 from hubkit.identity import IdentityUnavailable, TokenRevoked
 from hubkit.testing import IdentityService, ServiceProcess
 
@@ -43,9 +43,12 @@ def fast_keys(settings: Any, own_identity: IdentityService) -> Iterator[None]:
 
 def _restart(service: IdentityService) -> None:
     service.process = ServiceProcess(
-        cwd=service.process.cwd, wsgi=service.process.wsgi, python=service.process.python,
-        env=service.env, port=service.process.port,
-    ).start()  # fmt: skip
+        cwd=service.process.cwd,
+        wsgi=service.process.wsgi,
+        python=service.process.python,
+        env=service.env,
+        port=service.process.port,
+    ).start()
 
 
 def test_cached_keys_keep_working_while_identity_is_down_and_cold_start_is_503(

@@ -14,9 +14,15 @@ ORG = "0a0e0000-0000-4000-8000-00000000abcd"
 
 def _claims(**extra: object) -> dict[str, object]:
     return {
-        "sub": str(uuid.uuid4()), "client_id": "hub-frontend", "scope": "openid",
-        "org_id": ORG, "roles": ["manager", "nonsense"], "email": "a@b.test", "name": "A B", **extra,
-    }  # fmt: skip
+        "sub": str(uuid.uuid4()),
+        "client_id": "hub-frontend",
+        "scope": "openid",
+        "org_id": ORG,
+        "roles": ["manager", "nonsense"],
+        "email": "a@b.test",
+        "name": "A B",
+        **extra,
+    }
 
 
 @pytest.mark.django_db

@@ -5,11 +5,19 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from apps.core.models import Contact
-from apps.core.tests.factories import acme, globex
 from apps.identity.models import Organization
-from apps.identity.tenancy import TenantManager, TenantModel, TenantScopeRequired
+from apps.identity.tenancy import (
+    TenantManager,
+    TenantModel,
+    TenantScopeRequired,
+    apply_changes,
+    refresh_for_update,
+)
+from tests.factories import acme, globex, make_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +64,40 @@ def test_every_tenant_model_has_the_scoped_manager() -> None:
     for model in tenant_models:
         assert isinstance(model.objects, TenantManager), model
         assert model._meta.get_field("organization").related_model is Organization
+
+
+def test_apply_changes_saves_only_the_fields_that_differ() -> None:
+    contact = make_contact(first_name="Ada", last_name="Byron", email="ada@example.com")
+    before = Contact.all_tenants.get(pk=contact.pk).updated_at
+    with CaptureQueriesContext(connection) as nothing:
+        assert apply_changes(contact, {"first_name": "Ada"}, editable=("first_name", "last_name")) == []
+    assert nothing.captured_queries == []
+    with CaptureQueriesContext(connection) as saved:
+        changed = apply_changes(
+            contact, {"first_name": "Ada", "last_name": "Lovelace"}, editable=("first_name", "last_name")
+        )
+    assert changed == ["last_name"]
+    [update] = [q["sql"] for q in saved.captured_queries if q["sql"].startswith("UPDATE")]
+    assert '"last_name"' in update
+    assert '"first_name"' not in update
+    assert '"email"' not in update
+    stored = Contact.all_tenants.get(pk=contact.pk)
+    assert (stored.first_name, stored.last_name) == ("Ada", "Lovelace")
+    assert stored.updated_at > before
+
+
+def test_apply_changes_refuses_a_field_that_is_not_editable() -> None:
+    contact = make_contact(first_name="Ada")
+    with pytest.raises(ValueError, match="erased_at"):
+        apply_changes(contact, {"first_name": "Bea", "erased_at": None}, editable=("first_name",))
+    assert Contact.all_tenants.get(pk=contact.pk).first_name == "Ada"
+
+
+def test_refresh_for_update_rereads_the_row_locked() -> None:
+    stale = make_contact(first_name="Ada")
+    Contact.all_tenants.filter(pk=stale.pk).update(first_name="Changed meanwhile")
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        refresh_for_update(stale)
+    assert stale.first_name == "Changed meanwhile"
+    assert "FOR UPDATE" in queries.captured_queries[-1]["sql"]
+    assert stale.organization_id == acme().id

@@ -82,9 +82,13 @@ def notification_send(
         raise ValueError("address the notification by recipient_ids or by role, not both")
     users = _mirror_users(_recipients(organization=organization, recipient_ids=recipient_ids, role=role))
     content = {
-        "category": Category(category).value, "severity": Severity(severity).value,
-        "title": title, "body": body, "data": dict(data or {}), "action_url": action_url,
-    }  # fmt: skip
+        "category": Category(category).value,
+        "severity": Severity(severity).value,
+        "title": title,
+        "body": body,
+        "data": dict(data or {}),
+        "action_url": action_url,
+    }
     try:
         return _send(
             organization=organization, actor=actor, users=users, content=content, dedupe_key=dedupe_key
@@ -132,15 +136,21 @@ def _send(
                 )
             if dedupe_key:
                 NotificationDispatch.objects.for_organization(organization).create(
-                    recipient=user, dedupe_key=dedupe_key, notification_id=notification_id,
+                    recipient=user,
+                    dedupe_key=dedupe_key,
+                    notification_id=notification_id,
                     channels=sorted(allowed),
-                )  # fmt: skip
+                )
             for channel in DELIVERY_CHANNELS:
                 if channel in allowed:
                     _publish_delivery(
-                        organization=organization, actor=actor, user=user, channel=channel,
-                        notification_id=notification_id, content=content,
-                    )  # fmt: skip
+                        organization=organization,
+                        actor=actor,
+                        user=user,
+                        channel=channel,
+                        notification_id=notification_id,
+                        content=content,
+                    )
         earlier: list[Notification] = []
         if done:
             earlier = list(

@@ -45,6 +45,8 @@ def preference_set(
                     preference.delete()  # per row, so the audit log sees it
             else:
                 preferences.update_or_create(
-                    user=user, category=change.category, channel=change.channel,
+                    user=user,
+                    category=change.category,
+                    channel=change.channel,
                     defaults={"enabled": change.enabled},
-                )  # fmt: skip
+                )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from apps.core.tests.factories import acme
 from apps.identity.models import User
 from apps.notifications.models import Category, Notification
+from tests.factories import acme
 
 # Demo users of identities.json (ids are identity-service's).
 MANAGER_ID = uuid.UUID("0b0e0000-0000-4000-8000-000000000003")

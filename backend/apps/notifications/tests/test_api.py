@@ -6,7 +6,6 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from apps.core.tests.factories import ACME_ID, GLOBEX_ID, ROLE_EMAILS, acme, client_as
 from apps.events.models import Event
 from apps.notifications.models import Notification
 from apps.notifications.tests.factories import (
@@ -16,18 +15,24 @@ from apps.notifications.tests.factories import (
     STAFF_ID,
     make_notification,
     mirror_user,
-)  # fmt: skip
+)
 from conftest import bearer
 from hubkit.testing import IdentityService
+from tests.factories import ACME_ID, GLOBEX_ID, ROLE_EMAILS, acme, client_as
 
 pytestmark = pytest.mark.django_db
 
 PROBLEM = "application/problem+json"
 WORKFLOW = ("workflow-intelligence-service", "dev-insecure-workflow-client-secret")
 NO_SHOW = {
-    "role": "manager", "category": "booking", "severity": "warning", "title": "No-show",
-    "body": "Ada did not come", "data": {"booking_id": "b1"}, "action_url": "/bookings/b1",
-}  # fmt: skip
+    "role": "manager",
+    "category": "booking",
+    "severity": "warning",
+    "title": "No-show",
+    "body": "Ada did not come",
+    "data": {"booking_id": "b1"},
+    "action_url": "/bookings/b1",
+}
 
 
 @pytest.fixture
@@ -72,9 +77,11 @@ def test_workflow_service_token_for_the_organization_may_send(identity_service: 
 def test_who_may_not_send(identity_service: IdentityService, as_user: Callable[[str], Client]) -> None:
     no_org = identity_service.service_token(*WORKFLOW)
     communication = identity_service.service_token(
-        "communication-service", "dev-insecure-communication-client-secret", scope="events:read",
+        "communication-service",
+        "dev-insecure-communication-client-secret",
+        scope="events:read",
         organization_id=str(ACME_ID),
-    )  # fmt: skip
+    )
     for client in (as_user("staff"), as_user("manager"), bearer(no_org), bearer(communication)):
         response = send(client, "POST", "/notifications", NO_SHOW)
         assert response.status_code == 403, response.content
@@ -175,17 +182,31 @@ def test_preferences_matrix_and_mandatory(as_user: Callable[[str], Client]) -> N
     assert matrix["mandatory_categories"] == ["security"]
     assert len(matrix["items"]) == 15
     security = next(c for c in matrix["items"] if (c["category"], c["channel"]) == ("security", "in_app"))
-    assert security == {"category": "security", "channel": "in_app", "enabled": True, "mandatory": True,
-                        "organization_default": True, "source": "mandatory"}  # fmt: skip
-    refused = send(client, "PUT", "/notifications/preferences",
-                   {"items": [{"category": "security", "channel": "in_app", "enabled": False}]})  # fmt: skip
+    assert security == {
+        "category": "security",
+        "channel": "in_app",
+        "enabled": True,
+        "mandatory": True,
+        "organization_default": True,
+        "source": "mandatory",
+    }
+    refused = send(
+        client,
+        "PUT",
+        "/notifications/preferences",
+        {"items": [{"category": "security", "channel": "in_app", "enabled": False}]},
+    )
     assert refused.status_code == 422
     assert refused.json()["code"] == "preference_mandatory"
     assert send(as_user("admin"), "POST", "/notifications", NO_SHOW).status_code == 201
     [event] = Event.all_tenants.filter(type="notification.requested")
     assert (event.data["channel"], event.data["recipient"]["email"]) == ("email", "manager@acme.test")
-    updated = send(client, "PUT", "/notifications/preferences",
-                   {"items": [{"category": "booking", "channel": "email", "enabled": False}]})  # fmt: skip
+    updated = send(
+        client,
+        "PUT",
+        "/notifications/preferences",
+        {"items": [{"category": "booking", "channel": "email", "enabled": False}]},
+    )
     assert updated.status_code == 200
     cell = next(c for c in updated.json()["items"] if (c["category"], c["channel"]) == ("booking", "email"))
     assert (cell["enabled"], cell["organization_default"], cell["source"]) == (False, True, "user")

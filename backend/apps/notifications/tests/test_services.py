@@ -8,7 +8,6 @@ from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.db.models import Model
 
-from apps.core.tests.factories import acme, globex
 from apps.events.models import Event
 from apps.events.services import publish
 from apps.identity.models import Organization, User
@@ -21,7 +20,7 @@ from apps.notifications.services.notifications import (
     notification_mark_all_read,
     notification_mark_read,
     notification_send,
-)  # fmt: skip
+)
 from apps.notifications.services.preferences import PreferenceChange, preference_set
 from apps.notifications.tests.factories import (
     BOTH_ID,
@@ -30,7 +29,8 @@ from apps.notifications.tests.factories import (
     STAFF_ID,
     VIEWER_ID,
     mirror_user,
-)  # fmt: skip
+)
+from tests.factories import acme, globex
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("identity_service")]
 
@@ -65,9 +65,10 @@ def requested(org: Organization) -> list[Event]:
 
 def enable(org: Organization, user_id: uuid.UUID, channel: str, enabled: bool | None = True) -> None:
     preference_set(
-        organization=org, user=mirror_user(user_id),
+        organization=org,
+        user=mirror_user(user_id),
         changes=[PreferenceChange(category="booking", channel=channel, enabled=enabled)],
-    )  # fmt: skip
+    )
 
 
 def test_role_reaches_exactly_the_managers_as_mirror_users(org: Organization, actor: User) -> None:
@@ -159,14 +160,16 @@ def test_in_app_off_still_delivers_by_email_once_per_dedupe_key(org: Organizatio
 def test_mandatory_category_reaches_the_inbox_even_with_in_app_off(org: Organization, actor: User) -> None:
     with pytest.raises(PreferenceMandatory):
         preference_set(
-            organization=org, user=mirror_user(MANAGER_ID),
+            organization=org,
+            user=mirror_user(MANAGER_ID),
             changes=[PreferenceChange(category="security", channel="in_app", enabled=False)],
-        )  # fmt: skip
+        )
     with pytest.raises(PreferenceMandatory):
         preference_set(
-            organization=org, user=None,
+            organization=org,
+            user=None,
             changes=[PreferenceChange(category="security", channel="in_app", enabled=False)],
-        )  # fmt: skip
+        )
     assert not NotificationPreference.all_tenants.exists()
     result = send(org, actor, recipient_ids=[MANAGER_ID], category="security", title="New login")
     assert len(result.items) == 1
@@ -258,8 +261,11 @@ def test_effective_preferences_layer_user_over_organization_over_built_in(org: O
     manager = mirror_user(MANAGER_ID)
 
     def cell(channel: str) -> tuple[bool, bool, str]:
-        found = next(c for c in preference_matrix(organization=org, user=manager)
-                     if c.category == "workflow" and c.channel == channel)  # fmt: skip
+        found = next(
+            c
+            for c in preference_matrix(organization=org, user=manager)
+            if c.category == "workflow" and c.channel == channel
+        )
         return found.enabled, found.organization_default, found.source
 
     def choose(user: User | None, enabled: bool | None) -> None:
@@ -274,7 +280,11 @@ def test_effective_preferences_layer_user_over_organization_over_built_in(org: O
     choose(manager, enabled=None)
     assert cell("email") == (True, True, "organization")
     # Another organization's defaults do not apply.
-    assert next(
-        c for c in preference_matrix(organization=globex(), user=manager)
-        if c.category == "workflow" and c.channel == "email"
-    ).enabled is False  # fmt: skip
+    assert (
+        next(
+            c
+            for c in preference_matrix(organization=globex(), user=manager)
+            if c.category == "workflow" and c.channel == "email"
+        ).enabled
+        is False
+    )

@@ -56,8 +56,11 @@ _sequence = itertools.count(1)
 def make_contact(**fields: Any) -> Contact:
     n = next(_sequence)
     values: dict[str, Any] = {
-        "first_name": f"Person{n}", "last_name": "Tester", "email": f"person{n}@example.com", **fields,
-    }  # fmt: skip
+        "first_name": f"Person{n}",
+        "last_name": "Tester",
+        "email": f"person{n}@example.com",
+        **fields,
+    }
     organization = values.pop("organization", None) or acme()
     contact: Contact = Contact.objects.for_organization(organization).create(**values)
     return contact
@@ -65,9 +68,12 @@ def make_contact(**fields: Any) -> Contact:
 
 def make_resource(**fields: Any) -> Resource:
     values: dict[str, Any] = {
-        "name": f"Room {next(_sequence)}", "kind": Resource.Kind.ROOM, "timezone": "Europe/Berlin",
-        "working_hours": [{"weekday": 0, "start": "09:00", "end": "17:00"}], **fields,
-    }  # fmt: skip
+        "name": f"Room {next(_sequence)}",
+        "kind": Resource.Kind.ROOM,
+        "timezone": "Europe/Berlin",
+        "working_hours": [{"weekday": 0, "start": "09:00", "end": "17:00"}],
+        **fields,
+    }
     organization = values.pop("organization", None) or acme()
     resource: Resource = Resource.objects.for_organization(organization).create(**values)
     return resource
@@ -85,9 +91,12 @@ def make_time_off(**fields: Any) -> TimeOff:
 
 def make_service(**fields: Any) -> Service:
     values: dict[str, Any] = {
-        "name": f"Treatment {next(_sequence)}", "duration_minutes": 30,
-        "price_amount": Decimal("40.00"), "price_currency": "EUR", **fields,
-    }  # fmt: skip
+        "name": f"Treatment {next(_sequence)}",
+        "duration_minutes": 30,
+        "price_amount": Decimal("40.00"),
+        "price_currency": "EUR",
+        **fields,
+    }
     organization = values.pop("organization", None) or acme()
     service: Service = Service.objects.for_organization(organization).create(**values)
     return service

@@ -1,25 +1,24 @@
-"""Declarative per-endpoint requirements: role or scope, and optional token introspection.
+"""Declarative per-endpoint requirements: role or scope, optional token introspection, idempotency.
 
-Every endpoint carries exactly one `@requires(...)` (a test enforces it). It runs after
-authentication, checks the rule, optionally asks the issuer whether the token was revoked,
-and runs the view with the principal as django-auditlog's actor and the request id as `cid`.
+Every endpoint carries exactly one `@requires(...)` directly under its route decorator (a test
+enforces it). It runs after authentication, checks the rule, optionally asks the issuer whether
+the token was revoked, claims the `Idempotency-Key` where the endpoint takes one, and runs the
+view with the principal as django-auditlog's actor (auditlog's middleware runs before bearer
+auth, so it would record no actor).
 """
 
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
 from auditlog.context import set_actor
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
-from apps.idempotency.exceptions import IdempotencyKeyRequired
-from apps.idempotency.middleware import CLAIM_ATTRIBUTE
-from apps.idempotency.services import idempotency_begin, request_fingerprint
 from apps.identity.principal import Principal, Role, principal_of
+from edge.idempotency import ARGUMENT, Idempotency, claim_idempotency_key, declare_idempotency_key
 from hubkit.errors import PermissionDenied
 from hubkit.identity import get_verifier
 
@@ -27,8 +26,6 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 REQUIREMENT_ATTR = "__hub_requirement__"
-
-Idempotency = Literal["optional", "required"] | None
 
 
 @dataclass(frozen=True)
@@ -71,8 +68,8 @@ def requires(
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Gate an endpoint: users need `role` (or higher), services need `scope`.
 
-    `idempotency="optional"|"required"` honours the `Idempotency-Key` header (CONTRACT): same key
-    and body replays the stored response, another body is 422, a key still in flight is 409.
+    `idempotency="optional"|"required"` declares and honours the `Idempotency-Key` header: same
+    key and body replays the stored response, another body is 422, a key still in flight is 409.
     """
     requirement = Requirement(
         role=role, scope=scope, introspect=introspect, organization=organization, idempotency=idempotency
@@ -90,40 +87,21 @@ def requires(
             if requirement.introspect:
                 get_verifier().introspect(principal.token, principal.claims)
             if requirement.idempotency is not None:
-                replay = _claim_idempotency_key(request, principal, requirement.idempotency)
+                header = kwargs.pop(ARGUMENT, None)
+                replay = claim_idempotency_key(request, principal, requirement.idempotency, header)
                 if replay is not None:
                     return cast(R, replay)
             with set_actor(principal.user, remote_addr=request.META.get("REMOTE_ADDR")):
                 return view(*args, **kwargs)
 
         setattr(wrapper, REQUIREMENT_ATTR, requirement)
+        if requirement.idempotency is not None:
+            declare_idempotency_key(wrapper, requirement.idempotency)
         doc = (view.__doc__ or "").strip()
         wrapper.__doc__ = f"{doc}\n\nRequires: {requirement.describe()}.".strip()
         return wrapper
 
     return decorate
-
-
-def _claim_idempotency_key(request: HttpRequest, principal: Principal, mode: str) -> HttpResponse | None:
-    """Claim the request's Idempotency-Key; the stored response when the key was used before."""
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        if mode == "required":
-            raise IdempotencyKeyRequired("This request needs an Idempotency-Key header.")
-        return None
-    organization_id = principal.organization.id if principal.organization else uuid.UUID(int=0)
-    outcome = idempotency_begin(
-        organization_id=organization_id,
-        caller=principal.user.subject,
-        key=key,
-        fingerprint=request_fingerprint(
-            method=request.method or "POST", path=request.get_full_path(), body=request.body
-        ),
-    )
-    if isinstance(outcome, HttpResponse):
-        return outcome
-    setattr(request, CLAIM_ATTRIBUTE, outcome.record_id)  # the middleware stores the response
-    return None
 
 
 def requirement_of(view: Callable[..., Any]) -> Requirement | None:

@@ -3,8 +3,8 @@ import uuid
 import pytest
 
 from apps.identity.models import Organization, User
-from apps.identity.permissions import Requirement
 from apps.identity.principal import Principal, Role
+from edge.permissions import Requirement
 from hubkit.identity import TokenClaims
 
 

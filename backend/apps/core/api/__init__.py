@@ -1,0 +1,1 @@
+"""Core endpoints, one router per resource, mounted by config/api.py under its prefix."""
