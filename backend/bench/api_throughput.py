@@ -161,14 +161,22 @@ def main() -> None:
     contact_id = _seed_contacts(database_url)
     auth = {"Authorization": f"Bearer {identity.token('viewer@acme.test')}"}
     backend = ServiceProcess(
-        cwd=BACKEND, wsgi="config.wsgi:application", python=python, env=env,
-        workers=WORKERS, extra_args=GRANIAN_ARGS,
-    )  # fmt: skip
+        cwd=BACKEND,
+        wsgi="config.wsgi:application",
+        python=python,
+        env=env,
+        workers=WORKERS,
+        extra_args=GRANIAN_ARGS,
+    )
     ceiling = ServiceProcess(
-        cwd=BACKEND, wsgi="bench.ceiling.wsgi:application", python=python,
+        cwd=BACKEND,
+        wsgi="bench.ceiling.wsgi:application",
+        python=python,
         env={"DJANGO_SETTINGS_MODULE": "bench.ceiling.settings"},
-        workers=WORKERS, extra_args=GRANIAN_ARGS, ready_path="/hello",
-    )  # fmt: skip
+        workers=WORKERS,
+        extra_args=GRANIAN_ARGS,
+        ready_path="/hello",
+    )
     started = time.monotonic()
     try:
         backend.start()

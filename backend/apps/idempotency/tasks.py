@@ -1,4 +1,4 @@
-"""Keys are kept IDEMPOTENCY_RETENTION_SECONDS (at least 24 h, CONTRACT); then purged hourly."""
+"""Keys are kept IDEMPOTENCY_RETENTION_SECONDS (at least 24 h, as the API promises); then purged hourly."""
 
 from procrastinate.contrib.django import app
 

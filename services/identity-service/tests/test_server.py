@@ -37,9 +37,13 @@ def served() -> Iterator[ServiceProcess]:
     }
     for command in (["migrate", "--no-input", "-v", "0"], ["seed_demo"]):
         subprocess.run(  # noqa: S603 - fixed argv
-            [sys.executable, "manage.py", *command], cwd=SERVICE, env={**os.environ, **env}, check=True,
-            capture_output=True, timeout=120,
-        )  # fmt: skip
+            [sys.executable, "manage.py", *command],
+            cwd=SERVICE,
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     try:
         # Several threads, so two requests really run at once (the refresh race below).
         with ServiceProcess(
@@ -110,8 +114,13 @@ def _start_production(extra_env: dict[str, str]) -> subprocess.CompletedProcess[
     }
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
-        cwd=SERVICE, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        cwd=SERVICE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_production_refuses_the_dev_encryption_key() -> None:

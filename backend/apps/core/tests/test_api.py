@@ -94,7 +94,10 @@ def _time_off_target() -> tuple[str, Any]:
 
 
 def _write_calls() -> list[tuple[str, str, Callable[[], tuple[str, Any]], str]]:
-    """(name, method, fresh target -> (path, body), least role allowed), per CONTRACT roles."""
+    """(name, method, fresh target -> (path, body), least role allowed).
+
+    Viewers read, staff manage contacts, managers also resources and services.
+    """
     future = "2031-01-01T09:00:00+00:00"
     return [
         ("create_contact", "POST", lambda: ("/contacts", {"first_name": "New"}), "staff"),

@@ -1,4 +1,4 @@
-"""Idempotency-Key on create endpoints (CONTRACT conventions), through the real API."""
+"""Idempotency-Key on create endpoints (same key and body replays, another body 422, in flight 409)."""
 
 from __future__ import annotations
 

@@ -77,11 +77,21 @@ class ServiceProcess:
     def start(self, timeout: float = 30.0) -> ServiceProcess:
         self._log = tempfile.NamedTemporaryFile(prefix="service-", suffix=".log", delete=False)  # noqa: SIM115
         command = [
-            self.python, "-m", "granian", "--interface", "wsgi",
-            "--host", "127.0.0.1", "--port", str(self.port),
-            "--workers", str(self.workers), "--no-access-log",
-            *self.extra_args, self.wsgi,
-        ]  # fmt: skip
+            self.python,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--no-access-log",
+            *self.extra_args,
+            self.wsgi,
+        ]
         self.process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             command, cwd=self.cwd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
         )
@@ -132,9 +142,13 @@ def manage(
     """
     result = subprocess.run(  # noqa: S603
         [venv_python(directory), "manage.py", *args],
-        cwd=directory, env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout,
+        cwd=directory,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         check=False,
-    )  # fmt: skip
+    )
     if result.returncode != 0:
         raise RuntimeError(
             f"manage.py {args[0]} in {directory.name} failed:\n{result.stdout}\n{result.stderr}"
@@ -216,14 +230,17 @@ def start_identity_service(*, repo_root: Path, database_name: str, redis_url: st
     demo = json.loads((repo_root / "infrastructure" / "demo" / "identities.json").read_text())
     service = IdentityService(
         process=ServiceProcess(
-            cwd=directory, wsgi="config.wsgi:application",
-            python=venv_python(directory), env=env, port=port,
+            cwd=directory,
+            wsgi="config.wsgi:application",
+            python=venv_python(directory),
+            env=env,
+            port=port,
         ),
         database_url=database_url,
         env=env,
         password=str(demo["password"]),
         directory=directory,
-    )  # fmt: skip
+    )
     service.manage("migrate", "--no-input", "-v", "0")
     service.manage("seed_demo")
     service.process.start()

@@ -212,8 +212,15 @@ def test_mfa_setup_enable_login_verify_and_replay(
     user.refresh_from_db()
     assert secret not in user.mfa_secret_encrypted  # encrypted at rest
 
-    assert post(api, "/api/v1/auth/mfa/enable", {"code": "000000" if _code(secret) != "000000" else "111111"},
-                **bearer(token)).status_code == 401  # fmt: skip
+    assert (
+        post(
+            api,
+            "/api/v1/auth/mfa/enable",
+            {"code": "000000" if _code(secret) != "000000" else "111111"},
+            **bearer(token),
+        ).status_code
+        == 401
+    )
     enabled = post(api, "/api/v1/auth/mfa/enable", {"code": _code(secret, -1)}, **bearer(token))
     assert enabled.status_code == 200
     assert enabled.json()["mfa_enabled"] is True
@@ -325,8 +332,12 @@ def test_switch_organization_issues_tokens_for_the_other_membership(
     acme, globex, foreign = make_org(), make_org(), make_org()
     user = make_user((acme, Role.STAFF), (globex, Role.MANAGER))
     first = login(user)
-    switched = post(api, "/api/v1/auth/switch-organization", {"organization_id": str(globex.id)},
-                    **bearer(first["access_token"]))  # fmt: skip
+    switched = post(
+        api,
+        "/api/v1/auth/switch-organization",
+        {"organization_id": str(globex.id)},
+        **bearer(first["access_token"]),
+    )
     assert switched.status_code == 200
     claims = verify_with_jwks(switched.json()["access_token"])
     assert claims["org_id"] == str(globex.id)
@@ -334,8 +345,12 @@ def test_switch_organization_issues_tokens_for_the_other_membership(
     assert introspect(first["access_token"]) == {"active": False}
     assert introspect(switched.json()["access_token"])["roles"] == ["manager"]
 
-    denied = post(api, "/api/v1/auth/switch-organization", {"organization_id": str(foreign.id)},
-                  **bearer(switched.json()["access_token"]))  # fmt: skip
+    denied = post(
+        api,
+        "/api/v1/auth/switch-organization",
+        {"organization_id": str(foreign.id)},
+        **bearer(switched.json()["access_token"]),
+    )
     assert denied.status_code == 404
     assert json.loads(denied.content)["code"] == "organization_not_found"
 

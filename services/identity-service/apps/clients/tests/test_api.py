@@ -30,9 +30,12 @@ def form(api: Client, path: str, data: dict[str, str], **headers: Any) -> Any:
 @pytest.fixture
 def worker(db: None) -> ServiceClient:
     return client_ensure(
-        client_id="worker", name="Worker", secret=SECRET, scopes=["bookings:read", "notifications:write"],
+        client_id="worker",
+        name="Worker",
+        secret=SECRET,
+        scopes=["bookings:read", "notifications:write"],
         all_organizations=True,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -75,17 +78,27 @@ def test_bad_client_secret_is_401_invalid_client(api: Client, worker: ServiceCli
         response = form(api, "/oauth/token", {"grant_type": "client_credentials"}, **basic("worker", "wrong"))
         assert response["WWW-Authenticate"].startswith("Basic")
     else:
-        response = form(api, "/oauth/token", {
-            "grant_type": "client_credentials", "client_id": "worker", "client_secret": "wrong",
-        })  # fmt: skip
+        response = form(
+            api,
+            "/oauth/token",
+            {
+                "grant_type": "client_credentials",
+                "client_id": "worker",
+                "client_secret": "wrong",
+            },
+        )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
     assert "access_token" not in response.json()
 
 
 def test_unknown_scope_is_refused(api: Client, worker: ServiceClient) -> None:
-    response = form(api, "/oauth/token", {"grant_type": "client_credentials", "scope": "bookings:read admin"},
-                    **basic("worker", SECRET))  # fmt: skip
+    response = form(
+        api,
+        "/oauth/token",
+        {"grant_type": "client_credentials", "scope": "bookings:read admin"},
+        **basic("worker", SECRET),
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_scope"
 
@@ -93,19 +106,31 @@ def test_unknown_scope_is_refused(api: Client, worker: ServiceClient) -> None:
 def test_organization_id_only_for_all_organizations_clients(
     api: Client, worker: ServiceClient, plain: ServiceClient, org: Organization
 ) -> None:
-    granted = form(api, "/oauth/token", {"grant_type": "client_credentials", "organization_id": str(org.id)},
-                   **basic("worker", SECRET))  # fmt: skip
+    granted = form(
+        api,
+        "/oauth/token",
+        {"grant_type": "client_credentials", "organization_id": str(org.id)},
+        **basic("worker", SECRET),
+    )
     assert granted.status_code == 200
     assert claims_of(granted.json()["access_token"])["org_id"] == str(org.id)
-    refused = form(api, "/oauth/token", {"grant_type": "client_credentials", "organization_id": str(org.id)},
-                   **basic("plain", SECRET))  # fmt: skip
+    refused = form(
+        api,
+        "/oauth/token",
+        {"grant_type": "client_credentials", "organization_id": str(org.id)},
+        **basic("plain", SECRET),
+    )
     assert refused.status_code == 400
     assert refused.json()["error"] == "invalid_request"
     data = {"grant_type": "client_credentials", "organization_id": str(uuid.uuid4())}
     unknown = form(api, "/oauth/token", data, **basic("worker", SECRET))
     assert unknown.status_code == 400
-    garbage = form(api, "/oauth/token", {"grant_type": "client_credentials", "organization_id": "x"},
-                   **basic("worker", SECRET))  # fmt: skip
+    garbage = form(
+        api,
+        "/oauth/token",
+        {"grant_type": "client_credentials", "organization_id": "x"},
+        **basic("worker", SECRET),
+    )
     assert garbage.status_code == 400
 
 
@@ -232,8 +257,9 @@ def test_revoking_an_access_token_makes_it_inactive(
     assert introspect(body["access_token"]) == {"active": False}
     assert introspect(other["access_token"])["active"] is True
     # The refresh token of that session still works: only the access token was revoked.
-    refreshed = api.post("/api/v1/auth/refresh", {"refresh_token": body["refresh_token"]},
-                         content_type="application/json")  # fmt: skip
+    refreshed = api.post(
+        "/api/v1/auth/refresh", {"refresh_token": body["refresh_token"]}, content_type="application/json"
+    )
     assert refreshed.status_code == 200
 
 

@@ -39,14 +39,18 @@ def test_seed_is_idempotent_and_uses_the_given_ids() -> None:
     assert ServiceClient.objects.count() == len(DEMO["clients"])
     both = User.objects.get(email="both@hub.test")
     assert sorted(both.memberships.values_list("organization__slug", "role")) == [
-        ("acme", "staff"), ("globex", "manager"),
-    ]  # fmt: skip
+        ("acme", "staff"),
+        ("globex", "manager"),
+    ]
 
 
 def test_demo_logins_clients_and_mfa_work(api: Client) -> None:
     demo_identities_load(path=Path(settings.DEMO_IDENTITIES_FILE))
-    response = api.post("/api/v1/auth/login", {"email": "owner@acme.test", "password": DEMO["password"]},
-                        content_type="application/json")  # fmt: skip
+    response = api.post(
+        "/api/v1/auth/login",
+        {"email": "owner@acme.test", "password": DEMO["password"]},
+        content_type="application/json",
+    )
     assert response.status_code == 200
     assert response.json()["roles"] == ["owner"]
     for raw in DEMO["clients"]:
@@ -55,13 +59,19 @@ def test_demo_logins_clients_and_mfa_work(api: Client) -> None:
         )
 
     mfa_user = next(u for u in DEMO["users"] if u.get("mfa_secret"))
-    challenge = api.post("/api/v1/auth/login", {"email": mfa_user["email"], "password": DEMO["password"]},
-                         content_type="application/json").json()  # fmt: skip
+    challenge = api.post(
+        "/api/v1/auth/login",
+        {"email": mfa_user["email"], "password": DEMO["password"]},
+        content_type="application/json",
+    ).json()
     assert challenge["mfa_required"] is True
     totp = pyotp.TOTP(mfa_user["mfa_secret"])
     code = totp.generate_otp(totp.timecode(timezone.now()))
-    verified = api.post("/api/v1/auth/mfa/verify", {"mfa_token": challenge["mfa_token"], "code": code},
-                        content_type="application/json")  # fmt: skip
+    verified = api.post(
+        "/api/v1/auth/mfa/verify",
+        {"mfa_token": challenge["mfa_token"], "code": code},
+        content_type="application/json",
+    )
     assert verified.status_code == 200
 
 
