@@ -1,4 +1,4 @@
-from hubkit.testing import ServiceEndpointsContract
+from hubkit.contract import ServiceEndpointsContract
 
 
 class TestHealth(ServiceEndpointsContract):

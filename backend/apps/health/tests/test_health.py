@@ -3,8 +3,9 @@ from typing import ClassVar
 import pytest
 from django.test import Client
 
+from hubkit.contract import ServiceEndpointsContract
 from hubkit.openapi import undocumented_errors
-from hubkit.testing import IdentityService, ServiceEndpointsContract
+from hubkit.testing import IdentityService
 from tests.test_openapi import undescribed_in_paths
 
 

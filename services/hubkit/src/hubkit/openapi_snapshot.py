@@ -4,7 +4,7 @@ The snapshot is the live schema of the service's `config.api.api` rendered deter
 (sorted keys, two-space indent, one trailing newline), so a change to the API shows up as a
 reviewable diff of that file. Regenerate every service's snapshot from the repository root with
 `make openapi`; one service's with `python -m hubkit.openapi_snapshot` from its directory.
-The tests of every service (`hubkit.testing.ServiceEndpointsContract`) fail while it differs.
+The tests of every service (`hubkit.contract.ServiceEndpointsContract`) fail while it differs.
 """
 
 from __future__ import annotations

@@ -1,0 +1,98 @@
+"""What every hub service's common endpoints and OpenAPI must do, as tests a service subclasses.
+
+Kept apart from `hubkit.testing`, whose process helpers benchmarks import before Django is set
+up: this module needs Django and Ninja loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from hubkit.errors import PROBLEM_CONTENT_TYPE
+from hubkit.openapi import undescribed, undocumented_errors
+from hubkit.openapi_snapshot import snapshot_drift
+
+
+@pytest.mark.django_db
+class ServiceEndpointsContract:
+    """What every service's common endpoints must do; subclass it as `TestHealth` in a service.
+
+    `expected_checks` names the readiness checks the service wires (see hubkit.health).
+    `hub_api` says the service's API is a `hubkit.openapi.HubNinjaAPI`: its OpenAPI documents
+    every error answer, parameter, tag and schema, and its root answers an index.
+    """
+
+    expected_checks: ClassVar[frozenset[str]] = frozenset({"database", "redis"})
+    hub_api: ClassVar[bool] = True
+    api_root: ClassVar[str] = "/api/v1/"
+
+    def test_liveness_answers_without_io(self, django_assert_num_queries: Any) -> None:
+        with django_assert_num_queries(0):
+            response = Client().get("/api/health/")
+        assert response.status_code == 200
+        assert json.loads(response.content) == {"status": "ok"}
+
+    def test_readiness_names_each_check(self) -> None:
+        response = Client().get("/api/health/ready")
+        body = json.loads(response.content)
+        assert response.status_code == 200, body
+        assert set(body["checks"]) == self.expected_checks
+        assert all(check["status"] == "ok" for check in body["checks"].values())
+
+    def test_readiness_is_503_naming_redis_when_it_is_unreachable(self, settings: Any) -> None:
+        settings.REDIS_URL = "redis://127.0.0.1:1/0"
+        response = Client().get("/api/health/ready")
+        body = json.loads(response.content)
+        assert response.status_code == 503
+        assert body["failing"] == ["redis"]
+        assert body["checks"]["database"]["status"] == "ok"
+
+    def test_api_schema_and_docs_are_served(self) -> None:
+        schema = Client().get("/api/v1/openapi.json")
+        assert schema.status_code == 200
+        assert schema.json()["paths"]
+        docs = Client().get("/api/v1/docs")
+        assert docs.status_code == 200
+        assert b"openapi.json" in docs.content
+
+    def test_metrics_are_exposed(self) -> None:
+        Client().get("/api/health/")
+        response = Client().get("/metrics")
+        assert response.status_code == 200
+        assert 'route="api/health/"' in response.content.decode()
+
+    def test_openapi_snapshot_is_current(self) -> None:
+        """The committed `openapi.json` is what the service serves (`make openapi` rewrites it)."""
+        drift = snapshot_drift(Path(getattr(settings, "BASE_DIR", Path.cwd())))
+        assert drift is None, drift
+
+    def test_openapi_documents_errors_parameters_tags_and_schemas(self) -> None:
+        if not self.hub_api:
+            pytest.skip("this service's API is not a HubNinjaAPI yet")
+        schema = Client().get(self.api_root + "openapi.json").json()
+        assert undocumented_errors(schema) == []
+        assert undescribed(schema) == []
+
+    def test_api_root_is_an_index(self) -> None:
+        if not self.hub_api:
+            pytest.skip("this service's API is not a HubNinjaAPI yet")
+        response = Client().get(self.api_root)
+        assert response.status_code == 200
+        index = response.json()
+        assert index["openapi_url"] == self.api_root + "openapi.json"
+        assert index["docs_url"] == self.api_root + "docs"
+        assert index["service"]
+        assert index["version"]
+        assert Client().get(index["openapi_url"]).status_code == 200
+
+    def test_unknown_api_path_is_problem_404(self) -> None:
+        response = Client().get(self.api_root + "no-such-endpoint")
+        assert response.status_code == 404
+        assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
+        assert response.json()["code"] == "not_found"
