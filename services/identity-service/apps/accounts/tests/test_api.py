@@ -83,8 +83,12 @@ def test_create_organization_makes_the_caller_owner(
     )
     assert duplicate.status_code == 409
     assert duplicate.json()["code"] == "slug_taken"
-    bad_zone = api.post("/api/v1/organizations", {"name": "Q", "timezone": "Mars/Base"},
-                        content_type="application/json", **auth)  # fmt: skip
+    bad_zone = api.post(
+        "/api/v1/organizations",
+        {"name": "Q", "timezone": "Mars/Base"},
+        content_type="application/json",
+        **auth,
+    )
     assert bad_zone.status_code == 422
     assert bad_zone["Content-Type"] == PROBLEM
 
@@ -130,17 +134,29 @@ def test_member_management_permissions_and_last_owner(
     staff = make_user((org, Role.STAFF))
     as_owner, as_admin, as_staff = token_of(owner), token_of(admin), token_of(staff)
 
-    forbidden = api.post(members_url(org), {"email": "n@example.org", "role": "viewer"},
-                         content_type="application/json", **as_staff)  # fmt: skip
+    forbidden = api.post(
+        members_url(org),
+        {"email": "n@example.org", "role": "viewer"},
+        content_type="application/json",
+        **as_staff,
+    )
     assert forbidden.status_code == 403
     assert forbidden.json()["code"] == "permission_denied"
 
-    added = api.post(members_url(org), {"email": "n@example.org", "role": "viewer", "name": "New"},
-                     content_type="application/json", **as_admin)  # fmt: skip
+    added = api.post(
+        members_url(org),
+        {"email": "n@example.org", "role": "viewer", "name": "New"},
+        content_type="application/json",
+        **as_admin,
+    )
     assert added.status_code == 201
     assert added.json()["role"] == "viewer"
-    again = api.post(members_url(org), {"email": "N@example.org", "role": "staff"},
-                     content_type="application/json", **as_admin)  # fmt: skip
+    again = api.post(
+        members_url(org),
+        {"email": "N@example.org", "role": "staff"},
+        content_type="application/json",
+        **as_admin,
+    )
     assert again.status_code == 409
 
     bad_role = api.patch(
@@ -152,8 +168,12 @@ def test_member_management_permissions_and_last_owner(
     )
     assert promoted.status_code == 200
     assert promoted.json()["role"] == "manager"
-    assert api.patch(members_url(org, owner), {"role": "viewer"}, content_type="application/json",
-                     **as_admin).status_code == 403  # fmt: skip
+    assert (
+        api.patch(
+            members_url(org, owner), {"role": "viewer"}, content_type="application/json", **as_admin
+        ).status_code
+        == 403
+    )
 
     last = api.patch(members_url(org, owner), {"role": "admin"}, content_type="application/json", **as_owner)
     assert last.status_code == 409
@@ -230,6 +250,10 @@ def test_service_tokens_need_the_members_read_scope_and_a_live_client(
     assert api.get(members_url(org), **auth).status_code == 401
     # Member management stays for users only.
     other = _service_token("svc-write", ["members:read"], all_organizations=True)
-    response = api.post(members_url(org), {"email": "x@example.org", "role": "viewer"},
-                        content_type="application/json", **other)  # fmt: skip
+    response = api.post(
+        members_url(org),
+        {"email": "x@example.org", "role": "viewer"},
+        content_type="application/json",
+        **other,
+    )
     assert response.status_code == 401
