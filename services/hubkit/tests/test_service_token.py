@@ -1,10 +1,8 @@
 """ServiceTokenClient and its httpx auth against a token endpoint and a callee over real HTTP."""
 
-import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -13,6 +11,7 @@ import pytest
 from hubkit.identity import IdentityUnavailable
 from hubkit.service_token import ServiceTokenClient
 from hubkit.testing import free_port
+from tests.http_stub import JsonHandler, serving
 
 
 @dataclass
@@ -31,7 +30,7 @@ class Server:
 def server() -> Iterator[Server]:
     state = Server()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
             with state.lock:
@@ -47,24 +46,11 @@ def server() -> Iterator[Server]:
                     state.seen.append(self.headers.get("Authorization", ""))
                     status = state.statuses.pop(0) if state.statuses else 200
                     body = {"echo": raw}
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.send_json(status, body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-            return
-
-    http_server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    http_server.daemon_threads = True
-    state.url = f"http://127.0.0.1:{http_server.server_address[1]}"
-    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    http_server.shutdown()
-    http_server.server_close()
+    with serving(Handler) as url:
+        state.url = url
+        yield state
 
 
 def _tokens(server: Server, **kwargs: Any) -> ServiceTokenClient:
