@@ -10,17 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ninja import Field, Schema
 from pydantic import AwareDatetime, field_validator
 
-BOOKING_EVENT_TYPES = frozenset(
-    {
-        "booking.created",
-        "booking.confirmed",
-        "booking.rescheduled",
-        "booking.cancelled",
-        "booking.completed",
-        "booking.no_show",
-        "booking.reminder_due",
-    }
-)
+from hubkit.event_types import EVENT_TYPES
+
+# From the hub's registry: a booking type added there must get its templates here (a test renders each).
+BOOKING_EVENT_TYPES = frozenset(t for t in EVENT_TYPES if t.startswith("booking."))
 NOTIFICATION_REQUESTED = "notification.requested"
 
 
