@@ -129,3 +129,52 @@ def test_oversized_body_is_413(client: Client, settings) -> None:  # type: ignor
     )
     assert response.status_code == 413
     assert _problem(response)["code"] == "payload_too_large"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
+def test_a_body_not_sent_as_json_is_415(client: Client, content_type: str) -> None:
+    response = client.generic(
+        "POST", "/api/v1/items", data=b'{"name": "a", "quantity": 1}', content_type=content_type
+    )
+    assert response.status_code == 415
+    assert _problem(response)["code"] == "unsupported_media_type"
+
+
+def test_a_json_suffix_type_with_charset_is_read_as_json(client: Client) -> None:
+    response = client.post(
+        "/api/v1/items",
+        data=b'{"name": "a", "quantity": 1}',
+        content_type="application/merge-patch+json; charset=utf-8",
+    )
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"name": "a\\u0000b", "quantity": 1}', b'{"name": "\\ud800", "quantity": 1}'],
+    ids=["nul", "lone-surrogate"],
+)
+def test_text_postgresql_cannot_store_is_422_naming_the_field(client: Client, raw: bytes) -> None:
+    response = client.post("/api/v1/items", data=raw, content_type="application/json")
+    body = _problem(response)
+    assert response.status_code == 422
+    assert [e["field"] for e in body["errors"]] == ["name"]
+
+
+def test_a_datetime_is_normalised_to_utc_even_beyond_postgresqls_offsets(client: Client) -> None:
+    response = client.post(
+        "/api/v1/items",
+        data={"name": "a", "quantity": 1, "due": "2026-05-01T23:30:00+20:00"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["due"] == "2026-05-01T03:30:00Z"
+
+
+@pytest.mark.parametrize("due", ["0001-01-01T00:00:00+05:00", "2026-05-01T10:00:00"], ids=["no-utc", "naive"])
+def test_a_datetime_without_a_utc_value_is_422(client: Client, due: str) -> None:
+    response = client.post(
+        "/api/v1/items", data={"name": "a", "quantity": 1, "due": due}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in _problem(response)["errors"]] == ["due"]

@@ -53,7 +53,8 @@ def responses(schema: dict[str, Any], path: str, method: str) -> dict[str, Any]:
 def test_error_answers_follow_from_the_operation_shape() -> None:
     schema = build_api().get_openapi_schema(path_prefix="")
     assert set(responses(schema, "/things/{thing_id}", "get")) == {"200", "401", "403", "404", "422", "503"}
-    assert set(responses(schema, "/things", "post")) == {"201", "401", "403", "409", "413", "422", "503"}
+    created = {"201", "401", "403", "409", "413", "415", "422", "503"}
+    assert set(responses(schema, "/things", "post")) == created
     assert set(responses(schema, "/public", "get")) == {"200"}
     assert undocumented_errors(schema) == []
 
@@ -180,6 +181,6 @@ def test_a_webhook_receiver_documents_its_signature_headers_and_body() -> None:
     headers = {p["name"] for p in operation["parameters"] if p["in"] == "header" and p["required"]}
     assert headers == {"webhook-id", "webhook-timestamp", "webhook-signature"}
     assert operation["requestBody"]["description"] == "An event envelope."
-    assert set(responses(schema, "/events", "post")) == {"200", "401", "413", "422"}
+    assert set(responses(schema, "/events", "post")) == {"200", "401", "413", "415", "422"}
     assert undocumented_errors(schema) == []
     assert undescribed(schema) == []

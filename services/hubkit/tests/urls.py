@@ -5,22 +5,24 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError
 
 from hubkit.errors import Conflict
+from hubkit.fields import Text, UtcDatetime
 from hubkit.health import liveness_view
 from hubkit.metrics import metrics_view
-from hubkit.ninja import install_problem_handlers
+from hubkit.ninja import JsonParser, install_problem_handlers
 
-api = NinjaAPI(urls_namespace="hubkit-tests")
+api = NinjaAPI(urls_namespace="hubkit-tests", parser=JsonParser())
 install_problem_handlers(api)
 
 
 class ItemIn(Schema):
-    name: str
+    name: Text
     quantity: int
+    due: UtcDatetime | None = None
 
 
 @api.post("/items")
 def create_item(request: HttpRequest, payload: ItemIn) -> dict[str, object]:
-    return {"name": payload.name, "quantity": payload.quantity}
+    return {"name": payload.name, "quantity": payload.quantity, "due": payload.due}
 
 
 @api.get("/conflict")

@@ -6,15 +6,20 @@ up: this module needs Django and Ninja loaded.
 
 from __future__ import annotations
 
+import inspect
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.urls import resolve
+from ninja import NinjaAPI
 
 from hubkit.errors import PROBLEM_CONTENT_TYPE
+from hubkit.fields import input_fields_outside_edge_types
 from hubkit.openapi import undescribed, undocumented_errors
 from hubkit.openapi_snapshot import snapshot_drift
 
@@ -96,3 +101,17 @@ class ServiceEndpointsContract:
         assert response.status_code == 404
         assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
         assert response.json()["code"] == "not_found"
+
+    def test_every_request_field_is_an_edge_type(self) -> None:
+        """Strings, datetimes and JSON objects a client sends are `hubkit.fields` types (422, not 500)."""
+        outside = input_fields_outside_edge_types(served_api(self.api_root))
+        assert outside == [], "not of an edge type:\n" + "\n".join(outside)
+
+
+def served_api(api_root: str) -> NinjaAPI:
+    """The NinjaAPI serving `api_root` (found through its OpenAPI view)."""
+    view = inspect.unwrap(resolve(api_root + "openapi.json").func)
+    assert isinstance(view, partial), view
+    api = view.keywords["api"]
+    assert isinstance(api, NinjaAPI)
+    return api

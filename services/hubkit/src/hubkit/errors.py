@@ -75,6 +75,32 @@ class Conflict(ApplicationError):
     title = "Conflict"
 
 
+class UnsupportedMediaType(ApplicationError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """`application/json` or a `+json` type (parameters such as `charset` already split off)."""
+    media_type = content_type.strip().lower()
+    if media_type == "application/json":
+        return True
+    return media_type.startswith("application/") and media_type.endswith("+json")
+
+
+def require_json_body(request: HttpRequest) -> None:
+    """UnsupportedMediaType unless a request with a body says it is JSON.
+
+    Django's test client and many HTTP libraries send form types or nothing by default; a body
+    of another type is refused instead of being read as JSON by accident.
+    """
+    if request.body and not is_json_media_type(request.content_type or ""):
+        raise UnsupportedMediaType(
+            f"The body must be sent as application/json (got {request.content_type or 'no Content-Type'})."
+        )
+
+
 class RateLimited(ApplicationError):
     status = 429
     code = "rate_limited"

@@ -1,8 +1,8 @@
 """Receiving the hub's signed events: the one envelope schema and the one way to read a delivery.
 
 `receive_event` checks, in this order: the Standard Webhooks signature (401 `invalid_signature`),
-the body size (413), JSON (400 `malformed_json`), the envelope (422), and that `webhook-id` is
-the envelope's id. Every refusal is final for the sender: the same bytes will never pass.
+the media type (415), the body size (413), JSON (400 `malformed_json`), the envelope (422), and
+that `webhook-id` is the envelope's id. Every refusal is final for the sender: the same bytes will never pass.
 Anything the receiver stores afterwards (text, jsonb) is safe to store: PostgreSQL refuses NUL
 characters, unpaired surrogates and non-finite numbers, which Python's JSON parser accepts.
 """
@@ -12,22 +12,23 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal
 
 from django.http import HttpRequest
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from hubkit.errors import ApplicationError, ValidationFailed
+from hubkit.errors import ApplicationError, ValidationFailed, require_json_body
 from hubkit.event_types import EVENT_TYPES
+from hubkit.fields import MAX_JSON_DEPTH, Text, check_storable_json, utc
 from hubkit.webhooks import verify_webhook
 
 MAX_EVENT_BYTES = 256 * 1024
 """The largest delivery body a receiver reads (the backend's envelopes are a few KiB)."""
 
-MAX_DATA_DEPTH = 32
+MAX_DATA_DEPTH = MAX_JSON_DEPTH
 """How deeply `data` may nest (deeper input is refused before anything walks it recursively)."""
 
 
@@ -46,36 +47,6 @@ class EventTooLarge(ApplicationError):
     status = 413
     code = "payload_too_large"
     title = "Payload too large"
-
-
-def _storable_text(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("must not contain unpaired surrogates") from exc
-    return value
-
-
-Text = Annotated[str, AfterValidator(_storable_text)]
-
-
-def _check_storable(value: Any, path: str, depth: int) -> None:
-    if depth > MAX_DATA_DEPTH:
-        raise ValueError(f"nests deeper than {MAX_DATA_DEPTH} levels at {path}")
-    if isinstance(value, str):
-        try:
-            _storable_text(value)
-        except ValueError as exc:
-            raise ValueError(f"{path} {exc}") from exc
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            _check_storable(key, f"{path} (a key)", depth + 1)
-            _check_storable(item, f"{path}.{key}", depth + 1)
-    elif isinstance(value, Sequence):
-        for index, item in enumerate(value):
-            _check_storable(item, f"{path}.{index}", depth + 1)
 
 
 class EventActor(BaseModel):
@@ -118,15 +89,12 @@ class EventEnvelope(BaseModel):
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
         # Python accepts offsets up to ±23:59 and PostgreSQL only ±15:59; as UTC it is storable.
-        try:
-            return value.astimezone(UTC)
-        except OverflowError as exc:
-            raise ValueError("is out of range once converted to UTC") from exc
+        return utc(value)
 
     @field_validator("data")
     @classmethod
     def _storable_data(cls, value: dict[str, Any]) -> dict[str, Any]:
-        _check_storable(value, "data", 0)
+        check_storable_json(value, "data")
         return value
 
 
@@ -188,4 +156,5 @@ def receive_event(
     `invalid_code` is the problem code of a 422, for a receiver that has always answered another.
     """
     webhook_id = verify_webhook(body=request.body, headers=request.headers, secrets=secrets)
+    require_json_body(request)
     return parse_event(request.body, webhook_id=webhook_id, invalid_code=invalid_code)

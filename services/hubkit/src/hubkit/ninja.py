@@ -10,6 +10,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
+from ninja.parser import Parser
 
 from hubkit.errors import (
     ApplicationError,
@@ -18,6 +19,7 @@ from hubkit.errors import (
     render_django_refusal,
     render_suspicious,
     render_unhandled,
+    require_json_body,
     status_code_and_title,
 )
 
@@ -39,6 +41,14 @@ def field_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     return out
 
 
+class JsonParser(Parser):
+    """Ninja's JSON body parser, refusing (415) a body that does not say it is JSON."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        require_json_body(request)
+        return super().parse_body(request)
+
+
 def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return problem_response(
         status=422,
@@ -54,6 +64,8 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code, title = status_code_and_title(status)
     detail = str(exc)
     headers: dict[str, str] = {}
+    if isinstance(exc.__cause__, ApplicationError):  # raised by the parser, wrapped by Ninja
+        return render_application_error(exc.__cause__)
     if isinstance(exc.__cause__, ValueError):  # json.JSONDecodeError and UnicodeDecodeError
         code, title, detail = "malformed_json", "Malformed request body", "The body is not valid JSON."
     elif isinstance(exc, AuthenticationError):
@@ -99,4 +111,4 @@ def install_problem_handlers(api: NinjaAPI) -> None:
         api.add_exception_handler(exc_class, handler)
 
 
-__all__ = ["field_errors", "install_problem_handlers"]
+__all__ = ["JsonParser", "field_errors", "install_problem_handlers"]

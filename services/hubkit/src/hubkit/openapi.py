@@ -8,7 +8,7 @@ follow from an operation's shape, once:
   service is needed and down);
 - a path parameter: 404 (unknown, or another tenant's: never 403);
 - any parameter or body: 422 (validation);
-- a request body: 413 (too large).
+- a request body: 413 (too large) and 415 (not sent as JSON).
 
 An operation secured only by HTTP Basic (OAuth client authentication) implies 401 alone.
 
@@ -36,6 +36,7 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.openapi.schema import OpenAPISchema
 
 from hubkit.errors import PROBLEM_CONTENT_TYPE
+from hubkit.ninja import JsonParser
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _PROBLEM_REF = "#/components/schemas/Problem"
@@ -120,7 +121,7 @@ def expected_errors(operation: dict[str, Any], schemes: Mapping[str, Any] | None
     if parameters or "requestBody" in operation:
         expected.add(422)
     if "requestBody" in operation:
-        expected.add(413)
+        expected |= {413, 415}
     return expected
 
 
@@ -244,6 +245,7 @@ class HubNinjaAPI(NinjaAPI):
         index_path: str | None = "/",
         **kwargs: Any,
     ) -> None:
+        kwargs.setdefault("parser", JsonParser())
         super().__init__(*args, **kwargs)
         self.tag_descriptions = dict(tag_descriptions or {})
         if index_path is not None:

@@ -35,6 +35,7 @@ from ninja.pagination import PaginationBase, paginate
 from pydantic import ConfigDict
 
 from hubkit.errors import ValidationFailed
+from hubkit.fields import Text
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -148,7 +149,7 @@ class KeysetPagination(PaginationBase):
         limit: int = Field(
             DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Items per page (at most {MAX_LIMIT})."
         )
-        cursor: str | None = Field(
+        cursor: Text | None = Field(
             None,
             max_length=MAX_CURSOR_LENGTH,
             description="The `next_cursor` of the previous page; omit it for the first page.",
