@@ -36,6 +36,18 @@ def test_hubkit_ships_the_registrys_names_and_schemas() -> None:
         assert shipped.description(name) == spec.description
 
 
+def test_the_catalogue_names_each_types_publishing_service() -> None:
+    shipped = json.loads(hubkit.event_types.files("hubkit").joinpath("event_types.json").read_text())
+    for name, spec in REGISTRY.items():
+        assert shipped["types"][name]["service"] == spec.service
+        assert shipped["types"][name]["publisher"] == spec.publisher
+    docs = catalogue_files()
+    markdown = next(text for path, text in docs.items() if path.suffix == ".md")
+    assert "| identity-service (invitations) |" in markdown
+    assert "| backend (core) |" in markdown
+    assert "Published by identity-service (authn)." in markdown
+
+
 def test_published_schemas_stay_open_to_added_fields() -> None:
     text = json.dumps([data_json_schema(spec) for spec in REGISTRY.values()])
     assert '"additionalProperties": false' not in text

@@ -39,3 +39,15 @@ def description(event_type: str) -> str:
         return str(_CATALOGUE[event_type]["description"])
     except KeyError:
         raise KeyError(f"unknown event type {event_type!r}") from None
+
+
+def publishing_service(event_type: str) -> str:
+    """The hub service that publishes a type (`backend`, `identity-service`); KeyError if unknown.
+
+    A receiver holding one secret per publisher checks with it that a delivery of this type was
+    signed by the service that publishes it.
+    """
+    try:
+        return str(_CATALOGUE[event_type]["service"])
+    except KeyError:
+        raise KeyError(f"unknown event type {event_type!r}") from None
