@@ -14,7 +14,7 @@ from django.test import Client
 from pydantic import ValidationError
 
 import hubkit.event_types
-from apps.events.catalogue import COMMAND, catalogue_files, envelope_model
+from apps.events.catalogue import COMMAND, catalogue_files, catalogue_json, envelope_model
 from apps.events.envelope import event_envelope
 from apps.events.services import publish
 from apps.events.tests.factories import booking_data, contact_data
@@ -37,7 +37,7 @@ def test_hubkit_ships_the_registrys_names_and_schemas() -> None:
 
 
 def test_the_catalogue_names_each_types_publishing_service() -> None:
-    shipped = json.loads(hubkit.event_types.files("hubkit").joinpath("event_types.json").read_text())
+    shipped = json.loads(catalogue_json())
     for name, spec in REGISTRY.items():
         assert shipped["types"][name]["service"] == spec.service
         assert shipped["types"][name]["publisher"] == spec.publisher
