@@ -13,6 +13,7 @@ from apps.tokens.verification import (
     service_principal,
     user_principal,
 )
+from hubkit.errors import NotAuthenticated
 
 logger = logging.getLogger(__name__)
 
@@ -56,4 +57,22 @@ def principal_of(request: HttpRequest) -> Principal:
     principal = request.auth  # type: ignore[attr-defined]
     if not isinstance(principal, Principal):
         raise TypeError("endpoint reached without AccessTokenAuth")
+    return principal
+
+
+class InvalidBearer(NotAuthenticated):
+    code = "invalid_token"
+    title = "Invalid access token"
+
+
+def optional_principal(request: HttpRequest) -> Principal | None:
+    """The signed-in user of an endpoint open to anyone: None without `Authorization`, 401 for a
+    header that does not carry a live user token (a bad token is never read as "nobody")."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    principal = AccessTokenAuth().authenticate(request, token.strip()) if scheme.lower() == "bearer" else None
+    if principal is None:
+        raise InvalidBearer("The bearer token is not valid.", headers={"WWW-Authenticate": "Bearer"})
     return principal
