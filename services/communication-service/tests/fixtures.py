@@ -78,6 +78,39 @@ def notification_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+ACCEPT_URL = "http://127.0.0.1:5173/invitations/accept?token=SECRET-accept-token-0123456789abcdefghijk"
+
+
+def invitation_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "invitation_id": str(uuid.uuid4()),
+        "email": "new.person@example.org",
+        "role": "staff",
+        "organization": {"id": str(ACME), "name": "Acme Clinic"},
+        "inviter": {"name": "Olga Owner", "email": "owner@acme.test"},
+        "accept_url": ACCEPT_URL,
+        "expires_at": "2026-12-04T14:00:00Z",
+    }
+    data.update(overrides)
+    return data
+
+
+def security_notice_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "notice_id": str(uuid.uuid4()),
+        "kind": "mfa_enabled",
+        "recipient": {"name": "Mia Manager", "email": "mia@acme.test"},
+        "created_at": "2026-12-01T10:00:00Z",
+    }
+    data.update(overrides)
+    return data
+
+
+def identity_signed(event: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    """Signed as identity-service signs its deliveries."""
+    return signed(event, secrets=settings.IDENTITY_WEBHOOK_SECRETS)
+
+
 def envelope(
     event_type: str, data: dict[str, Any], *, organization_id: uuid.UUID = ACME, **overrides: Any
 ) -> dict[str, Any]:
