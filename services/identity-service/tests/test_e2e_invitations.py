@@ -285,3 +285,18 @@ def test_a_mail_waits_while_the_communication_service_is_down_and_goes_out_after
         "SELECT status FROM outbox_outboxevent WHERE data->>'email' = %s", "patient@example.org"
     )
     assert rows == [("delivered",)]
+
+
+def test_an_mfa_setup_mails_the_user_a_security_notice(stack: Stack) -> None:
+    setup = httpx.post(
+        stack.identity.url + "/api/v1/auth/mfa/setup",
+        json={},
+        headers={"Authorization": "Bearer " + stack.token("viewer@acme.test")},
+        timeout=10,
+    )
+    assert setup.status_code == 200, setup.text
+    mails = wait_until(lambda: stack.mails_to("viewer@acme.test"))
+    assert "Two-factor authentication setup started" in str(mails[0]["Subject"])
+    body = mails[0].get_body(preferencelist=("plain",))
+    assert body is not None
+    assert setup.json()["secret"] not in body.get_content()

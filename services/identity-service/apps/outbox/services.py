@@ -3,6 +3,7 @@
 import json
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -67,7 +68,21 @@ def outbox_add(
     return event
 
 
-def outbox_wake(*, at: Any = None) -> None:
-    """Defers a delivery job (now, or at `at`); in a transaction it becomes visible on commit."""
+def outbox_wake(*, at: datetime | None = None) -> None:
+    """Defers a delivery job (now, or at `at`); in a transaction it becomes visible on commit.
+
+    For a retry (`at`), none is added while a waiting job is due by then already: the drains
+    and the sweep that find the head event still waiting do not pile up wake-ups.
+    """
+    if at is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE task_name = %s AND status = 'todo'"
+                " AND coalesce(scheduled_at, now()) <= %s)",
+                [DELIVER_TASK, at],
+            )
+            row = cursor.fetchone()
+        if row and row[0]:
+            return
     task = app.configure_task(name=DELIVER_TASK, allow_unknown=False, queue=QUEUE, schedule_at=at)
     task.defer()

@@ -13,6 +13,7 @@ from apps.outbox.delivery import encode_body, envelope, outbox_drain
 from apps.outbox.exceptions import NotOurEventType, OutboxOutsideTransaction
 from apps.outbox.models import OutboxAttempt, OutboxEvent
 from apps.outbox.services import DELIVER_TASK, outbox_add
+from apps.outbox.tasks import deliver_events
 from hubkit.events import EventEnvelope
 from hubkit.testing import free_port
 
@@ -124,6 +125,14 @@ def test_unreachable_receiver_retries_in_order_then_the_event_dies(settings: Any
     # The head waits for its retry, and the event behind it waits too: order is kept.
     assert outbox_drain().attempts == 0
     assert OutboxAttempt.objects.filter(event=second).count() == 0
+    # Drains finding it waiting schedule one wake-up for the retry, not one each.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")
+    deliver_events()
+    deliver_events()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT scheduled_at FROM procrastinate_jobs WHERE status = 'todo'")
+        assert [row[0] for row in cursor.fetchall()] == [first.next_attempt_at]
 
     OutboxEvent.objects.filter(id=first.id).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     outbox_drain()
