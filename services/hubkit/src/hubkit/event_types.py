@@ -2,7 +2,9 @@
 
 `event_types.json` beside this module is generated from the backend's registry
 (`apps/events/types.py`, written by the backend's `manage.py events_catalogue`): receivers
-validate against the very names the backend publishes. Never edit the JSON by hand.
+validate against the very names the hub publishes, and learn which service publishes each
+(`publishing_service`: the backend, or identity-service for its own types). Never edit the JSON
+by hand.
 """
 
 from __future__ import annotations

@@ -380,3 +380,12 @@ def test_identity_data_of_the_wrong_shape_is_422_and_sends_nothing(data: dict[st
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"].startswith("data.")
     assert stored() == (0, 0)
+
+
+def test_a_redelivered_invitation_is_mailed_once() -> None:
+    event = envelope("invitation.mail_requested", invitation_data())
+    body, headers = identity_signed(event)
+    assert post_event(body, headers).json() == {"status": "accepted"}
+    assert post_event(body, headers).json() == {"status": "duplicate"}
+    assert len(mail.outbox) == 1
+    assert stored() == (1, 1)
