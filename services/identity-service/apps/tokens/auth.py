@@ -5,7 +5,7 @@ import logging
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from apps.tokens.exceptions import InvalidAccessToken
+from apps.tokens.exceptions import InvalidAccessToken, InvalidBearer
 from apps.tokens.verification import (
     Principal,
     ServicePrincipal,
@@ -13,7 +13,6 @@ from apps.tokens.verification import (
     service_principal,
     user_principal,
 )
-from hubkit.errors import NotAuthenticated
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +57,6 @@ def principal_of(request: HttpRequest) -> Principal:
     if not isinstance(principal, Principal):
         raise TypeError("endpoint reached without AccessTokenAuth")
     return principal
-
-
-class InvalidBearer(NotAuthenticated):
-    code = "invalid_token"
-    title = "Invalid access token"
 
 
 def optional_principal(request: HttpRequest) -> Principal | None:
