@@ -51,6 +51,7 @@ class Stack:
     identity_env: dict[str, str]
     identity_database: str
     mail_dir: Path
+    logs: Path
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.identity_database, autocommit=True) as conn:
@@ -142,7 +143,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     worker = subprocess.Popen(  # noqa: S603 - fixed argv
         [venv_python(SERVICE), "manage.py", "procrastinate", "worker"],
         cwd=SERVICE,
-        env={**os.environ, **identity_env},
+        env={**os.environ, **identity_env, "LOG_LEVEL": "INFO"},  # everything it says is checked
         stdout=worker_log,
         stderr=subprocess.STDOUT,
     )
@@ -150,7 +151,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         cwd=SERVICE,
         wsgi="config.wsgi:application",
         python=venv_python(SERVICE),
-        env=identity_env,
+        env={**identity_env, "LOG_LEVEL": "INFO"},
         port=ports["identity"],
         extra_args=["--blocking-threads", "4"],  # two accepts really run at once
     )
@@ -158,13 +159,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         cwd=COMMUNICATION,
         wsgi="config.wsgi:application",
         python=venv_python(COMMUNICATION),
-        env=communication_env,
+        env={**communication_env, "LOG_LEVEL": "INFO"},
         port=ports["communication"],
     )
     try:
         identity.start()
         communication.start()
-        yield Stack(identity, communication, identity_env, identity_database, mail_dir)
+        yield Stack(identity, communication, identity_env, identity_database, mail_dir, logs)
     finally:
         for process in (worker, sink):
             process.terminate()
@@ -219,6 +220,11 @@ def test_invite_mail_accept_and_log_in(stack: Stack) -> None:
     assert [(status, attempts, secret) for status, attempts, secret, _ in rows] == [("delivered", 1, "")]
     assert token not in rows[0][3]
     assert stack.query("SELECT status_code FROM outbox_outboxattempt") != []
+    # The token is in the mail only: in no log line of any process, nor in the recorded message.
+    worker_output = (stack.logs / "worker.log").read_text(errors="replace")
+    assert "outbox" in worker_output  # the worker did log its deliveries
+    for output in (worker_output, stack.identity.read_log(), stack.communication.read_log()):
+        assert token not in output
 
 
 def test_two_concurrent_accepts_of_one_link_make_one_membership(stack: Stack) -> None:
