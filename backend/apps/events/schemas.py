@@ -7,18 +7,19 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from apps.events.envelope import event_envelope
 from apps.events.models import Event
+from hubkit.fields import Text
 
 
 class EventFilter(Schema):
     """Event list filters."""
 
-    type: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+    type: Annotated[Text, StringConstraints(max_length=100)] | None = Field(
         None, description="Only events of this type, e.g. `contact.created`."
     )
     status: Literal["pending", "delivered", "failed", "dead"] | None = Field(
         None, description="Only events with a delivery in this state."
     )
-    subject_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+    subject_id: Annotated[Text, StringConstraints(max_length=64)] | None = Field(
         None, description="Only events about this subject (its id)."
     )
 
