@@ -206,3 +206,31 @@ def test_concurrent_deletes_of_a_time_off_delete_it_once(live_backend: LiveBacke
         created.json()["id"],
     )
     assert deletes == [(1,)]
+
+
+def test_concurrent_redeliveries_queue_the_event_once(live_backend: LiveBackend) -> None:
+    staff, admin = live_backend.api("staff@acme.test"), live_backend.api("admin@acme.test")
+    contact = staff.post("/contacts", json={"first_name": f"Redeliver{uuid.uuid4().hex[:8]}"}).json()
+    [(event_id,)] = live_backend.query(
+        "SELECT id FROM events_event WHERE subject_id = %s AND type = 'contact.created'", contact["id"]
+    )
+    # As a drain would have left them: every delivery refused for good.
+    live_backend.query(
+        "UPDATE events_delivery SET status = 'failed', attempts = 1 WHERE event_id = %s RETURNING id",
+        event_id,
+    )
+    answers = all_at_once([lambda: admin.post(f"/events/{event_id}/redeliver") for _ in range(10)])
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200] + [409] * 9, [a.text for a in answers]
+    assert {a.json()["code"] for a in answers if a.status_code == 409} == {"delivery_in_progress"}
+    [winner] = [a.json() for a in answers if a.status_code == 200]
+    deliveries = live_backend.query("SELECT count(*) FROM events_delivery WHERE event_id = %s", event_id)
+    assert [(len(winner["redelivered"]),)] == deliveries
+    assert {d["status"] for d in winner["redelivered"]} == {"pending"}
+    changes = live_backend.query(
+        "SELECT count(*) FROM auditlog_logentry l JOIN django_content_type c ON c.id = l.content_type_id"
+        " JOIN events_delivery d ON d.id::text = l.object_pk"
+        " WHERE c.model = 'delivery' AND d.event_id = %s AND l.action = 1",
+        event_id,
+    )
+    assert changes == deliveries  # one audited change per delivery, not one per request
