@@ -80,7 +80,7 @@ def bearer(token: str) -> Client:
 
 @dataclass
 class LiveBackend:
-    """The backend served by Granian (two processes, eight threads each) on its own database."""
+    """The backend served by Granian (sixteen request threads) on its own database."""
 
     process: ServiceProcess
     database_url: str
@@ -126,8 +126,8 @@ def live_backend(identity_service: IdentityService, worker: str) -> Iterator[Liv
         cwd=ROOT / "backend",
         wsgi="config.wsgi:application",
         env=env,
-        workers=2,
-        extra_args=["--blocking-threads", "8"],
+        # One process: a multi-process Granian stopped mid-request can leave a worker behind.
+        extra_args=["--blocking-threads", "16"],
     )
     with process:
         yield LiveBackend(process=process, database_url=database_url, identity=identity_service)
