@@ -1,11 +1,16 @@
-"""Shared test fixtures: the real identity-service, started once per test process."""
+"""Shared test fixtures: the real identity-service, started once per test process, and the backend
+served by Granian (`live_backend`) for tests that need real HTTP and real concurrency."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
+import psycopg
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -13,7 +18,7 @@ from django.test import Client
 
 from apps.identity.services import clear_principal_caches
 from hubkit.identity import identity_config, reset_verifier, shared_cache_keys
-from hubkit.testing import IdentityService, start_identity_service
+from hubkit.testing import IdentityService, ServiceProcess, manage, recreate_database, start_identity_service
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,3 +76,58 @@ def _fresh_principal_caches() -> Iterator[None]:
 def bearer(token: str) -> Client:
     """A Django test client that sends this bearer token on every request."""
     return Client(HTTP_AUTHORIZATION=f"Bearer {token}", raise_request_exception=False)
+
+
+@dataclass
+class LiveBackend:
+    """The backend served by Granian (sixteen request threads) on its own database."""
+
+    process: ServiceProcess
+    database_url: str
+    identity: IdentityService
+
+    @property
+    def url(self) -> str:
+        return self.process.url
+
+    def api(self, email: str, **headers: str) -> httpx.Client:
+        """An HTTP client calling the API as this demo user."""
+        token = self.identity.token(email)
+        return httpx.Client(
+            base_url=self.url + "/api/v1",
+            headers={"Authorization": f"Bearer {token}", **headers},
+            timeout=30,
+        )
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Rows of the served backend's database (it is not the test database)."""
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture(scope="session")
+def live_backend(identity_service: IdentityService, worker: str) -> Iterator[LiveBackend]:
+    """The backend as it runs in production, against the shared identity-service.
+
+    Its database is its own (migrated once per test process) and never rolled back between tests:
+    tests make their own rows and read them back over HTTP or with `query`.
+    """
+    run = settings.DATABASES["default"]["NAME"]
+    database_url = recreate_database(f"{run}_live_{worker}")
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url,
+        "IDENTITY_SERVICE_URL": identity_service.url,
+        "IDENTITY_ISSUER": identity_service.url,
+        "LOG_LEVEL": "WARNING",
+    }
+    manage(ROOT / "backend", env, "migrate", "--no-input", "-v", "0")
+    process = ServiceProcess(
+        cwd=ROOT / "backend",
+        wsgi="config.wsgi:application",
+        env=env,
+        # One process: a multi-process Granian stopped mid-request can leave a worker behind.
+        extra_args=["--blocking-threads", "16"],
+    )
+    with process:
+        yield LiveBackend(process=process, database_url=database_url, identity=identity_service)

@@ -28,6 +28,7 @@ from apps.idempotency.services import (
     request_fingerprint,
 )
 from apps.identity.principal import Principal
+from hubkit.fields import Text
 from hubkit.openapi import Problem
 
 Idempotency = Literal["optional", "required"] | None
@@ -49,7 +50,7 @@ _DESCRIPTION = (
 )
 # Documented as a string; checked by the idempotency service (400 `idempotency_key_invalid`),
 # not by the schema, so a malformed key gets that code rather than a generic 422.
-_Key = Annotated[str | None, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 255})]
+_Key = Annotated[Text | None, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 255})]
 
 
 class OptionalIdempotencyKey(Schema):

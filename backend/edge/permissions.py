@@ -1,17 +1,24 @@
 """Declarative per-endpoint requirements: role or scope, optional token introspection, idempotency.
 
 Every endpoint carries exactly one `@requires(...)` directly under its route decorator (a test
-enforces it). It runs after authentication, checks the rule, optionally asks the issuer whether
-the token was revoked, claims the `Idempotency-Key` where the endpoint takes one, and runs the
+enforces it). It runs after authentication, checks the rule, optionally asks the issuer about the
+token (`introspect=True`), claims the `Idempotency-Key` where the endpoint takes one, and runs the
 view with the principal as django-auditlog's actor (auditlog's middleware runs before bearer
 auth, so it would record no actor).
+
+Roles come from the access token, so a demoted member keeps the old role until the token expires
+(up to its lifetime, 15 minutes). `introspect=True` closes that gap where it matters: the issuer
+says whether the token was revoked and which role its holder has now, and the rule is checked
+again against that role (403 for a demoted caller, 503 `identity_unavailable` when the issuer
+cannot answer: it fails closed). Use it on irreversible, admin-level and money-moving endpoints
+and on reads of the audit trail.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ParamSpec, TypeVar, cast
 
 from auditlog.context import set_actor
@@ -54,7 +61,7 @@ class Requirement:
         if self.scope is not None:
             parts.append(f"or a service token with scope `{self.scope}`")
         if self.introspect:
-            parts.append("(token checked for revocation)")
+            parts.append("(token and current role checked with the issuer; 503 when it cannot answer)")
         if self.idempotency:
             parts.append(f"; `Idempotency-Key` header {self.idempotency}")
         return " ".join(parts) or "any authenticated caller"
@@ -87,7 +94,10 @@ def requires(
             if not requirement.allows(principal):
                 raise PermissionDenied("Your role does not allow this.")
             if requirement.introspect:
-                get_verifier().introspect(principal.token, principal.claims)
+                principal = _with_current_roles(principal)
+                if not requirement.allows(principal):
+                    raise PermissionDenied("Your current role does not allow this.")
+                request.auth = principal  # type: ignore[attr-defined]
             if requirement.idempotency is not None:
                 header = kwargs.pop(ARGUMENT, None)
                 replay = claim_idempotency_key(request, principal, requirement.idempotency, header)
@@ -108,6 +118,13 @@ def requires(
         return wrapper
 
     return decorate
+
+
+def _with_current_roles(principal: Principal) -> Principal:
+    """The principal with the roles the issuer reports now (TokenRevoked if the token is not active)."""
+    current = get_verifier().introspect(principal.token, principal.claims)
+    roles = frozenset(role for role in map(Role.parse, current) if role is not None)
+    return replace(principal, roles=roles)
 
 
 def requirement_of(view: Callable[..., Any]) -> Requirement | None:

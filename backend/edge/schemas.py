@@ -3,12 +3,21 @@
 `In` refuses unknown fields (a typo is a 422, not a silently ignored field); `Patch` also refuses
 an explicit null, so an optional field means "leave out to keep", never "null to clear". `Out` is
 the base of response schemas that serialize model rows (see its docstring).
+
+Every string, datetime and free-form object a request carries is one of hubkit's edge types
+(`Text`, `UtcDatetime`, `JsonObject`): text PostgreSQL cannot store (NUL, unpaired surrogates) and
+times with no UTC value are a 422 naming the field, never a 500. The shared types below are built
+on them; `hubkit.contract`'s endpoint test lists any request field that is not. A text with a
+`pattern` puts the constraint before the check (`Annotated[str, StringConstraints(pattern=...),
+AfterValidator(storable_text)]`): pydantic applies a pattern placed after a validator but leaves
+it out of the JSON schema.
 """
 
 from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     ConfigDict,
     ModelWrapValidatorHandler,
@@ -18,12 +27,16 @@ from pydantic import (
     model_validator,
 )
 
-Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Notes = Annotated[str, StringConstraints(max_length=5000)]
-Email = Annotated[str, StringConstraints(max_length=254)]
-Phone = Annotated[str, StringConstraints(max_length=40)]
-TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-ClockTime = Annotated[str, StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
+from hubkit.fields import Text, storable_text
+
+Title = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+Notes = Annotated[Text, StringConstraints(max_length=5000)]
+Email = Annotated[Text, StringConstraints(max_length=254)]
+Phone = Annotated[Text, StringConstraints(max_length=40)]
+TimeZoneName = Annotated[Text, StringConstraints(min_length=1, max_length=64)]
+ClockTime = Annotated[
+    str, StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"), AfterValidator(storable_text)
+]
 
 
 class In(Schema):

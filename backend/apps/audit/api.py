@@ -13,7 +13,7 @@ router = Router(tags=["audit"])
 
 
 @router.get("", response=list[AuditEntryOut], operation_id="list_audit_entries")
-@requires(Role.ADMIN)
+@requires(Role.ADMIN, introspect=True)
 @paginate(KeysetPagination, keys=("timestamp", "id"), descending=True)
 def list_audit_entries(request: HttpRequest, filters: Query[AuditFilter]) -> QuerySet[LogEntry]:
     """Audit entries about the organization's objects, newest first; `request_id` is the X-Request-ID."""

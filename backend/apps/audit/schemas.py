@@ -4,23 +4,26 @@ from typing import Annotated, Any
 
 from auditlog.models import LogEntry
 from ninja import Schema
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
+from hubkit.fields import Text, UtcDatetime, storable_text
+
+ObjectType = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,64}$"), AfterValidator(storable_text)]
 _ACTIONS = {0: "create", 1: "update", 2: "delete", 3: "access"}
 
 
 class AuditFilter(Schema):
     """Audit list filters."""
 
-    object_type: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,64}$")] | None = Field(
+    object_type: ObjectType | None = Field(
         None, description="Model name, e.g. `contact`, `resource`, `service`, `time_off`."
     )
-    object_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+    object_id: Annotated[Text, StringConstraints(max_length=64)] | None = Field(
         None, description="Primary key of the object, as text."
     )
     actor_id: uuid.UUID | None = Field(None, description="Only changes made by this user (mirror id).")
-    from_: AwareDatetime | None = Field(None, alias="from", description="Entries at or after this instant.")
-    to: AwareDatetime | None = Field(None, description="Entries before this instant.")
+    from_: UtcDatetime | None = Field(None, alias="from", description="Entries at or after this instant.")
+    to: UtcDatetime | None = Field(None, description="Entries before this instant.")
 
 
 class AuditActorOut(Schema):

@@ -6,15 +6,16 @@ from typing import Annotated, Literal
 
 from ninja import Schema
 from ninja.params.functions import Path
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from apps.core.models import Service
 from apps.core.money import Money
 from edge.schemas import BlankAsNull, ClockTime, Email, In, Notes, Out, Patch, Phone, TimeZoneName, Title
+from hubkit.fields import Text, UtcDatetime, storable_text
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-OptionalName = Annotated[str, StringConstraints(max_length=100)]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+Name = Annotated[Text, StringConstraints(min_length=1, max_length=100)]
+OptionalName = Annotated[Text, StringConstraints(max_length=100)]
+Tag = Annotated[Text, StringConstraints(min_length=1, max_length=50)]
 Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
 
 ContactId = Annotated[uuid.UUID, Path(description="The contact's id.")]
@@ -56,10 +57,10 @@ class ContactPatch(Patch):
 class ContactFilter(Schema):
     """Contact list filters."""
 
-    q: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+    q: Annotated[Text, StringConstraints(max_length=200)] | None = Field(
         None, description="Case-insensitive substring of the name, email or phone."
     )
-    tags: Annotated[str, StringConstraints(max_length=1100)] | None = Field(
+    tags: Annotated[Text, StringConstraints(max_length=1100)] | None = Field(
         None, description="Comma-separated; a contact must carry every one."
     )
     include_archived: bool = Field(default=False, description="Also list archived (and erased) contacts.")
@@ -154,18 +155,16 @@ class ResourceOut(Out):
 class TimeOffIn(In):
     """A period the resource is unavailable; instants with a UTC offset."""
 
-    start: AwareDatetime
-    end: AwareDatetime
-    reason: Annotated[str, StringConstraints(max_length=200)] = ""
+    start: UtcDatetime
+    end: UtcDatetime
+    reason: Annotated[Text, StringConstraints(max_length=200)] = ""
 
 
 class TimeOffFilter(Schema):
     """Time-off list filters."""
 
-    start_after: AwareDatetime | None = Field(None, description="Only time off ending after this instant.")
-    start_before: AwareDatetime | None = Field(
-        None, description="Only time off starting before this instant."
-    )
+    start_after: UtcDatetime | None = Field(None, description="Only time off ending after this instant.")
+    start_before: UtcDatetime | None = Field(None, description="Only time off starting before this instant.")
 
 
 class TimeOffOut(Out):
@@ -185,10 +184,10 @@ class TimeOffOut(Out):
 class MoneyIn(In):
     """An amount of money in one currency."""
 
-    amount: Annotated[str, StringConstraints(pattern=r"^\d{1,12}(\.\d{1,4})?$")] = Field(
-        description='A decimal string, e.g. "12.50"; never a float.'
-    )
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    amount: Annotated[
+        str, StringConstraints(pattern=r"^\d{1,12}(\.\d{1,4})?$"), AfterValidator(storable_text)
+    ] = Field(description='A decimal string, e.g. "12.50"; never a float.')
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(storable_text)]
 
 
 class MoneyOut(Out):

@@ -46,7 +46,7 @@ def get_event(request: HttpRequest, event_id: EventId) -> dict[str, Any]:
     response={200: RedeliverOut, **problem_responses(409)},
     operation_id="redeliver_event",
 )
-@requires(Role.ADMIN)
+@requires(Role.ADMIN, introspect=True)
 def redeliver_event(request: HttpRequest, event_id: EventId, options: Query[RedeliverIn]) -> dict[str, Any]:
     """Send the event again to subscribers that failed (or to all, with `include_delivered=true`).
 

@@ -242,6 +242,8 @@ parallel.
 - Network errors, timeouts, `5xx`, `408`, `409`, `429`: retried with exponential backoff and
   equal jitter (from `EVENT_DELIVERY_BACKOFF_BASE_SECONDS`, doubling, capped at
   `EVENT_DELIVERY_BACKOFF_MAX_SECONDS`), never sooner than a `Retry-After` on `429`/`503`.
+- `413`: `refused_too_large`, not retried (the same bytes never fit). The hub never publishes an
+  envelope larger than `hubkit.events.MAX_EVENT_BYTES`, the limit `receive_event` enforces.
 - Any other `4xx`: `failed`, not retried.
 - After `EVENT_DELIVERY_MAX_ATTEMPTS` attempts: `dead`.
 

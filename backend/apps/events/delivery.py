@@ -235,7 +235,7 @@ def _record(attempts: list[Attempt]) -> list[Attempt]:
         ]
         audit_bulk_created(rows, cids=[a.delivery.correlation_id or None for a in kept])
     for a in kept:
-        if a.status in {Delivery.Status.DEAD, Delivery.Status.FAILED}:
+        if a.status in {Delivery.Status.DEAD, Delivery.Status.FAILED, Delivery.Status.REFUSED_TOO_LARGE}:
             logger.warning(
                 "delivery %s of event %s to %s is %s after %d attempt(s): %s %s",
                 a.delivery.id,

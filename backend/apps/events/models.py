@@ -62,13 +62,16 @@ class Delivery(TenantModel):
     class Status(models.TextChoices):
         PENDING = "pending"  # queued or waiting for a retry
         DELIVERED = "delivered"
-        FAILED = "failed"  # the receiver refused it for good (4xx other than 408/409/429)
+        FAILED = "failed"  # the receiver refused it for good (4xx other than 408/409/429/413)
         DEAD = "dead"  # retries exhausted
+        # The receiver refused the body as too large (413): never deliverable as it is, and not a
+        # fault of the receiver, so kept apart from the other permanent refusals.
+        REFUSED_TOO_LARGE = "refused_too_large"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
     destination = models.CharField(max_length=100)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)

@@ -7,18 +7,22 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from apps.events.envelope import event_envelope
 from apps.events.models import Event
+from hubkit.fields import Text
+
+DeliveryStatus = Literal["pending", "delivered", "failed", "dead", "refused_too_large"]
 
 
 class EventFilter(Schema):
     """Event list filters."""
 
-    type: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+    type: Annotated[Text, StringConstraints(max_length=100)] | None = Field(
         None, description="Only events of this type, e.g. `contact.created`."
     )
-    status: Literal["pending", "delivered", "failed", "dead"] | None = Field(
-        None, description="Only events with a delivery in this state."
+    status: DeliveryStatus | None = Field(
+        None,
+        description="Only events with a delivery in this state (`delivered`: delivered to every subscriber).",
     )
-    subject_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+    subject_id: Annotated[Text, StringConstraints(max_length=64)] | None = Field(
         None, description="Only events about this subject (its id)."
     )
 
@@ -64,7 +68,10 @@ class DeliveryOut(Schema):
     """The event's delivery to one subscriber."""
 
     destination: str
-    status: str
+    status: DeliveryStatus = Field(
+        description="`pending` (queued or waiting for a retry), `delivered`, `failed` (refused for good), "
+        "`dead` (retries exhausted) or `refused_too_large` (the receiver answered 413)."
+    )
     attempts: int
     last_status_code: int | None
     last_error: str

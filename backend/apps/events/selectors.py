@@ -20,7 +20,7 @@ def event_list(
     if status == Delivery.Status.DELIVERED:
         # Delivered means every subscriber has it.
         events = events.filter(deliveries__isnull=False).exclude(
-            deliveries__status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED, Delivery.Status.DEAD]
+            deliveries__status__in=[s for s in Delivery.Status if s != Delivery.Status.DELIVERED]
         )
     elif status:
         events = events.filter(deliveries__status=status)

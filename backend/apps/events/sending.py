@@ -11,6 +11,7 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from http import HTTPStatus
 
 import aiohttp
 from django.conf import settings
@@ -71,11 +72,15 @@ class Attempt:
 def attempt_outcome(
     delivery: ReadyDelivery, result: SendResult, *, started: datetime, final: bool
 ) -> Attempt:
-    """Classifies an attempt: delivered, refused for good, dead after the last try, or retry later."""
+    """Classifies an attempt: delivered, refused for good (as too large, on 413), dead after the last
+    try, or retry later."""
     number = delivery.attempts + 1
     retry_in: float | None = None
     if result.delivered:
         outcome, status = DeliveryAttempt.Outcome.DELIVERED, Delivery.Status.DELIVERED
+    elif result.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
+        # The same bytes will never fit: final, and told apart from the receiver's other refusals.
+        outcome, status = DeliveryAttempt.Outcome.REFUSED, Delivery.Status.REFUSED_TOO_LARGE
     elif final or not result.retryable:
         outcome, status = DeliveryAttempt.Outcome.REFUSED, Delivery.Status.FAILED
     elif number >= settings.EVENT_DELIVERY_MAX_ATTEMPTS:

@@ -10,7 +10,9 @@ from auditlog.context import disable_auditlog
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
-from apps.events.exceptions import OutboxOutsideTransaction
+from apps.events.clients.webhook import encode_body
+from apps.events.envelope import event_envelope
+from apps.events.exceptions import EventTooLarge, OutboxOutsideTransaction
 from apps.events.lines import line_shard, subject_line
 from apps.events.models import Delivery, Event
 from apps.events.subscriptions import subscriptions_for
@@ -18,6 +20,7 @@ from apps.events.types import event_validate
 from apps.events.wakeups import delivery_wake
 from apps.identity.models import Organization, User
 from hubkit.errors import Conflict
+from hubkit.events import MAX_EVENT_BYTES
 from hubkit.request_id import get_request_id
 
 
@@ -42,13 +45,16 @@ def publish(
 ) -> Event:
     """Adds an event to the outbox in the caller's transaction (required: no event without its change).
 
-    `type` must be registered (`apps.events.types.EventType`) and `data` match its model.
+    `type` must be registered (`apps.events.types.EventType`) and `data` match its model. An
+    envelope larger than receivers accept (`hubkit.events.MAX_EVENT_BYTES`, as the exact bytes a
+    delivery sends) raises `EventTooLarge` before anything is written.
     """
     if not connection.in_atomic_block:
         raise OutboxOutsideTransaction(f"publish({type!r}) must run inside transaction.atomic()")
     encoded = _encode(data, DjangoJSONEncoder())
     event_validate(event_type=type, subject_type=subject_type, data=encoded)
-    event: Event = Event.objects.for_organization(organization).create(
+    event = Event(
+        organization=organization,
         type=str(type),
         subject_type=subject_type,
         subject_id=str(subject_id),
@@ -57,6 +63,13 @@ def publish(
         actor_id=(str(actor.id) if actor is not None else ""),
         correlation_id=get_request_id() or "",
     )
+    size = len(encode_body(event_envelope(event)))
+    if size > MAX_EVENT_BYTES:
+        raise EventTooLarge(
+            f"The {type} event would be {size} bytes; receivers accept at most {MAX_EVENT_BYTES}.",
+            errors=[{"field": "data", "message": f"The event would exceed {MAX_EVENT_BYTES} bytes."}],
+        )
+    event.save(force_insert=True)
     line = subject_line(subject_type, str(subject_id))
     shard = line_shard(line)
     for subscription in subscriptions_for(type):
@@ -80,8 +93,8 @@ def event_redact_subject(*, organization: Organization, subject_type: str, subje
 
 
 def event_redeliver(*, organization: Organization, event: Event, include_delivered: bool) -> list[Delivery]:
-    """Send an event again: its failed and dead deliveries (or all), through their drains."""
-    wanted = [Delivery.Status.FAILED, Delivery.Status.DEAD]
+    """Send an event again: its failed, dead and too-large deliveries (or all), through their drains."""
+    wanted = [Delivery.Status.FAILED, Delivery.Status.DEAD, Delivery.Status.REFUSED_TOO_LARGE]
     if include_delivered:
         wanted.append(Delivery.Status.DELIVERED)
     redelivered = []

@@ -73,7 +73,7 @@ def list_notifications(request: HttpRequest, filters: Query[NotificationFilter])
     response={200: NotificationItems, 201: NotificationItems},
     operation_id="send_notification",
 )
-@requires(Role.ADMIN, scope=NOTIFICATIONS_WRITE, idempotency="optional")
+@requires(Role.ADMIN, scope=NOTIFICATIONS_WRITE, introspect=True, idempotency="optional")
 def send_notification(request: HttpRequest, payload: NotificationIn) -> Status[dict[str, Any]]:
     """Notifies members by id or by role: in-app, and email/sms as their preferences allow.
 
@@ -147,7 +147,7 @@ def get_notification_preference_defaults(request: HttpRequest) -> dict[str, Any]
     response=PreferencesOut,
     operation_id="update_notification_preference_defaults",
 )
-@requires(Role.ADMIN)
+@requires(Role.ADMIN, introspect=True)
 def update_notification_preference_defaults(request: HttpRequest, payload: PreferencesIn) -> dict[str, Any]:
     organization = organization_of(request)
     preference_set(organization=organization, user=None, changes=_changes(payload))

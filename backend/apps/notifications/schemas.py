@@ -2,21 +2,79 @@
 
 from __future__ import annotations
 
+import json
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from ninja import Schema
 from ninja.params.functions import Path
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, model_validator
 
 from apps.notifications.models import Category, Channel, Severity
 from edge.schemas import In
+from hubkit.fields import JsonObject, Text
 
 NotificationId = Annotated[uuid.UUID, Path(description="The notification's id.")]
 
 RoleName = Literal["owner", "admin", "manager", "staff", "viewer"]
-ActionUrl = Annotated[str, StringConstraints(max_length=2000, pattern=r"^(/|https?://)")]
+
+MAX_DATA_BYTES = 32 * 1024
+"""The largest `data` a notification may carry, as compact UTF-8 JSON.
+
+Each notification becomes one `notification.requested` event per recipient and channel, and the
+receivers refuse envelopes above `hubkit.events.MAX_EVENT_BYTES`: this keeps `data` well inside it
+next to the title, body and recipient.
+"""
+
+
+def _app_path_or_https(value: str) -> str:
+    """An app path (`/bookings/1`) or an absolute `https://` URL: nothing a browser reads as another host.
+
+    Refused: protocol-relative `//host`, backslashes (`/\\host` is `//host` to browsers), control
+    and whitespace characters, other schemes (`javascript:`, `http:`).
+    """
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in value) or "\\" in value:
+        raise ValueError("must not contain backslashes, whitespace or control characters")
+    if value.startswith("/"):
+        if value.startswith("//"):
+            raise ValueError("must be an app path (one leading /) or an https:// URL")
+        return value
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or not value.startswith("https://"):
+        raise ValueError("must be an app path (one leading /) or an https:// URL")
+    return value
+
+
+ActionUrl = Annotated[
+    Text,
+    StringConstraints(min_length=1, max_length=2000),
+    AfterValidator(_app_path_or_https),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": 2000,
+            "pattern": r"^(/([^/\\\s\x00-\x1f\x7f][^\\\s\x00-\x1f\x7f]*)?|https://[^/\\\s\x00-\x1f\x7f][^\\\s\x00-\x1f\x7f]*)$",
+            "description": "An app path (one leading `/`) or an absolute `https://` URL.",
+        }
+    ),
+]
+
+
+def _small_data(value: dict[str, Any]) -> dict[str, Any]:
+    size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > MAX_DATA_BYTES:
+        raise ValueError(f"must be at most {MAX_DATA_BYTES} bytes as JSON (is {size})")
+    return value
+
+
+NotificationData = Annotated[
+    JsonObject,
+    AfterValidator(_small_data),
+    Field(description=f"Free-form details for the receiver; at most {MAX_DATA_BYTES} bytes as JSON."),
+]
 
 
 class NotificationIn(In):
@@ -26,11 +84,11 @@ class NotificationIn(In):
     role: RoleName | None = Field(None, description="Exactly this role (manager means managers only).")
     category: Category
     severity: Severity = Severity.INFO
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    body: Annotated[str, StringConstraints(max_length=5000)] = ""
-    data: dict[str, Any] = Field(default_factory=dict)
+    title: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    body: Annotated[Text, StringConstraints(max_length=5000)] = ""
+    data: NotificationData = Field(default_factory=dict)
     action_url: ActionUrl | None = None
-    dedupe_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+    dedupe_key: Annotated[Text, StringConstraints(min_length=1, max_length=200)] | None = Field(
         None, description="Sent once per recipient: a repeat answers 200 with the existing items."
     )
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -30,6 +31,9 @@ class Issuer:
     kid: str = field(default_factory=lambda: uuid.uuid4().hex)
     key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
     jwks_fetches: int = 0
+    # What POST /oauth/introspect answers per token (RFC 7662); unknown tokens are inactive.
+    introspection: dict[str, dict[str, Any]] = field(default_factory=dict)
+    introspections: int = 0
 
     def jwks(self) -> dict[str, Any]:
         public = json.loads(OKPAlgorithm.to_jwk(self.key.public_key()))
@@ -70,6 +74,14 @@ def serve(issuer: Issuer) -> Iterator[Issuer]:
                 self.send_error(404)
                 return
             self.send_json(200, body)
+
+        def do_POST(self) -> None:
+            if self.path != "/oauth/introspect":
+                self.send_error(404)
+                return
+            form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+            issuer.introspections += 1
+            self.send_json(200, issuer.introspection.get(form["token"][0], {"active": False}))
 
     with serving(Handler) as url:
         issuer.url = url

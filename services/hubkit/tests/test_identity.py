@@ -1,3 +1,4 @@
+import dataclasses
 import threading
 import time
 import uuid
@@ -14,6 +15,7 @@ from hubkit.identity import (
     ClaimsCache,
     InvalidToken,
     TokenClaims,
+    TokenRevoked,
     get_verifier,
     is_service_token,
     reset_verifier,
@@ -243,3 +245,52 @@ def test_a_worker_keeps_the_key_set_another_worker_shared(issuer: Issuer) -> Non
     # on every request.
     second.verify(issuer.token())
     assert (issuer.jwks_fetches, second.keys.fetches) == (1, 0)
+
+
+# -- introspection: revocation and the role held now -------------------------------------------
+
+
+@pytest.fixture
+def introspecting(settings: Any, issuer: Issuer) -> Issuer:
+    settings.IDENTITY = {
+        **settings.IDENTITY,
+        "CLIENT_ID": "hubkit-tests",
+        "CLIENT_SECRET": "dev-insecure-hubkit-tests",
+        "INTROSPECTION_CACHE_SECONDS": 60,
+    }
+    cache.clear()
+    reset_verifier()
+    return issuer
+
+
+def test_introspection_answers_the_role_held_now_not_the_claim(introspecting: Issuer) -> None:
+    token = introspecting.token(org_id=str(ORG), roles=["admin"])
+    introspecting.introspection[token] = {"active": True, "roles": ["staff"], "org_id": str(ORG)}
+    verifier = get_verifier()
+    claims = verifier.verify(token)
+    assert claims.roles == frozenset({"admin"})
+    assert verifier.introspect(token, claims) == frozenset({"staff"})
+    # Cached per token: the second check does not ask again.
+    assert verifier.introspect(token, claims) == frozenset({"staff"})
+    assert introspecting.introspections == 1
+
+
+def test_introspection_of_an_inactive_token_raises_and_a_service_token_has_no_roles(
+    introspecting: Issuer,
+) -> None:
+    verifier = get_verifier()
+    revoked = introspecting.token(roles=["owner"])
+    with pytest.raises(TokenRevoked):
+        verifier.introspect(revoked, verifier.verify(revoked))
+    # A service token never holds roles, whatever an answer says.
+    service = introspecting.token(roles=["admin"])
+    introspecting.introspection[service] = {"active": True, "roles": ["admin"]}
+    claims = dataclasses.replace(verifier.verify(service), is_service=True)
+    assert verifier.introspect(service, claims) == frozenset()
+
+
+def test_introspection_ignores_a_malformed_roles_answer(introspecting: Issuer) -> None:
+    token = introspecting.token(roles=["admin"])
+    introspecting.introspection[token] = {"active": True, "roles": "admin"}
+    verifier = get_verifier()
+    assert verifier.introspect(token, verifier.verify(token)) == frozenset()

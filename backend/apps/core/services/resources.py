@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
+from apps.core.exceptions import TimeOffNotFound
 from apps.core.models import Resource, TimeOff
 from apps.core.services.names import clean_name
 from apps.identity.models import Organization
@@ -131,5 +132,10 @@ def time_off_create(*, resource: Resource, start: datetime, end: datetime, reaso
 
 
 def time_off_delete(*, time_off: TimeOff) -> None:
+    """Deletes the entry; a concurrent delete that got there first makes this one 404, as it would after."""
     with transaction.atomic():
+        try:
+            refresh_for_update(time_off)
+        except TimeOff.DoesNotExist as exc:
+            raise TimeOffNotFound("No such time off.") from exc
         time_off.delete()

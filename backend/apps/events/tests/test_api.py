@@ -1,5 +1,10 @@
+import typing
+
 import pytest
 
+from apps.events.models import Delivery
+from apps.events.schemas import DeliveryStatus
+from config.api import api
 from hubkit.testing import IdentityService
 from tests.factories import ROLE_EMAILS, client_as
 
@@ -25,3 +30,9 @@ def test_events_are_listed_newest_first_for_admins(identity_service: IdentitySer
     ]
     assert {(d["status"], d["attempts"]) for d in deliveries} == {("pending", 0)}
     assert one["subject"] == {"type": "contact", "id": contact["id"]}
+
+
+def test_the_api_names_every_delivery_status() -> None:
+    assert set(typing.get_args(DeliveryStatus)) == set(Delivery.Status.values)
+    schema = api.get_openapi_schema()["components"]["schemas"]["DeliveryOut"]["properties"]["status"]
+    assert "refused_too_large" in schema["enum"]

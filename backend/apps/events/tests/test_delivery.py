@@ -544,3 +544,31 @@ def test_the_stalled_sweep_retries_a_dead_workers_drain_or_closes_it_if_another_
     # Retrying the second would make two waiting jobs of one queueing lock: the one waiting
     # already drains that shard, so the stalled one is closed instead.
     assert _job_statuses() == {lone: "todo", stalled: "failed", waiting: "todo"}
+
+
+def test_a_receiver_refusing_the_body_as_too_large_is_told_apart_and_can_be_redelivered(
+    subscribed: Receiver, identity_service: IdentityService
+) -> None:
+    subscribed.script = [(413, {})]
+    event = _publish()
+    delivery = Delivery.all_tenants.get(event=event)
+    assert _drain().by_status == {"refused_too_large": 1}
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_status_code, delivery.attempts) == ("refused_too_large", 413, 1)
+    assert delivery.next_attempt_at is None  # final: the same bytes will never fit
+    [attempt] = DeliveryAttempt.objects.for_organization(_org()).filter(delivery=delivery)
+    assert (attempt.outcome, attempt.status_code) == ("refused", 413)
+    _time_passes()
+    assert _drain().attempts == 0  # not retried
+
+    admin = client_as(identity_service, ROLE_EMAILS["admin"])
+    detail = admin.get(f"/api/v1/events/{event.id}").json()
+    statuses = [(d["status"], d["last_status_code"]) for d in detail["deliveries"]]
+    assert statuses == [("refused_too_large", 413)]
+    listed = admin.get("/api/v1/events?status=refused_too_large").json()["items"]
+    assert [e["id"] for e in listed] == [str(event.id)]
+    assert admin.get("/api/v1/events?status=failed").json()["items"] == []
+    assert admin.get("/api/v1/events?status=delivered").json()["items"] == []
+    response = admin.post(f"/api/v1/events/{event.id}/redeliver")
+    assert response.status_code == 200, response.content
+    assert [d["status"] for d in response.json()["redelivered"]] == ["pending"]

@@ -4,12 +4,14 @@ from datetime import UTC, datetime
 import pytest
 from django.db import transaction
 
+from apps.events.clients.webhook import encode_body
 from apps.events.envelope import event_envelope
-from apps.events.exceptions import OutboxOutsideTransaction
-from apps.events.models import Event
+from apps.events.exceptions import EventTooLarge, OutboxOutsideTransaction
+from apps.events.models import Delivery, Event
 from apps.events.services import publish
 from apps.events.tests.factories import booking_data, contact_data
 from apps.identity.models import Organization, User
+from hubkit.events import MAX_EVENT_BYTES
 from hubkit.request_id import set_request_id
 from tests.factories import acme
 
@@ -88,3 +90,49 @@ def test_an_event_without_a_principal_names_the_backend_as_its_actor() -> None:
             actor=None,
         )
     assert event_envelope(event)["actor"] == {"type": "service", "id": "hub-backend"}
+
+
+def _notification_data(blob: str) -> dict[str, object]:
+    return {
+        "notification_id": uuid.uuid4(),
+        "channel": "email",
+        "recipient": {"user_id": uuid.uuid4(), "email": "m@acme.test", "name": "M", "phone": None},
+        "category": "system",
+        "severity": "info",
+        "title": "Big",
+        "body": "",
+        "data": {"blob": blob},
+        "action_url": "",
+    }
+
+
+def _publish_notification(blob: str) -> Event:
+    with transaction.atomic():
+        return publish(
+            organization=acme(),
+            type="notification.requested",
+            subject_type="notification",
+            subject_id=uuid.UUID(int=7),
+            data=_notification_data(blob),
+            actor=None,
+        )
+
+
+@pytest.mark.django_db
+def test_an_envelope_larger_than_receivers_accept_is_refused_before_anything_is_written() -> None:
+    # The bytes a delivery sends are what the receivers measure: find the padding that fills them.
+    probe = _publish_notification("")
+    room = MAX_EVENT_BYTES - len(encode_body(event_envelope(probe)))
+    probe.delete()
+    before = (Event.all_tenants.count(), Delivery.all_tenants.count())
+
+    with pytest.raises(EventTooLarge) as refused:
+        _publish_notification("x" * (room + 1))
+    assert refused.value.status == 422
+    assert refused.value.error_code == "event_too_large"
+    assert str(MAX_EVENT_BYTES) in refused.value.message
+    assert (Event.all_tenants.count(), Delivery.all_tenants.count()) == before
+
+    # Exactly at the limit is still deliverable.
+    fits = _publish_notification("x" * room)
+    assert len(encode_body(event_envelope(fits))) == MAX_EVENT_BYTES

@@ -16,6 +16,7 @@ from apps.events.services import publish
 from apps.events.types import EventType
 from apps.identity.models import Organization, User
 from apps.identity.services import user_ensure
+from apps.identity.tenancy import refresh_for_update
 from apps.notifications.clients.identity_members import Member, organization_members
 from apps.notifications.exceptions import UnknownRecipients
 from apps.notifications.models import Category, Channel, Notification, NotificationDispatch, Severity
@@ -186,13 +187,18 @@ def _publish_delivery(
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:
-    """Idempotent: the first read time is kept. Read state is not audited (see models)."""
-    if notification.read_at is not None:
-        return notification
-    now = timezone.now()
-    notification.read_at = now
-    notification.seen_at = notification.seen_at or now
-    notification.save(update_fields=["read_at", "seen_at"])
+    """Idempotent: the first read time is kept, also when reads race (the row is locked and re-read).
+
+    Read state is not audited (see models).
+    """
+    with transaction.atomic():
+        refresh_for_update(notification)
+        if notification.read_at is not None:
+            return notification
+        now = timezone.now()
+        notification.read_at = now
+        notification.seen_at = notification.seen_at or now
+        notification.save(update_fields=["read_at", "seen_at"])
     return notification
 
 

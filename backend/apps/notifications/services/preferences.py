@@ -41,9 +41,12 @@ def preference_set(
         for change in changes:
             cell = preferences.filter(user=user, category=change.category, channel=change.channel)
             if change.enabled is None:
-                for preference in cell:
+                # Locked: a concurrent forget waits, then finds nothing (no second delete entry).
+                for preference in cell.select_for_update():
                     preference.delete()  # per row, so the audit log sees it
             else:
+                # Locks the row it updates; a concurrent first create loses on the unique
+                # constraint and updates the winner's row instead.
                 preferences.update_or_create(
                     user=user,
                     category=change.category,

@@ -504,17 +504,26 @@ class TokenVerifier:
             raise InvalidToken() from exc
         return payload
 
-    def introspect(self, token: str, claims: TokenClaims) -> None:
-        """Ask the issuer whether the token is still active (revocation); cached briefly."""
-        cache_key = "identity:introspect:" + hashlib.sha256(token.encode()).hexdigest()
+    def introspect(self, token: str, claims: TokenClaims) -> frozenset[str]:
+        """Ask the issuer whether the token is still active; the roles its holder has now.
+
+        TokenRevoked when it is not active. The roles are the issuer's current answer, not the
+        token's claim (a demotion shows at once; empty for service tokens): callers that grant
+        by role check them. The answer is cached briefly (`introspection_cache_seconds`), never
+        beyond the token's expiry.
+        """
+        cache_key = "identity:introspect:v2:" + hashlib.sha256(token.encode()).hexdigest()
         try:
             cached = cache.get(cache_key)
         except Exception:  # noqa: BLE001
             cached = None
-        if cached is None:
+        if not isinstance(cached, dict):
             answer = self._client.introspect(self.keys.discovery().introspection_endpoint, token)
-            cached = "active" if answer["active"] else "inactive"
-            # Never beyond the token's own expiry.
+            roles = answer.get("roles") if answer["active"] else []
+            cached = {
+                "active": bool(answer["active"]),
+                "roles": sorted(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else [],
+            }
             ttl = min(
                 identity_config().introspection_cache_seconds,
                 int(claims.expires_at.timestamp() - time.time()),
@@ -524,8 +533,9 @@ class TokenVerifier:
                     cache.set(cache_key, cached, timeout=ttl)
                 except Exception:  # noqa: BLE001
                     logger.warning("could not cache an introspection answer")
-        if cached != "active":
+        if not cached.get("active"):
             raise TokenRevoked("The access token has been revoked.")
+        return frozenset() if claims.is_service else frozenset(cached.get("roles", []))
 
 
 _verifier: TokenVerifier | None = None
