@@ -4,11 +4,12 @@ describes them all. Every endpoint needs a bearer token unless it says otherwise
 
 from apps.accounts.api import organizations_router, users_router
 from apps.authn.api import router as auth_router
-from apps.clients.api import oauth_error_response
+from apps.clients.api import malformed_form_response, oauth_error_response
 from apps.clients.api import router as oauth_router
 from apps.clients.exceptions import OAuthError
 from apps.signing.api import router as discovery_router
 from apps.tokens.auth import AccessTokenAuth
+from django.http.multipartparser import MultiPartParserError
 from hubkit.ninja import install_problem_handlers
 from hubkit.openapi import HubNinjaAPI
 
@@ -33,6 +34,7 @@ api = HubNinjaAPI(
 install_problem_handlers(api)
 # Ninja types a handler as also taking the exception class; it is only ever given the instance.
 api.add_exception_handler(OAuthError, oauth_error_response)  # type: ignore[arg-type]
+api.add_exception_handler(MultiPartParserError, malformed_form_response)  # type: ignore[arg-type]
 api.add_router("/api/v1/auth", auth_router)
 api.add_router("/api/v1/users", users_router)
 api.add_router("/api/v1/organizations", organizations_router)

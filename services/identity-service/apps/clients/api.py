@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import Form, Router
 from ninja.security.http import HttpAuthBase
 
@@ -78,6 +79,14 @@ def oauth_error_response(request: HttpRequest, exc: OAuthError) -> HttpResponse:
     return _json(
         {"error": exc.error, "error_description": exc.description}, status=exc.status, headers=exc.headers
     )
+
+
+def malformed_form_response(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    """The API's handler of a form Django cannot split (multipart without its boundary).
+
+    Only the OAuth endpoints read forms, so the answer is theirs: RFC 6749 `invalid_request`.
+    """
+    return oauth_error_response(request, InvalidRequest("The body is not a valid form."))
 
 
 def _require_form(request: HttpRequest) -> None:
