@@ -2,6 +2,8 @@
 endpoints under /oauth and the discovery documents under /.well-known, so one OpenAPI document
 describes them all. Every endpoint needs a bearer token unless it says otherwise."""
 
+from django.http.multipartparser import MultiPartParserError
+
 from apps.accounts.api import organizations_router, users_router
 from apps.authn.api import router as auth_router
 from apps.clients.api import malformed_form_response, oauth_error_response
@@ -9,7 +11,6 @@ from apps.clients.api import router as oauth_router
 from apps.clients.exceptions import OAuthError
 from apps.signing.api import router as discovery_router
 from apps.tokens.auth import AccessTokenAuth
-from django.http.multipartparser import MultiPartParserError
 from hubkit.ninja import install_problem_handlers
 from hubkit.openapi import HubNinjaAPI
 

@@ -31,8 +31,8 @@ from apps.clients.schemas import (
     IntrospectionOut,
     OAuthErrorOut,
     RevocationOut,
+    ServiceTokenOut,
     TokenForm,
-    TokenOut,
 )
 from apps.clients.services import client_authenticate, client_token_issue
 from apps.tokens.exceptions import InvalidAccessToken
@@ -140,7 +140,7 @@ def _required_client(request: HttpRequest, form: TokenForm | ExistingTokenForm) 
 
 @router.post(
     "/token",
-    response={200: TokenOut, **OAUTH_ERRORS},
+    response={200: ServiceTokenOut, **OAUTH_ERRORS},
     operation_id="issue_token",
     summary="Issue a service access token (client_credentials)",
 )

@@ -30,7 +30,7 @@ class TokenForm(Schema):
     client_secret: str | None = Field(None, description=FORM_CREDENTIAL_HELP)
 
 
-class TokenOut(Schema):
+class ServiceTokenOut(Schema):
     """A service access token (a JWT, `typ: at+jwt`)."""
 
     model_config = ConfigDict(extra="forbid")

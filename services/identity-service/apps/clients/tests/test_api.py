@@ -12,7 +12,7 @@ from django.test import Client
 
 from apps.accounts.models import Membership, Organization, Role, User
 from apps.clients.models import ServiceClient
-from apps.clients.schemas import IntrospectionOut, OAuthErrorOut, RevocationOut, TokenOut
+from apps.clients.schemas import IntrospectionOut, OAuthErrorOut, RevocationOut, ServiceTokenOut
 from apps.clients.services import client_ensure
 from apps.signing.selectors import jwks
 from tests.fixtures import basic
@@ -301,7 +301,7 @@ def test_every_answer_is_the_schema_the_openapi_documents(
 ) -> None:
     """The views render their JSON themselves; the documented schemas (extra fields forbidden) hold it."""
     issued = form(api, "/oauth/token", {"grant_type": "client_credentials"}, **basic("worker", SECRET))
-    TokenOut.model_validate(issued.json())
+    ServiceTokenOut.model_validate(issued.json())
     body = login(make_user((org, Role.ADMIN)))
     for token in (body["access_token"], body["refresh_token"], issued.json()["access_token"], "garbage"):
         IntrospectionOut.model_validate(introspect(token))
