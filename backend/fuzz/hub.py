@@ -1,0 +1,127 @@
+"""The four services under fuzz, as real processes with fresh databases of their own."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import redis
+
+from hubkit.testing import (
+    IdentityService,
+    ServiceProcess,
+    free_port,
+    manage,
+    recreate_database,
+    start_identity_service,
+    venv_python,
+)
+
+BACKEND = Path(__file__).resolve().parent.parent
+ROOT = BACKEND.parent
+COMMUNICATION = ROOT / "services" / "communication-service"
+WORKFLOW = ROOT / "services" / "workflow-intelligence-service"
+# The fuzz's own Redis database (the test suites use 3-9 and 15): identity-service keeps its
+# login-failure counters there, and a run's failed logins must not lock out the next run's.
+REDIS_URL = "redis://127.0.0.1:6379/12"
+
+
+# In the order they are fuzzed (see running_hub).
+SERVICE_NAMES = ("backend", "communication-service", "workflow-intelligence-service", "identity-service")
+
+
+@dataclass(frozen=True)
+class Service:
+    """One running service: its name and where its API and OpenAPI document are."""
+
+    name: str
+    url: str
+
+    @property
+    def openapi_url(self) -> str:
+        return f"{self.url}/api/v1/openapi.json"
+
+
+@dataclass(frozen=True)
+class Hub:
+    identity: IdentityService
+    services: tuple[Service, ...]
+
+
+def _database_prefix() -> str:
+    """Named after this run's DATABASE_URL, so parallel runs in other checkouts never collide."""
+    url = os.environ.get("DATABASE_URL", "")
+    name = urlsplit(url).path.lstrip("/") if url else ""
+    return f"{name or 'hub'}_fuzz"
+
+
+@contextmanager
+def running_hub() -> Iterator[Hub]:
+    """Identity (demo users), backend (demo data), communication and workflow, stopped on exit."""
+    prefix = _database_prefix()
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    with ExitStack() as stack:
+        identity = start_identity_service(
+            repo_root=ROOT, database_name=f"{prefix}_identity", redis_url=REDIS_URL
+        )
+        stack.callback(identity.process.stop)
+        common = {
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "DEBUG": "false",
+            "LOG_LEVEL": "WARNING",
+            "REDIS_URL": REDIS_URL,
+            "IDENTITY_SERVICE_URL": identity.url,
+            "IDENTITY_ISSUER": identity.url,
+        }
+        ports = {name: free_port() for name in ("backend", "communication", "workflow")}
+        urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        envs = {
+            # No worker runs: events stay in the backend's outbox, nothing is delivered.
+            "backend": {
+                **common,
+                "DATABASE_URL": recreate_database(f"{prefix}_backend"),
+                "COMMUNICATION_SERVICE_URL": urls["communication"],
+                "WORKFLOW_SERVICE_URL": urls["workflow"],
+            },
+            "communication": {
+                **common,
+                "DATABASE_URL": recreate_database(f"{prefix}_communication"),
+                # Nothing listens there: the signature check refuses every fuzzed event first.
+                "EMAIL_HOST": "127.0.0.1",
+                "EMAIL_PORT": str(free_port()),
+            },
+            "workflow": {
+                **common,
+                "DATABASE_URL": recreate_database(f"{prefix}_workflow"),
+                "BACKEND_URL": urls["backend"],
+            },
+        }
+        directories = {"backend": BACKEND, "communication": COMMUNICATION, "workflow": WORKFLOW}
+        for name, directory in directories.items():
+            manage(directory, envs[name], "migrate", "--no-input", "-v", "0")
+        manage(BACKEND, envs["backend"], "seed_demo")
+        for name, directory in directories.items():
+            process = ServiceProcess(
+                cwd=directory,
+                wsgi="config.wsgi:application",
+                python=venv_python(directory),
+                env=envs[name],
+                port=ports[name],
+            )
+            stack.enter_context(process)
+        yield Hub(
+            identity=identity,
+            # Identity last: its owner run may really change who is a member of Acme (the
+            # fuzzer adds an owner, then removes the demo one), ending the sessions of the demo
+            # owner whose token the other services' runs use.
+            services=(
+                Service("backend", urls["backend"]),
+                Service("communication-service", urls["communication"]),
+                Service("workflow-intelligence-service", urls["workflow"]),
+                Service("identity-service", identity.url),
+            ),
+        )
