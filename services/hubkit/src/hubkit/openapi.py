@@ -252,9 +252,7 @@ def schema_name_collisions(api: NinjaAPI) -> list[str]:
     by_name: dict[str, list[str]] = {}
     for model in models:
         by_name.setdefault(model.__name__, []).append(f"{model.__module__}.{model.__qualname__}")
-    return sorted(
-        f"{name}: {', '.join(sorted(where))}" for name, where in by_name.items() if len(where) > 1
-    )
+    return sorted(f"{name}: {', '.join(sorted(where))}" for name, where in by_name.items() if len(where) > 1)
 
 
 INDEX_TAG = "api"
