@@ -38,6 +38,7 @@ from apps.clients.services import client_authenticate, client_token_issue
 from apps.tokens.exceptions import InvalidAccessToken
 from apps.tokens.services import REFRESH_TOKEN_PREFIX, access_token_revoke, refresh_token_revoke
 from apps.tokens.verification import access_token_decode, token_introspect
+from hubkit.identity import INTROSPECT_SCOPE
 
 FORM = "application/x-www-form-urlencoded"
 FORM_TYPES = (FORM, "multipart/form-data")
@@ -173,7 +174,7 @@ def introspect_token(request: HttpRequest, form: Form[ExistingTokenForm]) -> Htt
     """For clients with the `introspect` scope (else 403 `unauthorized_client`)."""
     _require_form(request)
     client = _required_client(request, form)
-    if "introspect" not in client.scopes:
+    if INTROSPECT_SCOPE not in client.scopes:
         raise UnauthorizedClient("This client may not introspect tokens.")
     if not form.token:
         raise InvalidRequest("token is required.")
