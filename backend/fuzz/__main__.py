@@ -11,8 +11,9 @@ operation. Generation is derandomized, so every run sends the same cases; `--see
 others, reproducibly. The checks: no 5xx, every status code documented, every response's
 content type documented and every body valid against its documented schema (problem+json error
 bodies included). Principals: a demo viewer and a demo owner of Acme (real tokens from
-identity-service) and none at all (the 401 answers, the webhook receivers refusing an unsigned
-event, the OAuth endpoints refusing clients that did not authenticate).
+identity-service), none at all (the 401 answers, the webhook receivers refusing an unsigned
+event, the OAuth endpoints refusing clients that did not authenticate) and, at identity-service,
+the backend's demo OAuth client (HTTP Basic: tokens, introspection and revocation themselves).
 
 The owner's runs change real state (they create contacts, add and remove members): they come
 after the viewer's and the anonymous ones, and identity-service is fuzzed last.
@@ -35,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fuzz.hub import BACKEND, SERVICE_NAMES, Hub, Service, running_hub
+from fuzz.hub import BACKEND, SERVICE_NAMES, Hub, Service, demo_client_secret, running_hub
 
 CHECKS = (
     "not_a_server_error",
@@ -44,8 +45,14 @@ CHECKS = (
     "response_schema_conformance",
 )
 PHASES = ("examples", "coverage", "fuzzing")
-# The owner last: what its run changes (members, sessions) must not spoil the others' runs.
-PRINCIPALS = {"viewer": "viewer@acme.test", "anonymous": None, "owner": "owner@acme.test"}
+# Who calls: a demo user's email, None for no credentials, or CLIENT. The owner last: what its
+# run changes (members, sessions) must not spoil the others' runs.
+CLIENT = "client"
+PRINCIPALS = {"viewer": "viewer@acme.test", "anonymous": None, CLIENT: CLIENT, "owner": "owner@acme.test"}
+# The one service authenticating OAuth clients (HTTP Basic on /oauth/*), and the demo client
+# that calls it there: the client run reaches past the 401 of the token, introspection and
+# revocation endpoints. Other services have no client authentication: no client run.
+CLIENT_OF = {"identity-service": "hub-backend"}
 
 
 @dataclass(frozen=True)
@@ -132,17 +139,27 @@ def fuzz(
 ) -> list[Outcome]:
     outcomes = []
     logins = {
-        principal: hub.identity.login(email) for principal, email in PRINCIPALS.items() if email is not None
+        principal: hub.identity.login(email)
+        for principal, email in PRINCIPALS.items()
+        if email is not None and email != CLIENT
     }
     for service in hub.services:
         if service.name not in services:
             continue
         for principal in principals:
             email = PRINCIPALS[principal]
+            if email == CLIENT and service.name not in CLIENT_OF:
+                continue
             # Run from the logs directory (schemathesis keeps its state in the working directory).
             env = {**os.environ, "SCHEMATHESIS_HOOKS": "fuzz.hooks", "PYTHONPATH": str(BACKEND)}
             env.pop("FUZZ_PRINCIPAL", None)
-            if email is not None:
+            command = _command(
+                service, examples=examples, seed=seed, report=logs / f"{service.name}-{principal}.xml"
+            )
+            if email == CLIENT:
+                client_id = CLIENT_OF[service.name]
+                command += ["--auth", f"{client_id}:{demo_client_secret(client_id)}"]
+            elif email is not None:
                 login = logins[principal]
                 env["FUZZ_PRINCIPAL"] = json.dumps(
                     {
@@ -154,11 +171,10 @@ def fuzz(
                     }
                 )
             log = logs / f"{service.name}-{principal}.log"
-            report = logs / f"{service.name}-{principal}.xml"
             started = time.monotonic()
             with log.open("w") as out:
                 result = subprocess.run(  # noqa: S603 - fixed argv
-                    _command(service, examples=examples, seed=seed, report=report),
+                    command,
                     cwd=logs,
                     env=env,
                     stdout=out,

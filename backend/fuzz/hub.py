@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -25,6 +26,7 @@ BACKEND = Path(__file__).resolve().parent.parent
 ROOT = BACKEND.parent
 COMMUNICATION = ROOT / "services" / "communication-service"
 WORKFLOW = ROOT / "services" / "workflow-intelligence-service"
+DEMO_IDENTITIES = ROOT / "infrastructure" / "demo" / "identities.json"
 # The fuzz's own Redis database (the test suites use 3-9 and 15): identity-service keeps its
 # login-failure counters there, and a run's failed logins must not lock out the next run's.
 REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -50,6 +52,12 @@ class Service:
 class Hub:
     identity: IdentityService
     services: tuple[Service, ...]
+
+
+def demo_client_secret(client_id: str) -> str:
+    """The dev secret of one of the demo service clients identity-service is seeded with."""
+    clients = json.loads(DEMO_IDENTITIES.read_text())["clients"]
+    return next(str(client["secret"]) for client in clients if client["client_id"] == client_id)
 
 
 def _database_prefix() -> str:
