@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -222,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  excluded: {exclusion.service} {exclusion.operation_id}: {exclusion.reason}")
     for name in sorted(NO_NUL_UNTIL_EDGE_TYPES):
         print(f"  temporarily no NUL characters for {name} (its schemas are not edge types yet)")
+    # A terminated run still stops the services it started (the context managers unwind).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     started = time.monotonic()
     with running_hub() as hub:
         print(f"  hub started in {time.monotonic() - started:.0f}s; logs in {logs}")
