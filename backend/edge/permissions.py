@@ -22,6 +22,8 @@ from edge.idempotency import ARGUMENT, Idempotency, claim_idempotency_key, decla
 from hubkit.errors import PermissionDenied
 from hubkit.identity import get_verifier
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -91,6 +93,10 @@ def requires(
                 replay = claim_idempotency_key(request, principal, requirement.idempotency, header)
                 if replay is not None:
                     return cast(R, replay)
+            if request.method in SAFE_METHODS:
+                return view(*args, **kwargs)
+            # The audit log's actor for the writes below (auditlog connects a signal receiver per
+            # use, a cost reads do not need: they change nothing the audit log records).
             with set_actor(principal.user, remote_addr=request.META.get("REMOTE_ADDR")):
                 return view(*args, **kwargs)
 

@@ -47,6 +47,8 @@ cat <<BANNER
     metrics          http://127.0.0.1:8000/metrics
     event worker     procrastinate (log prefix "worker"): delivers the outbox to the services below
     identity         http://127.0.0.1:8001/api/v1/   (docs: /api/v1/docs, keys: /.well-known/jwks.json)
+    identity worker  procrastinate (log prefix "identity-worker"): mails invitations and security
+                     notices through the communication service
     communication    http://127.0.0.1:8003/api/v1/   (docs: /api/v1/docs, sent: /api/v1/messages)
                      mail lands in var/mail/ (SMTP sink on 127.0.0.1:1025); SMS are logged
     workflow         http://127.0.0.1:8004/api/v1/   (docs: /api/v1/docs, runs: /api/v1/runs)

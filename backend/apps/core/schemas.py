@@ -130,7 +130,7 @@ class ResourceFilter(Schema):
     is_active: bool | None = Field(None, description="true: active only; false: deactivated only.")
 
 
-class WorkingHoursOut(Schema):
+class WorkingHoursOut(Out):
     """One weekly working interval, in the resource's local wall-clock time."""
 
     weekday: int
@@ -138,7 +138,7 @@ class WorkingHoursOut(Schema):
     end: str
 
 
-class ResourceOut(Schema):
+class ResourceOut(Out):
     """A resource bookings can take: staff, a room or equipment."""
 
     id: uuid.UUID
@@ -168,7 +168,7 @@ class TimeOffFilter(Schema):
     )
 
 
-class TimeOffOut(Schema):
+class TimeOffOut(Out):
     """A period the resource is unavailable."""
 
     id: uuid.UUID
@@ -191,7 +191,7 @@ class MoneyIn(In):
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
-class MoneyOut(Schema):
+class MoneyOut(Out):
     """An amount of money in one currency; the amount is a decimal string."""
 
     amount: str

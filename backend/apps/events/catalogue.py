@@ -16,7 +16,7 @@ from django.conf import settings
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
 from apps.events.subscriptions import event_subscriptions
-from apps.events.types import REGISTRY, EventTypeSpec, data_json_schema, published_schema
+from apps.events.types import BACKEND, REGISTRY, EventTypeSpec, data_json_schema, published_schema
 
 COMMAND = "manage.py events_catalogue"
 OPENAPI_REF = "#/components/schemas/{model}"
@@ -88,6 +88,7 @@ def catalogue_json() -> str:
             "subject_type": spec.subject_type,
             "publisher": spec.publisher,
             "published": spec.published,
+            "service": spec.service,
             "data_schema": data_json_schema(spec),
         }
         for name, spec in sorted(REGISTRY.items())
@@ -112,8 +113,15 @@ _SIGNATURE_HEADERS = (
 )
 
 
+def publisher_text(spec: EventTypeSpec) -> str:
+    """Who sends a type: `backend (core)`, `identity-service (invitations)`."""
+    return f"{spec.service} ({spec.publisher})"
+
+
 def _webhook_operation(spec: EventTypeSpec, ref: str) -> dict[str, Any]:
     status = "" if spec.published else f" Not published yet: the {spec.publisher} app will publish it."
+    if spec.service != BACKEND:
+        status += f" Sent by {spec.service} (its {spec.publisher} app), not by the backend."
     parameters = [
         {"name": name, "in": "header", "required": True, "description": text, "schema": {"type": "string"}}
         for name, text in _SIGNATURE_HEADERS
@@ -180,6 +188,12 @@ reports, then delivers it **at least once** to each subscriber whose patterns ma
 an HTTP `POST` of a JSON envelope to the subscriber's `/api/v1/events`:
 
 {subscriptions}
+
+Types whose publisher is another service (`identity-service`: invitations, security notices)
+are never sent by the backend: that service writes them to its own outbox in the transaction of
+the change and delivers them the same way (signed with its own secret, in order, retried with
+backoff, dead after a number of attempts) to the communication-service, the only receiver that
+acts on them.
 
 The same catalogue is in the backend's OpenAPI document (`GET /api/v1/openapi.json`, section
 `webhooks`) and, for receivers, in `hubkit.event_types` (`EVENT_TYPES`, `data_schema(type)`).
@@ -268,13 +282,14 @@ def catalogue_markdown() -> str:
     parts = [_INTRO.format(command=COMMAND, subscriptions=_subscriptions_text())]
     shared: dict[str, dict[str, Any]] = {}
     for name, spec in sorted(REGISTRY.items()):
-        publisher = spec.publisher if spec.published else f"{spec.publisher} (not yet published)"
+        publisher = publisher_text(spec) if spec.published else f"{publisher_text(spec)} (not yet published)"
         anchor = name.replace(".", "")
         parts.append(f"| [`{name}`](#{anchor}) | {spec.subject_type} | {publisher} | {spec.description} |\n")
     for name, spec in sorted(REGISTRY.items()):
         schema = data_json_schema(spec)
         shared |= schema.get("$defs", {})
         status = "" if spec.published else f" *Not yet published: the {spec.publisher} app will publish it.*"
+        status += f" Published by {publisher_text(spec)}."
         parts.append(
             f"\n### {name}\n\n{spec.description} Subject type: `{spec.subject_type}`.{status}\n\n"
             f"`data` ({spec.data.__name__}):\n\n{_fields_table(schema)}"

@@ -13,3 +13,7 @@ class UnknownEventType(RuntimeError):
 
 class EventDataInvalid(RuntimeError):
     """publish() was given `data` that does not match its type's schema, or the wrong subject type."""
+
+
+class ForeignEventType(RuntimeError):
+    """publish() was given a type another service publishes (its `service` is not the backend)."""

@@ -8,6 +8,10 @@ dropped; receivers ignore fields they do not know.
 Types with `published=False` are part of the interface already (receivers handle them), but
 the app named as their publisher is not built yet: their models are what it is to send.
 
+Each type names the service that publishes it (`service`). The backend publishes only its own
+(`publish()` refuses the others); identity-service delivers its types from its own outbox, and the
+registry is where their names and `data` models live for every receiver all the same.
+
 Receivers get the names and schemas as data through hubkit (`hubkit.event_types`); the backend's
 `manage.py events_catalogue` generates that file and `docs/events.md` from this module.
 """
@@ -23,7 +27,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from apps.events.exceptions import EventDataInvalid, UnknownEventType
+from apps.events.exceptions import EventDataInvalid, ForeignEventType, UnknownEventType
 
 
 class EventType(StrEnum):
@@ -43,6 +47,12 @@ class EventType(StrEnum):
     PAYMENT_SUCCEEDED = "payment.succeeded"
     REFUND_CREATED = "refund.created"
     NOTIFICATION_REQUESTED = "notification.requested"
+    INVITATION_MAIL_REQUESTED = "invitation.mail_requested"
+    SECURITY_NOTICE_REQUESTED = "security.notice_requested"
+
+
+BACKEND = "backend"
+IDENTITY_SERVICE = "identity-service"
 
 
 class EventData(BaseModel):
@@ -196,14 +206,46 @@ class NotificationRequestedData(EventData):
     action_url: str = Field(description='An http(s) URL or a path; "" when there is none')
 
 
+class EventPerson(EventData):
+    """A person identity-service writes to, or on whose behalf it writes."""
+
+    name: str
+    email: str
+
+
+class EventInvitedOrganization(EventData):
+    id: uuid.UUID
+    name: str
+
+
+class InvitationMailRequestedData(EventData):
+    invitation_id: uuid.UUID
+    email: str = Field(description="The invited address: the mail goes there")
+    role: Literal["owner", "admin", "manager", "staff", "viewer"]
+    organization: EventInvitedOrganization
+    inviter: EventPerson
+    accept_url: str = Field(
+        description="The single-use link to the accept page; it carries the invitation's secret token"
+    )
+    expires_at: AwareDatetime
+
+
+class SecurityNoticeRequestedData(EventData):
+    notice_id: uuid.UUID
+    kind: Literal["mfa_setup_started", "mfa_enabled"]
+    recipient: EventPerson
+    created_at: AwareDatetime = Field(description="When the change was made")
+
+
 @dataclass(frozen=True)
 class EventTypeSpec:
     name: EventType
     subject_type: str
     description: str
     data: type[EventData]
-    publisher: str  # the backend app that publishes it
+    publisher: str  # the app (of `service`) that publishes it
     published: bool = True  # False: its publisher is a later app; receivers handle it already
+    service: str = BACKEND  # the hub service whose outbox sends it; the backend sends only its own
 
 
 _SPECS = (
@@ -265,6 +307,22 @@ _SPECS = (
         NotificationRequestedData,
         "notifications",
     ),
+    EventTypeSpec(
+        EventType.INVITATION_MAIL_REQUESTED,
+        "invitation",
+        "Someone was invited to an organization: mail them the accept link (sent again on a resend).",
+        InvitationMailRequestedData,
+        "invitations",
+        service=IDENTITY_SERVICE,
+    ),
+    EventTypeSpec(
+        EventType.SECURITY_NOTICE_REQUESTED,
+        "user",
+        "A security-relevant change was made to a user's account (MFA set up or enabled): tell them.",
+        SecurityNoticeRequestedData,
+        "authn",
+        service=IDENTITY_SERVICE,
+    ),
 )
 
 REGISTRY: Mapping[str, EventTypeSpec] = {spec.name.value: spec for spec in _SPECS}
@@ -278,11 +336,14 @@ def event_type_spec(event_type: str) -> EventTypeSpec:
 
 
 def event_validate(*, event_type: str, subject_type: str, data: Any) -> None:
-    """Refuses an unregistered type, another subject type than registered, or `data` off its model.
+    """Refuses an unregistered type, another service's type, another subject type than registered,
+    or `data` off its model.
 
     `data` is checked as the receivers get it (JSON values: ids and times as strings).
     """
     spec = event_type_spec(event_type)
+    if spec.service != BACKEND:
+        raise ForeignEventType(f"{event_type} is published by {spec.service}, never by the backend")
     if subject_type != spec.subject_type:
         raise EventDataInvalid(f"{event_type} is about a {spec.subject_type!r}, not {subject_type!r}")
     try:

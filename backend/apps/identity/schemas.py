@@ -1,9 +1,9 @@
 from uuid import UUID
 
-from ninja import Schema
+from edge.schemas import Out
 
 
-class OrganizationOut(Schema):
+class OrganizationOut(Out):
     """The caller's organization (the token's `org_id`)."""
 
     id: UUID
@@ -11,7 +11,7 @@ class OrganizationOut(Schema):
     timezone: str
 
 
-class MeUserOut(Schema):
+class MeUserOut(Out):
     """The caller's mirror user: a person, or a service client."""
 
     id: UUID
@@ -21,7 +21,7 @@ class MeUserOut(Schema):
     name: str
 
 
-class MeOut(Schema):
+class MeOut(Out):
     """The caller as the backend sees it."""
 
     user: MeUserOut

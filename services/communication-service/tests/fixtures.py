@@ -78,6 +78,39 @@ def notification_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+ACCEPT_URL = "http://127.0.0.1:5173/invitations/accept?token=SECRET-accept-token-0123456789abcdefghijk"
+
+
+def invitation_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "invitation_id": str(uuid.uuid4()),
+        "email": "new.person@example.org",
+        "role": "staff",
+        "organization": {"id": str(ACME), "name": "Acme Clinic"},
+        "inviter": {"name": "Olga Owner", "email": "owner@acme.test"},
+        "accept_url": ACCEPT_URL,
+        "expires_at": "2026-12-04T14:00:00Z",
+    }
+    data.update(overrides)
+    return data
+
+
+def security_notice_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "notice_id": str(uuid.uuid4()),
+        "kind": "mfa_enabled",
+        "recipient": {"name": "Mia Manager", "email": "mia@acme.test"},
+        "created_at": "2026-12-01T10:00:00Z",
+    }
+    data.update(overrides)
+    return data
+
+
+def identity_signed(event: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    """Signed as identity-service signs its deliveries."""
+    return signed(event, secrets=settings.IDENTITY_WEBHOOK_SECRETS)
+
+
 def envelope(
     event_type: str, data: dict[str, Any], *, organization_id: uuid.UUID = ACME, **overrides: Any
 ) -> dict[str, Any]:
@@ -177,7 +210,8 @@ def identity_service(worker: str) -> Iterator[IdentityService]:
     redis_db = 4 + (int(worker[2:]) % 3 if worker.startswith("gw") else 3)
     service = start_identity_service(
         repo_root=ROOT,
-        database_name=f"test_hub_communication_identity_{worker}",
+        # Named after this run's own database too, so parallel runs never drop each other's.
+        database_name=f"{settings.DATABASES['default']['NAME']}_identity_{worker}",
         redis_url=f"redis://127.0.0.1:6379/{redis_db}",
     )
     original = identity_config().service_url

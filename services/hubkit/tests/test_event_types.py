@@ -1,6 +1,6 @@
 import pytest
 
-from hubkit.event_types import EVENT_TYPES, data_schema, description
+from hubkit.event_types import EVENT_TYPES, data_schema, description, publishing_service
 
 
 def test_the_catalogue_names_the_hubs_event_types() -> None:
@@ -24,3 +24,12 @@ def test_an_unknown_type_is_a_key_error() -> None:
         data_schema("nosuch")
     with pytest.raises(KeyError, match="nosuch"):
         description("nosuch")
+
+
+def test_each_type_names_its_publishing_service() -> None:
+    assert publishing_service("contact.created") == "backend"
+    assert publishing_service("invitation.mail_requested") == "identity-service"
+    assert publishing_service("security.notice_requested") == "identity-service"
+    assert {publishing_service(name) for name in EVENT_TYPES} == {"backend", "identity-service"}
+    with pytest.raises(KeyError, match="nosuch"):
+        publishing_service("nosuch")

@@ -8,9 +8,9 @@ from hubkit.errors import Conflict
 from hubkit.fields import Text, UtcDatetime
 from hubkit.health import liveness_view
 from hubkit.metrics import metrics_view
-from hubkit.ninja import JsonParser, install_problem_handlers
+from hubkit.ninja import JsonParser, JsonRenderer, install_problem_handlers
 
-api = NinjaAPI(urls_namespace="hubkit-tests", parser=JsonParser())
+api = NinjaAPI(urls_namespace="hubkit-tests", parser=JsonParser(), renderer=JsonRenderer())
 install_problem_handlers(api)
 
 

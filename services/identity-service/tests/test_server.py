@@ -110,6 +110,9 @@ def _start_production(extra_env: dict[str, str]) -> subprocess.CompletedProcess[
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "ALLOWED_HOSTS": "identity.example.org",
         "IDENTITY_ISSUER": "https://identity.example.org",
+        "EVENT_WEBHOOK_URL": "https://communication.example.org/api/v1/events",
+        "EVENT_SIGNING_SECRET": "e" * 40,
+        "FRONTEND_URL": "https://hub.example.org",
         **extra_env,
     }
     return subprocess.run(
@@ -137,6 +140,18 @@ def test_production_refuses_the_dev_secret_key() -> None:
     )
     assert result.returncode != 0
     assert "SECRET_KEY is a development secret" in result.stderr
+
+
+def test_production_refuses_the_dev_event_signing_secret() -> None:
+    result = _start_production(
+        {
+            "SECRET_KEY": "p" * 50,
+            "FIELD_ENCRYPTION_KEY": "f" * 44,
+            "EVENT_SIGNING_SECRET": "dev-insecure-identity-webhook-secret",
+        }
+    )
+    assert result.returncode != 0
+    assert "EVENT_SIGNING_SECRET[0] is a development secret" in result.stderr
 
 
 def test_production_starts_with_real_values() -> None:

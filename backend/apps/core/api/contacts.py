@@ -21,7 +21,7 @@ CONTACTS_READ = "contacts:read"
 
 @router.get("", response=list[ContactOut], operation_id="list_contacts")
 @requires(Role.VIEWER, scope=CONTACTS_READ)
-@paginate(KeysetPagination)
+@paginate(KeysetPagination, columns_of=ContactOut)
 def list_contacts(request: HttpRequest, filters: Query[ContactFilter]) -> QuerySet[Contact]:
     """Active contacts, oldest first; `q` searches name, email and phone; `tags` must all match."""
     tags = [t.strip().lower() for t in (filters.tags or "").split(",") if t.strip()]

@@ -14,7 +14,7 @@ from django.test import Client
 from pydantic import ValidationError
 
 import hubkit.event_types
-from apps.events.catalogue import COMMAND, catalogue_files, envelope_model
+from apps.events.catalogue import COMMAND, catalogue_files, catalogue_json, envelope_model
 from apps.events.envelope import event_envelope
 from apps.events.services import publish
 from apps.events.tests.factories import booking_data, contact_data
@@ -34,6 +34,18 @@ def test_hubkit_ships_the_registrys_names_and_schemas() -> None:
     for name, spec in REGISTRY.items():
         assert shipped.data_schema(name) == data_json_schema(spec)
         assert shipped.description(name) == spec.description
+
+
+def test_the_catalogue_names_each_types_publishing_service() -> None:
+    shipped = json.loads(catalogue_json())
+    for name, spec in REGISTRY.items():
+        assert shipped["types"][name]["service"] == spec.service
+        assert shipped["types"][name]["publisher"] == spec.publisher
+    docs = catalogue_files()
+    markdown = next(text for path, text in docs.items() if path.suffix == ".md")
+    assert "| identity-service (invitations) |" in markdown
+    assert "| backend (core) |" in markdown
+    assert "Published by identity-service (authn)." in markdown
 
 
 def test_published_schemas_stay_open_to_added_fields() -> None:

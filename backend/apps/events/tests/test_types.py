@@ -12,12 +12,12 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 
-from apps.events.exceptions import EventDataInvalid, UnknownEventType
+from apps.events.exceptions import EventDataInvalid, ForeignEventType, UnknownEventType
 from apps.events.models import Event
 from apps.events.services import publish
 from apps.events.subscriptions import event_subscriptions
 from apps.events.tests.factories import booking_data, contact_data
-from apps.events.types import REGISTRY, EventType, event_validate
+from apps.events.types import BACKEND, IDENTITY_SERVICE, REGISTRY, EventType, event_validate
 from apps.notifications.models import Category, Severity
 from tests.factories import acme
 
@@ -41,7 +41,12 @@ INTERFACE_TYPES = {
     "payment.succeeded",
     "refund.created",
     "notification.requested",
+    "invitation.mail_requested",
+    "security.notice_requested",
 }
+
+# The types identity-service publishes (from its own outbox); the backend never does.
+IDENTITY_TYPES = {"invitation.mail_requested", "security.notice_requested"}
 
 
 def _publish(type_: str, data: Any, subject_type: str = "contact") -> Event:
@@ -82,6 +87,21 @@ def test_publish_refuses_an_unregistered_type() -> None:
 def test_publish_refuses_data_that_does_not_match_the_types_model(data: dict[str, Any]) -> None:
     with pytest.raises(EventDataInvalid, match="ContactCreatedData"):
         _publish(EventType.CONTACT_CREATED, data)
+    assert Event.all_tenants.count() == 0
+
+
+def test_each_type_names_the_service_that_publishes_it() -> None:
+    services = {name: spec.service for name, spec in REGISTRY.items()}
+    assert {name for name, service in services.items() if service == IDENTITY_SERVICE} == IDENTITY_TYPES
+    assert set(services.values()) == {BACKEND, IDENTITY_SERVICE}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("type_", sorted(IDENTITY_TYPES))
+def test_publish_refuses_the_types_of_another_service(type_: str) -> None:
+    spec = REGISTRY[type_]
+    with pytest.raises(ForeignEventType, match="identity-service"):
+        _publish(type_, {}, subject_type=spec.subject_type)
     assert Event.all_tenants.count() == 0
 
 
@@ -135,7 +155,9 @@ def test_published_says_whether_the_named_app_publishes_the_type() -> None:
         mention = re.compile(rf"\bEventType\.{spec.name.name}\b")
         users = {p.relative_to(APPS).parts[0] for p, text in sources.items() if mention.search(text)}
         users.discard("events")
-        if spec.published:
+        if spec.service != BACKEND:
+            assert not users, f"{spec.name} is {spec.service}'s: the backend's {users} must not publish it"
+        elif spec.published:
             assert users == {spec.publisher}, f"{spec.name} is published by {users}, not {spec.publisher}"
         else:
             assert not users, f"{spec.name} is published by {users}: set published=True"

@@ -15,17 +15,27 @@ from apps.messaging.schemas import EventReceiptOut, MessageFilter, MessageOut
 from apps.messaging.selectors import message_get, message_list
 from apps.messaging.services import event_receive
 from hubkit import events
+from hubkit.event_types import publishing_service
 from hubkit.openapi import problem_responses, webhook_receiver
 from hubkit.pagination import KeysetPagination, paginate
+from hubkit.webhooks import verify_webhook
 
 events_router = Router(tags=["events"])
 messages_router = Router(tags=["messages"])
 
 EVENT_BODY = (
-    "The backend's event envelope `{id, type, version: 1, occurred_at, organization_id, actor, subject, "
-    "data, correlation_id}`; `data` is read for `booking.*` and `notification.requested`, other types "
-    "are recorded and ignored."
+    "The hub's event envelope `{id, type, version: 1, occurred_at, organization_id, actor, subject, "
+    "data, correlation_id}`; `data` is read for `booking.*`, `notification.requested` (from the backend), "
+    "`invitation.mail_requested` and `security.notice_requested` (from identity-service); other types "
+    "are recorded and ignored. Each type must be signed by the service that publishes it."
 )
+
+PUBLISHER_SECRETS = {"backend": "WEBHOOK_SECRETS", "identity-service": "IDENTITY_WEBHOOK_SECRETS"}
+
+
+def _publisher_secrets(event_type: str) -> list[str]:
+    """The secrets of the service the hub's registry names as the type's publisher."""
+    return list(getattr(settings, PUBLISHER_SECRETS[publishing_service(event_type)]))
 
 
 @events_router.post(
@@ -37,13 +47,18 @@ EVENT_BODY = (
     openapi_extra=webhook_receiver(body_description=EVENT_BODY),
 )
 def receive_event(request: HttpRequest) -> dict[str, str]:
-    """A Standard Webhooks delivery from the backend; the signature is checked before anything else.
+    """A Standard Webhooks delivery from the backend or identity-service; the signature is checked
+    before anything else, and again against the secrets of the type's publisher (a type another
+    service publishes is 401 `invalid_signature`).
 
     401 `invalid_signature`, 400 `malformed_json`, 413 `payload_too_large`, 422 `invalid_event`,
     503 `send_unavailable` (with `Retry-After`) when a provider failed transiently and nothing was
     recorded.
     """
-    envelope = events.receive_event(request, secrets=settings.WEBHOOK_SECRETS)
+    envelope = events.receive_event(
+        request, secrets=[*settings.WEBHOOK_SECRETS, *settings.IDENTITY_WEBHOOK_SECRETS]
+    )
+    verify_webhook(body=request.body, headers=request.headers, secrets=_publisher_secrets(envelope.type))
     outgoing = outgoing_for(envelope)
     # Every receipt is recorded (and deduplicated), also of types this service sends nothing for.
     receipt = event_receive(envelope=envelope, outgoing=outgoing or [])

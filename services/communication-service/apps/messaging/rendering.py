@@ -11,7 +11,12 @@ from django.template import engines
 from django.utils import timezone
 
 from apps.messaging.models import Channel
-from apps.messaging.schemas import BookingEventData, NotificationRequestedData
+from apps.messaging.schemas import (
+    BookingEventData,
+    InvitationMailRequestedData,
+    NotificationRequestedData,
+    SecurityNoticeRequestedData,
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,12 @@ class Outgoing:
     html: str | None
     from_name: str
     skip_reason: str = ""
+    # What the message record keeps as its body when the sent text holds a secret (an accept link).
+    stored_text: str | None = None
+
+    @property
+    def recorded_body(self) -> str:
+        return self.text if self.stored_text is None else self.stored_text
 
 
 def _text(template: str, context: dict[str, Any]) -> str:
@@ -36,8 +47,10 @@ def _one_line(value: str) -> str:
     return " ".join(value.split())
 
 
-def _html(*, subject: str, text: str, action_url: str | None = None) -> str:
-    context = {"subject": subject, "text": text, "action_url": action_url}
+def _html(
+    *, subject: str, text: str, action_url: str | None = None, action_label: str = "Open in the hub"
+) -> str:
+    context = {"subject": subject, "text": text, "action_url": action_url, "action_label": action_label}
     return engines["django"].get_template("messaging/email.html").render(context)
 
 
@@ -137,5 +150,58 @@ def notification_messages(*, data: NotificationRequestedData) -> list[Outgoing]:
             html=None,
             from_name="Hub",
             skip_reason="" if recipient.phone else "no_phone_number",
+        )
+    ]
+
+
+# Recorded instead of the accept link: the message list is readable by the organization's owners
+# and admins, and whoever holds the link could accept the invitation in the invitee's place.
+WITHHELD_LINK = "[the link is only in the email sent to the invitee]"
+
+
+def invitation_messages(*, data: InvitationMailRequestedData) -> list[Outgoing]:
+    """The invitee's email with the accept link; the recorded copy withholds the link."""
+    context = {
+        "organization": data.organization,
+        "inviter": data.inviter,
+        "role": data.role,
+        "accept_url": data.accept_url,
+        "expires_at": data.expires_at,
+    }
+    with timezone.override(ZoneInfo("UTC")):
+        subject = _one_line(_text("messaging/invitation/subject.txt", context))
+        text = _text("messaging/invitation/email.txt", context)
+        stored = _text("messaging/invitation/email.txt", {**context, "accept_url": WITHHELD_LINK})
+    return [
+        Outgoing(
+            channel=Channel.EMAIL,
+            recipient=data.email,
+            recipient_name="",
+            subject=subject,
+            text=text,
+            html=_html(
+                subject=subject, text=text, action_url=data.accept_url, action_label="Accept the invitation"
+            ),
+            from_name=data.organization.name,
+            stored_text=stored,
+        )
+    ]
+
+
+def security_notice_messages(*, data: SecurityNoticeRequestedData) -> list[Outgoing]:
+    """The user's email about a change to their account's security."""
+    context = {"recipient": data.recipient, "kind": data.kind, "created_at": data.created_at}
+    with timezone.override(ZoneInfo("UTC")):
+        subject = _one_line(_text("messaging/security/subject.txt", context))
+        text = _text("messaging/security/email.txt", context)
+    return [
+        Outgoing(
+            channel=Channel.EMAIL,
+            recipient=data.recipient.email,
+            recipient_name=data.recipient.name,
+            subject=subject,
+            text=text,
+            html=_html(subject=subject, text=text),
+            from_name="Hub",
         )
     ]

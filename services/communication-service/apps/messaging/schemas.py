@@ -15,6 +15,9 @@ from hubkit.event_types import EVENT_TYPES
 # From the hub's registry: a booking type added there must get its templates here (a test renders each).
 BOOKING_EVENT_TYPES = frozenset(t for t in EVENT_TYPES if t.startswith("booking."))
 NOTIFICATION_REQUESTED = "notification.requested"
+# From identity-service.
+INVITATION_MAIL_REQUESTED = "invitation.mail_requested"
+SECURITY_NOTICE_REQUESTED = "security.notice_requested"
 
 
 class NamedRef(Schema):
@@ -88,6 +91,42 @@ class NotificationRequestedData(Schema):
         if value and not value.startswith(("https://", "http://", "/")):
             raise ValueError("action_url must be an http(s) URL or a path")
         return value
+
+
+class PersonIn(Schema):
+    name: str = Field(default="", max_length=200)
+    email: str = Field(max_length=320)
+
+
+class InvitedOrganizationIn(Schema):
+    id: uuid.UUID
+    name: str = Field(max_length=300)
+
+
+class InvitationMailRequestedData(Schema):
+    invitation_id: uuid.UUID
+    email: str = Field(min_length=3, max_length=320)
+    role: str = Field(max_length=30)
+    organization: InvitedOrganizationIn
+    inviter: PersonIn
+    accept_url: str = Field(max_length=2000)
+    expires_at: AwareDatetime
+
+    @field_validator("accept_url")
+    @classmethod
+    def _web_link(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("accept_url must be an http(s) URL")
+        return value
+
+
+class SecurityNoticeRequestedData(Schema):
+    notice_id: uuid.UUID
+    kind: str = Field(
+        max_length=50, description="`mfa_setup_started`, `mfa_enabled`; others get a generic text."
+    )
+    recipient: PersonIn
+    created_at: AwareDatetime
 
 
 class EventReceiptOut(Schema):

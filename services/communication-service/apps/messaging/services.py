@@ -86,7 +86,7 @@ def _message_send(*, event: ReceivedEvent, outgoing: Outgoing) -> Message:
         recipient=outgoing.recipient,
         recipient_name=outgoing.recipient_name,
         subject=outgoing.subject,
-        body=outgoing.text,
+        body=outgoing.recorded_body,
         status=delivery.status,
         reason=outgoing.skip_reason,
         provider_message_id=delivery.provider_message_id,

@@ -7,6 +7,7 @@ from hubkit.settings import BASE_MIDDLEWARE, database_config, identity_settings,
 # Development-only secrets, clearly labelled; production.py refuses them.
 DEV_SECRET_KEY = "dev-insecure-communication-secret-key-change-me"  # noqa: S105
 DEV_WEBHOOK_SECRET = "dev-insecure-communication-webhook-secret"  # noqa: S105
+DEV_IDENTITY_WEBHOOK_SECRET = "dev-insecure-identity-webhook-secret"  # noqa: S105
 
 SECRET_KEY = env.str("SECRET_KEY", DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", False)
@@ -66,7 +67,10 @@ READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", 3.0)
 IDENTITY = identity_settings(env)
 
 # Incoming events (Standard Webhooks): comma-separated; every one is accepted (rotation).
-WEBHOOK_SECRETS = env.list("WEBHOOK_SECRETS", [DEV_WEBHOOK_SECRET])
+# One list per publishing service: a type is accepted only signed by the service the hub's
+# registry names as its publisher (hubkit.event_types.publishing_service).
+WEBHOOK_SECRETS = env.list("WEBHOOK_SECRETS", [DEV_WEBHOOK_SECRET])  # the backend's
+IDENTITY_WEBHOOK_SECRETS = env.list("IDENTITY_WEBHOOK_SECRETS", [DEV_IDENTITY_WEBHOOK_SECRET])
 # How long a sender should wait before retrying a delivery we could not send (503).
 SEND_RETRY_AFTER_SECONDS = env.int("SEND_RETRY_AFTER_SECONDS", 30)
 

@@ -11,6 +11,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 # Required here: base's development default must not stand in.
 IDENTITY = IDENTITY | {"SERVICE_URL": env.str("IDENTITY_SERVICE_URL").rstrip("/")}
 WEBHOOK_SECRETS = env.list("WEBHOOK_SECRETS")
+IDENTITY_WEBHOOK_SECRETS = env.list("IDENTITY_WEBHOOK_SECRETS")
 EMAIL_HOST = env.str("EMAIL_HOST")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -23,7 +24,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 LOGGING = logging_config(json=True, level=env.str("LOG_LEVEL", "INFO"), service="communication-service")
 
 _webhook_secrets = {f"WEBHOOK_SECRETS[{i}]": secret for i, secret in enumerate(WEBHOOK_SECRETS)}
+_identity_secrets = {
+    f"IDENTITY_WEBHOOK_SECRETS[{i}]": secret for i, secret in enumerate(IDENTITY_WEBHOOK_SECRETS)
+}
 assert_production_ready(
     debug=DEBUG,
-    secrets={"SECRET_KEY": SECRET_KEY, **(_webhook_secrets or {"WEBHOOK_SECRETS": ""})},
+    secrets={
+        "SECRET_KEY": SECRET_KEY,
+        **(_webhook_secrets or {"WEBHOOK_SECRETS": ""}),
+        **(_identity_secrets or {"IDENTITY_WEBHOOK_SECRETS": ""}),
+    },
 )

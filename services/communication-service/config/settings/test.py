@@ -18,4 +18,5 @@ CACHES["default"]["KEY_PREFIX"] = "-".join(
 )
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WEBHOOK_SECRETS = ["dev-insecure-communication-webhook-secret-test"]
+IDENTITY_WEBHOOK_SECRETS = ["dev-insecure-identity-webhook-secret-test"]
 SMS_PROVIDER = "log"

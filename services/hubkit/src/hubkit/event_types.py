@@ -2,7 +2,9 @@
 
 `event_types.json` beside this module is generated from the backend's registry
 (`apps/events/types.py`, written by the backend's `manage.py events_catalogue`): receivers
-validate against the very names the backend publishes. Never edit the JSON by hand.
+validate against the very names the hub publishes, and learn which service publishes each
+(`publishing_service`: the backend, or identity-service for its own types). Never edit the JSON
+by hand.
 """
 
 from __future__ import annotations
@@ -37,5 +39,17 @@ def description(event_type: str) -> str:
     """One line on what happened; KeyError for a type the hub has not."""
     try:
         return str(_CATALOGUE[event_type]["description"])
+    except KeyError:
+        raise KeyError(f"unknown event type {event_type!r}") from None
+
+
+def publishing_service(event_type: str) -> str:
+    """The hub service that publishes a type (`backend`, `identity-service`); KeyError if unknown.
+
+    A receiver holding one secret per publisher checks with it that a delivery of this type was
+    signed by the service that publishes it.
+    """
+    try:
+        return str(_CATALOGUE[event_type]["service"])
     except KeyError:
         raise KeyError(f"unknown event type {event_type!r}") from None

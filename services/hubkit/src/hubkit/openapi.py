@@ -38,7 +38,7 @@ from ninja.openapi.schema import OpenAPISchema
 from pydantic import BaseModel
 
 from hubkit.errors import PROBLEM_CONTENT_TYPE
-from hubkit.ninja import JsonParser
+from hubkit.ninja import JsonParser, JsonRenderer
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _PROBLEM_REF = "#/components/schemas/Problem"
@@ -282,6 +282,7 @@ class HubNinjaAPI(NinjaAPI):
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("parser", JsonParser())
+        kwargs.setdefault("renderer", JsonRenderer())
         super().__init__(*args, **kwargs)
         self.tag_descriptions = dict(tag_descriptions or {})
         if index_path is not None:

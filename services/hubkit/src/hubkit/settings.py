@@ -35,7 +35,7 @@ def database_config(
         # Django's pool refuses CONN_MAX_AGE != 0; the pool is per process.
         options["pool"] = {"min_size": pool_min, "max_size": pool_max, "timeout": pool_timeout}
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "hubkit.postgresql",
         "NAME": unquote(parts.path.lstrip("/")),
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),

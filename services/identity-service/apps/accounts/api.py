@@ -1,4 +1,4 @@
-"""/users/me, /organizations and their members."""
+"""/users/me, /organizations and their members (people join through invitations: apps/invitations)."""
 
 import uuid
 
@@ -9,7 +9,6 @@ from ninja import P, PathEx, Query, Router, Status
 from apps.accounts.models import Membership, Organization, Role
 from apps.accounts.schemas import (
     MemberFilter,
-    MemberIn,
     MemberOut,
     MemberPatch,
     MembershipOut,
@@ -23,7 +22,7 @@ from apps.accounts.selectors import (
     membership_of_actor,
     organization_for_service,
 )
-from apps.accounts.services import member_add, member_remove, member_update_role, organization_create
+from apps.accounts.services import member_remove, member_update_role, organization_create
 from apps.tokens.auth import AccessTokenAuth, ServiceTokenAuth, principal_of
 from apps.tokens.verification import ServicePrincipal
 from hubkit.openapi import problem_responses
@@ -96,26 +95,6 @@ def list_members(
             actor=principal_of(request).user, organization_id=organization_id
         ).organization
     return member_list(organization=organization, role=filters.role)
-
-
-@organizations_router.post(
-    "/{organization_id}/members",
-    response={201: MemberOut, **problem_responses(409)},
-    operation_id="add_member",
-    summary="Add a member (owners and admins)",
-)
-def add_member(
-    request: HttpRequest, organization_id: OrganizationId, payload: MemberIn
-) -> Status[Membership]:
-    membership = member_add(
-        actor=principal_of(request).user,
-        organization_id=organization_id,
-        email=payload.email,
-        role=payload.role,
-        name=payload.name,
-        password=payload.password,
-    )
-    return Status(201, membership)
 
 
 @organizations_router.patch(

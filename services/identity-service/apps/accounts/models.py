@@ -40,6 +40,8 @@ class User(AbstractBaseUser):
     email = models.EmailField(max_length=254, unique=True)
     name = models.CharField(max_length=200)
     is_active = models.BooleanField(default=True)
+    # When the user proved they read mail at `email` (accepting an invitation mailed there).
+    email_verified_at = models.DateTimeField(null=True, blank=True)
     # TOTP: the secret is Fernet-encrypted; the last accepted time step blocks replay.
     mfa_secret_encrypted = models.TextField(blank=True, default="")
     mfa_enabled = models.BooleanField(default=False)

@@ -2,13 +2,18 @@
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import StringConstraints
 
 from apps.accounts.models import Role
+from hubkit.fields import Text
 
 # Deliberately loose: the hub's demo domains (.test) are reserved names strict validators refuse.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+Email = Annotated[Text, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)]
+Name = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
 
 
 class OrganizationOut(Schema):
@@ -48,9 +53,9 @@ class MeOut(UserOut):
 class OrganizationIn(Schema):
     """A new organization."""
 
-    name: str = Field(min_length=1, max_length=200)
-    slug: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    timezone: str = Field(default="UTC", max_length=64)
+    name: Name
+    slug: Annotated[Text, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")] | None = None
+    timezone: Annotated[Text, StringConstraints(max_length=64)] = "UTC"
 
 
 class MemberOut(Schema):
@@ -59,15 +64,6 @@ class MemberOut(Schema):
     user: UserOut
     role: Role
     joined_at: datetime = Field(alias="created_at")
-
-
-class MemberIn(Schema):
-    """A member to add; an unknown email creates the user (without a usable password unless given)."""
-
-    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
-    role: Role
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    password: str | None = Field(default=None, max_length=1024)
 
 
 class MemberPatch(Schema):

@@ -5,11 +5,13 @@ import zoneinfo
 from functools import cache
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.accounts.exceptions import (
-    AlreadyMember,
     EmailTaken,
     InvalidPassword,
     InvalidTimezone,
@@ -19,11 +21,12 @@ from apps.accounts.exceptions import (
     SlugTaken,
 )
 from apps.accounts.models import MANAGING_ROLES, Membership, Organization, Role, User
-from apps.accounts.selectors import membership_of_actor, user_get_by_email
+from apps.accounts.selectors import membership_of_actor
 from apps.tokens.services import session_revoke_for_membership
 
 
-def password_validate(*, password: str, email: str = "") -> None:
+def password_validate(*, password: str, email: str = "", name: str = "") -> None:
+    """The hub's own rules (length, not the email), then Django's AUTH_PASSWORD_VALIDATORS."""
     if len(password) < settings.PASSWORD_MIN_LENGTH:
         raise InvalidPassword(
             f"The password must have at least {settings.PASSWORD_MIN_LENGTH} characters.",
@@ -34,14 +37,36 @@ def password_validate(*, password: str, email: str = "") -> None:
             "The password must differ from the email.",
             errors=[{"field": "password", "message": "Same as email"}],
         )
+    try:
+        validate_password(password, user=User(email=email, name=name))
+    except DjangoValidationError as exc:
+        raise InvalidPassword(
+            " ".join(exc.messages), errors=[{"field": "password", "message": m} for m in exc.messages]
+        ) from exc
 
 
-def user_create(*, email: str, name: str, password: str | None, user_id: uuid.UUID | None = None) -> User:
-    """A new user; without a password the account cannot log in until one is set."""
+def user_create(
+    *,
+    email: str,
+    name: str,
+    password: str | None,
+    user_id: uuid.UUID | None = None,
+    email_verified: bool = False,
+) -> User:
+    """A new user; without a password the account cannot log in until one is set.
+
+    Only the person who will use the account chooses its password: an invitation's accept (who
+    holds the mailed link), the demo seed, tests. No endpoint creates a user for someone else.
+    """
     email = email.strip().lower()
     if password is not None:
-        password_validate(password=password, email=email)
-    user = User(id=user_id or uuid.uuid4(), email=email, name=name.strip())
+        password_validate(password=password, email=email, name=name)
+    user = User(
+        id=user_id or uuid.uuid4(),
+        email=email,
+        name=name.strip(),
+        email_verified_at=timezone.now() if email_verified else None,
+    )
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -52,7 +77,7 @@ def user_create(*, email: str, name: str, password: str | None, user_id: uuid.UU
 
 
 def user_set_password(*, user: User, password: str) -> User:
-    password_validate(password=password, email=user.email)
+    password_validate(password=password, email=user.email, name=user.name)
     user.set_password(password)
     user.save(update_fields=["password", "updated_at"])
     return user
@@ -105,14 +130,15 @@ def membership_ensure(*, user: User, organization: Organization, role: Role) -> 
     return membership
 
 
-def _require_manager(*, actor: User, organization_id: uuid.UUID) -> Membership:
+def manager_require(*, actor: User, organization_id: uuid.UUID) -> Membership:
+    """The actor's membership if they manage members (owner or admin); else 403, 404 for non-members."""
     membership = membership_of_actor(actor=actor, organization_id=organization_id)
     if membership.role not in MANAGING_ROLES:
         raise NotAllowed("Only owners and admins manage members.")
     return membership
 
 
-def _require_may_touch(*, actor_membership: Membership, role: str) -> None:
+def role_touch_require(*, actor_membership: Membership, role: str) -> None:
     """Admins manage everyone but owners; only an owner makes, changes or removes an owner."""
     if role == Role.OWNER and actor_membership.role != Role.OWNER:
         raise NotAllowed("Only an owner can grant, change or remove the owner role.")
@@ -147,36 +173,13 @@ def _require_other_owner(*, membership: Membership) -> None:
 
 
 @transaction.atomic
-def member_add(
-    *,
-    actor: User,
-    organization_id: uuid.UUID,
-    email: str,
-    role: Role,
-    name: str | None = None,
-    password: str | None = None,
-) -> Membership:
-    """Adds a user (created without a password if unknown) to the organization."""
-    actor_membership = _require_manager(actor=actor, organization_id=organization_id)
-    _require_may_touch(actor_membership=actor_membership, role=role)
-    user = user_get_by_email(email=email)
-    if user is None:
-        user = user_create(email=email, name=name or email.split("@", maxsplit=1)[0], password=password)
-    try:
-        with transaction.atomic():
-            return Membership.objects.create(user=user, organization=actor_membership.organization, role=role)
-    except IntegrityError as exc:
-        raise AlreadyMember("The user is already a member.") from exc
-
-
-@transaction.atomic
 def member_update_role(
     *, actor: User, organization_id: uuid.UUID, user_id: uuid.UUID, role: Role
 ) -> Membership:
-    actor_membership = _require_manager(actor=actor, organization_id=organization_id)
+    actor_membership = manager_require(actor=actor, organization_id=organization_id)
     membership = _lock_member(organization_id=organization_id, user_id=user_id)
-    _require_may_touch(actor_membership=actor_membership, role=membership.role)
-    _require_may_touch(actor_membership=actor_membership, role=role)
+    role_touch_require(actor_membership=actor_membership, role=membership.role)
+    role_touch_require(actor_membership=actor_membership, role=role)
     if role != Role.OWNER:
         _require_other_owner(membership=membership)
     membership.role = role
@@ -187,9 +190,9 @@ def member_update_role(
 @transaction.atomic
 def member_remove(*, actor: User, organization_id: uuid.UUID, user_id: uuid.UUID) -> None:
     """Removes the membership and ends the user's sessions in that organization."""
-    actor_membership = _require_manager(actor=actor, organization_id=organization_id)
+    actor_membership = manager_require(actor=actor, organization_id=organization_id)
     membership = _lock_member(organization_id=organization_id, user_id=user_id)
-    _require_may_touch(actor_membership=actor_membership, role=membership.role)
+    role_touch_require(actor_membership=actor_membership, role=membership.role)
     _require_other_owner(membership=membership)
     session_revoke_for_membership(user_id=user_id, organization_id=organization_id, reason="member_removed")
     membership.delete()

@@ -37,7 +37,8 @@ class SecurityNotice(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     ip = models.GenericIPAddressField(null=True, blank=True)
     session_id = models.UUIDField(null=True, blank=True)
-    # Set once the user has been told (mail through the communication-service is not wired yet).
+    # Not set: the mail is the outbox event `security.notice_requested` (subject: the user), whose
+    # row says whether and when it was delivered.
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

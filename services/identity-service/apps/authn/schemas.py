@@ -1,15 +1,20 @@
 """Edge schemas of login, refresh, organization switch and MFA."""
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import StringConstraints
 
-from apps.accounts.schemas import EMAIL_PATTERN, OrganizationOut, UserOut
+from apps.accounts.schemas import Email, OrganizationOut, UserOut
 from apps.authn.services import MfaRequired, SignedIn
 from apps.tokens.services import TokenPair
+from hubkit.fields import Text
 
 TOTP_CODE = r"^\s*\d{6}\s*$"
+Password = Annotated[Text, StringConstraints(min_length=1, max_length=1024)]
+Code = Annotated[Text, StringConstraints(pattern=TOTP_CODE)]
+OpaqueToken = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
 
 
 class LoginIn(Schema):
@@ -19,10 +24,10 @@ class LoginIn(Schema):
     other devices and addresses then never delay this login.
     """
 
-    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
-    password: str = Field(min_length=1, max_length=1024)
+    email: Email
+    password: Password
     organization_id: uuid.UUID | None = None
-    device_token: str | None = Field(default=None, max_length=500)
+    device_token: Annotated[Text, StringConstraints(max_length=500)] | None = None
 
 
 class TokenOut(Schema):
@@ -71,8 +76,8 @@ class MfaRequiredOut(Schema):
 class MfaVerifyIn(Schema):
     """The challenge of the login and a TOTP code."""
 
-    mfa_token: str = Field(min_length=1, max_length=200)
-    code: str = Field(pattern=TOTP_CODE)
+    mfa_token: OpaqueToken
+    code: Code
 
 
 class MfaSetupOut(Schema):
@@ -85,20 +90,20 @@ class MfaSetupOut(Schema):
 class MfaSetupIn(Schema):
     """The password, unless the login behind the token is at most a few minutes old."""
 
-    password: str | None = Field(default=None, min_length=1, max_length=1024)
+    password: Password | None = None
 
 
 class MfaEnableIn(Schema):
     """A TOTP code from the new secret, and the password unless the login is recent."""
 
-    code: str = Field(pattern=TOTP_CODE)
-    password: str | None = Field(default=None, min_length=1, max_length=1024)
+    code: Code
+    password: Password | None = None
 
 
 class RefreshIn(Schema):
     """The current refresh token; it is rotated, and reusing a rotated one ends the session."""
 
-    refresh_token: str = Field(min_length=1, max_length=200)
+    refresh_token: OpaqueToken
 
 
 class SwitchOrganizationIn(Schema):

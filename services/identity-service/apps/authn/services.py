@@ -37,12 +37,16 @@ from apps.authn.lockout import (
     mfa_lockout_reset,
 )
 from apps.authn.models import MfaChallenge, SecurityNotice
+from apps.outbox.services import outbox_add
 from apps.signing.encryption import decrypt, encrypt
 from apps.tokens.services import TokenPair, session_revoke, session_start
 from apps.tokens.verification import Principal
 
 MFA_TOKEN_PREFIX = "hubmfa_"  # noqa: S105 - a recognisable prefix, not a secret
 TOTP_WINDOW = 1  # accept the previous and next 30 s step too (clock drift)
+SECURITY_NOTICE_REQUESTED = "security.notice_requested"
+# The organization of an account-level event of a user who belongs to none (the envelope needs one).
+ACCOUNT_LEVEL_ORGANIZATION = uuid.UUID(int=0)
 
 logger = logging.getLogger(__name__)
 
@@ -131,9 +135,27 @@ def _reauthenticate(*, principal: Principal, password: str | None, ip: str | Non
 
 
 def _security_notice(
-    *, user: User, kind: SecurityNotice.Kind, ip: str | None, session_id: uuid.UUID | None
+    *, user: User, kind: SecurityNotice.Kind, ip: str | None, principal: Principal
 ) -> SecurityNotice:
-    notice = SecurityNotice.objects.create(user=user, kind=kind, ip=ip, session_id=session_id)
+    """Recorded, logged, and mailed to the user: its event joins this transaction's outbox.
+
+    The event belongs to the organization of the session that made the change; a user without
+    any organization gets `ACCOUNT_LEVEL_ORGANIZATION` (the nil UUID), which no one's messages show.
+    """
+    notice = SecurityNotice.objects.create(user=user, kind=kind, ip=ip, session_id=principal.session.id)
+    outbox_add(
+        type=SECURITY_NOTICE_REQUESTED,
+        organization_id=principal.organization_id or ACCOUNT_LEVEL_ORGANIZATION,
+        subject_type="user",
+        subject_id=user.id,
+        data={
+            "notice_id": notice.id,
+            "kind": kind.value,
+            "recipient": {"name": user.name, "email": user.email},
+            "created_at": notice.created_at,
+        },
+        actor=("user", str(user.id)),
+    )
     logger.warning(
         "security notice %s for user %s",
         kind.value,
@@ -238,9 +260,7 @@ def _mfa_setup(*, principal: Principal, ip: str | None) -> MfaSetup:
     user.mfa_secret_encrypted = encrypt(secret.encode())
     user.mfa_last_counter = None
     user.save(update_fields=["mfa_secret_encrypted", "mfa_last_counter", "updated_at"])
-    _security_notice(
-        user=user, kind=SecurityNotice.Kind.MFA_SETUP_STARTED, ip=ip, session_id=principal.session.id
-    )
+    _security_notice(user=user, kind=SecurityNotice.Kind.MFA_SETUP_STARTED, ip=ip, principal=principal)
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=settings.MFA_ISSUER_NAME)
     return MfaSetup(secret=secret, otpauth_uri=uri)
 
@@ -267,7 +287,7 @@ def _mfa_enable(
         return InvalidMfaCode("The code is wrong or was already used.")
     user.mfa_enabled = True
     user.save(update_fields=["mfa_enabled", "updated_at"])
-    _security_notice(user=user, kind=SecurityNotice.Kind.MFA_ENABLED, ip=ip, session_id=principal.session.id)
+    _security_notice(user=user, kind=SecurityNotice.Kind.MFA_ENABLED, ip=ip, principal=principal)
     return user
 
 

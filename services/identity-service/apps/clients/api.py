@@ -16,6 +16,7 @@ from urllib.parse import unquote_plus
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import Form, Router
+from ninja.errors import ValidationError
 from ninja.security.http import HttpAuthBase
 
 from apps.clients.exceptions import (
@@ -38,7 +39,9 @@ from apps.clients.services import client_authenticate, client_token_issue
 from apps.tokens.exceptions import InvalidAccessToken
 from apps.tokens.services import REFRESH_TOKEN_PREFIX, access_token_revoke, refresh_token_revoke
 from apps.tokens.verification import access_token_decode, token_introspect
+from hubkit.errors import problem_response
 from hubkit.identity import INTROSPECT_SCOPE
+from hubkit.ninja import field_errors
 
 FORM = "application/x-www-form-urlencoded"
 FORM_TYPES = (FORM, "multipart/form-data")
@@ -88,6 +91,22 @@ def malformed_form_response(request: HttpRequest, exc: MultiPartParserError) -> 
     Only the OAuth endpoints read forms, so the answer is theirs: RFC 6749 `invalid_request`.
     """
     return oauth_error_response(request, InvalidRequest("The body is not a valid form."))
+
+
+def oauth_validation_response(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Invalid fields: RFC 6749 `invalid_request` under /oauth (e.g. a NUL in a form value), the
+    hub's problem+json 422 everywhere else."""
+    errors = field_errors(exc.errors)
+    if request.path.startswith("/oauth/"):
+        fields = ", ".join(sorted({e["field"] for e in errors}))
+        return oauth_error_response(request, InvalidRequest(f"Invalid value of {fields}."))
+    return problem_response(
+        status=422,
+        code="validation_error",
+        title="Validation failed",
+        detail="The request has invalid fields.",
+        errors=errors,
+    )
 
 
 def _require_form(request: HttpRequest) -> None:

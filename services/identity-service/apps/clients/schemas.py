@@ -10,6 +10,8 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from hubkit.fields import Text
+
 FORM_ID_HELP = "The client id, when authenticating with form fields (client_secret_post) instead of Basic."
 FORM_CREDENTIAL_HELP = "The client secret, with `client_id` (client_secret_post); never together with Basic."
 
@@ -17,17 +19,17 @@ FORM_CREDENTIAL_HELP = "The client secret, with `client_id` (client_secret_post)
 class TokenForm(Schema):
     """RFC 6749 4.4 client credentials request."""
 
-    grant_type: str | None = Field(None, description="Must be `client_credentials`.")
-    scope: str | None = Field(
+    grant_type: Text | None = Field(None, description="Must be `client_credentials`.")
+    scope: Text | None = Field(
         None, description="Space-separated scopes, a subset of the client's; omitted: all of them."
     )
-    organization_id: str | None = Field(
+    organization_id: Text | None = Field(
         None,
         description="Issue the token for this organization (clients allowed all organizations); a "
         "client bound to one organization always gets that one.",
     )
-    client_id: str | None = Field(None, description=FORM_ID_HELP)
-    client_secret: str | None = Field(None, description=FORM_CREDENTIAL_HELP)
+    client_id: Text | None = Field(None, description=FORM_ID_HELP)
+    client_secret: Text | None = Field(None, description=FORM_CREDENTIAL_HELP)
 
 
 class ServiceTokenOut(Schema):
@@ -44,12 +46,12 @@ class ServiceTokenOut(Schema):
 class ExistingTokenForm(Schema):
     """A token to introspect (RFC 7662) or revoke (RFC 7009)."""
 
-    token: str | None = Field(None, description="The access or refresh token (required).")
-    token_type_hint: str | None = Field(
+    token: Text | None = Field(None, description="The access or refresh token (required).")
+    token_type_hint: Text | None = Field(
         None, description="`access_token` or `refresh_token`; optional, the token's form decides."
     )
-    client_id: str | None = Field(None, description=FORM_ID_HELP)
-    client_secret: str | None = Field(None, description=FORM_CREDENTIAL_HELP)
+    client_id: Text | None = Field(None, description=FORM_ID_HELP)
+    client_secret: Text | None = Field(None, description=FORM_CREDENTIAL_HELP)
 
 
 class IntrospectionOut(Schema):

@@ -5,7 +5,7 @@ import logging
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from apps.tokens.exceptions import InvalidAccessToken
+from apps.tokens.exceptions import InvalidAccessToken, InvalidBearer
 from apps.tokens.verification import (
     Principal,
     ServicePrincipal,
@@ -56,4 +56,17 @@ def principal_of(request: HttpRequest) -> Principal:
     principal = request.auth  # type: ignore[attr-defined]
     if not isinstance(principal, Principal):
         raise TypeError("endpoint reached without AccessTokenAuth")
+    return principal
+
+
+def optional_principal(request: HttpRequest) -> Principal | None:
+    """The signed-in user of an endpoint open to anyone: None without `Authorization`, 401 for a
+    header that does not carry a live user token (a bad token is never read as "nobody")."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    principal = AccessTokenAuth().authenticate(request, token.strip()) if scheme.lower() == "bearer" else None
+    if principal is None:
+        raise InvalidBearer("The bearer token is not valid.", headers={"WWW-Authenticate": "Bearer"})
     return principal

@@ -17,11 +17,14 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.staticfiles",
     "ninja",
+    "procrastinate.contrib.django",
     "apps.accounts",
     "apps.signing",
     "apps.tokens",
     "apps.authn",
     "apps.clients",
+    "apps.outbox",
+    "apps.invitations",
     "apps.demo",
 ]
 
@@ -52,6 +55,16 @@ READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", 3.0)
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
 PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", 12)
+# Every password a user chooses also passes Django's validators (apps.accounts.services.password_validate).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 
 # Secrets at rest (TOTP secrets, signing keys). A comma-separated list: the first encrypts,
 # every one decrypts, so the key can be rotated without losing data.
@@ -101,6 +114,33 @@ MFA_LOCKOUT_MAX_SECONDS = env.int("MFA_LOCKOUT_MAX_SECONDS", 24 * 3600)
 # MFA setup/enable need the password, or a login (auth_time) at most this old.
 REAUTHENTICATION_MAX_AGE_SECONDS = env.int("REAUTHENTICATION_MAX_AGE_SECONDS", 300)
 MFA_ISSUER_NAME = env.str("MFA_ISSUER_NAME", "Hub")
+
+# Invitations: the accept link points at the web app; it works once, for this long.
+FRONTEND_URL = env.str("FRONTEND_URL", "http://127.0.0.1:5173").rstrip("/")
+INVITATION_TTL_SECONDS = env.int("INVITATION_TTL_SECONDS", 72 * 3600)
+# Invitations sent (created or resent) per organization within the window, kept in Redis.
+INVITATION_RATE_LIMIT = env.int("INVITATION_RATE_LIMIT", 50)
+INVITATION_RATE_WINDOW_SECONDS = env.int("INVITATION_RATE_WINDOW_SECONDS", 3600)
+
+# Events (invitation mails, security notices): written to the outbox (apps/outbox) in the
+# transaction of the change, delivered by the procrastinate worker (manage.py procrastinate
+# worker), signed per Standard Webhooks, to the communication-service.
+DEV_EVENT_SIGNING_SECRET = "dev-insecure-identity-webhook-secret"  # noqa: S105
+EVENT_WEBHOOK_URL = env.str("EVENT_WEBHOOK_URL", "http://127.0.0.1:8003/api/v1/events")
+# Comma-separated: during a rotation list the new and the old secret; both sign every delivery.
+EVENT_SIGNING_SECRETS = env.list("EVENT_SIGNING_SECRET", [DEV_EVENT_SIGNING_SECRET])
+EVENT_DELIVERY_MAX_ATTEMPTS = env.int("EVENT_DELIVERY_MAX_ATTEMPTS", 10)
+EVENT_DELIVERY_TIMEOUT_SECONDS = env.float("EVENT_DELIVERY_TIMEOUT_SECONDS", 5.0)
+EVENT_DELIVERY_BACKOFF_BASE_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_BASE_SECONDS", 2.0)
+EVENT_DELIVERY_BACKOFF_MAX_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_MAX_SECONDS", 600.0)
+# The safety net: how often the worker looks for events left waiting (cron with a seconds field).
+EVENT_SWEEP_CRON = env.str("EVENT_SWEEP_CRON", "* * * * * */30")
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "queues": ["outbox"],
+    "concurrency": env.int("EVENT_WORKER_CONCURRENCY", 2),
+    "fetch_job_polling_interval": env.float("WORKER_POLLING_SECONDS", 1.0),
+    "delete_jobs": "successful",
+}
 
 DEMO_IDENTITIES_FILE = env.path(
     "DEMO_IDENTITIES_FILE", BASE_DIR.parent.parent / "infrastructure" / "demo" / "identities.json"

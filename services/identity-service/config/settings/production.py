@@ -10,6 +10,9 @@ DEBUG = env.bool("DEBUG", False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY")
 IDENTITY_ISSUER = env.str("IDENTITY_ISSUER").rstrip("/")
+EVENT_WEBHOOK_URL = env.str("EVENT_WEBHOOK_URL")
+EVENT_SIGNING_SECRETS = env.list("EVENT_SIGNING_SECRET")
+FRONTEND_URL = env.str("FRONTEND_URL").rstrip("/")
 DEMO_DATA_ALLOWED = False
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -22,7 +25,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 LOGGING = logging_config(json=True, level=env.str("LOG_LEVEL", "INFO"), service="identity-service")
 
 _encryption_keys = {f"FIELD_ENCRYPTION_KEY[{i}]": key for i, key in enumerate(FIELD_ENCRYPTION_KEYS)}
+_signing_secrets = {f"EVENT_SIGNING_SECRET[{i}]": key for i, key in enumerate(EVENT_SIGNING_SECRETS)}
 assert_production_ready(
     debug=DEBUG,
-    secrets={"SECRET_KEY": SECRET_KEY, **(_encryption_keys or {"FIELD_ENCRYPTION_KEY": ""})},
+    secrets={
+        "SECRET_KEY": SECRET_KEY,
+        **(_encryption_keys or {"FIELD_ENCRYPTION_KEY": ""}),
+        **(_signing_secrets or {"EVENT_SIGNING_SECRET": ""}),
+    },
 )

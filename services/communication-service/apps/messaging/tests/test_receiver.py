@@ -15,14 +15,19 @@ from django.db import connections
 from django.test import Client
 
 from apps.messaging.models import Message, ReceivedEvent
+from apps.messaging.rendering import WITHHELD_LINK
 from hubkit.testing import free_port
 from hubkit.webhooks import generate_secret
 from tests.fixtures import (
+    ACCEPT_URL,
     booking_data,
     deliver,
     envelope,
+    identity_signed,
+    invitation_data,
     notification_data,
     post_event,
+    security_notice_data,
     signed,
     stored,
 )
@@ -299,3 +304,88 @@ def test_the_receiver_needs_no_bearer_token_but_rejects_get() -> None:
     response = Client().get("/api/v1/events")
     assert response.status_code == 405
     assert json.loads(response.content)["status"] == 405
+
+
+def test_an_invitation_mails_the_accept_link_and_records_it_without_the_link() -> None:
+    event = envelope(
+        "invitation.mail_requested", invitation_data(), subject={"type": "invitation", "id": "i"}
+    )
+    response = post_event(*identity_signed(event))
+    assert response.status_code == 200, response.content
+    assert response.json() == {"status": "accepted"}
+    sent = mail.outbox[0]
+    assert isinstance(sent, EmailMultiAlternatives)
+    assert sent.to == ["new.person@example.org"]
+    assert sent.subject == "Olga Owner invited you to Acme Clinic on Hub"
+    assert ACCEPT_URL in sent.body
+    assert "Acme Clinic" in sent.body
+    assert "Olga Owner (owner@acme.test)" in sent.body
+    assert "4 December 2026, 14:00 UTC" in sent.body
+    assert f'href="{ACCEPT_URL}"' in str(sent.alternatives[0][0])
+    assert "Accept the invitation" in str(sent.alternatives[0][0])
+    message = Message.objects.get()
+    assert message.status == "sent"
+    assert message.recipient == "new.person@example.org"
+    # Owners and admins read the message list: whoever holds the link could accept in the
+    # invitee's place, so the record keeps everything but the link.
+    assert "SECRET-accept-token" not in json.dumps(list(Message.objects.values()), default=str)
+    assert WITHHELD_LINK in message.body
+
+
+def test_a_security_notice_mails_the_user() -> None:
+    event = envelope("security.notice_requested", security_notice_data(), subject={"type": "user", "id": "u"})
+    assert post_event(*identity_signed(event)).json() == {"status": "accepted"}
+    sent = mail.outbox[0]
+    assert sent.to == ["Mia Manager <mia@acme.test>"]
+    assert sent.subject == "Two-factor authentication is now on for your Hub account"
+    assert "1 December 2026, 10:00 UTC" in sent.body
+    assert "change your password" in sent.body
+    setup = envelope("security.notice_requested", security_notice_data(kind="mfa_setup_started"))
+    assert post_event(*identity_signed(setup)).json() == {"status": "accepted"}
+    assert mail.outbox[1].subject == "Two-factor authentication setup started on your Hub account"
+
+
+@pytest.mark.parametrize(
+    ("event_type", "data", "signer"),
+    [
+        ("invitation.mail_requested", invitation_data(), "backend"),
+        ("security.notice_requested", security_notice_data(), "backend"),
+        ("booking.confirmed", booking_data(), "identity"),
+        ("notification.requested", notification_data(), "identity"),
+    ],
+)
+def test_a_type_signed_by_another_service_than_its_publisher_is_401(
+    event_type: str, data: dict[str, Any], signer: str
+) -> None:
+    event = envelope(event_type, data)
+    body, headers = identity_signed(event) if signer == "identity" else signed(event)
+    response = post_event(body, headers)
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_signature"
+    assert stored() == (0, 0)
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        invitation_data(accept_url="javascript:alert(1)"),
+        invitation_data(email=None),
+        security_notice_data(recipient={"name": "No address"}),
+    ],
+)
+def test_identity_data_of_the_wrong_shape_is_422_and_sends_nothing(data: dict[str, Any]) -> None:
+    event_type = "invitation.mail_requested" if "accept_url" in data else "security.notice_requested"
+    response = post_event(*identity_signed(envelope(event_type, data)))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"].startswith("data.")
+    assert stored() == (0, 0)
+
+
+def test_a_redelivered_invitation_is_mailed_once() -> None:
+    event = envelope("invitation.mail_requested", invitation_data())
+    body, headers = identity_signed(event)
+    assert post_event(body, headers).json() == {"status": "accepted"}
+    assert post_event(body, headers).json() == {"status": "duplicate"}
+    assert len(mail.outbox) == 1
+    assert stored() == (1, 1)

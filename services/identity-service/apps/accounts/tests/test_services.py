@@ -7,12 +7,12 @@ import pytest
 from apps.accounts.exceptions import EmailTaken, InvalidPassword, LastOwner, NotAllowed, OrganizationNotFound
 from apps.accounts.models import Membership, Organization, Role, User
 from apps.accounts.services import (
-    member_add,
     member_remove,
     member_update_role,
     organization_create,
     user_create,
 )
+from apps.invitations.services import invitation_create
 from apps.tokens.models import Session
 from apps.tokens.services import session_start
 from tests.fixtures import PASSWORD
@@ -70,7 +70,7 @@ def test_admins_cannot_touch_owners_or_grant_ownership(
     with pytest.raises(NotAllowed):
         member_remove(actor=admin, organization_id=org.id, user_id=owner.id)
     with pytest.raises(NotAllowed):
-        member_add(actor=staff, organization_id=org.id, email="new@example.org", role=Role.VIEWER)
+        invitation_create(actor=staff, organization_id=org.id, email="new@example.org", role=Role.VIEWER)
     updated = member_update_role(actor=admin, organization_id=org.id, user_id=staff.id, role=Role.MANAGER)
     assert updated.role == Role.MANAGER
 
@@ -81,16 +81,7 @@ def test_non_members_see_the_organization_as_unknown(
     make_user((org, Role.OWNER))
     outsider = make_user()
     with pytest.raises(OrganizationNotFound):
-        member_add(actor=outsider, organization_id=org.id, email="x@example.org", role=Role.VIEWER)
-
-
-def test_member_add_creates_unknown_users_without_a_usable_password(
-    make_user: Callable[..., User], org: Organization
-) -> None:
-    owner = make_user((org, Role.OWNER))
-    membership = member_add(actor=owner, organization_id=org.id, email="Fresh@Example.org", role=Role.STAFF)
-    assert membership.user.email == "fresh@example.org"
-    assert not membership.user.has_usable_password()
+        invitation_create(actor=outsider, organization_id=org.id, email="x@example.org", role=Role.VIEWER)
 
 
 def test_removing_a_member_ends_their_sessions_there(

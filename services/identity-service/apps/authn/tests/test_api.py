@@ -15,6 +15,7 @@ from django.utils import timezone
 from apps.accounts.models import Organization, Role, User
 from apps.authn.models import SecurityNotice
 from apps.authn.services import mfa_secret_set
+from apps.outbox.models import OutboxEvent
 from apps.signing.selectors import jwks
 from apps.tokens.models import RefreshToken
 from tests.fixtures import PASSWORD, bearer
@@ -429,6 +430,13 @@ def test_mfa_setup_and_enable_need_the_password_when_the_login_is_not_recent(
         SecurityNotice.objects.filter(user=user).order_by("created_at").values_list("kind", flat=True)
     )
     assert notices == [SecurityNotice.Kind.MFA_SETUP_STARTED, SecurityNotice.Kind.MFA_ENABLED]
+    # Each notice is mailed: an outbox event in its transaction, for the user, in this organization.
+    mails = list(OutboxEvent.objects.filter(type="security.notice_requested").order_by("id"))
+    assert [m.data["kind"] for m in mails] == ["mfa_setup_started", "mfa_enabled"]
+    assert {m.organization_id for m in mails} == {org.id}
+    assert {(m.subject_type, m.subject_id) for m in mails} == {("user", str(user.id))}
+    assert mails[0].data["recipient"] == {"name": user.name, "email": user.email}
+    assert secret not in json.dumps([m.data for m in mails]) + "".join(m.secret_data_encrypted for m in mails)
 
 
 def test_wrong_passwords_at_mfa_setup_are_throttled_like_logins(

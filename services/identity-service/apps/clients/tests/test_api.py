@@ -323,3 +323,16 @@ def test_the_oauth_endpoints_are_in_the_openapi_as_forms_with_basic_client_auth(
         error = operation["responses"]["401"]["content"]["application/json"]["schema"]["$ref"]
         assert error.endswith("/OAuthErrorOut")
     assert {} in schema["paths"]["/oauth/revoke"]["post"]["security"]  # credentials optional
+
+
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/introspect", "/oauth/revoke"])
+def test_form_values_postgresql_cannot_store_are_an_oauth_invalid_request(api: Client, path: str) -> None:
+    response = api.post(
+        path, "token=a%00b&grant_type=client%00credentials", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert (
+        "grant_type" in response.json()["error_description"]
+        or "token" in response.json()["error_description"]
+    )
