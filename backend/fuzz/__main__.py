@@ -72,7 +72,7 @@ EXCLUSIONS: tuple[Exclusion, ...] = ()
 # (their ServiceEndpointsContract test_every_request_field_is_an_edge_type fails until then):
 # a NUL character in a request string is a 500 there (PostgreSQL text cannot hold NUL), so these
 # services' runs generate no NUL. Everything else, surrogates and offsets included, is fuzzed.
-NO_NUL_UNTIL_EDGE_TYPES = frozenset({"backend", "identity-service"})
+NO_NUL_UNTIL_EDGE_TYPES = frozenset({"backend"})
 
 
 @dataclass(frozen=True)
