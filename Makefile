@@ -1,5 +1,5 @@
 # The hub's entry point. `make run` starts everything; `make check` runs every check.
-.PHONY: run check setup lock bench openapi
+.PHONY: run check setup lock bench openapi fuzz
 
 run:    ## migrate, load demo data and start every part of the hub
 	@bash infrastructure/scripts/run.sh
@@ -15,6 +15,9 @@ lock:   ## re-pin every requirements.txt from its requirements.in
 
 bench:  ## run the backend benchmarks; figures land in backend/bench/results/
 	@bash infrastructure/scripts/bench.sh
+
+fuzz:   ## the long fuzz run: every service's live OpenAPI, many more cases (FUZZ_EXAMPLES, FUZZ_SEED)
+	@bash infrastructure/scripts/fuzz.sh
 
 openapi: ## rewrite every service's committed OpenAPI snapshot (<service>/openapi.json)
 	@bash infrastructure/scripts/openapi.sh

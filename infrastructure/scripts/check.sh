@@ -34,6 +34,9 @@ for project in "${PY_PROJECTS[@]}"; do
   step "pytest $project" in_dir "$ROOT/$project" .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadgroup
 done
 
+# Every service started as a real process and fuzzed through its live OpenAPI (backend/fuzz).
+step "fuzz every service's OpenAPI (schemathesis)" in_dir "$ROOT/backend" .venv/bin/python -m fuzz
+
 if ((${#failed[@]})); then
   printf '\n\033[1;31m%d check(s) failed:\033[0m %s\n' "${#failed[@]}" "${failed[*]}"
   exit 1

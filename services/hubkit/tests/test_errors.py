@@ -49,6 +49,14 @@ def test_malformed_json_is_400_malformed_json(client: Client) -> None:
     assert _problem(response)["code"] == "malformed_json"
 
 
+def test_a_multipart_form_without_its_boundary_is_400_not_500(client: Client) -> None:
+    response = client.post("/api/v1/form", data=b"grant_type=x", content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert _problem(response)["code"] == "malformed_body"
+    # The same form, well formed, is read.
+    assert client.post("/api/v1/form", data={"grant_type": "x"}).json() == {"grant_type": "x"}
+
+
 def test_wrong_types_are_422_naming_each_field(client: Client) -> None:
     response = client.post(
         "/api/v1/items", data={"name": 3, "quantity": "many"}, content_type="application/json"

@@ -11,6 +11,7 @@ from hubkit.errors import PROBLEM_CONTENT_TYPE
 from hubkit.openapi import (
     HubNinjaAPI,
     problem_responses,
+    schema_name_collisions,
     undescribed,
     undocumented_errors,
     webhook_receiver,
@@ -53,7 +54,7 @@ def responses(schema: dict[str, Any], path: str, method: str) -> dict[str, Any]:
 def test_error_answers_follow_from_the_operation_shape() -> None:
     schema = build_api().get_openapi_schema(path_prefix="")
     assert set(responses(schema, "/things/{thing_id}", "get")) == {"200", "401", "403", "404", "422", "503"}
-    created = {"201", "401", "403", "409", "413", "415", "422", "503"}
+    created = {"201", "400", "401", "403", "409", "413", "415", "422", "503"}
     assert set(responses(schema, "/things", "post")) == created
     assert set(responses(schema, "/public", "get")) == {"200"}
     assert undocumented_errors(schema) == []
@@ -75,6 +76,7 @@ def test_the_check_names_what_a_plain_ninja_schema_lacks() -> None:
     assert "GET /things/{thing_id}: no 404 response" in missing
     assert "GET /things/{thing_id}: no 401 response" in missing
     assert "POST /things: no 413 response" in missing
+    assert "POST /things: no 400 response" in missing  # a body that does not parse
     assert "POST /things: 409 is not a problem+json Problem" in missing
     assert not any(line.startswith("GET /public") for line in missing)
 
@@ -181,6 +183,39 @@ def test_a_webhook_receiver_documents_its_signature_headers_and_body() -> None:
     headers = {p["name"] for p in operation["parameters"] if p["in"] == "header" and p["required"]}
     assert headers == {"webhook-id", "webhook-timestamp", "webhook-signature"}
     assert operation["requestBody"]["description"] == "An event envelope."
-    assert set(responses(schema, "/events", "post")) == {"200", "401", "413", "415", "422"}
+    assert set(responses(schema, "/events", "post")) == {"200", "400", "401", "413", "415", "422"}
     assert undocumented_errors(schema) == []
     assert undescribed(schema) == []
+
+
+def test_two_models_of_one_name_are_named_as_a_collision() -> None:
+    api = HubNinjaAPI(urls_namespace="hubkit-openapi-collisions", index_path=None)
+
+    class TokenOut(Schema):
+        """A user's token."""
+
+        access_token: str
+
+    user_token = TokenOut
+
+    class TokenOut(Schema):  # type: ignore[no-redef]
+        """A service's token."""
+
+        scope: str
+
+    class Wrapper(Schema):
+        """Nests the second one."""
+
+        tokens: list[TokenOut]
+
+    @api.post("/login", response=user_token, operation_id="log_in", auth=None)
+    def log_in(request: HttpRequest) -> Any:
+        return {}
+
+    @api.post("/token", response={200: Wrapper}, operation_id="issue_token", auth=None)
+    def issue_token(request: HttpRequest) -> Any:
+        return {}
+
+    [collision] = schema_name_collisions(api)
+    assert collision.startswith("TokenOut: ")
+    assert collision.count("TokenOut") == 3

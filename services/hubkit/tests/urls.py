@@ -1,7 +1,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
-from ninja import NinjaAPI, Schema
+from ninja import Form, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
 
 from hubkit.errors import Conflict
@@ -23,6 +23,15 @@ class ItemIn(Schema):
 @api.post("/items")
 def create_item(request: HttpRequest, payload: ItemIn) -> dict[str, object]:
     return {"name": payload.name, "quantity": payload.quantity, "due": payload.due}
+
+
+class TokenForm(Schema):
+    grant_type: str
+
+
+@api.post("/form")
+def submit_form(request: HttpRequest, form: Form[TokenForm]) -> dict[str, str]:
+    return {"grant_type": form.grant_type}
 
 
 @api.get("/conflict")

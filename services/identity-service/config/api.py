@@ -2,11 +2,12 @@
 endpoints under /oauth and the discovery documents under /.well-known, so one OpenAPI document
 describes them all. Every endpoint needs a bearer token unless it says otherwise."""
 
+from django.http.multipartparser import MultiPartParserError
 from ninja.errors import ValidationError
 
 from apps.accounts.api import organizations_router, users_router
 from apps.authn.api import router as auth_router
-from apps.clients.api import oauth_error_response, oauth_validation_response
+from apps.clients.api import malformed_form_response, oauth_error_response, oauth_validation_response
 from apps.clients.api import router as oauth_router
 from apps.clients.exceptions import OAuthError
 from apps.invitations.api import invitations_router, organization_invitations_router
@@ -38,6 +39,7 @@ api = HubNinjaAPI(
 install_problem_handlers(api)
 # Ninja types a handler as also taking the exception class; it is only ever given the instance.
 api.add_exception_handler(OAuthError, oauth_error_response)  # type: ignore[arg-type]
+api.add_exception_handler(MultiPartParserError, malformed_form_response)  # type: ignore[arg-type]
 api.add_exception_handler(ValidationError, oauth_validation_response)  # type: ignore[arg-type]
 api.add_router("/api/v1/auth", auth_router)
 api.add_router("/api/v1/users", users_router)

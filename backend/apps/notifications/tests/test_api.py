@@ -76,13 +76,14 @@ def test_workflow_service_token_for_the_organization_may_send(identity_service: 
 
 def test_who_may_not_send(identity_service: IdentityService, as_user: Callable[[str], Client]) -> None:
     no_org = identity_service.service_token(*WORKFLOW)
-    communication = identity_service.service_token(
-        "communication-service",
-        "dev-insecure-communication-client-secret",
-        scope="events:read",
+    # A service token of Acme without `notifications:write` (the backend's own client).
+    other_scope = identity_service.service_token(
+        "hub-backend",
+        "dev-insecure-hub-backend-client-secret",
+        scope="members:read",
         organization_id=str(ACME_ID),
     )
-    for client in (as_user("staff"), as_user("manager"), bearer(no_org), bearer(communication)):
+    for client in (as_user("staff"), as_user("manager"), bearer(no_org), bearer(other_scope)):
         response = send(client, "POST", "/notifications", NO_SHOW)
         assert response.status_code == 403, response.content
         assert response["Content-Type"] == PROBLEM

@@ -20,7 +20,7 @@ from ninja import NinjaAPI
 
 from hubkit.errors import PROBLEM_CONTENT_TYPE
 from hubkit.fields import input_fields_outside_edge_types
-from hubkit.openapi import undescribed, undocumented_errors
+from hubkit.openapi import schema_name_collisions, undescribed, undocumented_errors
 from hubkit.openapi_snapshot import snapshot_drift
 
 
@@ -83,6 +83,10 @@ class ServiceEndpointsContract:
         schema = Client().get(self.api_root + "openapi.json").json()
         assert undocumented_errors(schema) == []
         assert undescribed(schema) == []
+
+    def test_no_two_schemas_share_a_component_name(self) -> None:
+        """Ninja documents same-named models as one component: one of them would be misdocumented."""
+        assert schema_name_collisions(served_api(self.api_root)) == []
 
     def test_api_root_is_an_index(self) -> None:
         if not self.hub_api:

@@ -42,6 +42,9 @@ from hubkit.settings import IdentityConfig
 
 logger = logging.getLogger(__name__)
 
+# The scope identity-service requires of a client calling its introspection endpoint.
+INTROSPECT_SCOPE = "introspect"
+
 
 def identity_config() -> IdentityConfig:
     """The hosting service's `IDENTITY` setting over hubkit's defaults, read now.

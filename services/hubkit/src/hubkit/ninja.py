@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
@@ -95,6 +96,16 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem_response(status=status, code=code, title=title, detail=detail, headers=headers)
 
 
+def _malformed_form(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    """A form body Django cannot split (multipart without its boundary): the client's fault."""
+    return problem_response(
+        status=400,
+        code="malformed_body",
+        title="Malformed request body",
+        detail="The body is not a valid form (multipart/form-data needs its boundary).",
+    )
+
+
 def _django_refusal(request: HttpRequest, exc: Http404 | DjangoPermissionDenied) -> HttpResponse:
     return render_django_refusal(exc)
 
@@ -118,6 +129,7 @@ _HANDLERS: tuple[tuple[type[Exception], Callable[[HttpRequest, Any], HttpRespons
     (Http404, _django_refusal),
     (DjangoPermissionDenied, _django_refusal),
     (SuspiciousOperation, _suspicious),
+    (MultiPartParserError, _malformed_form),
     (Exception, _unhandled),
 )
 

@@ -8,7 +8,8 @@ follow from an operation's shape, once:
   service is needed and down);
 - a path parameter: 404 (unknown, or another tenant's: never 403);
 - any parameter or body: 422 (validation);
-- a request body: 413 (too large) and 415 (not sent as JSON).
+- a request body: 400 (a body that does not parse: not JSON, a form without its boundary),
+  413 (too large) and 415 (not sent as JSON).
 
 An operation secured only by HTTP Basic (OAuth client authentication) implies 401 alone.
 
@@ -28,12 +29,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, get_args
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from ninja import Field, NinjaAPI, Schema
 from ninja.openapi.schema import OpenAPISchema
+from pydantic import BaseModel
 
 from hubkit.errors import PROBLEM_CONTENT_TYPE
 from hubkit.ninja import JsonParser, JsonRenderer
@@ -121,7 +123,7 @@ def expected_errors(operation: dict[str, Any], schemes: Mapping[str, Any] | None
     if parameters or "requestBody" in operation:
         expected.add(422)
     if "requestBody" in operation:
-        expected |= {413, 415}
+        expected |= {400, 413, 415}
     return expected
 
 
@@ -219,6 +221,40 @@ def undescribed(schema: dict[str, Any]) -> list[str]:
     return missing
 
 
+def _models_in(annotation: Any, seen: set[type[BaseModel]]) -> None:
+    """Every pydantic model an annotation names, however deeply (lists, unions, nested fields)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return
+        seen.add(annotation)
+        for field in annotation.model_fields.values():
+            _models_in(field.annotation, seen)
+        return
+    for argument in get_args(annotation):
+        _models_in(argument, seen)
+
+
+def schema_name_collisions(api: NinjaAPI) -> list[str]:
+    """Distinct models of one API's operations that share a component name.
+
+    Ninja names a component after its model's class and keeps the last definition it meets, so
+    two `TokenOut` classes in two apps would both be documented as one of them.
+    """
+    models: set[type[BaseModel]] = set()
+    for _, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                # Ninja's own per-operation wrappers (parameters, `response`) are no components.
+                wrappers = [*operation.models, *(getattr(operation, "response_models", None) or {}).values()]
+                for wrapper in wrappers:
+                    for field in getattr(wrapper, "model_fields", {}).values():
+                        _models_in(field.annotation, models)
+    by_name: dict[str, list[str]] = {}
+    for model in models:
+        by_name.setdefault(model.__name__, []).append(f"{model.__module__}.{model.__qualname__}")
+    return sorted(f"{name}: {', '.join(sorted(where))}" for name, where in by_name.items() if len(where) > 1)
+
+
 INDEX_TAG = "api"
 
 
@@ -307,6 +343,7 @@ __all__ = [
     "document_problems",
     "expected_errors",
     "problem_responses",
+    "schema_name_collisions",
     "undescribed",
     "undocumented_errors",
     "webhook_receiver",

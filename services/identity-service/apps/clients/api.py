@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import Form, Router
 from ninja.errors import ValidationError
 from ninja.security.http import HttpAuthBase
@@ -31,14 +32,15 @@ from apps.clients.schemas import (
     IntrospectionOut,
     OAuthErrorOut,
     RevocationOut,
+    ServiceTokenOut,
     TokenForm,
-    TokenOut,
 )
 from apps.clients.services import client_authenticate, client_token_issue
 from apps.tokens.exceptions import InvalidAccessToken
 from apps.tokens.services import REFRESH_TOKEN_PREFIX, access_token_revoke, refresh_token_revoke
 from apps.tokens.verification import access_token_decode, token_introspect
 from hubkit.errors import problem_response
+from hubkit.identity import INTROSPECT_SCOPE
 from hubkit.ninja import field_errors
 
 FORM = "application/x-www-form-urlencoded"
@@ -81,6 +83,14 @@ def oauth_error_response(request: HttpRequest, exc: OAuthError) -> HttpResponse:
     return _json(
         {"error": exc.error, "error_description": exc.description}, status=exc.status, headers=exc.headers
     )
+
+
+def malformed_form_response(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    """The API's handler of a form Django cannot split (multipart without its boundary).
+
+    Only the OAuth endpoints read forms, so the answer is theirs: RFC 6749 `invalid_request`.
+    """
+    return oauth_error_response(request, InvalidRequest("The body is not a valid form."))
 
 
 def oauth_validation_response(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -150,7 +160,7 @@ def _required_client(request: HttpRequest, form: TokenForm | ExistingTokenForm) 
 
 @router.post(
     "/token",
-    response={200: TokenOut, **OAUTH_ERRORS},
+    response={200: ServiceTokenOut, **OAUTH_ERRORS},
     operation_id="issue_token",
     summary="Issue a service access token (client_credentials)",
 )
@@ -183,7 +193,7 @@ def introspect_token(request: HttpRequest, form: Form[ExistingTokenForm]) -> Htt
     """For clients with the `introspect` scope (else 403 `unauthorized_client`)."""
     _require_form(request)
     client = _required_client(request, form)
-    if "introspect" not in client.scopes:
+    if INTROSPECT_SCOPE not in client.scopes:
         raise UnauthorizedClient("This client may not introspect tokens.")
     if not form.token:
         raise InvalidRequest("token is required.")

@@ -32,7 +32,7 @@ class TokenForm(Schema):
     client_secret: Text | None = Field(None, description=FORM_CREDENTIAL_HELP)
 
 
-class TokenOut(Schema):
+class ServiceTokenOut(Schema):
     """A service access token (a JWT, `typ: at+jwt`)."""
 
     model_config = ConfigDict(extra="forbid")

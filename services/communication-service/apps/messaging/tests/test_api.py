@@ -66,8 +66,9 @@ def test_other_roles_are_refused(
 
 
 def test_a_service_token_without_the_scope_is_refused(identity_service: IdentityService) -> None:
+    # The workflow service's demo client: a real service token, without `messages:read`.
     token = identity_service.service_token(
-        "communication-service", "dev-insecure-communication-client-secret"
+        "workflow-intelligence-service", "dev-insecure-workflow-client-secret"
     )
     response = bearer(token).get(URL)
     assert response.status_code == 403
