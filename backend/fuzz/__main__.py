@@ -68,12 +68,6 @@ class Exclusion:
 # Nothing is excluded: every operation of every service is fuzzed.
 EXCLUSIONS: tuple[Exclusion, ...] = ()
 
-# TEMPORARY, to be emptied when the services' request schemas use hubkit.fields' edge types
-# (their ServiceEndpointsContract test_every_request_field_is_an_edge_type fails until then):
-# a NUL character in a request string is a 500 there (PostgreSQL text cannot hold NUL), so these
-# services' runs generate no NUL. Everything else, surrogates and offsets included, is fuzzed.
-NO_NUL_UNTIL_EDGE_TYPES = frozenset({"backend"})
-
 
 @dataclass(frozen=True)
 class Outcome:
@@ -114,8 +108,6 @@ def _command(service: Service, *, examples: int, seed: int | None, report: Path)
         "--report-junit-path",
         str(report),
     ]
-    if service.name in NO_NUL_UNTIL_EDGE_TYPES:
-        command += ["--generation-allow-x00", "false"]
     for exclusion in EXCLUSIONS:
         if exclusion.service == service.name:
             command += ["--exclude-operation-id", exclusion.operation_id]
@@ -221,8 +213,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"fuzzing {what}: {args.examples} examples per operation, {generation}")
     for exclusion in EXCLUSIONS:
         print(f"  excluded: {exclusion.service} {exclusion.operation_id}: {exclusion.reason}")
-    for name in sorted(NO_NUL_UNTIL_EDGE_TYPES):
-        print(f"  temporarily no NUL characters for {name} (its schemas are not edge types yet)")
     # A terminated run still stops the services it started (the context managers unwind).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     started = time.monotonic()
