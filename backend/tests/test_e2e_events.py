@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,15 @@ import pytest
 from django.conf import settings
 
 from apps.events.tests.factories import booking_data
-from hubkit.testing import IdentityService, ServiceProcess, free_port, manage, recreate_database, venv_python
+from hubkit.testing import (
+    IdentityService,
+    ServiceProcess,
+    free_port,
+    manage,
+    recreate_database,
+    venv_python,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BACKEND = ROOT / "backend"
@@ -64,17 +71,6 @@ with transaction.atomic():
                     subject_id=f"kill-{{subject}}", actor=None,
                     data=contact_updated_data(changed=["last_name"], last_name=str(seq)))
 """
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 60.0, interval: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)
 
 
 @dataclass

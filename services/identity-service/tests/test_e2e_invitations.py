@@ -10,8 +10,7 @@ import os
 import re
 import subprocess
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from hubkit.testing import ServiceProcess, free_port, manage, recreate_database, venv_python
+from hubkit.testing import ServiceProcess, free_port, manage, recreate_database, venv_python, wait_until
 
 SERVICE = Path(__file__).resolve().parent.parent
 COMMUNICATION = SERVICE.parent / "communication-service"
@@ -31,17 +30,6 @@ ACME = "0a0e0000-0000-4000-8000-000000000001"
 SIGNING_SECRET = "dev-insecure-identity-webhook-secret-e2e"
 
 pytestmark = pytest.mark.xdist_group("e2e-invitations")
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 60.0, interval: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)
 
 
 @dataclass
