@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,18 @@ def start_identity(name: str, worker: str) -> IdentityService:
         database_name=f"test_{backend_db}_identity_{name}_{worker}",
         redis_url=f"redis://127.0.0.1:6379/{_redis_db(worker)}",
     )
+
+
+@contextmanager
+def own_identity_service(name: str, worker: str, shared: IdentityService) -> Iterator[IdentityService]:
+    """An identity-service a test module may stop, restart, rotate or demote in; then the shared one again."""
+    service = start_identity(name, worker)
+    use_identity(service.url)
+    try:
+        yield service
+    finally:
+        service.process.stop()
+        use_identity(shared.url)
 
 
 @pytest.fixture(scope="session")

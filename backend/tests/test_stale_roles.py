@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from django.test import Client
 
-from conftest import bearer, start_identity, use_identity
+from conftest import bearer, own_identity_service, use_identity
 from hubkit.testing import IdentityService, ServiceProcess
 from tests.factories import ACME_ID, make_contact
 
@@ -39,13 +39,8 @@ ADMIN_ONLY = [
 
 @pytest.fixture(scope="module")
 def roles_identity(worker: str, identity_service: IdentityService) -> Iterator[IdentityService]:
-    service = start_identity("roles", worker)
-    use_identity(service.url)
-    try:
+    with own_identity_service("roles", worker, identity_service) as service:
         yield service
-    finally:
-        service.process.stop()
-        use_identity(identity_service.url)
 
 
 @pytest.fixture

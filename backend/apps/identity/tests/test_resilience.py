@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
 from apps.identity.auth import BearerAuth
-from conftest import bearer, start_identity, use_identity
+from conftest import bearer, own_identity_service, use_identity
 from edge.permissions import requires
 from hubkit.identity import IdentityUnavailable, TokenRevoked
 from hubkit.testing import IdentityService, ServiceProcess
@@ -24,13 +24,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def own_identity(worker: str, identity_service: IdentityService) -> Iterator[IdentityService]:
     """An identity-service these tests may stop, restart and rotate without disturbing others."""
-    service = start_identity("resilience", worker)
-    use_identity(service.url)
-    try:
+    with own_identity_service("resilience", worker, identity_service) as service:
         yield service
-    finally:
-        service.process.stop()
-        use_identity(identity_service.url)
 
 
 @pytest.fixture
