@@ -259,3 +259,57 @@ test("invite from Team, revoke another, accept the mailed link with a new accoun
   assert.doesNotMatch(await spent.innerText(), /invitation_invalid/);
   await page.context().close();
 });
+
+test("contacts load the next page through next_cursor", async () => {
+  const login = await fetch(`${hub.identity}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: "owner@acme.test", password: PASSWORD }),
+  });
+  assert.equal(login.status, 200);
+  const { access_token: token } = await login.json();
+  // The demo data has 10 contacts per organization; 20 more make a second page of 25.
+  for (let n = 1; n <= 20; n += 1) {
+    const created = await fetch(`${hub.backend}/api/v1/contacts`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ first_name: "Paged", last_name: `Person ${String(n).padStart(2, "0")}` }),
+    });
+    assert.equal(created.status, 201, await created.text());
+  }
+  const page = await newPage();
+  await signIn(page, "owner@acme.test");
+  await page.getByTestId("contacts-list-table").waitFor();
+  assert.equal(await page.getByTestId("contacts-list-row").count(), 25);
+  await page.getByTestId("contacts-list-load-more").click();
+  await waitFor(async () => (await page.getByTestId("contacts-list-row").count()) === 30, "the second page");
+  await page.getByTestId("contacts-list-load-more").waitFor({ state: "detached" });
+  const names = await page.getByTestId("contacts-list-row").locator("td:first-child").allInnerTexts();
+  assert.equal(new Set(names).size, 30, "no contact twice");
+  await page.context().close();
+});
+
+test("an existing account signs in to accept an invitation", async () => {
+  const page = await newPage();
+  await signIn(page, "owner@acme.test");
+  await page.getByTestId("shell-nav-team").click();
+  await page.getByTestId("team-invite-email").fill("owner@globex.test");
+  await page.getByTestId("team-invite-role").selectOption("viewer");
+  await page.getByTestId("team-invite-submit").click();
+  await page.getByTestId("team-invite-sent").waitFor();
+  await page.getByTestId("shell-signout-button").click();
+  await page.getByTestId("auth-signin-submit").waitFor();
+
+  const link = await waitFor(() => mailedLink("owner@globex.test"), "the invitation mail to owner@globex.test");
+  await page.goto(link);
+  await page.getByTestId("invite-accept-signin").click();
+  await page.getByTestId("auth-signin-email").fill("owner@globex.test");
+  await page.getByTestId("auth-signin-password").fill(PASSWORD);
+  await page.getByTestId("auth-signin-submit").click();
+  await page.getByTestId("invite-accept-submit").click();
+  await page.getByTestId("contacts-list-table").waitFor();
+  assert.equal(await page.getByTestId("shell-user-email").innerText(), "owner@globex.test");
+  const select = page.getByTestId("shell-org-select");
+  assert.match(await select.locator("option:checked").innerText(), /Acme/);
+  await page.context().close();
+});
