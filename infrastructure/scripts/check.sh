@@ -2,6 +2,7 @@
 # Every check of the hub: lint, format, types and all test suites. Exits non-zero if any fails.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bootstrap
+ensure_chromium
 
 failed=()
 step() {
@@ -36,6 +37,12 @@ done
 
 # Every service started as a real process and fuzzed through its live OpenAPI (backend/fuzz).
 step "fuzz every service's OpenAPI (schemathesis)" in_dir "$ROOT/backend" .venv/bin/python -m fuzz
+
+# The frontend: types, generated API types up to date, unit tests, e2e against the real hub.
+step "frontend tsc --noEmit" in_dir "$ROOT/frontend" npm run --silent typecheck
+step "frontend generated API types committed" in_dir "$ROOT/frontend" npm run --silent types:check
+step "frontend vitest" in_dir "$ROOT/frontend" npm run --silent test
+step "frontend e2e (playwright, real hub)" in_dir "$ROOT/frontend" npm run --silent e2e
 
 if ((${#failed[@]})); then
   printf '\n\033[1;31m%d check(s) failed:\033[0m %s\n' "${#failed[@]}" "${failed[*]}"

@@ -41,10 +41,38 @@ ensure_venv() {
   VIRTUAL_ENV="$dir/.venv" "$UV" pip install --quiet --no-deps -e "$ROOT/services/hubkit"
 }
 
+# The frontend's node_modules, from the committed lock: `npm ci` when missing or the lock changed.
+ensure_node_modules() {
+  local dir="$ROOT/frontend" stamp="$ROOT/frontend/node_modules/.package-lock.sha256"
+  command -v npm >/dev/null 2>&1 || die "Node.js 20 and npm are required for the frontend (node --version)."
+  local want
+  want="$(sha256sum "$dir/package-lock.json" | awk '{print $1}')"
+  if [[ ! -f "$stamp" ]] || [[ "$(cat "$stamp")" != "$want" ]]; then
+    say "npm ci in frontend/"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    printf '%s\n' "$want" >"$stamp"
+  fi
+}
+
+# Debian's chromium for the frontend's end-to-end tests (installed as root, like wrk for bench).
+ensure_chromium() {
+  if [[ -x "${CHROMIUM:-/usr/bin/chromium}" ]]; then
+    return 0
+  fi
+  command -v apt-get >/dev/null 2>&1 || die "chromium is required for the frontend e2e tests (set CHROMIUM to its path)."
+  say "installing chromium (apt-get) for the frontend e2e tests"
+  local sudo=()
+  if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq chromium >/dev/null
+}
+
 bootstrap() {
   ensure_uv
   for project in "${PY_PROJECTS[@]}"; do
     say "virtualenv for $project"
     ensure_venv "$project"
   done
+  say "frontend dependencies"
+  ensure_node_modules
 }

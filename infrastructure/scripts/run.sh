@@ -42,6 +42,7 @@ trap 'rm -rf "$PROMETHEUS_MULTIPROC_DIR"' EXIT
 cat <<BANNER
 
   Hub is starting (Ctrl-C stops everything)
+    frontend         http://127.0.0.1:5173/   (Vite dev server; /api -> backend, /identity -> identity)
     backend API      http://127.0.0.1:8000/api/v1/   (docs: /api/v1/docs)
     backend health   http://127.0.0.1:8000/api/health/ready
     metrics          http://127.0.0.1:8000/metrics

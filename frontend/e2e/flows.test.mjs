@@ -1,0 +1,315 @@
+// End to end against the real hub (e2e/hub.py): the built frontend served by `vite preview`,
+// proxying to the services on ephemeral ports, driven through Debian's chromium.
+import AxeBuilder from "@axe-core/playwright";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { totp } from "./totp.mjs";
+
+const frontend = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const root = resolve(frontend, "..");
+const artifacts = join(frontend, "test-artifacts");
+const PASSWORD = "dev-insecure-demo-password";
+const MFA_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+const children = [];
+let hub;
+let baseUrl;
+let browser;
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function waitFor(check, what, timeout = 60_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const result = await check();
+    if (result) return result;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeout / 1000}s`);
+    await new Promise((done) => setTimeout(done, 250));
+  }
+}
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  const python = join(root, "backend", ".venv", "bin", "python");
+  const hubProcess = spawn(python, [join(frontend, "e2e", "hub.py"), "--frontend-url", baseUrl], {
+    cwd: root,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  children.push(hubProcess);
+  hub = await new Promise((done, fail) => {
+    hubProcess.once("exit", (code) => fail(new Error(`the hub exited early (${code})`)));
+    createInterface({ input: hubProcess.stdout }).once("line", (line) => done(JSON.parse(line)));
+  });
+  const vite = join(frontend, "node_modules", ".bin", "vite");
+  const preview = spawn(vite, ["preview", "--host", "127.0.0.1", "--port", String(port), "--strictPort"], {
+    cwd: frontend,
+    env: { ...process.env, BACKEND_URL: hub.backend, IDENTITY_URL: hub.identity },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  children.push(preview);
+  await waitFor(() => fetch(baseUrl).then((r) => r.ok, () => false), "vite preview");
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  for (const child of children.reverse()) {
+    child.stdin?.end();
+    child.kill("SIGTERM");
+    await new Promise((done) => (child.exitCode !== null ? done() : child.once("exit", done)));
+  }
+});
+
+async function newPage() {
+  const context = await browser.newContext({ baseURL: baseUrl });
+  return context.newPage();
+}
+
+async function signIn(page, email) {
+  await page.goto("/");
+  await page.getByTestId("auth-signin-email").fill(email);
+  await page.getByTestId("auth-signin-password").fill(PASSWORD);
+  await page.getByTestId("auth-signin-submit").click();
+}
+
+async function shoot(page, name) {
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+async function assertAccessible(page, name) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`),
+    [],
+    `serious or critical accessibility violations on ${name}`,
+  );
+}
+
+async function storageIsEmpty(page) {
+  return page.evaluate(() => localStorage.length === 0 && sessionStorage.length === 0);
+}
+
+test("sign in as the owner, list and search contacts, sign out", async () => {
+  const page = await newPage();
+  await page.goto("/");
+  await assertAccessible(page, "sign-in");
+  await shoot(page, "sign-in");
+  await page.getByTestId("auth-signin-email").fill("owner@acme.test");
+  await page.getByTestId("auth-signin-password").fill("not the password");
+  await page.getByTestId("auth-signin-submit").click();
+  const error = page.getByTestId("auth-signin-error");
+  await error.waitFor();
+  assert.doesNotMatch(await error.innerText(), /invalid_credentials/);
+
+  await signIn(page, "owner@acme.test");
+  await page.getByTestId("contacts-list-table").waitFor();
+  assert.equal(await page.getByTestId("contacts-list-row").count(), 10);
+  assert.equal(await page.getByTestId("shell-user-email").innerText(), "owner@acme.test");
+  assert.match(await page.getByTestId("shell-notifications-badge").innerText(), /\d+/);
+  assert.ok(await storageIsEmpty(page), "no tokens in Web Storage");
+  await assertAccessible(page, "contacts");
+  await shoot(page, "contacts");
+
+  const lastName = (await page.getByTestId("contacts-list-row").first().locator("td").first().innerText()).split(" ").pop();
+  await page.getByTestId("contacts-search-input").fill(lastName);
+  await waitFor(async () => (await page.getByTestId("contacts-list-row").count()) < 10, "search narrows the list", 10_000);
+  for (const row of await page.getByTestId("contacts-list-row").all()) {
+    assert.match((await row.innerText()).toLowerCase(), new RegExp(lastName.toLowerCase()));
+  }
+  await page.getByTestId("contacts-search-input").fill("no such contact zzqx");
+  await page.getByTestId("contacts-list-empty").waitFor();
+
+  await page.getByTestId("shell-nav-contacts").focus();
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "shell-nav-team");
+
+  await page.getByTestId("shell-signout-button").click();
+  await page.getByTestId("auth-signin-submit").waitFor();
+  await page.reload();
+  await page.getByTestId("auth-signin-submit").waitFor();
+  await page.context().close();
+});
+
+test("sign in with a TOTP code as the MFA user", async () => {
+  const page = await newPage();
+  await signIn(page, "mfa@acme.test");
+  await page.getByTestId("auth-mfa-code").fill("000000" === totp(MFA_SECRET) ? "111111" : "000000");
+  await page.getByTestId("auth-mfa-submit").click();
+  await page.getByTestId("auth-signin-error").waitFor();
+  await page.getByTestId("auth-mfa-code").fill(totp(MFA_SECRET));
+  await page.getByTestId("auth-mfa-submit").click();
+  await page.getByTestId("contacts-list-table").waitFor();
+  assert.equal(await page.getByTestId("shell-user-email").innerText(), "mfa@acme.test");
+  await page.context().close();
+});
+
+test("switch organization as a member of two", async () => {
+  const page = await newPage();
+  await signIn(page, "both@hub.test");
+  const select = page.getByTestId("shell-org-select");
+  await select.waitFor();
+  await page.getByTestId("contacts-list-table").waitFor();
+  const first = await select.inputValue();
+  const firstRows = await page.getByTestId("contacts-list-row").allInnerTexts();
+  const other = await select.locator("option").evaluateAll(
+    (options, current) => options.map((o) => o.value).find((v) => v !== current),
+    first,
+  );
+  await select.selectOption(other);
+  await waitFor(async () => (await select.inputValue()) === other, "the switch");
+  await page.getByTestId("contacts-list-table").waitFor();
+  await waitFor(
+    async () => JSON.stringify(await page.getByTestId("contacts-list-row").allInnerTexts()) !== JSON.stringify(firstRows),
+    "the other organization's contacts",
+    15_000,
+  );
+  await page.getByTestId("shell-nav-team").click();
+  await page.getByTestId("team-members-table").waitFor();
+  await page.context().close();
+});
+
+function mailedLink(address) {
+  for (const file of readdirSync(hub.mail_dir).filter((name) => name.endsWith(".eml")).sort()) {
+    const text = readFileSync(join(hub.mail_dir, file), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+    if (!text.toLowerCase().includes(`to: ${address}`)) continue;
+    const match = text.match(/https?:\/\/[^\s"<>]+\/invitations\/accept\?token=[A-Za-z0-9_-]+/);
+    if (match) return match[0];
+  }
+  return null;
+}
+
+test("invite from Team, revoke another, accept the mailed link with a new account", async () => {
+  const page = await newPage();
+  await signIn(page, "owner@acme.test");
+  await page.getByTestId("shell-nav-team").click();
+  await page.getByTestId("team-members-table").waitFor();
+  const stamp = Date.now();
+  const invitee = `newcomer-${stamp}@example.org`;
+  const revoked = `changed-mind-${stamp}@example.org`;
+  for (const address of [invitee, revoked]) {
+    await page.getByTestId("team-invite-email").fill(address);
+    await page.getByTestId("team-invite-role").selectOption("staff");
+    await page.getByTestId("team-invite-submit").click();
+    await page.getByTestId("team-invite-sent").filter({ hasText: address }).waitFor();
+  }
+  const rows = page.getByTestId("team-invitations-row");
+  await rows.filter({ hasText: revoked }).waitFor();
+  await assertAccessible(page, "team");
+  await shoot(page, "team");
+
+  // A second invitation to a pending address is refused in words.
+  await page.getByTestId("team-invite-email").fill(invitee);
+  await page.getByTestId("team-invite-submit").click();
+  const refusal = page.getByTestId("team-invite-error");
+  await refusal.waitFor();
+  assert.doesNotMatch(await refusal.innerText(), /invitation_pending/);
+
+  await rows.filter({ hasText: revoked }).getByTestId("team-invitations-revoke").click();
+  const dialog = page.getByTestId("team-revoke-dialog");
+  await dialog.waitFor();
+  await shoot(page, "team-revoke-dialog");
+  await page.getByTestId("team-revoke-dialog-confirm").click();
+  await page.getByTestId("team-invitations-notice").waitFor();
+  await waitFor(async () => (await rows.filter({ hasText: revoked }).count()) === 0, "the revoked row goes");
+  assert.equal(await rows.filter({ hasText: invitee }).count(), 1);
+
+  await page.getByTestId("shell-signout-button").click();
+  await page.getByTestId("auth-signin-submit").waitFor();
+
+  const link = await waitFor(() => mailedLink(invitee), `the invitation mail to ${invitee}`);
+  assert.ok(link.startsWith(baseUrl), link);
+  await page.goto(link);
+  await page.getByTestId("invite-accept-summary").waitFor();
+  assert.match(await page.getByTestId("invite-accept-summary").innerText(), /Acme/);
+  await assertAccessible(page, "invitation-accept");
+  await shoot(page, "invitation-accept");
+  await page.getByTestId("invite-accept-name").fill("New Comer");
+  await page.getByTestId("invite-accept-password").fill("a long passphrase of my own");
+  await page.getByTestId("invite-accept-submit").click();
+  await page.getByTestId("contacts-list-table").waitFor();
+  assert.equal(await page.getByTestId("shell-user-email").innerText(), invitee);
+  assert.ok(await storageIsEmpty(page), "no tokens in Web Storage");
+
+  // The link is spent: opening it again says so in words.
+  await page.goto(link);
+  const spent = page.getByTestId("invite-accept-error");
+  await spent.waitFor();
+  assert.doesNotMatch(await spent.innerText(), /invitation_invalid/);
+  await page.context().close();
+});
+
+test("contacts load the next page through next_cursor", async () => {
+  const login = await fetch(`${hub.identity}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: "owner@acme.test", password: PASSWORD }),
+  });
+  assert.equal(login.status, 200);
+  const { access_token: token } = await login.json();
+  // The demo data has 10 contacts per organization; 20 more make a second page of 25.
+  for (let n = 1; n <= 20; n += 1) {
+    const created = await fetch(`${hub.backend}/api/v1/contacts`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ first_name: "Paged", last_name: `Person ${String(n).padStart(2, "0")}` }),
+    });
+    assert.equal(created.status, 201, await created.text());
+  }
+  const page = await newPage();
+  await signIn(page, "owner@acme.test");
+  await page.getByTestId("contacts-list-table").waitFor();
+  assert.equal(await page.getByTestId("contacts-list-row").count(), 25);
+  await page.getByTestId("contacts-list-load-more").click();
+  await waitFor(async () => (await page.getByTestId("contacts-list-row").count()) === 30, "the second page");
+  await page.getByTestId("contacts-list-load-more").waitFor({ state: "detached" });
+  const names = await page.getByTestId("contacts-list-row").locator("td:first-child").allInnerTexts();
+  assert.equal(new Set(names).size, 30, "no contact twice");
+  await page.context().close();
+});
+
+test("an existing account signs in to accept an invitation", async () => {
+  const page = await newPage();
+  await signIn(page, "owner@acme.test");
+  await page.getByTestId("shell-nav-team").click();
+  await page.getByTestId("team-invite-email").fill("owner@globex.test");
+  await page.getByTestId("team-invite-role").selectOption("viewer");
+  await page.getByTestId("team-invite-submit").click();
+  await page.getByTestId("team-invite-sent").waitFor();
+  await page.getByTestId("shell-signout-button").click();
+  await page.getByTestId("auth-signin-submit").waitFor();
+
+  const link = await waitFor(() => mailedLink("owner@globex.test"), "the invitation mail to owner@globex.test");
+  await page.goto(link);
+  await page.getByTestId("invite-accept-signin").click();
+  await page.getByTestId("auth-signin-email").fill("owner@globex.test");
+  await page.getByTestId("auth-signin-password").fill(PASSWORD);
+  await page.getByTestId("auth-signin-submit").click();
+  await page.getByTestId("invite-accept-submit").click();
+  await page.getByTestId("contacts-list-table").waitFor();
+  assert.equal(await page.getByTestId("shell-user-email").innerText(), "owner@globex.test");
+  const select = page.getByTestId("shell-org-select");
+  assert.match(await select.locator("option:checked").innerText(), /Acme/);
+  await page.context().close();
+});

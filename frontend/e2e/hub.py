@@ -1,0 +1,148 @@
+"""The real hub for the frontend's end-to-end tests, every part a process on an ephemeral port.
+
+identity-service (demo users) with its outbox worker, communication-service with an SMTP sink
+writing .eml files, and the backend (demo data). Prints one JSON line with the URLs and the mail
+directory, then runs until its standard input closes (the test runner holds it open).
+
+Run with the backend's virtualenv: backend/.venv/bin/python frontend/e2e/hub.py --frontend-url URL
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import redis
+
+from hubkit.testing import ServiceProcess, free_port, manage, recreate_database, venv_python
+
+ROOT = Path(__file__).resolve().parents[2]
+BACKEND = ROOT / "backend"
+IDENTITY = ROOT / "services" / "identity-service"
+COMMUNICATION = ROOT / "services" / "communication-service"
+# Its own Redis database (the test suites use 3-9 and 15, the fuzz 12): login-failure counters
+# of one run must not lock out the next.
+REDIS_URL = "redis://127.0.0.1:6379/11"
+SIGNING_SECRET = "dev-insecure-frontend-e2e-identity-webhook-secret"  # noqa: S105 - a test-run secret
+
+
+def database_prefix() -> str:
+    """Named after this run's DATABASE_URL, so parallel runs in other checkouts never collide."""
+    url = os.environ.get("DATABASE_URL", "")
+    name = urlsplit(url).path.lstrip("/") if url else ""
+    return f"{name or 'hub'}_e2e"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--frontend-url", required=True, help="where the invitation links point")
+    args = parser.parse_args()
+    prefix = database_prefix()
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    ports = {name: free_port() for name in ("identity", "communication", "backend", "smtp")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    mail_dir = Path(tempfile.mkdtemp(prefix="hub-e2e-mail-"))
+    common = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "REDIS_URL": REDIS_URL,
+        "IDENTITY_SERVICE_URL": urls["identity"],
+        "IDENTITY_ISSUER": urls["identity"],
+    }
+    envs = {
+        "identity": {
+            **common,
+            "DATABASE_URL": recreate_database(f"{prefix}_identity"),
+            "FRONTEND_URL": args.frontend_url,
+            "EVENT_WEBHOOK_URL": urls["communication"] + "/api/v1/events",
+            "EVENT_SIGNING_SECRET": SIGNING_SECRET,
+            "EVENT_DELIVERY_BACKOFF_BASE_SECONDS": "0.3",
+            "EVENT_DELIVERY_BACKOFF_MAX_SECONDS": "1",
+            "EVENT_SWEEP_CRON": "* * * * * */2",
+        },
+        "communication": {
+            **common,
+            "DATABASE_URL": recreate_database(f"{prefix}_communication"),
+            "IDENTITY_WEBHOOK_SECRETS": SIGNING_SECRET,
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(ports["smtp"]),
+        },
+        "backend": {
+            **common,
+            "DATABASE_URL": recreate_database(f"{prefix}_backend"),
+            # Nothing listens there and no backend worker runs: its events stay in the outbox.
+            "COMMUNICATION_SERVICE_URL": urls["communication"],
+            "WORKFLOW_SERVICE_URL": f"http://127.0.0.1:{free_port()}",
+        },
+    }
+    directories = {"identity": IDENTITY, "communication": COMMUNICATION, "backend": BACKEND}
+    for name, directory in directories.items():
+        manage(directory, envs[name], "migrate", "--no-input", "-v", "0")
+    manage(IDENTITY, envs["identity"], "seed_demo")
+    manage(BACKEND, envs["backend"], "seed_demo")
+
+    with ExitStack() as stack:
+        logs = Path(tempfile.mkdtemp(prefix="hub-e2e-logs-"))
+
+        def background(name: str, directory: Path, env: dict[str, str], *argv: str) -> None:
+            log = stack.enter_context((logs / f"{name}.log").open("wb"))
+            process = subprocess.Popen(  # noqa: S603 - fixed argv
+                [venv_python(directory), *argv],
+                cwd=directory,
+                env={**os.environ, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+            def stop() -> None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+            stack.callback(stop)
+
+        background(
+            "smtp",
+            COMMUNICATION,
+            envs["communication"],
+            *("-m", "apps.messaging.smtp_sink", "--host", "127.0.0.1"),
+            *("--port", str(ports["smtp"]), "--directory", str(mail_dir)),
+        )
+        background("identity-worker", IDENTITY, envs["identity"], "manage.py", "procrastinate", "worker")
+        for name, directory in directories.items():
+            process = ServiceProcess(
+                cwd=directory,
+                wsgi="config.wsgi:application",
+                python=venv_python(directory),
+                env=envs[name],
+                port=ports[name],
+            )
+            stack.enter_context(process)
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "backend": urls["backend"],
+                    "identity": urls["identity"],
+                    "communication": urls["communication"],
+                    "mail_dir": str(mail_dir),
+                    "logs": str(logs),
+                }
+            )
+            + "\n"
+        )
+        sys.stdout.flush()
+        sys.stdin.read()  # until the test runner closes it (or exits)
+
+
+if __name__ == "__main__":
+    main()

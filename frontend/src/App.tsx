@@ -1,0 +1,25 @@
+import { Navigate, Route, Routes } from "react-router";
+import { useAuth } from "./auth/AuthContext";
+import { AcceptInvitation } from "./screens/AcceptInvitation";
+import { Contacts } from "./screens/Contacts";
+import { Shell } from "./screens/Shell";
+import { SignIn } from "./screens/SignIn";
+import { Team } from "./screens/Team";
+
+export function App() {
+  const { state } = useAuth();
+  return (
+    <Routes>
+      <Route path="/invitations/accept" element={<AcceptInvitation />} />
+      {state.status === "signed-in" ? (
+        <Route element={<Shell />}>
+          <Route path="/contacts" element={<Contacts />} />
+          <Route path="/team" element={<Team />} />
+          <Route path="*" element={<Navigate to="/contacts" replace />} />
+        </Route>
+      ) : (
+        <Route path="*" element={<SignIn />} />
+      )}
+    </Routes>
+  );
+}
