@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--frontend-url", required=True, help="where the invitation links point")
     args = parser.parse_args()
+    # The test runner ends the hub with SIGTERM: exit through the ExitStack so every process it
+    # started is stopped too (Python's default for SIGTERM ends at once, leaving them running).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     prefix = database_prefix()
     redis.Redis.from_url(REDIS_URL).flushdb()
     ports = {name: free_port() for name in ("identity", "communication", "backend", "smtp")}
