@@ -1,8 +1,9 @@
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 
-from hubkit.webhooks import InvalidWebhook, generate_secret, sign_headers, verify_webhook
+from hubkit.webhooks import InvalidWebhook, generate_secret, retry_after_seconds, sign_headers, verify_webhook
 
 BODY = b'{"id":"e1","type":"contact.created","data":{"name":"J\xc3\xbcrgen"}}'
 OLD = "dev-insecure-webhook-secret-old"
@@ -56,3 +57,25 @@ def test_replayed_or_future_timestamps_are_rejected(age: timedelta) -> None:
 def test_headers_are_case_insensitive() -> None:
     headers = {k.title(): v for k, v in sign_headers(msg_id="e1", body=BODY, secrets=[NEW]).items()}
     assert verify_webhook(body=BODY, headers=headers, secrets=[NEW]) == "e1"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("120", 120.0),
+        ("-5", 0.0),
+        (None, None),
+        ("", None),
+        ("soon", None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+    ],
+)
+def test_retry_after_reads_seconds_and_http_dates(value: str | None, expected: float | None) -> None:
+    assert retry_after_seconds(value) == expected
+
+
+def test_retry_after_an_http_date_ahead_counts_down_to_it() -> None:
+    ahead = format_datetime(datetime.now(tz=UTC) + timedelta(seconds=90), usegmt=True)
+    seconds = retry_after_seconds(ahead)
+    assert seconds is not None
+    assert 85 <= seconds <= 90

@@ -7,14 +7,12 @@ import json
 import ssl
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import aiohttp
 from django.conf import settings
 
 from hubkit.request_id import HEADER as REQUEST_ID_HEADER
-from hubkit.webhooks import sign_headers
+from hubkit.webhooks import retry_after_seconds, sign_headers
 
 USER_AGENT = "hub-backend-events/1"
 
@@ -79,24 +77,12 @@ async def send_event(
         ) as response:
             status = response.status
             text = (await response.read()).decode(errors="replace")
-            retry_after = _retry_after(status, response.headers.get("Retry-After"))
+            retry_after = (
+                retry_after_seconds(response.headers.get("Retry-After")) if status in {429, 503} else None
+            )
     except (aiohttp.ClientError, TimeoutError) as exc:
         elapsed = (time.perf_counter() - started) * 1000
         return SendResult(None, f"{type(exc).__name__}: {exc}"[:500], elapsed, None)
     elapsed = (time.perf_counter() - started) * 1000
     error = "" if 200 <= status < 300 else text[:500]
     return SendResult(status, error, elapsed, retry_after)
-
-
-def _retry_after(status: int, value: str | None) -> float | None:
-    if status not in {429, 503} or not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, float((moment - datetime.now(tz=UTC)).total_seconds()))

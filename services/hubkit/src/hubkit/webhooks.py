@@ -11,6 +11,7 @@ import base64
 import secrets as _secrets
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -65,3 +66,24 @@ def verify_webhook(*, body: bytes, headers: Mapping[str, str], secrets: Sequence
             raise InvalidWebhook("Rejected: malformed signature headers.") from exc
         return lowered["webhook-id"]
     raise InvalidWebhook("Rejected: no matching signature.")
+
+
+RETRY_AFTER = frozenset({429, 503})
+"""The answers whose `Retry-After` a sender honours."""
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A `Retry-After` value (seconds or an HTTP date) as seconds from now; None if absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:  # an HTTP date is GMT; a malformed one may carry no zone
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(tz=UTC)).total_seconds())

@@ -13,7 +13,6 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -24,7 +23,7 @@ from django.utils import timezone
 from apps.outbox.models import OutboxAttempt, OutboxEvent
 from apps.signing.encryption import decrypt
 from hubkit.request_id import HEADER as REQUEST_ID_HEADER
-from hubkit.webhooks import sign_headers
+from hubkit.webhooks import retry_after_seconds, sign_headers
 
 logger = logging.getLogger(__name__)
 
@@ -83,20 +82,6 @@ def encode_body(body: dict[str, Any]) -> bytes:
     return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, float((parsedate_to_datetime(value) - timezone.now()).total_seconds()))
-    except (TypeError, ValueError):
-        return None
-
-
 def send(event: OutboxEvent, *, client: httpx.Client) -> Outcome:
     """POSTs one event, signed with every current secret; never raises for a failed delivery."""
     body = encode_body(envelope(event))
@@ -112,7 +97,11 @@ def send(event: OutboxEvent, *, client: httpx.Client) -> Outcome:
         return Outcome(None, f"{type(exc).__name__}: {exc}"[:500], (time.perf_counter() - started) * 1000)
     duration = (time.perf_counter() - started) * 1000
     error = "" if response.is_success else f"HTTP {response.status_code}: {response.text[:500]}"
-    retry_after = _retry_after(response) if response.status_code in (429, 503) else None
+    retry_after = (
+        retry_after_seconds(response.headers.get("Retry-After"))
+        if response.status_code in (429, 503)
+        else None
+    )
     return Outcome(response.status_code, error, duration, retry_after)
 
 
