@@ -107,6 +107,27 @@ class TimeOff(TenantModel):
         return f"Time off {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M}"
 
 
+class WorkingHoursOverride(TenantModel):
+    """The resource's hours on one local date, replacing its weekly hours that day (none: closed)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="overrides")
+    date = models.DateField()
+    # [{"start": "HH:MM", "end": "HH:MM"}] in the resource's time zone, validated and sorted by the service.
+    intervals = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "date"], name="core_override_resource_date_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"Hours on {self.date:%Y-%m-%d}"
+
+
 class Service(TenantModel):
     """A bookable service of the catalog (what is sold), not a software service."""
 
@@ -117,6 +138,8 @@ class Service(TenantModel):
     price_currency = models.CharField(max_length=3)
     buffer_before_minutes = models.PositiveIntegerField(default=0)
     buffer_after_minutes = models.PositiveIntegerField(default=0)
+    # Attendees one session takes at once: 1 is one-to-one; more is a class or group session.
+    capacity = models.PositiveIntegerField(default=1)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -127,6 +150,7 @@ class Service(TenantModel):
                 condition=Q(duration_minutes__gt=0), name="core_service_duration_positive"
             ),
             models.CheckConstraint(condition=Q(price_amount__gte=0), name="core_service_price_not_negative"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="core_service_capacity_positive"),
         ]
         indexes = [models.Index(fields=["organization", "created_at", "id"], name="core_service_org_idx")]
 
@@ -143,4 +167,5 @@ auditlog.register(
 )
 auditlog.register(Resource, exclude_fields=["updated_at"])
 auditlog.register(TimeOff)
+auditlog.register(WorkingHoursOverride, exclude_fields=["updated_at"])
 auditlog.register(Service, exclude_fields=["updated_at"])

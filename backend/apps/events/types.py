@@ -106,6 +106,11 @@ class EventBooking(EventData):
     resource: EventNamedRef
     service: EventNamedRef | None
     cancel_reason: str | None = None
+    hold_expires_at: AwareDatetime | None = Field(
+        default=None,
+        description="Set while the booking is (or, once cancelled, was) an unconfirmed hold: "
+        "a hold is a slot kept for a client mid-checkout, not a booking to tell the contact about",
+    )
 
 
 class EventMoney(EventData):
