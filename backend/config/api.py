@@ -9,6 +9,8 @@ from apps.events.openapi import EventWebhooksAPI
 from apps.identity.api import router as identity_router
 from apps.identity.auth import BearerAuth
 from apps.notifications.api import router as notifications_router
+from apps.scheduling.api import availability_router, settings_router
+from apps.scheduling.api import router as bookings_router
 from hubkit.ninja import install_problem_handlers
 
 TAGS = {
@@ -16,6 +18,8 @@ TAGS = {
     "contacts": "The organization's contacts, with GDPR export and erasure.",
     "resources": "Staff, rooms and equipment that bookings take; their time off.",
     "services": "The catalog of services an organization sells.",
+    "bookings": "Bookings of resources (never double-booked), their status changes and free slots.",
+    "scheduling settings": "The organization's booking rules: notice, horizon, slot grid, holds, reminders.",
     "audit": "Who changed what and when (admin and owner).",
     "events": "The outbox: events sent to the other services, and their deliveries.",
     "notifications": "The caller's notifications and preferences; sending them.",
@@ -39,6 +43,9 @@ api.add_router("/", identity_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/resources", resources_router)
 api.add_router("/services", services_router)
+api.add_router("/bookings", bookings_router)
+api.add_router("/availability", availability_router)
+api.add_router("/scheduling/settings", settings_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", events_router)
 api.add_router("/notifications", notifications_router)

@@ -11,6 +11,7 @@ from django.test import Client
 from apps.events.services import publish
 from apps.events.tests.factories import contact_data
 from apps.notifications.tests.factories import make_notification
+from apps.scheduling.tests.factories import make_booking
 from config.api import api
 from edge.permissions import requirement_of
 from hubkit.testing import IdentityService
@@ -73,11 +74,13 @@ def _acme_objects() -> dict[str, str]:
         "event_id": str(event.id),
         "extra_resource": str(make_resource(name="Acmesecret room").id),
         "notification_id": str(make_notification(title="Acmesecret alert", body="acmesecret").id),
+        "booking_id": str(make_booking(resource=time_off.resource, contact=contact, notes="acmesecret").id),
     }
 
 
 # Bodies that pass validation, so an object route answers for the object (404), not the body (422).
 BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/bookings/{booking_id}/cancel"): {"reason": "Acme's booking"},
     ("POST", "/resources/{resource_id}/time-off"): {
         "start": "2031-01-01T09:00:00+00:00",
         "end": "2031-01-01T10:00:00+00:00",

@@ -270,7 +270,7 @@ _SPECS = (
         "core",
     ),
     *(
-        EventTypeSpec(type_, "booking", description, model, "scheduling", published=False)
+        EventTypeSpec(type_, "booking", description, model, "scheduling")
         for type_, description, model in (
             (EventType.BOOKING_CREATED, "A booking was made (held or pending).", BookingData),
             (EventType.BOOKING_CONFIRMED, "A booking was confirmed.", BookingData),
@@ -278,7 +278,7 @@ _SPECS = (
             (EventType.BOOKING_CANCELLED, "A booking was cancelled (`cancel_reason` says why).", BookingData),
             (EventType.BOOKING_COMPLETED, "A booking took place.", BookingData),
             (EventType.BOOKING_NO_SHOW, "The contact did not come to a booking.", BookingData),
-            (EventType.BOOKING_REMINDER_DUE, "A confirmed booking is coming up.", BookingReminderDueData),
+            (EventType.BOOKING_REMINDER_DUE, "A pending or confirmed booking starts within the organization's reminder lead time (once per start time).", BookingReminderDueData),
         )
     ),
     *(

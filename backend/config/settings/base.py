@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "apps.events",
     "apps.core",
     "apps.audit",
+    "apps.scheduling",
     "apps.notifications",
     "apps.health",
     "apps.demo",

@@ -43,6 +43,172 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Availability
+         * @description Free slots of the service on the resource; each `start` is accepted by `POST /bookings`.
+         *
+         *     Requires: role ≥ viewer or a service token with scope `bookings:read`.
+         */
+        get: operations["list_availability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Bookings
+         * @description Bookings earliest first.
+         *
+         *     Requires: role ≥ viewer or a service token with scope `bookings:read`.
+         */
+        get: operations["list_bookings"];
+        put?: never;
+        /**
+         * Create Booking
+         * @description 409 `booking_conflict` (with `conflicts`) when the period is taken, `session_full` when a group
+         *         session has no place left; 422 `outside_availability` (with `reason`) outside working hours,
+         *         in time off, or against the notice or horizon settings.
+         *
+         *     Requires: role ≥ staff or a service token with scope `bookings:write` ; `Idempotency-Key` header optional.
+         */
+        post: operations["create_booking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bookings/{booking_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Booking
+         * @description Requires: role ≥ viewer or a service token with scope `bookings:read`.
+         */
+        get: operations["get_booking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Reschedule Booking
+         * @description A move is checked like a new booking (409 / 422 as there); 409 `invalid_transition` once it ended.
+         *
+         *     Requires: role ≥ staff or a service token with scope `bookings:write`.
+         */
+        patch: operations["reschedule_booking"];
+        trace?: never;
+    };
+    "/api/v1/bookings/{booking_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Booking
+         * @description held, pending or confirmed → cancelled, with the reason; the slot is free again.
+         *
+         *     Requires: role ≥ staff or a service token with scope `bookings:write`.
+         */
+        post: operations["cancel_booking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bookings/{booking_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete Booking
+         * @description confirmed → completed, once it has started.
+         *
+         *     Requires: role ≥ staff or a service token with scope `bookings:write`.
+         */
+        post: operations["complete_booking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bookings/{booking_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Booking
+         * @description held or pending → confirmed; 409 `hold_expired` for an expired hold, `invalid_transition` otherwise.
+         *
+         *     Requires: role ≥ staff or a service token with scope `bookings:write`.
+         */
+        post: operations["confirm_booking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bookings/{booking_id}/no-show": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Booking No Show
+         * @description confirmed → no_show, once it has started.
+         *
+         *     Requires: role ≥ staff or a service token with scope `bookings:write`.
+         */
+        post: operations["mark_booking_no_show"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contacts": {
         parameters: {
             query?: never;
@@ -488,6 +654,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/scheduling/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Scheduling Settings
+         * @description Requires: role ≥ viewer or a service token with scope `bookings:read`.
+         */
+        get: operations["get_scheduling_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Scheduling Settings
+         * @description Requires: role ≥ admin (token and current role checked with the issuer; 503 when it cannot answer).
+         */
+        patch: operations["update_scheduling_settings"];
+        trace?: never;
+    };
     "/api/v1/services": {
         parameters: {
             query?: never;
@@ -557,7 +747,7 @@ export interface webhooks {
         put?: never;
         /**
          * A booking was cancelled (`cancel_reason` says why).
-         * @description Sent to each subscriber whose patterns match `booking.cancelled`, signed per Standard Webhooks (see the headers). Subject type: `booking`. Not published yet: the scheduling app will publish it.
+         * @description Sent to each subscriber whose patterns match `booking.cancelled`, signed per Standard Webhooks (see the headers). Subject type: `booking`.
          */
         post: operations["event_booking_cancelled"];
         delete?: never;
@@ -577,7 +767,7 @@ export interface webhooks {
         put?: never;
         /**
          * A booking took place.
-         * @description Sent to each subscriber whose patterns match `booking.completed`, signed per Standard Webhooks (see the headers). Subject type: `booking`. Not published yet: the scheduling app will publish it.
+         * @description Sent to each subscriber whose patterns match `booking.completed`, signed per Standard Webhooks (see the headers). Subject type: `booking`.
          */
         post: operations["event_booking_completed"];
         delete?: never;
@@ -597,7 +787,7 @@ export interface webhooks {
         put?: never;
         /**
          * A booking was confirmed.
-         * @description Sent to each subscriber whose patterns match `booking.confirmed`, signed per Standard Webhooks (see the headers). Subject type: `booking`. Not published yet: the scheduling app will publish it.
+         * @description Sent to each subscriber whose patterns match `booking.confirmed`, signed per Standard Webhooks (see the headers). Subject type: `booking`.
          */
         post: operations["event_booking_confirmed"];
         delete?: never;
@@ -617,7 +807,7 @@ export interface webhooks {
         put?: never;
         /**
          * A booking was made (held or pending).
-         * @description Sent to each subscriber whose patterns match `booking.created`, signed per Standard Webhooks (see the headers). Subject type: `booking`. Not published yet: the scheduling app will publish it.
+         * @description Sent to each subscriber whose patterns match `booking.created`, signed per Standard Webhooks (see the headers). Subject type: `booking`.
          */
         post: operations["event_booking_created"];
         delete?: never;
@@ -637,7 +827,7 @@ export interface webhooks {
         put?: never;
         /**
          * The contact did not come to a booking.
-         * @description Sent to each subscriber whose patterns match `booking.no_show`, signed per Standard Webhooks (see the headers). Subject type: `booking`. Not published yet: the scheduling app will publish it.
+         * @description Sent to each subscriber whose patterns match `booking.no_show`, signed per Standard Webhooks (see the headers). Subject type: `booking`.
          */
         post: operations["event_booking_no_show"];
         delete?: never;
@@ -656,8 +846,8 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * A confirmed booking is coming up.
-         * @description Sent to each subscriber whose patterns match `booking.reminder_due`, signed per Standard Webhooks (see the headers). Subject type: `booking`. Not published yet: the scheduling app will publish it.
+         * A pending or confirmed booking starts within the organization's reminder lead time (once per start time).
+         * @description Sent to each subscriber whose patterns match `booking.reminder_due`, signed per Standard Webhooks (see the headers). Subject type: `booking`.
          */
         post: operations["event_booking_reminder_due"];
         delete?: never;
@@ -677,7 +867,7 @@ export interface webhooks {
         put?: never;
         /**
          * A booking moved to another time.
-         * @description Sent to each subscriber whose patterns match `booking.rescheduled`, signed per Standard Webhooks (see the headers). Subject type: `booking`. Not published yet: the scheduling app will publish it.
+         * @description Sent to each subscriber whose patterns match `booking.rescheduled`, signed per Standard Webhooks (see the headers). Subject type: `booking`.
          */
         post: operations["event_booking_rescheduled"];
         delete?: never;
@@ -1022,6 +1212,59 @@ export interface components {
             to?: string | null;
         };
         /**
+         * AvailabilityFilter
+         * @description Which slots to list: a resource, a service and a period of at most 62 days.
+         */
+        AvailabilityFilter: {
+            /**
+             * From
+             * Format: date-time
+             * @description Slots starting at or after this instant.
+             */
+            from: string;
+            /**
+             * Resource Id
+             * Format: uuid
+             * @description The resource to book.
+             */
+            resource_id: string;
+            /**
+             * Service Id
+             * Format: uuid
+             * @description The service whose duration, buffers and capacity apply.
+             */
+            service_id: string;
+            /**
+             * To
+             * Format: date-time
+             * @description Slots starting before this instant.
+             */
+            to: string;
+        };
+        /**
+         * AvailabilityOut
+         * @description Free slots in start order, on the organization's slot grid.
+         */
+        AvailabilityOut: {
+            /** Items */
+            items: components["schemas"]["SlotOut"][];
+            /**
+             * Resource Id
+             * Format: uuid
+             */
+            resource_id: string;
+            /**
+             * Service Id
+             * Format: uuid
+             */
+            service_id: string;
+            /**
+             * Timezone
+             * @description The resource's IANA time zone.
+             */
+            timezone: string;
+        };
+        /**
          * BookingCancelledEvent
          * @description A booking was cancelled (`cancel_reason` says why).
          */
@@ -1236,6 +1479,77 @@ export interface components {
             organization: components["schemas"]["EventOrganization"];
         };
         /**
+         * BookingFilter
+         * @description Booking list filters; they combine.
+         */
+        BookingFilter: {
+            /**
+             * Contact Id
+             * @description Only bookings of this contact.
+             */
+            contact_id?: string | null;
+            /**
+             * Resource Id
+             * @description Only bookings of this resource.
+             */
+            resource_id?: string | null;
+            /**
+             * Start After
+             * @description Only bookings starting at or after this instant.
+             */
+            start_after?: string | null;
+            /**
+             * Start Before
+             * @description Only bookings starting before this instant.
+             */
+            start_before?: string | null;
+            /**
+             * Status
+             * @description Only bookings in these statuses, comma-separated (e.g. `pending,confirmed`).
+             */
+            status?: string | null;
+        };
+        /**
+         * BookingIn
+         * @description A new booking of a resource for a contact; with a service, `end` follows from its duration.
+         */
+        BookingIn: {
+            /**
+             * Contact Id
+             * Format: uuid
+             */
+            contact_id: string;
+            /**
+             * End
+             * @description Required without a service; with one, leave it out.
+             */
+            end?: string | null;
+            /**
+             * Notes
+             * @default
+             */
+            notes: string;
+            /**
+             * Resource Id
+             * Format: uuid
+             */
+            resource_id: string;
+            /** Service Id */
+            service_id?: string | null;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /**
+             * Status
+             * @description `held` keeps the slot for the organization's hold time while the client confirms.
+             * @default pending
+             * @enum {string}
+             */
+            status: "held" | "pending" | "confirmed";
+        };
+        /**
          * BookingNoShowEvent
          * @description The contact did not come to a booking.
          */
@@ -1287,6 +1601,74 @@ export interface components {
              */
             type: "booking";
         };
+        /**
+         * BookingOut
+         * @description A booking; `held` ones block the slot until `hold_expires_at`, then nothing.
+         */
+        BookingOut: {
+            /** Cancel Reason */
+            cancel_reason: string;
+            /**
+             * Contact Id
+             * Format: uuid
+             */
+            contact_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Hold Expires At */
+            hold_expires_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Notes */
+            notes: string;
+            /**
+             * Resource Id
+             * Format: uuid
+             */
+            resource_id: string;
+            /** Service Id */
+            service_id: string | null;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /** Status */
+            status: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * BookingPatch
+         * @description A reschedule (start, end, resource) and/or new notes; a move is checked like a new booking.
+         */
+        BookingPatch: {
+            /**
+             * End
+             * @description Only without a service (with one, the end follows).
+             */
+            end?: string | null;
+            /** Notes */
+            notes?: string | null;
+            /** Resource Id */
+            resource_id?: string | null;
+            /** Start */
+            start?: string | null;
+        };
         /** BookingReminderDueData */
         BookingReminderDueData: {
             booking: components["schemas"]["EventBooking"];
@@ -1301,7 +1683,7 @@ export interface components {
         };
         /**
          * BookingReminderDueEvent
-         * @description A confirmed booking is coming up.
+         * @description A pending or confirmed booking starts within the organization's reminder lead time (once per start time).
          */
         BookingReminderDueEvent: {
             actor: components["schemas"]["EventActor"];
@@ -1418,6 +1800,14 @@ export interface components {
              * @constant
              */
             type: "booking";
+        };
+        /**
+         * CancelIn
+         * @description Why the booking is cancelled.
+         */
+        CancelIn: {
+            /** Reason */
+            reason: string;
         };
         /**
          * Category
@@ -1781,6 +2171,12 @@ export interface components {
              * Format: date-time
              */
             end: string;
+            /**
+             * Hold Expires At
+             * @description Set while the booking is (or, once cancelled, was) an unconfirmed hold: a hold is a slot kept for a client mid-checkout, not a booking to tell the contact about
+             * @default null
+             */
+            hold_expires_at: string | null;
             /**
              * Id
              * Format: uuid
@@ -2630,6 +3026,19 @@ export interface components {
             next_cursor: string | null;
         };
         /**
+         * PagedBookingOut
+         * @description One page of the list and the cursor of the next.
+         */
+        PagedBookingOut: {
+            /** Items */
+            items: components["schemas"]["BookingOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last.
+             */
+            next_cursor: string | null;
+        };
+        /**
          * PagedContactOut
          * @description One page of the list and the cursor of the next.
          */
@@ -3024,6 +3433,53 @@ export interface components {
             /** Working Hours */
             working_hours?: components["schemas"]["WorkingHours"][] | null;
         };
+        /**
+         * SchedulingSettingsOut
+         * @description The organization's booking rules.
+         */
+        SchedulingSettingsOut: {
+            /** Hold Minutes */
+            hold_minutes: number;
+            /** Max Horizon Days */
+            max_horizon_days: number;
+            /** Min Notice Minutes */
+            min_notice_minutes: number;
+            /** Reminder Lead Minutes */
+            reminder_lead_minutes: number;
+            /** Slot Interval Minutes */
+            slot_interval_minutes: number;
+        };
+        /**
+         * SchedulingSettingsPatch
+         * @description The rules to change; left-out ones keep their value.
+         */
+        SchedulingSettingsPatch: {
+            /**
+             * Hold Minutes
+             * @description How long a held booking keeps its slot.
+             */
+            hold_minutes?: number | null;
+            /**
+             * Max Horizon Days
+             * @description How far ahead a booking can start.
+             */
+            max_horizon_days?: number | null;
+            /**
+             * Min Notice Minutes
+             * @description How long before its start a booking can be made or moved to.
+             */
+            min_notice_minutes?: number | null;
+            /**
+             * Reminder Lead Minutes
+             * @description How long before its start a booking's reminder is due; 0: none.
+             */
+            reminder_lead_minutes?: number | null;
+            /**
+             * Slot Interval Minutes
+             * @description The grid of availability slots, from each working period's start.
+             */
+            slot_interval_minutes?: number | null;
+        };
         /** SecurityNoticeRequestedData */
         SecurityNoticeRequestedData: {
             /**
@@ -3188,6 +3644,37 @@ export interface components {
          * @enum {string}
          */
         Severity: "info" | "warning" | "critical";
+        /**
+         * SlotOut
+         * @description A free slot: `start` can be POSTed as a booking's start (with the service, `end` left out).
+         */
+        SlotOut: {
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /**
+             * Local End
+             * @description `end` in the resource's time zone.
+             */
+            local_end: string;
+            /**
+             * Local Start
+             * @description `start` in the resource's time zone, ISO 8601 with its offset.
+             */
+            local_start: string;
+            /**
+             * Spaces Left
+             * @description Places left in the session (1 for a one-to-one service).
+             */
+            spaces_left: number;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+        };
         /**
          * SubjectOut
          * @description What the event is about.
@@ -3373,6 +3860,756 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_availability: {
+        parameters: {
+            query: {
+                /** @description The resource to book. */
+                resource_id: string;
+                /** @description The service whose duration, buffers and capacity apply. */
+                service_id: string;
+                /** @description Slots starting at or after this instant. */
+                from: string;
+                /** @description Slots starting before this instant. */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailabilityOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_bookings: {
+        parameters: {
+            query?: {
+                /** @description Only bookings of this resource. */
+                resource_id?: string | null;
+                /** @description Only bookings of this contact. */
+                contact_id?: string | null;
+                /** @description Only bookings in these statuses, comma-separated (e.g. `pending,confirmed`). */
+                status?: string | null;
+                /** @description Only bookings starting at or after this instant. */
+                start_after?: string | null;
+                /** @description Only bookings starting before this instant. */
+                start_before?: string | null;
+                /** @description Items per page (at most 200). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit it for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PagedBookingOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_booking: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. Makes the request safe to retry: the same key with the same body replays the first answer (header `Idempotent-Replayed: true`); the same key with another body is 422 `idempotency_key_reused`; a key whose first request is still running is 409 `idempotency_key_in_use`. 1 to 255 visible ASCII characters, per organization and caller, kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookingIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_booking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The booking's id. */
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reschedule_booking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The booking's id. */
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookingPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_booking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The booking's id. */
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    complete_booking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The booking's id. */
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_booking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The booking's id. */
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_booking_no_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The booking's id. */
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5435,6 +6672,140 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_scheduling_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulingSettingsOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_scheduling_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchedulingSettingsPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulingSettingsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,47 @@
+"""The contact's bookings in their GDPR export; erasure clears the bookings' free text, keeps the rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apps.core.gdpr import register_erasure_step, register_export_section
+from apps.core.models import Contact
+from apps.scheduling.models import Booking
+
+
+def _bookings_section(contact: Contact) -> list[dict[str, Any]]:
+    bookings = (
+        Booking.objects.for_organization(contact.organization).filter(contact=contact).order_by("start", "id")
+    )
+    return [
+        {
+            "id": str(b.id),
+            "resource_id": str(b.resource_id),
+            "service_id": str(b.service_id) if b.service_id else None,
+            "start": b.start,
+            "end": b.end,
+            "status": b.status,
+            "notes": b.notes,
+            "cancel_reason": b.cancel_reason,
+            "created_at": b.created_at,
+        }
+        for b in bookings
+    ]
+
+
+def _erase_bookings(contact: Contact) -> None:
+    # Runs inside the erasure's transaction; the bookings stay (times and statuses are not personal).
+    # Saved one by one, so each change is audited (both fields are masked in audit entries).
+    bookings = (
+        Booking.objects.for_organization(contact.organization)
+        .select_for_update()
+        .filter(contact=contact)
+        .exclude(notes="", cancel_reason="")
+    )
+    for booking in bookings:
+        booking.notes = booking.cancel_reason = ""
+        booking.save(update_fields=["notes", "cancel_reason", "updated_at"])
+
+
+register_export_section("bookings", _bookings_section)
+register_erasure_step("bookings", _erase_bookings)
