@@ -8,7 +8,7 @@ from ninja import Schema
 from ninja.params.functions import Path
 from pydantic import AfterValidator, Field, StringConstraints
 
-from edge.schemas import In, Notes, Out, Patch
+from edge.schemas import BlankAsNull, In, Notes, Out, Patch
 from hubkit.fields import Text, UtcDatetime, storable_text
 
 BookingId = Annotated[uuid.UUID, Path(description="The booking's id.")]
@@ -73,7 +73,7 @@ class BookingOut(Out):
     end: datetime
     status: str
     notes: str
-    cancel_reason: str
+    cancel_reason: BlankAsNull = Field(description="Why it was cancelled; null unless cancelled.")
     hold_expires_at: datetime | None
     created_at: datetime
     updated_at: datetime

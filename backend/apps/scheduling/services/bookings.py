@@ -138,8 +138,11 @@ def _resolve(
     return resource, service
 
 
-def _expire_holds_in(placement: Placement, *, now: datetime, actor: User | None) -> None:
-    """Cancels the expired holds the period meets: the constraint would still count them."""
+def _expire_holds_in(placement: Placement, *, now: datetime) -> None:
+    """Cancels the expired holds the period meets: the constraint would still count them.
+
+    The hub expires them (actor none), as the periodic tidy-up would have; the caller only met them.
+    """
     expired = (
         Booking.objects.for_organization(placement.resource.organization)
         .select_for_update()
@@ -152,7 +155,7 @@ def _expire_holds_in(placement: Placement, *, now: datetime, actor: User | None)
         )
     )
     for hold in expired:
-        _set_status(hold, BookingStatus.CANCELLED, actor=actor, cancel_reason=HOLD_EXPIRED_REASON)
+        _set_status(hold, BookingStatus.CANCELLED, actor=None, cancel_reason=HOLD_EXPIRED_REASON)
 
 
 def _check_places(
@@ -249,7 +252,7 @@ def booking_create(
     )
     booking.session = placement.session(booking.id)
     with transaction.atomic():
-        _expire_holds_in(placement, now=now, actor=actor)
+        _expire_holds_in(placement, now=now)
         if booking.session != booking.id:
             _check_places(placement, session=booking.session, now=now, exclude=None)
         _occupy(booking, placement, now=now, save=lambda: booking.save(force_insert=True))
@@ -270,7 +273,7 @@ def booking_reschedule(*, booking: Booking, actor: User | None, data: Mapping[st
             booking.notes = data["notes"].strip()
             changed.append("notes")
         previous = (booking.start, booking.end)
-        placement = _move(booking, data, now=now, actor=actor)
+        placement = _move(booking, data, now=now)
         if placement is not None:
             changed += ["resource", "start", "end", "blocked_start", "blocked_end", "session"]
         if not changed:
@@ -290,9 +293,7 @@ def booking_reschedule(*, booking: Booking, actor: User | None, data: Mapping[st
     return booking
 
 
-def _move(
-    booking: Booking, data: Mapping[str, Any], *, now: datetime, actor: User | None
-) -> Placement | None:
+def _move(booking: Booking, data: Mapping[str, Any], *, now: datetime) -> Placement | None:
     """Places the locked booking where `data` says, checked like a new one; None when it stays put."""
     moves = {k: v for k, v in data.items() if k in {"start", "end", "resource_id"}}
     if not moves:
@@ -316,7 +317,7 @@ def _move(
     booking.resource, booking.start, booking.end = placement.resource, placement.start, placement.end
     booking.blocked_start, booking.blocked_end = placement.blocked.start, placement.blocked.end
     booking.session = placement.session(booking.id)
-    _expire_holds_in(placement, now=now, actor=actor)
+    _expire_holds_in(placement, now=now)
     if booking.session != booking.id:
         _check_places(placement, session=booking.session, now=now, exclude=booking.id)
     return placement

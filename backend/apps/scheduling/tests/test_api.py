@@ -80,6 +80,7 @@ def test_booking_lifecycle_publishes_an_event_per_change(as_role: Callable[[str]
     )
     assert created.status_code == 201, created.content
     booking = created.json()
+    assert (booking["cancel_reason"], booking["hold_expires_at"]) == (None, None)
     assert (booking["status"], booking["end"]) == ("pending", iso(tomorrow_at(10, 45)).replace("+00:00", "Z"))
     path = f"/bookings/{booking['id']}"
     moved = send(staff, "PATCH", path, {"start": iso(tomorrow_at(11))})
