@@ -51,12 +51,16 @@ def list_bookings(request: HttpRequest, filters: Query[BookingFilter]) -> QueryS
     )
 
 
-@router.post("", response={201: BookingOut, **problem_responses(409)}, operation_id="create_booking")
+@router.post("", response={201: BookingOut, **problem_responses(404, 409)}, operation_id="create_booking")
 @requires(Role.STAFF, scope=WRITE, idempotency="optional")
 def create_booking(request: HttpRequest, payload: BookingIn) -> Status[Booking]:
-    """409 `booking_conflict` (with `conflicts`) when the period is taken, `session_full` when a group
-    session has no place left; 422 `outside_availability` (with `reason`) outside working hours,
-    in time off, or against the notice or horizon settings."""
+    """Books the resource; with a service, `end` may be left out.
+
+    404 for an unknown resource, contact or service; 409 `booking_conflict` (with `conflicts`) when
+    the period is taken, `session_full` when a group session has no place left; 422
+    `outside_availability` (with `reason`) outside working hours, in time off, or against the
+    notice or horizon settings.
+    """
     booking = booking_create(
         organization=organization_of(request), actor=principal_of(request).user, **payload.model_dump()
     )
@@ -130,7 +134,9 @@ def mark_booking_no_show(request: HttpRequest, booking_id: BookingId) -> Booking
     return _transition(request, booking_id, BookingStatus.NO_SHOW)
 
 
-@availability_router.get("", response=AvailabilityOut, operation_id="list_availability")
+@availability_router.get(
+    "", response={200: AvailabilityOut, **problem_responses(404)}, operation_id="list_availability"
+)
 @requires(Role.VIEWER, scope=READ)
 def list_availability(request: HttpRequest, filters: Query[AvailabilityFilter]) -> dict[str, Any]:
     """Free slots of the service on the resource; each `start` is accepted by `POST /bookings`."""
