@@ -143,7 +143,7 @@ test("sign in as the owner, list and search contacts, sign out", async () => {
 
   await page.getByTestId("shell-nav-contacts").focus();
   await page.keyboard.press("Tab");
-  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "shell-nav-team");
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "shell-nav-bookings");
 
   await page.getByTestId("shell-signout-button").click();
   await page.getByTestId("auth-signin-submit").waitFor();
