@@ -143,7 +143,7 @@ test("sign in as the owner, list and search contacts, sign out", async () => {
 
   await page.getByTestId("shell-nav-contacts").focus();
   await page.keyboard.press("Tab");
-  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "shell-nav-team");
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "shell-nav-bookings");
 
   await page.getByTestId("shell-signout-button").click();
   await page.getByTestId("auth-signin-submit").waitFor();
@@ -311,5 +311,139 @@ test("an existing account signs in to accept an invitation", async () => {
   assert.equal(await page.getByTestId("shell-user-email").innerText(), "owner@globex.test");
   const select = page.getByTestId("shell-org-select");
   assert.match(await select.locator("option:checked").innerText(), /Acme/);
+  await page.context().close();
+});
+
+async function apiToken(email) {
+  const login = await fetch(`${hub.identity}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  assert.equal(login.status, 200);
+  return (await login.json()).access_token;
+}
+
+async function api(token, method, path, body) {
+  const response = await fetch(`${hub.backend}/api/v1${path}`, {
+    method,
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** A weekday at least two days ahead (demo resources work Monday to Friday), as YYYY-MM-DD. */
+function comingWeekday() {
+  const day = new Date(Date.now() + 2 * 86_400_000);
+  while (day.getUTCDay() === 0 || day.getUTCDay() === 6) day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString().slice(0, 10);
+}
+
+const bookingRow = (page, id) => page.locator(`[data-testid="bookings-list-row"][data-booking-id="${id}"]`);
+
+async function openLastWeek(page) {
+  await page.getByTestId("shell-nav-bookings").click();
+  await page.getByTestId("bookings-list-period").waitFor();
+  // Last week is all past: every demo resource had two bookings on each of its weekdays.
+  await page.getByTestId("bookings-filter-previous").click();
+  await page.getByTestId("bookings-list-table").waitFor();
+  const contacts = page.getByTestId("bookings-list-contact");
+  await waitFor(async () => !(await contacts.allInnerTexts()).includes("…"), "the contacts' names", 10_000);
+}
+
+test("staff books a free slot from Bookings, confirms it and cancels another", async () => {
+  const page = await newPage();
+  await signIn(page, "staff@acme.test");
+  await page.getByTestId("contacts-list-table").waitFor();
+  await openLastWeek(page);
+  const rows = page.getByTestId("bookings-list-row");
+  assert.equal(await rows.count(), 25);
+  for (const time of await page.getByTestId("bookings-list-time").allInnerTexts()) {
+    assert.match(time, /^\w{3} \d{1,2} \w{3}, \d{2}:\d{2}–\d{2}:\d{2}$/);
+  }
+  await page.getByTestId("bookings-list-load-more").click();
+  await waitFor(async () => (await rows.count()) > 25, "the next page of bookings");
+  assert.ok((await page.getByTestId("bookings-list-status").allInnerTexts()).some((s) => s === "Completed"));
+  await assertAccessible(page, "bookings");
+  await shoot(page, "bookings");
+
+  await page.getByTestId("bookings-list-new").click();
+  const date = comingWeekday();
+  await page.getByTestId("bookings-new-date").fill(date);
+  await page.getByTestId("bookings-new-contact-search").fill("Schmidt");
+  const options = page.getByTestId("bookings-new-contact-option");
+  await waitFor(async () => (await options.count()) === 1, "the contact search");
+  await options.first().check();
+  const slots = page.getByTestId("bookings-new-slot");
+  await slots.first().waitFor();
+  await waitFor(async () => (await slots.first().isEnabled()), "slots ready to book");
+  const resourceId = await page.getByTestId("bookings-new-resource").inputValue();
+  const serviceId = await page.getByTestId("bookings-new-service").inputValue();
+  await assertAccessible(page, "new-booking");
+  await shoot(page, "new-booking");
+
+  // Someone else takes the first free slot meanwhile: booking it is refused in words and the
+  // slots are refreshed without it.
+  const token = await apiToken("staff@acme.test");
+  const taken = await slots.first().getAttribute("data-start");
+  const other = (await api(token, "GET", "/contacts?q=Fischer")).body.items[0];
+  const otherBooking = await api(token, "POST", "/bookings", {
+    resource_id: resourceId,
+    service_id: serviceId,
+    contact_id: other.id,
+    start: taken,
+  });
+  assert.equal(otherBooking.status, 201, JSON.stringify(otherBooking.body));
+  await slots.first().click();
+  const conflict = page.getByTestId("bookings-new-taken");
+  await conflict.waitFor();
+  assert.doesNotMatch(await conflict.innerText(), /booking_conflict/);
+  await waitFor(async () => (await slots.first().getAttribute("data-start")) !== taken, "the refreshed slots");
+
+  await slots.first().click();
+  const summary = page.getByTestId("bookings-new-booked-summary");
+  await summary.waitFor();
+  assert.match(await summary.innerText(), /Anna Schmidt/);
+  const bookingId = await summary.getAttribute("data-booking-id");
+  await page.getByTestId("bookings-new-booked-show").click();
+
+  const mine = bookingRow(page, bookingId);
+  await mine.waitFor();
+  assert.equal(await mine.getByTestId("bookings-list-status").innerText(), "Pending");
+  assert.match(await mine.getByTestId("bookings-list-contact").innerText(), /Anna Schmidt/);
+  await mine.getByTestId("bookings-list-confirm").click();
+  await page.getByTestId("bookings-list-notice").waitFor();
+  await waitFor(async () => (await mine.getByTestId("bookings-list-status").innerText()) === "Confirmed", "the confirmation");
+  assert.equal(await mine.getByTestId("bookings-list-confirm").count(), 0);
+
+  const theirs = bookingRow(page, otherBooking.body.id);
+  await theirs.getByTestId("bookings-list-cancel").click();
+  const dialog = page.getByTestId("bookings-cancel-dialog");
+  await dialog.waitFor();
+  await page.getByTestId("bookings-cancel-dialog-confirm").click();
+  assert.equal(await page.getByTestId("bookings-cancel-reason").getAttribute("aria-invalid"), "true");
+  await page.getByTestId("bookings-cancel-reason").fill("Asked to move to next week");
+  await shoot(page, "bookings-cancel-dialog");
+  await page.getByTestId("bookings-cancel-dialog-confirm").click();
+  await dialog.waitFor({ state: "hidden" });
+  await waitFor(async () => (await theirs.getByTestId("bookings-list-status").innerText()) === "Cancelled", "the cancellation");
+  assert.match(await theirs.innerText(), /Asked to move to next week/);
+  const cancelled = await api(token, "GET", `/bookings/${otherBooking.body.id}`);
+  assert.equal(cancelled.body.cancel_reason, "Asked to move to next week");
+  await page.context().close();
+});
+
+test("a viewer sees bookings without actions", async () => {
+  const page = await newPage();
+  await signIn(page, "viewer@acme.test");
+  await page.getByTestId("contacts-list-table").waitFor();
+  await openLastWeek(page);
+  assert.ok((await page.getByTestId("bookings-list-row").count()) > 0);
+  assert.equal(await page.getByTestId("bookings-list-new").count(), 0);
+  for (const action of ["confirm", "cancel", "complete", "no-show"]) {
+    assert.equal(await page.getByTestId(`bookings-list-${action}`).count(), 0, action);
+  }
   await page.context().close();
 });

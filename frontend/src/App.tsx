@@ -1,7 +1,9 @@
 import { Navigate, Route, Routes } from "react-router";
 import { useAuth } from "./auth/AuthContext";
 import { AcceptInvitation } from "./screens/AcceptInvitation";
+import { Bookings } from "./screens/Bookings";
 import { Contacts } from "./screens/Contacts";
+import { NewBooking } from "./screens/NewBooking";
 import { Shell } from "./screens/Shell";
 import { SignIn } from "./screens/SignIn";
 import { Team } from "./screens/Team";
@@ -14,6 +16,8 @@ export function App() {
       {state.status === "signed-in" ? (
         <Route element={<Shell />}>
           <Route path="/contacts" element={<Contacts />} />
+          <Route path="/bookings" element={<Bookings />} />
+          <Route path="/bookings/new" element={<NewBooking />} />
           <Route path="/team" element={<Team />} />
           <Route path="*" element={<Navigate to="/contacts" replace />} />
         </Route>

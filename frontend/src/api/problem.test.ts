@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, errorOf, fieldMessage, problemToError } from "./problem";
+import { ApiError, errorOf, fieldMessage, problemCode, problemToError } from "./problem";
 
 describe("problemToError", () => {
   it("uses the detail and the field messages, never the code", () => {
@@ -38,5 +38,16 @@ describe("errorOf", () => {
   it("keeps an ApiError's words and names network failures", () => {
     expect(errorOf(new ApiError(409, { detail: "Already a member." })).message).toBe("Already a member.");
     expect(errorOf(new TypeError("Failed to fetch")).message).toMatch(/could not be reached/);
+  });
+});
+
+describe("problemCode", () => {
+  it("keeps the code for programs, out of the words", () => {
+    const error = new ApiError(409, { title: "The resource is already booked then", code: "booking_conflict" });
+    expect(problemCode(error)).toBe("booking_conflict");
+    expect(error.userError.message).toBe("The resource is already booked then");
+    expect(JSON.stringify(error.userError)).not.toContain("booking_conflict");
+    expect(problemCode(new ApiError(500, "oops"))).toBeNull();
+    expect(problemCode(new TypeError("Failed to fetch"))).toBeNull();
   });
 });

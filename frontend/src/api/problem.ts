@@ -50,16 +50,28 @@ export function fieldMessage(error: UserError | null | undefined, field: string)
   return error?.fields.find((entry) => entry.field === field || entry.field.endsWith(`.${field}`))?.message;
 }
 
-/** An error thrown by the API helpers: carries the words to show. */
+/** An error thrown by the API helpers: carries the words to show, and the problem's `code` for
+ * programs to branch on (e.g. a booking conflict refreshes the slots); the code is never shown. */
 export class ApiError extends Error {
   readonly status: number;
+  readonly code: string | null;
   readonly userError: UserError;
   constructor(status: number, body: unknown) {
     const userError = problemToError(body, status);
     super(userError.message);
     this.status = status;
+    this.code = codeOf(body);
     this.userError = userError;
   }
+}
+
+function codeOf(body: unknown): string | null {
+  return typeof body === "object" && body !== null ? text((body as Record<string, unknown>).code) : null;
+}
+
+/** The problem code of an API error, or null. */
+export function problemCode(error: unknown): string | null {
+  return error instanceof ApiError ? error.code : null;
 }
 
 export function errorOf(error: unknown): UserError {

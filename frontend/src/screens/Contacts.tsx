@@ -7,7 +7,7 @@ import { Button, ErrorAlert, Table, TextField } from "../ui";
 
 const PAGE_SIZE = 25;
 
-function useDebounced(value: string, delay = 250): string {
+export function useDebounced(value: string, delay = 250): string {
   const [debounced, setDebounced] = useState(value);
   useEffect(() => {
     const timer = setTimeout(() => setDebounced(value), delay);

@@ -8,6 +8,7 @@ import { Button, ErrorAlert } from "../ui";
 
 const navItems = [
   { to: "/contacts", label: "Contacts", testId: "shell-nav-contacts" },
+  { to: "/bookings", label: "Bookings", testId: "shell-nav-bookings" },
   { to: "/team", label: "Team", testId: "shell-nav-team" },
 ];
 

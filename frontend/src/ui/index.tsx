@@ -127,6 +127,7 @@ export function ConfirmDialog({
   title,
   children,
   confirmLabel,
+  cancelLabel = "Cancel",
   onConfirm,
   onCancel,
   testId,
@@ -135,6 +136,7 @@ export function ConfirmDialog({
   title: string;
   children: ReactNode;
   confirmLabel: string;
+  cancelLabel?: string;
   onConfirm: () => void;
   onCancel: () => void;
   testId: string;
@@ -164,7 +166,7 @@ export function ConfirmDialog({
       <div className="mt-2 text-sm text-slate-700">{children}</div>
       <div className="mt-6 flex justify-end gap-2">
         <Button variant="secondary" onClick={onCancel} data-testid={`${testId}-cancel`}>
-          Cancel
+          {cancelLabel}
         </Button>
         <Button variant="danger" onClick={onConfirm} data-testid={`${testId}-confirm`}>
           {confirmLabel}

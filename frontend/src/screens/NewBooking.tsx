@@ -1,0 +1,319 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link } from "react-router";
+import { backend, unwrap } from "../api/client";
+import { errorOf, problemCode, type UserError } from "../api/problem";
+import { useMe } from "../auth/AuthContext";
+import { Button, ErrorAlert, Notice, SelectField, TextField } from "../ui";
+import { useDebounced } from "./Contacts";
+import { StatusBadge } from "./Bookings";
+import { browserZone, byId, useResources, useServices, type Booking, type Contact, type Slot } from "./bookingData";
+import {
+  SLOT_TAKEN_CODES,
+  addDays,
+  canBook,
+  contactName,
+  formatDateLong,
+  formatLocalRange,
+  isGroupAvailability,
+  isIsoDate,
+  localDate,
+  newIdempotencyKey,
+  startOfLocalDay,
+  wallClock,
+} from "./bookingLogic";
+
+const CONTACT_MATCHES = 8;
+const focus = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
+
+function ContactPicker({ chosen, onChoose }: { chosen: Contact | null; onChoose: (contact: Contact) => void }) {
+  const me = useMe();
+  const [search, setSearch] = useState("");
+  const q = useDebounced(search.trim());
+  const matches = useQuery({
+    queryKey: ["contacts", me.organization_id, "pick", q],
+    queryFn: async () =>
+      unwrap(await backend.GET("/api/v1/contacts", { params: { query: { q: q || undefined, limit: CONTACT_MATCHES } } }))
+        .items,
+  });
+  return (
+    <div className="flex flex-col gap-2">
+      <TextField
+        label="Find a contact"
+        type="search"
+        hint="Name, email or phone"
+        value={search}
+        onChange={(event) => setSearch(event.target.value)}
+        data-testid="bookings-new-contact-search"
+      />
+      {matches.isError && <ErrorAlert error={errorOf(matches.error)} testId="bookings-new-contact-error" />}
+      <fieldset>
+        <legend className="text-sm font-medium text-slate-800">Contact</legend>
+        {matches.isPending ? (
+          <p role="status" className="text-sm text-slate-700">
+            Loading contacts…
+          </p>
+        ) : matches.data && matches.data.length === 0 ? (
+          <p data-testid="bookings-new-contact-empty" className="text-sm text-slate-700">
+            {q ? `No contacts match “${q}”.` : "No contacts yet."}
+          </p>
+        ) : (
+          <ul className="mt-1 flex flex-col gap-1">
+            {(matches.data ?? []).map((contact) => (
+              <li key={contact.id}>
+                <label className="inline-flex items-center gap-2 text-sm">
+                  <input
+                    type="radio"
+                    name="booking-contact"
+                    value={contact.id}
+                    checked={chosen?.id === contact.id}
+                    onChange={() => onChoose(contact)}
+                    data-testid="bookings-new-contact-option"
+                    className={focus}
+                  />
+                  <span>
+                    {contactName(contact)}
+                    {contact.email && <span className="text-slate-600"> · {contact.email}</span>}
+                  </span>
+                </label>
+              </li>
+            ))}
+          </ul>
+        )}
+      </fieldset>
+      <p data-testid="bookings-new-contact-chosen" className="text-sm text-slate-800">
+        {chosen ? (
+          <>
+            Booking for <strong>{contactName(chosen)}</strong>
+          </>
+        ) : (
+          "No contact chosen yet."
+        )}
+      </p>
+    </div>
+  );
+}
+
+export function NewBooking() {
+  const me = useMe();
+  const queryClient = useQueryClient();
+  const resources = useResources();
+  const services = useServices();
+  const activeResources = (resources.data ?? []).filter((resource) => resource.is_active);
+  const activeServices = (services.data ?? []).filter((service) => service.is_active);
+  const [resourceChoice, setResourceId] = useState("");
+  const [serviceChoice, setServiceId] = useState("");
+  const resourceId = resourceChoice || activeResources[0]?.id || "";
+  const serviceId = serviceChoice || activeServices[0]?.id || "";
+  const resource = byId(resources.data).get(resourceId);
+  const zone = resource?.timezone ?? browserZone();
+  const [dateChoice, setDate] = useState("");
+  const date = isIsoDate(dateChoice) ? dateChoice : localDate(new Date(), zone);
+  const [contact, setContact] = useState<Contact | null>(null);
+  const [error, setError] = useState<UserError | null>(null);
+  const [taken, setTaken] = useState(false);
+  const [booked, setBooked] = useState<{ booking: Booking; contact: Contact } | null>(null);
+
+  const availabilityKey = ["availability", me.organization_id, resourceId, serviceId, date, zone];
+  const slots = useQuery({
+    queryKey: availabilityKey,
+    enabled: Boolean(resourceId && serviceId),
+    queryFn: async () =>
+      unwrap(
+        await backend.GET("/api/v1/availability", {
+          params: {
+            query: {
+              resource_id: resourceId,
+              service_id: serviceId,
+              from: startOfLocalDay(date, zone).toISOString(),
+              to: startOfLocalDay(addDays(date, 1), zone).toISOString(),
+            },
+          },
+        }),
+      ),
+  });
+  const slotItems = slots.data?.items ?? [];
+  const group = isGroupAvailability(slotItems);
+
+  const book = useMutation({
+    mutationFn: async ({ slot, contact: forContact }: { slot: Slot; contact: Contact }) =>
+      unwrap(
+        await backend.POST("/api/v1/bookings", {
+          // One key per attempt: a retried request replays its answer instead of booking twice.
+          params: { header: { "Idempotency-Key": newIdempotencyKey() } },
+          body: { resource_id: resourceId, service_id: serviceId, contact_id: forContact.id, start: slot.start, status: "pending", notes: "" },
+        }),
+      ),
+    onSuccess: (created, { contact: forContact }) => {
+      setError(null);
+      setTaken(false);
+      setBooked({ booking: created, contact: forContact });
+      void queryClient.invalidateQueries({ queryKey: ["bookings", me.organization_id] });
+      void queryClient.invalidateQueries({ queryKey: ["availability", me.organization_id] });
+    },
+    onError: (caught) => {
+      setBooked(null);
+      const slotTaken = SLOT_TAKEN_CODES.includes(problemCode(caught) ?? "");
+      setTaken(slotTaken);
+      setError(slotTaken ? null : errorOf(caught));
+      if (slotTaken) void queryClient.invalidateQueries({ queryKey: availabilityKey });
+    },
+  });
+
+  function changed() {
+    setError(null);
+    setTaken(false);
+  }
+
+  if (!canBook(me.roles)) {
+    return (
+      <section aria-labelledby="new-booking-heading" className="flex flex-col gap-4">
+        <h1 id="new-booking-heading" className="text-2xl font-semibold">
+          New booking
+        </h1>
+        <p data-testid="bookings-new-forbidden">Only staff and above can book. </p>
+        <Link to="/bookings" className={`text-indigo-700 underline ${focus}`} data-testid="bookings-new-back">
+          Back to bookings
+        </Link>
+      </section>
+    );
+  }
+
+  const bookedResource = booked ? byId(resources.data).get(booked.booking.resource_id) : undefined;
+  const bookedService = booked?.booking.service_id ? byId(services.data).get(booked.booking.service_id) : undefined;
+  const bookedZone = bookedResource?.timezone ?? zone;
+  return (
+    <section aria-labelledby="new-booking-heading" className="flex flex-col gap-4">
+      <div className="flex flex-wrap items-center gap-3">
+        <h1 id="new-booking-heading" className="text-2xl font-semibold">
+          New booking
+        </h1>
+        <Link to="/bookings" className={`ml-auto text-sm text-indigo-700 underline ${focus}`} data-testid="bookings-new-back">
+          Back to bookings
+        </Link>
+      </div>
+      {resources.isError && <ErrorAlert error={errorOf(resources.error)} testId="bookings-new-resources-error" />}
+      {services.isError && <ErrorAlert error={errorOf(services.error)} testId="bookings-new-services-error" />}
+
+      {booked && (
+        <Notice testId="bookings-new-booked">
+          <span data-booking-id={booked.booking.id} data-testid="bookings-new-booked-summary">
+            Booked {contactName(booked.contact)} with {bookedResource?.name ?? "the resource"}
+            {bookedService ? ` for ${bookedService.name}` : ""},{" "}
+            {formatLocalRange(new Date(booked.booking.start), new Date(booked.booking.end), bookedZone)}.{" "}
+          </span>
+          <StatusBadge status={booked.booking.status} />{" "}
+          <Link
+            to={`/bookings?view=day&date=${localDate(new Date(booked.booking.start), bookedZone)}&resource=${booked.booking.resource_id}`}
+            className={`font-semibold underline ${focus}`}
+            data-testid="bookings-new-booked-show"
+          >
+            Show in bookings
+          </Link>
+        </Notice>
+      )}
+
+      <div className="grid gap-4 md:grid-cols-2">
+        <div className="flex flex-col gap-3 rounded-lg bg-white p-4 shadow-sm">
+          <SelectField
+            label="Resource"
+            value={resourceId}
+            onChange={(event) => {
+              changed();
+              setResourceId(event.target.value);
+            }}
+            data-testid="bookings-new-resource"
+          >
+            {activeResources.map((option) => (
+              <option key={option.id} value={option.id}>
+                {option.name}
+              </option>
+            ))}
+          </SelectField>
+          <SelectField
+            label="Service"
+            value={serviceId}
+            onChange={(event) => {
+              changed();
+              setServiceId(event.target.value);
+            }}
+            data-testid="bookings-new-service"
+          >
+            {activeServices.map((option) => (
+              <option key={option.id} value={option.id}>
+                {option.name} ({option.duration_minutes} min)
+              </option>
+            ))}
+          </SelectField>
+          <TextField
+            label="Date"
+            type="date"
+            value={date}
+            hint={`Times in ${zone}`}
+            onChange={(event) => {
+              changed();
+              setDate(event.target.value);
+            }}
+            data-testid="bookings-new-date"
+          />
+        </div>
+        <div className="rounded-lg bg-white p-4 shadow-sm">
+          <ContactPicker
+            chosen={contact}
+            onChoose={(chosen) => {
+              changed();
+              setContact(chosen);
+            }}
+          />
+        </div>
+      </div>
+
+      <section aria-labelledby="slots-heading" className="flex flex-col gap-3">
+        <h2 id="slots-heading" className="text-lg font-semibold">
+          Free times on {formatDateLong(date)}
+        </h2>
+        {taken && (
+          <div role="alert" data-testid="bookings-new-taken" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">
+            Someone else has just booked that time. The free times below are up to date again: please pick another.
+          </div>
+        )}
+        <ErrorAlert error={error} testId="bookings-new-error" />
+        {slots.isError && <ErrorAlert error={errorOf(slots.error)} testId="bookings-new-slots-error" />}
+        {!contact && <p className="text-sm text-slate-700">Choose a contact to book one of the times.</p>}
+        {!resourceId || !serviceId ? (
+          <p className="text-sm text-slate-700">Choose a resource and a service.</p>
+        ) : slots.isPending ? (
+          <p role="status" data-testid="bookings-new-slots-loading" className="text-sm text-slate-700">
+            Loading free times…
+          </p>
+        ) : slotItems.length === 0 && !slots.isError ? (
+          <p data-testid="bookings-new-slots-empty" className="text-sm text-slate-700">
+            No free times on this day.
+          </p>
+        ) : (
+          <ul className="flex flex-wrap gap-2" data-testid="bookings-new-slots" aria-busy={slots.isFetching}>
+            {slotItems.map((slot) => {
+              const label = `${wallClock(slot.local_start)}–${wallClock(slot.local_end)}`;
+              const places = group ? `${slot.spaces_left} ${slot.spaces_left === 1 ? "place" : "places"} left` : "";
+              return (
+                <li key={slot.start}>
+                  <Button
+                    variant="secondary"
+                    disabled={!contact || book.isPending}
+                    onClick={() => contact && book.mutate({ slot, contact })}
+                    aria-label={`Book ${label}${places ? `, ${places}` : ""}`}
+                    data-testid="bookings-new-slot"
+                    data-start={slot.start}
+                  >
+                    {label}
+                    {places && <span className="ml-1 text-xs font-normal text-slate-700">({places})</span>}
+                  </Button>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </section>
+    </section>
+  );
+}
