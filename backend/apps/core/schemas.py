@@ -17,6 +17,10 @@ Name = Annotated[Text, StringConstraints(min_length=1, max_length=100)]
 OptionalName = Annotated[Text, StringConstraints(max_length=100)]
 Tag = Annotated[Text, StringConstraints(min_length=1, max_length=50)]
 Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
+Capacity = Annotated[
+    int,
+    Field(ge=1, le=1000, description="Attendees one session takes at once: 1 is one-to-one, more a group."),
+]
 
 ContactId = Annotated[uuid.UUID, Path(description="The contact's id.")]
 ResourceId = Annotated[uuid.UUID, Path(description="The resource's id.")]
@@ -205,6 +209,7 @@ class ServiceIn(In):
     price: MoneyIn
     buffer_before_minutes: Minutes = 0
     buffer_after_minutes: Minutes = 0
+    capacity: Capacity = 1
     is_active: bool = True
 
 
@@ -216,6 +221,7 @@ class ServicePatch(Patch):
     price: MoneyIn | None = None
     buffer_before_minutes: Minutes | None = None
     buffer_after_minutes: Minutes | None = None
+    capacity: Capacity | None = None
     is_active: bool | None = None
 
 
@@ -234,6 +240,7 @@ class ServiceOut(Schema):
     price: MoneyOut
     buffer_before_minutes: int
     buffer_after_minutes: int
+    capacity: int = Field(description="Attendees one session takes at once: 1 is one-to-one, more a group.")
     is_active: bool
     created_at: datetime
     updated_at: datetime

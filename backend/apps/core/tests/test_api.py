@@ -180,6 +180,9 @@ BAD_INPUT = [
     ("POST", "/services", {**SERVICE, "price": {"amount": "1.00", "currency": "eur"}}, "price.currency"),
     ("POST", "/services", {**SERVICE, "buffer_before_minutes": -5, "price": EUR}, "buffer_before_minutes"),
     ("POST", "/services", {**SERVICE, "name": "x" * 201}, "name"),
+    ("POST", "/services", {**SERVICE, "capacity": 0}, "capacity"),
+    ("POST", "/services", {**SERVICE, "capacity": 1001}, "capacity"),
+    ("POST", "/services", {**SERVICE, "capacity": "six"}, "capacity"),
 ]
 
 
@@ -227,6 +230,26 @@ def test_bad_input_on_updates(as_role: Callable[[str], Client]) -> None:
         422,
     }
     assert row_counts() == before
+
+
+@pytest.mark.django_db
+def test_a_service_takes_one_attendee_unless_given_a_capacity(as_role: Callable[[str], Client]) -> None:
+    manager = as_role("manager")
+    single = send(manager, "POST", "/services", SERVICE)
+    assert single.status_code == 201, single.content
+    assert single.json()["capacity"] == 1
+    group = send(manager, "POST", "/services", {**SERVICE, "name": "Group class", "capacity": 6})
+    assert group.status_code == 201, group.content
+    assert group.json()["capacity"] == 6
+    path = f"/services/{group.json()['id']}"
+    assert send(manager, "PATCH", path, {"capacity": 8}).json()["capacity"] == 8
+    before = row_counts()
+    for capacity in (0, 1001, None):
+        response = send(manager, "PATCH", path, {"capacity": capacity})
+        assert response.status_code == 422, (capacity, response.content)
+        assert [e["field"] for e in response.json()["errors"]] == ["capacity"]
+    assert row_counts() == before
+    assert send(as_role("viewer"), "GET", path).json()["capacity"] == 8
 
 
 @pytest.mark.django_db

@@ -303,6 +303,28 @@ def test_service_update_changes_price(org: Organization) -> None:
     assert (service.price_amount, service.price_currency) == (Decimal("55.00"), "CHF")
 
 
+def test_service_capacity_defaults_to_one_and_is_audited_when_changed(org: Organization) -> None:
+    service = service_create(
+        organization=org, name="Cut", duration_minutes=30, price={"amount": "20.00", "currency": "EUR"}
+    )
+    assert service.capacity == 1
+    group = service_create(
+        organization=org,
+        name="Group class",
+        duration_minutes=60,
+        price={"amount": "15.00", "currency": "EUR"},
+        capacity=6,
+    )
+    with CaptureQueriesContext(connection) as queries:
+        service_update(service=group, data={"capacity": 6})
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    service_update(service=group, data={"capacity": 10})
+    group.refresh_from_db()
+    assert group.capacity == 10
+    [entry] = LogEntry.objects.filter(object_pk=str(group.pk), action=LogEntry.Action.UPDATE)
+    assert entry.changes["capacity"] == [6, 10]
+
+
 def test_create_runs_in_one_transaction(org: Organization, actor: User) -> None:
     with transaction.atomic():
         contact = contact_create(organization=org, actor=actor, first_name="Ada")

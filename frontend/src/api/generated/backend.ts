@@ -1782,6 +1782,12 @@ export interface components {
              */
             end: string;
             /**
+             * Hold Expires At
+             * @description Set while the booking is (or, once cancelled, was) an unconfirmed hold: a hold is a slot kept for a client mid-checkout, not a booking to tell the contact about
+             * @default null
+             */
+            hold_expires_at: string | null;
+            /**
              * Id
              * Format: uuid
              */
@@ -3122,6 +3128,12 @@ export interface components {
              * @default 0
              */
             buffer_before_minutes: number;
+            /**
+             * Capacity
+             * @description Attendees one session takes at once: 1 is one-to-one, more a group.
+             * @default 1
+             */
+            capacity: number;
             /** Duration Minutes */
             duration_minutes: number;
             /**
@@ -3142,6 +3154,11 @@ export interface components {
             buffer_after_minutes: number;
             /** Buffer Before Minutes */
             buffer_before_minutes: number;
+            /**
+             * Capacity
+             * @description Attendees one session takes at once: 1 is one-to-one, more a group.
+             */
+            capacity: number;
             /**
              * Created At
              * Format: date-time
@@ -3174,6 +3191,8 @@ export interface components {
             buffer_after_minutes?: number | null;
             /** Buffer Before Minutes */
             buffer_before_minutes?: number | null;
+            /** Capacity */
+            capacity?: number | null;
             /** Duration Minutes */
             duration_minutes?: number | null;
             /** Is Active */
