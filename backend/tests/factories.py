@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,7 @@ from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
 
-from apps.core.models import Contact, Resource, Service, TimeOff
+from apps.core.models import Contact, Resource, Service, TimeOff, WorkingHoursOverride
 from apps.identity.models import Organization
 from conftest import bearer
 from hubkit.testing import IdentityService
@@ -46,7 +46,7 @@ def row_counts() -> dict[str, int]:
 
     from apps.events.models import Event  # noqa: PLC0415
 
-    models: list[type[Model]] = [Contact, Resource, TimeOff, Service, Event, LogEntry]
+    models: list[type[Model]] = [Contact, Resource, TimeOff, WorkingHoursOverride, Service, Event, LogEntry]
     return {m.__name__: m._default_manager.count() for m in models}
 
 
@@ -87,6 +87,22 @@ def make_time_off(**fields: Any) -> TimeOff:
         resource=resource, start=start, **values
     )
     return time_off
+
+
+def make_override(**fields: Any) -> WorkingHoursOverride:
+    """An override of a resource's hours on one date (`date` may be given as YYYY-MM-DD)."""
+    resource = fields.pop("resource", None) or make_resource()
+    values: dict[str, Any] = {
+        "date": date(2031, 1, 4),
+        "intervals": [{"start": "10:00", "end": "14:00"}],
+        **fields,
+    }
+    if isinstance(values["date"], str):
+        values["date"] = date.fromisoformat(values["date"])
+    override: WorkingHoursOverride = WorkingHoursOverride.objects.for_organization(
+        resource.organization
+    ).create(resource=resource, **values)
+    return override
 
 
 def make_service(**fields: Any) -> Service:

@@ -112,6 +112,24 @@ def test_patches_refuse_text_postgres_cannot_store(as_role: Callable[[str], Clie
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("bad", [NUL, SURROGATE], ids=["nul", "surrogate"])
+def test_working_hours_overrides_refuse_text_postgres_cannot_store(
+    as_role: Callable[[str], Client], bad: str
+) -> None:
+    manager = as_role("manager")
+    base = f"/resources/{make_resource().id}/overrides"
+    before = row_counts()
+    path = f"{base}/2031-01-04"
+    assert_refused(send(manager, "PUT", path, {"intervals": [], "reason": bad}), "reason")
+    opening = {"intervals": [{"start": bad, "end": "12:00"}]}
+    assert_refused(send(manager, "PUT", path, opening), "intervals.0.start")
+    escaped = quote(bad.encode("utf-8", "surrogatepass"))  # a surrogate's bytes are not UTF-8
+    assert send(manager, "PUT", f"{base}/{escaped}", {"intervals": []}).status_code == 422
+    assert send(manager, "GET", f"{base}?from={escaped}").status_code == 422
+    assert row_counts() == before
+
+
+@pytest.mark.django_db
 def test_time_off_refuses_times_without_a_utc_value_and_normalises_far_offsets(
     as_role: Callable[[str], Client],
 ) -> None:

@@ -19,6 +19,7 @@ from tests.factories import (
     ACME_ID,
     client_as,
     make_contact,
+    make_override,
     make_resource,
     make_service,
     make_time_off,
@@ -55,6 +56,7 @@ def test_every_operation_declares_its_requirement() -> None:
 def _acme_objects() -> dict[str, str]:
     contact = make_contact(first_name="Acmesecret", email="acmesecret@acme.test", tags=["acmetag"])
     time_off = make_time_off(reason="acmesecret holiday")
+    override = make_override(resource=time_off.resource, reason="acmesecret opening")
     from django.db import transaction  # noqa: PLC0415
 
     with transaction.atomic():
@@ -70,6 +72,7 @@ def _acme_objects() -> dict[str, str]:
         "contact_id": str(contact.id),
         "resource_id": str(time_off.resource_id),
         "time_off_id": str(time_off.id),
+        "date": override.date.isoformat(),
         "service_id": str(make_service(name="Acmesecret cut").id),
         "event_id": str(event.id),
         "extra_resource": str(make_resource(name="Acmesecret room").id),
@@ -85,6 +88,7 @@ BODIES: dict[tuple[str, str], Any] = {
         "start": "2031-01-01T09:00:00+00:00",
         "end": "2031-01-01T10:00:00+00:00",
     },
+    ("PUT", "/resources/{resource_id}/overrides/{date}"): {"intervals": []},
 }
 
 

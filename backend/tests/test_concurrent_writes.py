@@ -208,6 +208,41 @@ def test_concurrent_deletes_of_a_time_off_delete_it_once(live_backend: LiveBacke
     assert deletes == [(1,)]
 
 
+def test_concurrent_puts_of_one_date_leave_one_override(live_backend: LiveBackend) -> None:
+    manager = live_backend.api("manager@acme.test")
+    resource = manager.post(
+        "/resources", json={"name": f"Room {uuid.uuid4().hex[:6]}", "kind": "room", "timezone": "UTC"}
+    ).json()
+    for day in range(1, ROUNDS + 1):
+        # A fresh date each round: every PUT may find no row and try to create it.
+        date = f"2031-02-{day:02}"
+        path = f"/resources/{resource['id']}/overrides/{date}"
+        bodies = [
+            {"intervals": [{"start": f"{8 + i:02}:00", "end": "18:00"}], "reason": f"writer {i}"}
+            for i in range(10)
+        ]
+        answers = all_at_once([functools.partial(manager.put, path, json=body) for body in bodies])
+        assert [a.status_code for a in answers] == [200] * len(bodies), [a.text for a in answers]
+        assert len({a.json()["id"] for a in answers}) == 1
+        rows = live_backend.query(
+            "SELECT id, intervals, reason FROM core_workinghoursoverride"
+            " WHERE resource_id = %s AND date = %s",
+            resource["id"],
+            date,
+        )
+        assert len(rows) == 1, rows
+        [(override_id, intervals, reason)] = rows
+        # What is stored is one writer's body whole, never a mix of two.
+        assert {"intervals": intervals, "reason": reason} in bodies
+        assert manager.get(path).json()["reason"] == reason
+        creates = live_backend.query(
+            "SELECT count(*) FROM auditlog_logentry l JOIN django_content_type c ON c.id = l.content_type_id"
+            " WHERE c.model = 'workinghoursoverride' AND l.object_pk = %s AND l.action = 0",
+            str(override_id),
+        )
+        assert creates == [(1,)]
+
+
 def test_concurrent_redeliveries_queue_the_event_once(live_backend: LiveBackend) -> None:
     staff, admin = live_backend.api("staff@acme.test"), live_backend.api("admin@acme.test")
     contact = staff.post("/contacts", json={"first_name": f"Redeliver{uuid.uuid4().hex[:8]}"}).json()

@@ -24,5 +24,9 @@ class TimeOffNotFound(NotFound):
     title = "Time off not found"
 
 
+class OverrideNotFound(NotFound):
+    title = "Working-hours override not found"
+
+
 class ServiceNotFound(NotFound):
     title = "Service not found"

@@ -1,12 +1,13 @@
 """Edge schemas of the core API: one per direction, unknown request fields rejected."""
 
+import re
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
 from ninja.params.functions import Path
-from pydantic import AfterValidator, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, field_validator
 
 from apps.core.models import Service
 from apps.core.money import Money
@@ -17,11 +18,41 @@ Name = Annotated[Text, StringConstraints(min_length=1, max_length=100)]
 OptionalName = Annotated[Text, StringConstraints(max_length=100)]
 Tag = Annotated[Text, StringConstraints(min_length=1, max_length=50)]
 Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
+Capacity = Annotated[
+    int,
+    Field(ge=1, le=1000, description="Attendees one session takes at once: 1 is one-to-one, more a group."),
+]
 
 ContactId = Annotated[uuid.UUID, Path(description="The contact's id.")]
 ResourceId = Annotated[uuid.UUID, Path(description="The resource's id.")]
 TimeOffId = Annotated[uuid.UUID, Path(description="The time-off entry's id.")]
 ServiceId = Annotated[uuid.UUID, Path(description="The service's id.")]
+
+# Calendar dates the hub schedules on: anything outside is a typo or a probe, refused as a 422.
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2100, 12, 31)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    # Pydantic alone would also read a number (or a string of digits) as a Unix time.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
+
+
+def _schedulable(value: date) -> date:
+    # Not `Field(ge=..., le=...)`: pydantic would write `ge`/`le` (no JSON Schema words) into the OpenAPI.
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"must be between {FIRST_DATE} and {LAST_DATE}")
+    return value
+
+
+LocalDate = Annotated[date, BeforeValidator(_iso_date), AfterValidator(_schedulable)]
+"""A local calendar date (ISO `YYYY-MM-DD`, years 2000 to 2100)."""
+OverrideDate = Annotated[
+    LocalDate,
+    Path(description="A local date in the resource's time zone, as YYYY-MM-DD (years 2000 to 2100)."),
+]
 
 
 # Contacts
@@ -178,6 +209,50 @@ class TimeOffOut(Out):
     created_at: datetime
 
 
+class OverrideInterval(In):
+    """One working interval of the day, in the resource's local wall-clock time ("24:00" ends the day)."""
+
+    start: ClockTime
+    end: ClockTime
+
+
+class WorkingHoursOverrideIn(In):
+    """The resource's hours on one date, replacing its weekly hours that day; no intervals: closed."""
+
+    intervals: Annotated[list[OverrideInterval], Field(max_length=20)]
+    reason: Annotated[Text, StringConstraints(max_length=200)] = ""
+
+
+class WorkingHoursOverrideFilter(Schema):
+    """Working-hours override list filters."""
+
+    from_: LocalDate | None = Field(
+        None, alias="from", description="Only dates on or after this one (YYYY-MM-DD, years 2000 to 2100)."
+    )
+    to: LocalDate | None = Field(
+        None, description="Only dates on or before this one (YYYY-MM-DD, years 2000 to 2100)."
+    )
+
+
+class OverrideIntervalOut(Out):
+    """One working interval of the day, in the resource's local wall-clock time."""
+
+    start: str
+    end: str
+
+
+class WorkingHoursOverrideOut(Out):
+    """The resource's hours on one local date, replacing its weekly hours; no intervals: closed."""
+
+    id: uuid.UUID
+    resource_id: uuid.UUID
+    date: date
+    intervals: list[OverrideIntervalOut]
+    reason: str
+    created_at: datetime
+    updated_at: datetime
+
+
 # Services catalog
 
 
@@ -205,6 +280,7 @@ class ServiceIn(In):
     price: MoneyIn
     buffer_before_minutes: Minutes = 0
     buffer_after_minutes: Minutes = 0
+    capacity: Capacity = 1
     is_active: bool = True
 
 
@@ -216,6 +292,7 @@ class ServicePatch(Patch):
     price: MoneyIn | None = None
     buffer_before_minutes: Minutes | None = None
     buffer_after_minutes: Minutes | None = None
+    capacity: Capacity | None = None
     is_active: bool | None = None
 
 
@@ -234,6 +311,7 @@ class ServiceOut(Schema):
     price: MoneyOut
     buffer_before_minutes: int
     buffer_after_minutes: int
+    capacity: int = Field(description="Attendees one session takes at once: 1 is one-to-one, more a group.")
     is_active: bool
     created_at: datetime
     updated_at: datetime

@@ -35,16 +35,19 @@ def booking_data(
     timezone: str = "Europe/Berlin",
     organization: str = "Acme Clinic",
     cancel_reason: str | None = None,
+    status: str = "confirmed",
+    hold_expires_at: str | None = None,
 ) -> dict[str, Any]:
     return {
         "booking": {
             "id": str(uuid.uuid4()),
             "start": start,
             "end": end,
-            "status": "confirmed",
+            "status": status,
             "resource": {"id": str(uuid.uuid4()), "name": "Dr. Rivera"},
             "service": {"id": str(uuid.uuid4()), "name": "Check-up"},
             "cancel_reason": cancel_reason,
+            "hold_expires_at": hold_expires_at,
         },
         "contact": {
             "id": str(uuid.uuid4()),

@@ -1,11 +1,12 @@
-"""/resources: staff, rooms and equipment that bookings take, with their time off."""
+"""/resources: staff, rooms and equipment that bookings take, with their time off and hours by date."""
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from apps.core.models import Resource, TimeOff
+from apps.core.models import Resource, TimeOff, WorkingHoursOverride
 from apps.core.schemas import (
+    OverrideDate,
     ResourceFilter,
     ResourceId,
     ResourceIn,
@@ -15,9 +16,21 @@ from apps.core.schemas import (
     TimeOffId,
     TimeOffIn,
     TimeOffOut,
+    WorkingHoursOverrideFilter,
+    WorkingHoursOverrideIn,
+    WorkingHoursOverrideOut,
 )
-from apps.core.selectors.resources import resource_get, resource_list, time_off_get, time_off_list
+from apps.core.selectors.resources import (
+    override_get,
+    override_list,
+    resource_get,
+    resource_list,
+    time_off_get,
+    time_off_list,
+)
 from apps.core.services.resources import (
+    override_delete,
+    override_put,
     resource_create,
     resource_deactivate,
     resource_update,
@@ -95,4 +108,59 @@ def create_time_off(request: HttpRequest, resource_id: ResourceId, payload: Time
 def delete_time_off(request: HttpRequest, resource_id: ResourceId, time_off_id: TimeOffId) -> Status[None]:
     resource = resource_get(organization=organization_of(request), resource_id=resource_id)
     time_off_delete(time_off=time_off_get(resource=resource, time_off_id=time_off_id))
+    return Status(204, None)
+
+
+@router.get(
+    "/{resource_id}/overrides",
+    response=list[WorkingHoursOverrideOut],
+    operation_id="list_working_hours_overrides",
+)
+@requires(Role.VIEWER, scope=SCHEDULING_READ)
+@paginate(KeysetPagination, keys=("date", "id"))
+def list_working_hours_overrides(
+    request: HttpRequest, resource_id: ResourceId, filters: Query[WorkingHoursOverrideFilter]
+) -> QuerySet[WorkingHoursOverride]:
+    """The resource's hours by date (each replacing its weekly hours that day), earliest date first."""
+    resource = resource_get(organization=organization_of(request), resource_id=resource_id)
+    return override_list(resource=resource, date_from=filters.from_, date_to=filters.to)
+
+
+@router.get(
+    "/{resource_id}/overrides/{date}",
+    response=WorkingHoursOverrideOut,
+    operation_id="get_working_hours_override",
+)
+@requires(Role.VIEWER, scope=SCHEDULING_READ)
+def get_working_hours_override(
+    request: HttpRequest, resource_id: ResourceId, date: OverrideDate
+) -> WorkingHoursOverride:
+    resource = resource_get(organization=organization_of(request), resource_id=resource_id)
+    return override_get(resource=resource, date=date)
+
+
+@router.put(
+    "/{resource_id}/overrides/{date}",
+    response=WorkingHoursOverrideOut,
+    operation_id="put_working_hours_override",
+)
+@requires(Role.MANAGER)
+def put_working_hours_override(
+    request: HttpRequest, resource_id: ResourceId, date: OverrideDate, payload: WorkingHoursOverrideIn
+) -> WorkingHoursOverride:
+    """Sets the resource's hours on that date (creating or replacing them); `intervals: []` closes the day."""
+    resource = resource_get(organization=organization_of(request), resource_id=resource_id)
+    return override_put(resource=resource, date=date, **payload.model_dump())
+
+
+@router.delete(
+    "/{resource_id}/overrides/{date}", response={204: None}, operation_id="delete_working_hours_override"
+)
+@requires(Role.MANAGER)
+def delete_working_hours_override(
+    request: HttpRequest, resource_id: ResourceId, date: OverrideDate
+) -> Status[None]:
+    """Removes the date's override: the weekly working hours apply again that day."""
+    resource = resource_get(organization=organization_of(request), resource_id=resource_id)
+    override_delete(override=override_get(resource=resource, date=date))
     return Status(204, None)

@@ -1,14 +1,14 @@
-"""Resource, time-off and service-catalog reads, always within one organization."""
+"""Resource, time-off, working-hours override and service-catalog reads, always within one organization."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import QuerySet
 
-from apps.core.exceptions import ResourceNotFound, ServiceNotFound, TimeOffNotFound
-from apps.core.models import Resource, Service, TimeOff
+from apps.core.exceptions import OverrideNotFound, ResourceNotFound, ServiceNotFound, TimeOffNotFound
+from apps.core.models import Resource, Service, TimeOff, WorkingHoursOverride
 from apps.identity.models import Organization
 
 
@@ -52,6 +52,30 @@ def time_off_get(*, resource: Resource, time_off_id: uuid.UUID) -> TimeOff:
     except TimeOff.DoesNotExist as exc:
         raise TimeOffNotFound("No such time off.") from exc
     return time_off
+
+
+def override_list(
+    *, resource: Resource, date_from: date | None = None, date_to: date | None = None
+) -> QuerySet[WorkingHoursOverride]:
+    """The resource's overrides, on dates between `date_from` and `date_to` (both included) if given."""
+    overrides = WorkingHoursOverride.objects.for_organization(resource.organization).filter(resource=resource)
+    if date_from:
+        overrides = overrides.filter(date__gte=date_from)
+    if date_to:
+        overrides = overrides.filter(date__lte=date_to)
+    return overrides
+
+
+def override_get(*, resource: Resource, date: date) -> WorkingHoursOverride:
+    try:
+        override: WorkingHoursOverride = (
+            WorkingHoursOverride.objects.for_organization(resource.organization)
+            .filter(resource=resource)
+            .get(date=date)
+        )
+    except WorkingHoursOverride.DoesNotExist as exc:
+        raise OverrideNotFound("No working-hours override on that date.") from exc
+    return override
 
 
 def service_get(*, organization: Organization, service_id: uuid.UUID) -> Service:

@@ -22,6 +22,7 @@ _EDITABLE = (
     "price_currency",
     "buffer_before_minutes",
     "buffer_after_minutes",
+    "capacity",
     "is_active",
 )
 
@@ -50,6 +51,7 @@ def service_create(
     price: Mapping[str, str],
     buffer_before_minutes: int = 0,
     buffer_after_minutes: int = 0,
+    capacity: int = 1,
     is_active: bool = True,
 ) -> Service:
     fields = _clean(
@@ -60,6 +62,7 @@ def service_create(
             "is_active": is_active,
             "buffer_before_minutes": buffer_before_minutes,
             "buffer_after_minutes": buffer_after_minutes,
+            "capacity": capacity,
         }
     )
     with transaction.atomic():

@@ -16,7 +16,9 @@ from tests.factories import (
     ROLE_EMAILS,
     acme,
     client_as,
+    globex,
     make_contact,
+    make_override,
     make_resource,
     make_service,
     make_time_off,
@@ -93,6 +95,11 @@ def _time_off_target() -> tuple[str, Any]:
     return f"/resources/{time_off.resource_id}/time-off/{time_off.id}", None
 
 
+def _override_target() -> tuple[str, Any]:
+    override = make_override()
+    return f"/resources/{override.resource_id}/overrides/{override.date}", None
+
+
 def _write_calls() -> list[tuple[str, str, Callable[[], tuple[str, Any]], str]]:
     """(name, method, fresh target -> (path, body), least role allowed).
 
@@ -122,6 +129,13 @@ def _write_calls() -> list[tuple[str, str, Callable[[], tuple[str, Any]], str]]:
             "manager",
         ),
         ("delete_time_off", "DELETE", _time_off_target, "manager"),
+        (
+            "put_working_hours_override",
+            "PUT",
+            lambda: (f"/resources/{make_resource().id}/overrides/2031-01-04", {"intervals": []}),
+            "manager",
+        ),
+        ("delete_working_hours_override", "DELETE", _override_target, "manager"),
         ("create_service", "POST", lambda: ("/services", SERVICE), "manager"),
         ("update_service", "PATCH", lambda: (f"/services/{make_service().id}", {"name": "Cut 2"}), "manager"),
         ("deactivate_service", "DELETE", lambda: (f"/services/{make_service().id}", None), "manager"),
@@ -180,6 +194,9 @@ BAD_INPUT = [
     ("POST", "/services", {**SERVICE, "price": {"amount": "1.00", "currency": "eur"}}, "price.currency"),
     ("POST", "/services", {**SERVICE, "buffer_before_minutes": -5, "price": EUR}, "buffer_before_minutes"),
     ("POST", "/services", {**SERVICE, "name": "x" * 201}, "name"),
+    ("POST", "/services", {**SERVICE, "capacity": 0}, "capacity"),
+    ("POST", "/services", {**SERVICE, "capacity": 1001}, "capacity"),
+    ("POST", "/services", {**SERVICE, "capacity": "six"}, "capacity"),
 ]
 
 
@@ -227,6 +244,26 @@ def test_bad_input_on_updates(as_role: Callable[[str], Client]) -> None:
         422,
     }
     assert row_counts() == before
+
+
+@pytest.mark.django_db
+def test_a_service_takes_one_attendee_unless_given_a_capacity(as_role: Callable[[str], Client]) -> None:
+    manager = as_role("manager")
+    single = send(manager, "POST", "/services", SERVICE)
+    assert single.status_code == 201, single.content
+    assert single.json()["capacity"] == 1
+    group = send(manager, "POST", "/services", {**SERVICE, "name": "Group class", "capacity": 6})
+    assert group.status_code == 201, group.content
+    assert group.json()["capacity"] == 6
+    path = f"/services/{group.json()['id']}"
+    assert send(manager, "PATCH", path, {"capacity": 8}).json()["capacity"] == 8
+    before = row_counts()
+    for capacity in (0, 1001, None):
+        response = send(manager, "PATCH", path, {"capacity": capacity})
+        assert response.status_code == 422, (capacity, response.content)
+        assert [e["field"] for e in response.json()["errors"]] == ["capacity"]
+    assert row_counts() == before
+    assert send(as_role("viewer"), "GET", path).json()["capacity"] == 8
 
 
 @pytest.mark.django_db
@@ -338,3 +375,161 @@ def test_concurrent_creates_with_one_email_give_one_201_and_one_409(
     assert sorted(statuses) == [201, 409]
     assert Contact.all_tenants.filter(email="race@example.com").count() == 1
     assert Event.all_tenants.filter(type="contact.created").count() == 1
+
+
+SATURDAY = "2031-01-04"
+OPENING = {
+    "intervals": [{"start": "14:00", "end": "24:00"}, {"start": "10:00", "end": "12:00"}],
+    "reason": "  Saturday opening ",
+}
+
+
+@pytest.mark.django_db
+def test_working_hours_override_lifecycle(as_role: Callable[[str], Client]) -> None:
+    manager, viewer = as_role("manager"), as_role("viewer")
+    resource = make_resource()
+    path = f"/resources/{resource.id}/overrides/{SATURDAY}"
+    assert send(viewer, "GET", path).json()["code"] == "not_found"
+    created = send(manager, "PUT", path, OPENING)
+    assert created.status_code == 200, created.content
+    override = created.json()
+    assert (override["resource_id"], override["date"], override["reason"]) == (
+        str(resource.id),
+        SATURDAY,
+        "Saturday opening",
+    )
+    assert override["intervals"] == [{"start": "10:00", "end": "12:00"}, {"start": "14:00", "end": "24:00"}]
+    assert send(viewer, "GET", path).json() == override
+
+    closed = send(manager, "PUT", path, {"intervals": []})
+    assert closed.status_code == 200, closed.content
+    assert closed.json()["id"] == override["id"]
+    assert (closed.json()["intervals"], closed.json()["reason"]) == ([], "")
+    assert closed.json()["updated_at"] > override["updated_at"]
+    assert closed.json()["created_at"] == override["created_at"]
+
+    assert send(manager, "DELETE", path).status_code == 204
+    for method in ("GET", "DELETE"):
+        response = send(manager, method, path)
+        assert response.status_code == 404, (method, response.content)
+        assert response["Content-Type"] == PROBLEM
+    entries = LogEntry.objects.filter(object_pk=override["id"]).order_by("timestamp", "id")
+    assert [e.action for e in entries] == [
+        LogEntry.Action.CREATE,
+        LogEntry.Action.UPDATE,
+        LogEntry.Action.DELETE,
+    ]
+
+
+@pytest.mark.django_db
+def test_an_override_put_again_unchanged_writes_nothing(as_role: Callable[[str], Client]) -> None:
+    manager = as_role("manager")
+    path = f"/resources/{make_resource().id}/overrides/{SATURDAY}"
+    first = send(manager, "PUT", path, OPENING).json()
+    before = row_counts()
+    # The same hours in another order and the reason with other spaces are what is stored.
+    again = send(manager, "PUT", path, {**OPENING, "intervals": OPENING["intervals"][::-1]})
+    assert again.status_code == 200
+    assert again.json() == first
+    assert row_counts() == before
+
+
+@pytest.mark.django_db
+def test_overrides_list_by_date_within_the_inclusive_range(as_role: Callable[[str], Client]) -> None:
+    resource, other = make_resource(), make_resource()
+    for day in ("2031-01-10", "2031-01-04", "2031-01-20", "2031-01-05"):
+        make_override(resource=resource, date=day)
+    make_override(resource=other, date="2031-01-04")
+    viewer = as_role("viewer")
+    base = f"/resources/{resource.id}/overrides"
+
+    def dates(query: str) -> list[str]:
+        response = send(viewer, "GET", base + query)
+        assert response.status_code == 200, response.content
+        return [item["date"] for item in response.json()["items"]]
+
+    assert dates("") == ["2031-01-04", "2031-01-05", "2031-01-10", "2031-01-20"]
+    assert dates("?from=2031-01-05&to=2031-01-10") == ["2031-01-05", "2031-01-10"]
+    assert dates("?from=2031-01-06") == ["2031-01-10", "2031-01-20"]
+    assert dates("?to=2031-01-04") == ["2031-01-04"]
+    first = send(viewer, "GET", base + "?limit=3").json()
+    second = send(viewer, "GET", f"{base}?limit=3&cursor={first['next_cursor']}").json()
+    assert [i["date"] for i in first["items"] + second["items"]] == dates("")
+    assert second["next_cursor"] is None
+    for query in ("?from=2031-13-01", "?to=1999-12-31", "?from=yesterday"):
+        response = send(viewer, "GET", base + query)
+        assert response.status_code == 422, (query, response.content)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("intervals", "field"),
+    [
+        ([{"start": "12:00", "end": "09:00"}], "intervals.0"),
+        ([{"start": "09:00", "end": "09:00"}], "intervals.0"),
+        ([{"start": "13:00", "end": "17:00"}, {"start": "09:00", "end": "13:30"}], "intervals.0"),
+        ([{"start": "09:00", "end": "12:00"}, {"start": "11:00", "end": "14:00"}], "intervals.1"),
+        ([{"start": "24:00", "end": "24:00"}], "intervals.0"),
+        ([{"start": "9:00", "end": "12:00"}], "intervals.0.start"),
+        ([{"start": "09:00", "end": "24:30"}], "intervals.0.end"),
+        ([{"start": "09:00"}], "intervals.0.end"),
+        ([{"start": "09:00", "end": "10:00", "weekday": 1}], "intervals.0.weekday"),
+        ([{"start": f"{h:02}:00", "end": f"{h:02}:30"} for h in range(21)], "intervals"),
+        ("closed", "intervals"),
+    ],
+)
+def test_invalid_override_intervals_are_422_naming_the_interval(
+    as_role: Callable[[str], Client], intervals: Any, field: str
+) -> None:
+    path = f"/resources/{make_resource().id}/overrides/{SATURDAY}"
+    before = row_counts()
+    response = send(as_role("manager"), "PUT", path, {"intervals": intervals})
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "validation_error"
+    assert field in [e["field"] for e in response.json()["errors"]], response.json()["errors"]
+    assert row_counts() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "day",
+    [
+        "2031-02-30",
+        "2031-13-01",
+        "1999-12-31",
+        "2101-01-01",
+        "0000-01-01",
+        "99999-01-01",
+        "1924905600",
+        "04-01-2031",
+    ],
+)
+def test_absurd_override_dates_are_422(as_role: Callable[[str], Client], day: str) -> None:
+    manager = as_role("manager")
+    path = f"/resources/{make_resource().id}/overrides/{day}"
+    for method, body in (("GET", None), ("PUT", {"intervals": []}), ("DELETE", None)):
+        response = send(manager, method, path, body)
+        assert response.status_code == 422, (method, day, response.content)
+        assert response.json()["code"] == "validation_error"
+    assert send(manager, "GET", f"/resources/{make_resource().id}/overrides/2100-12-31").status_code == 404
+
+
+@pytest.mark.django_db
+def test_overrides_of_an_unknown_or_another_tenants_resource_are_404(
+    as_role: Callable[[str], Client],
+) -> None:
+    manager = as_role("manager")
+    theirs = make_override(resource=make_resource(organization=globex()), reason="globex secret")
+    before = row_counts()
+    for resource_id in (uuid.uuid4(), theirs.resource_id):
+        base = f"/resources/{resource_id}/overrides"
+        for method, path, body in (
+            ("GET", base, None),
+            ("GET", f"{base}/{SATURDAY}", None),
+            ("PUT", f"{base}/{SATURDAY}", {"intervals": []}),
+            ("DELETE", f"{base}/{SATURDAY}", None),
+        ):
+            response = send(manager, method, path, body)
+            assert response.status_code == 404, (method, path, response.content)
+            assert "globex secret" not in response.content.decode()
+    assert row_counts() == before

@@ -1,11 +1,14 @@
+from datetime import date
+
 import pytest
 from django.utils import timezone
 
 from apps.core.models import Contact
 from apps.core.selectors.contacts import contact_list
+from apps.core.selectors.resources import override_list
 from hubkit.errors import ValidationFailed
 from hubkit.pagination import keyset_page
-from tests.factories import acme, globex, make_contact
+from tests.factories import acme, globex, make_contact, make_override, make_resource
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +76,13 @@ def test_a_bad_cursor_is_a_validation_error(cursor: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
         keyset_page(contact_list(organization=acme()), cursor=cursor)
     assert caught.value.errors == [{"field": "cursor", "message": "Invalid cursor."}]
+
+
+def test_overrides_are_listed_between_both_dates_included_and_per_resource() -> None:
+    resource = make_resource()
+    for day in (date(2031, 1, 3), date(2031, 1, 4), date(2031, 1, 5)):
+        make_override(resource=resource, date=day)
+    make_override(date=date(2031, 1, 4))  # another resource's
+    listed = override_list(resource=resource, date_from=date(2031, 1, 4), date_to=date(2031, 1, 5))
+    assert sorted(o.date.day for o in listed) == [4, 5]
+    assert override_list(resource=resource).count() == 3

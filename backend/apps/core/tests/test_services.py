@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from unittest import mock
 
@@ -8,15 +9,21 @@ from auditlog.models import LogEntry
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from apps.core.exceptions import ContactEmailTaken, ContactErased
-from apps.core.models import Contact, Resource, Service
+from apps.core.exceptions import ContactEmailTaken, ContactErased, OverrideNotFound
+from apps.core.models import Contact, Resource, Service, WorkingHoursOverride
 from apps.core.services.catalog import service_create, service_update
 from apps.core.services.contacts import contact_archive, contact_create, contact_erase, contact_update
-from apps.core.services.resources import resource_create, resource_update, time_off_create
+from apps.core.services.resources import (
+    override_delete,
+    override_put,
+    resource_create,
+    resource_update,
+    time_off_create,
+)
 from apps.events.models import Event
 from apps.identity.models import Organization, User
 from hubkit.errors import ValidationFailed
-from tests.factories import acme, globex, make_contact, make_resource, make_service
+from tests.factories import acme, globex, make_contact, make_override, make_resource, make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -234,6 +241,16 @@ def test_working_hours_must_be_ordered_and_not_overlap(
     assert caught.value.errors[0]["field"] == field
 
 
+def test_a_working_hours_error_names_the_interval_as_sent_not_as_sorted(org: Organization) -> None:
+    hours = [
+        {"weekday": 3, "start": "13:00", "end": "17:00"},
+        {"weekday": 3, "start": "09:00", "end": "13:30"},
+    ]
+    with pytest.raises(ValidationFailed) as caught:
+        resource_create(organization=org, name="Room", kind="room", timezone="UTC", working_hours=hours)
+    assert [e["field"] for e in caught.value.errors] == ["working_hours.0"]
+
+
 def test_working_hours_are_stored_sorted(org: Organization) -> None:
     resource = resource_create(
         organization=org,
@@ -303,9 +320,110 @@ def test_service_update_changes_price(org: Organization) -> None:
     assert (service.price_amount, service.price_currency) == (Decimal("55.00"), "CHF")
 
 
+def test_service_capacity_defaults_to_one_and_is_audited_when_changed(org: Organization) -> None:
+    service = service_create(
+        organization=org, name="Cut", duration_minutes=30, price={"amount": "20.00", "currency": "EUR"}
+    )
+    assert service.capacity == 1
+    group = service_create(
+        organization=org,
+        name="Group class",
+        duration_minutes=60,
+        price={"amount": "15.00", "currency": "EUR"},
+        capacity=6,
+    )
+    with CaptureQueriesContext(connection) as queries:
+        service_update(service=group, data={"capacity": 6})
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    service_update(service=group, data={"capacity": 10})
+    group.refresh_from_db()
+    assert group.capacity == 10
+    [entry] = LogEntry.objects.filter(object_pk=str(group.pk), action=LogEntry.Action.UPDATE)
+    assert entry.changes["capacity"] == [6, 10]
+
+
 def test_create_runs_in_one_transaction(org: Organization, actor: User) -> None:
     with transaction.atomic():
         contact = contact_create(organization=org, actor=actor, first_name="Ada")
         transaction.set_rollback(True)
     assert not Contact.all_tenants.filter(pk=contact.pk).exists()
     assert not Event.all_tenants.filter(subject_id=str(contact.pk)).exists()
+
+
+SATURDAY = date(2031, 1, 4)
+
+
+def test_an_override_put_creates_then_replaces_the_dates_one_row(org: Organization) -> None:
+    resource = make_resource()
+    created = override_put(
+        resource=resource,
+        date=SATURDAY,
+        intervals=[{"start": "14:00", "end": "18:00"}, {"start": "10:00", "end": "12:00"}],
+        reason=" Saturday opening ",
+    )
+    assert created.intervals == [{"start": "10:00", "end": "12:00"}, {"start": "14:00", "end": "18:00"}]
+    assert created.reason == "Saturday opening"
+    closed = override_put(resource=resource, date=SATURDAY, intervals=[], reason="Holiday")
+    assert closed.pk == created.pk
+    stored = WorkingHoursOverride.objects.for_organization(org).get()
+    assert (stored.date, stored.intervals, stored.reason) == (SATURDAY, [], "Holiday")
+    [entry] = LogEntry.objects.filter(object_pk=str(created.pk), action=LogEntry.Action.UPDATE)
+    assert set(entry.changes) == {"intervals", "reason"}
+    # Another date of the same resource is another row.
+    override_put(resource=resource, date=date(2031, 1, 5), intervals=[])
+    assert WorkingHoursOverride.objects.for_organization(org).count() == 2
+
+
+def test_an_override_put_with_what_is_stored_writes_nothing(org: Organization) -> None:
+    override = make_override(intervals=[{"start": "10:00", "end": "14:00"}], reason="Saturday")
+    with CaptureQueriesContext(connection) as queries:
+        again = override_put(
+            resource=override.resource,
+            date=override.date,
+            intervals=[{"start": "10:00", "end": "14:00"}],
+            reason="Saturday ",
+        )
+    writes = [q for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT"))]
+    assert writes == []
+    assert again.pk == override.pk
+    assert again.updated_at == override.updated_at
+
+
+@pytest.mark.parametrize(
+    ("intervals", "fields"),
+    [
+        ([{"start": "10:00", "end": "10:00"}], ["intervals.0"]),
+        ([{"start": "15:00", "end": "18:00"}, {"start": "08:00", "end": "15:30"}], ["intervals.0"]),
+        (
+            [
+                {"start": "08:00", "end": "07:00"},
+                {"start": "12:00", "end": "13:00"},
+                {"start": "12:30", "end": "14:00"},
+            ],
+            ["intervals.0", "intervals.2"],
+        ),
+        ([{"start": f"{h:02}:00", "end": f"{h:02}:30"} for h in range(21)], ["intervals"]),
+    ],
+)
+def test_override_intervals_must_be_ordered_and_not_overlap(
+    org: Organization, intervals: list[dict[str, str]], fields: list[str]
+) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        override_put(resource=make_resource(), date=SATURDAY, intervals=intervals)
+    assert [e["field"] for e in caught.value.errors] == fields
+    assert WorkingHoursOverride.objects.for_organization(org).count() == 0
+
+
+def test_an_override_may_end_at_midnight(org: Organization) -> None:
+    override = override_put(
+        resource=make_resource(), date=SATURDAY, intervals=[{"start": "18:00", "end": "24:00"}]
+    )
+    assert override.intervals == [{"start": "18:00", "end": "24:00"}]
+
+
+def test_deleting_an_override_already_deleted_is_not_found(org: Organization) -> None:
+    stale = make_override()
+    override_delete(override=WorkingHoursOverride.objects.for_organization(org).get(pk=stale.pk))
+    with pytest.raises(OverrideNotFound):
+        override_delete(override=stale)
+    assert LogEntry.objects.filter(object_pk=str(stale.pk), action=LogEntry.Action.DELETE).count() == 1

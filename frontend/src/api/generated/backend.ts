@@ -608,6 +608,60 @@ export interface paths {
         patch: operations["update_resource"];
         trace?: never;
     };
+    "/api/v1/resources/{resource_id}/overrides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Working Hours Overrides
+         * @description The resource's hours by date (each replacing its weekly hours that day), earliest date first.
+         *
+         *     Requires: role ≥ viewer or a service token with scope `bookings:read`.
+         */
+        get: operations["list_working_hours_overrides"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/resources/{resource_id}/overrides/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Working Hours Override
+         * @description Requires: role ≥ viewer or a service token with scope `bookings:read`.
+         */
+        get: operations["get_working_hours_override"];
+        /**
+         * Put Working Hours Override
+         * @description Sets the resource's hours on that date (creating or replacing them); `intervals: []` closes the day.
+         *
+         *     Requires: role ≥ manager.
+         */
+        put: operations["put_working_hours_override"];
+        post?: never;
+        /**
+         * Delete Working Hours Override
+         * @description Removes the date's override: the weekly working hours apply again that day.
+         *
+         *     Requires: role ≥ manager.
+         */
+        delete: operations["delete_working_hours_override"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/resources/{resource_id}/time-off": {
         parameters: {
             query?: never;
@@ -3013,6 +3067,26 @@ export interface components {
             timezone: string;
         };
         /**
+         * OverrideInterval
+         * @description One working interval of the day, in the resource's local wall-clock time ("24:00" ends the day).
+         */
+        OverrideInterval: {
+            /** End */
+            end: string;
+            /** Start */
+            start: string;
+        };
+        /**
+         * OverrideIntervalOut
+         * @description One working interval of the day, in the resource's local wall-clock time.
+         */
+        OverrideIntervalOut: {
+            /** End */
+            end: string;
+            /** Start */
+            start: string;
+        };
+        /**
          * PagedAuditEntryOut
          * @description One page of the list and the cursor of the next.
          */
@@ -3110,6 +3184,19 @@ export interface components {
         PagedTimeOffOut: {
             /** Items */
             items: components["schemas"]["TimeOffOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last.
+             */
+            next_cursor: string | null;
+        };
+        /**
+         * PagedWorkingHoursOverrideOut
+         * @description One page of the list and the cursor of the next.
+         */
+        PagedWorkingHoursOverrideOut: {
+            /** Items */
+            items: components["schemas"]["WorkingHoursOverrideOut"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` for the next page; null on the last.
@@ -3578,6 +3665,12 @@ export interface components {
              * @default 0
              */
             buffer_before_minutes: number;
+            /**
+             * Capacity
+             * @description Attendees one session takes at once: 1 is one-to-one, more a group.
+             * @default 1
+             */
+            capacity: number;
             /** Duration Minutes */
             duration_minutes: number;
             /**
@@ -3598,6 +3691,11 @@ export interface components {
             buffer_after_minutes: number;
             /** Buffer Before Minutes */
             buffer_before_minutes: number;
+            /**
+             * Capacity
+             * @description Attendees one session takes at once: 1 is one-to-one, more a group.
+             */
+            capacity: number;
             /**
              * Created At
              * Format: date-time
@@ -3630,6 +3728,8 @@ export interface components {
             buffer_after_minutes?: number | null;
             /** Buffer Before Minutes */
             buffer_before_minutes?: number | null;
+            /** Capacity */
+            capacity?: number | null;
             /** Duration Minutes */
             duration_minutes?: number | null;
             /** Is Active */
@@ -3786,6 +3886,70 @@ export interface components {
             start: string;
             /** Weekday */
             weekday: number;
+        };
+        /**
+         * WorkingHoursOverrideFilter
+         * @description Working-hours override list filters.
+         */
+        WorkingHoursOverrideFilter: {
+            /**
+             * From
+             * @description Only dates on or after this one (YYYY-MM-DD, years 2000 to 2100).
+             */
+            from?: string | null;
+            /**
+             * To
+             * @description Only dates on or before this one (YYYY-MM-DD, years 2000 to 2100).
+             */
+            to?: string | null;
+        };
+        /**
+         * WorkingHoursOverrideIn
+         * @description The resource's hours on one date, replacing its weekly hours that day; no intervals: closed.
+         */
+        WorkingHoursOverrideIn: {
+            /** Intervals */
+            intervals: components["schemas"]["OverrideInterval"][];
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+        };
+        /**
+         * WorkingHoursOverrideOut
+         * @description The resource's hours on one local date, replacing its weekly hours; no intervals: closed.
+         */
+        WorkingHoursOverrideOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Intervals */
+            intervals: components["schemas"]["OverrideIntervalOut"][];
+            /** Reason */
+            reason: string;
+            /**
+             * Resource Id
+             * Format: uuid
+             */
+            resource_id: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
     };
     responses: never;
@@ -6416,6 +6580,322 @@ export interface operations {
             };
             /** @description Unsupported Media Type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_working_hours_overrides: {
+        parameters: {
+            query?: {
+                /** @description Only dates on or after this one (YYYY-MM-DD, years 2000 to 2100). */
+                from?: string | null;
+                /** @description Only dates on or before this one (YYYY-MM-DD, years 2000 to 2100). */
+                to?: string | null;
+                /** @description Items per page (at most 200). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit it for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                resource_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PagedWorkingHoursOverrideOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_working_hours_override: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                resource_id: string;
+                /** @description A local date in the resource's time zone, as YYYY-MM-DD (years 2000 to 2100). */
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkingHoursOverrideOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_working_hours_override: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                resource_id: string;
+                /** @description A local date in the resource's time zone, as YYYY-MM-DD (years 2000 to 2100). */
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkingHoursOverrideIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkingHoursOverrideOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_working_hours_override: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                resource_id: string;
+                /** @description A local date in the resource's time zone, as YYYY-MM-DD (years 2000 to 2100). */
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -55,9 +55,27 @@ def _html(
 
 
 def booking_messages(*, event_type: str, data: BookingEventData) -> list[Outgoing]:
-    """The contact's messages: email if they have an address, SMS if a phone, both if both."""
+    """The contact's messages: email if they have an address, SMS if a phone, both if both.
+
+    A hold (a slot kept for the client mid-checkout) is no booking to announce: its creation, and
+    its cancellation when it was never confirmed (released or expired), send nothing and are
+    recorded as one skipped message, as an event for a contact without any address is.
+    """
     name = event_type.removeprefix("booking.")
     contact = data.contact
+    if data.booking.is_hold_event(event_type):
+        return [
+            Outgoing(
+                channel=Channel.EMAIL,
+                recipient="",
+                recipient_name=contact.full_name,
+                subject="",
+                text="",
+                html=None,
+                from_name=data.organization.name,
+                skip_reason="booking_hold",
+            )
+        ]
     context = {
         "booking": data.booking,
         "contact": contact,

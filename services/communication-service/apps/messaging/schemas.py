@@ -33,6 +33,14 @@ class BookingIn(Schema):
     resource: NamedRef
     service: NamedRef | None = None
     cancel_reason: str | None = Field(default=None, max_length=2000)
+    # Set while the booking is (or, once cancelled, was) an unconfirmed hold: a slot kept mid-checkout.
+    hold_expires_at: AwareDatetime | None = None
+
+    def is_hold_event(self, event_type: str) -> bool:
+        """A hold taken (created `held`) or let go unconfirmed (cancelled, released or expired)."""
+        if event_type == "booking.created":
+            return self.status == "held"
+        return event_type == "booking.cancelled" and self.hold_expires_at is not None
 
 
 class ContactIn(Schema):
@@ -152,7 +160,8 @@ class MessageOut(Schema):
     body: str
     status: str = Field(description="`sent`, `failed` or `skipped`.")
     reason: str = Field(
-        description="Why skipped: `no_contact_address`, `no_email_address` or `no_phone_number`."
+        description="Why skipped: `no_contact_address`, `no_email_address`, `no_phone_number`, or "
+        "`booking_hold` (a slot kept mid-checkout, taken or let go: nothing to tell the contact)."
     )
     provider_message_id: str
     error: str = Field(description="Why sending failed permanently; empty otherwise.")

@@ -270,6 +270,45 @@ def test_a_contact_without_email_or_phone_is_recorded_as_skipped() -> None:
     assert mail.outbox == []
 
 
+@pytest.mark.parametrize(
+    ("event_type", "status"), [("booking.created", "held"), ("booking.cancelled", "cancelled")]
+)
+def test_a_hold_is_recorded_as_skipped_and_tells_the_contact_nothing(event_type: str, status: str) -> None:
+    data = booking_data(phone="+4915112345678", status=status, hold_expires_at="2025-03-10T07:15:00Z")
+    event = envelope(event_type, data)
+    response = deliver(event)
+    assert response.status_code == 200, response.content
+    assert response.json() == {"status": "accepted"}
+    message = Message.objects.get()
+    assert (message.status, message.reason, message.recipient, message.body) == (
+        "skipped",
+        "booking_hold",
+        "",
+        "",
+    )
+    assert (message.event_type, str(message.event_id)) == (event_type, event["id"])
+    assert message.sent_at is None
+    assert mail.outbox == []
+    assert deliver(event).json() == {"status": "duplicate"}
+    assert stored() == (1, 1)
+
+
+def test_a_booking_event_without_hold_expires_at_is_announced_as_before() -> None:
+    data = booking_data()
+    del data["booking"]["hold_expires_at"]
+    assert deliver(envelope("booking.created", data)).json() == {"status": "accepted"}
+    assert Message.objects.get().status == "sent"
+    assert len(mail.outbox) == 1
+
+
+def test_a_hold_expiry_without_a_utc_offset_is_422() -> None:
+    data = booking_data(status="held", hold_expires_at="2025-03-10T07:15:00")
+    response = deliver(envelope("booking.created", data))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "data.booking.hold_expires_at"
+    assert stored() == (0, 0)
+
+
 def test_a_notification_request_emails_the_recipient() -> None:
     response = deliver(envelope("notification.requested", notification_data()))
     assert response.json() == {"status": "accepted"}

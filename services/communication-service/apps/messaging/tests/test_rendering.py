@@ -63,6 +63,48 @@ def test_every_booking_type_has_subject_email_and_sms(event_type: str) -> None:
     assert "{" not in email.text + sms.text + email.subject
 
 
+HOLD_EXPIRES = "2025-03-10T07:15:00Z"
+
+
+@pytest.mark.parametrize(
+    ("event_type", "status", "hold_expires_at"),
+    [
+        ("booking.created", "held", HOLD_EXPIRES),
+        ("booking.created", "held", None),
+        ("booking.cancelled", "cancelled", HOLD_EXPIRES),
+        ("booking.cancelled", "expired", HOLD_EXPIRES),
+    ],
+)
+def test_a_hold_taken_or_let_go_sends_nothing_and_says_why(
+    event_type: str, status: str, hold_expires_at: str | None
+) -> None:
+    data = booking(phone="+4930123456", status=status, hold_expires_at=hold_expires_at)
+    [skipped] = booking_messages(event_type=event_type, data=data)
+    assert (skipped.skip_reason, skipped.recipient, skipped.text, skipped.html) == (
+        "booking_hold",
+        "",
+        "",
+        None,
+    )
+    assert skipped.recipient_name == "Jane Doe"
+
+
+@pytest.mark.parametrize(
+    ("event_type", "status", "hold_expires_at"),
+    [
+        ("booking.created", "pending", None),
+        ("booking.confirmed", "confirmed", None),  # a hold confirmed becomes a booking to announce
+        ("booking.cancelled", "cancelled", None),
+    ],
+)
+def test_bookings_that_are_no_holds_are_still_announced(
+    event_type: str, status: str, hold_expires_at: str | None
+) -> None:
+    data = booking(status=status, hold_expires_at=hold_expires_at)
+    [email] = booking_messages(event_type=event_type, data=data)
+    assert (email.skip_reason, email.recipient) == ("", "jane@example.org")
+
+
 def test_text_is_not_html_escaped_but_html_is() -> None:
     [email] = booking_messages(event_type="booking.created", data=booking(organization="O'Brien & Co"))
     assert "O'Brien & Co" in email.subject
