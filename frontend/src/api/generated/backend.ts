@@ -82,9 +82,12 @@ export interface paths {
         put?: never;
         /**
          * Create Booking
-         * @description 409 `booking_conflict` (with `conflicts`) when the period is taken, `session_full` when a group
-         *         session has no place left; 422 `outside_availability` (with `reason`) outside working hours,
-         *         in time off, or against the notice or horizon settings.
+         * @description Books the resource; with a service, `end` may be left out.
+         *
+         *         404 for an unknown resource, contact or service; 409 `booking_conflict` (with `conflicts`) when
+         *         the period is taken, `session_full` when a group session has no place left; 422
+         *         `outside_availability` (with `reason`) outside working hours, in time off, or against the
+         *         notice or horizon settings.
          *
          *     Requires: role ≥ staff or a service token with scope `bookings:write` ; `Idempotency-Key` header optional.
          */
@@ -1660,8 +1663,11 @@ export interface components {
          * @description A booking; `held` ones block the slot until `hold_expires_at`, then nothing.
          */
         BookingOut: {
-            /** Cancel Reason */
-            cancel_reason: string;
+            /**
+             * Cancel Reason
+             * @description Why it was cancelled; null unless cancelled.
+             */
+            cancel_reason: string | null;
             /**
              * Contact Id
              * Format: uuid
@@ -4096,6 +4102,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -4232,6 +4247,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
