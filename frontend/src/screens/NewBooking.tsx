@@ -15,7 +15,7 @@ import {
   contactName,
   formatDateLong,
   formatLocalRange,
-  isGroupAvailability,
+  isGroupService,
   isIsoDate,
   localDate,
   newIdempotencyKey,
@@ -133,7 +133,7 @@ export function NewBooking() {
       ),
   });
   const slotItems = slots.data?.items ?? [];
-  const group = isGroupAvailability(slotItems);
+  const group = isGroupService(activeServices.find((service) => service.id === serviceId));
 
   const book = useMutation({
     mutationFn: async ({ slot, contact: forContact }: { slot: Slot; contact: Contact }) =>

@@ -5,7 +5,7 @@ import {
   canBook,
   formatDateLong,
   formatLocalRange,
-  isGroupAvailability,
+  isGroupService,
   isIsoDate,
   localDate,
   mondayOf,
@@ -116,10 +116,10 @@ describe("formatting", () => {
     expect(statusLabel("pending")).toBe("Pending");
   });
 
-  it("knows a group service's slots by their places", () => {
-    expect(isGroupAvailability([{ spaces_left: 1 }, { spaces_left: 1 }])).toBe(false);
-    expect(isGroupAvailability([{ spaces_left: 1 }, { spaces_left: 4 }])).toBe(true);
-    expect(isGroupAvailability([])).toBe(false);
+  it("knows a group service by its capacity", () => {
+    expect(isGroupService({ capacity: 1 })).toBe(false);
+    expect(isGroupService({ capacity: 6 })).toBe(true);
+    expect(isGroupService(undefined)).toBe(false);
   });
 });
 

@@ -171,8 +171,8 @@ export function wallClock(localIso: string): string {
 }
 
 /** Group services (more than one place per session) show the places left on each slot. */
-export function isGroupAvailability(slots: readonly { spaces_left: number }[]): boolean {
-  return slots.some((slot) => slot.spaces_left > 1);
+export function isGroupService(service: { capacity: number } | undefined): boolean {
+  return (service?.capacity ?? 1) > 1;
 }
 
 export function contactName(contact: { first_name: string; last_name: string } | undefined): string {
