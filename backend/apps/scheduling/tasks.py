@@ -4,7 +4,7 @@ import logging
 
 from procrastinate.contrib.django import app
 
-from apps.scheduling.services.bookings import booking_expire_holds, booking_remind_due
+from apps.scheduling.services.jobs import booking_expire_holds, booking_remind_due
 
 logger = logging.getLogger(__name__)
 

@@ -11,12 +11,8 @@ from apps.core.gdpr import export_sections
 from apps.core.services.contacts import contact_erase
 from apps.events.models import Event
 from apps.scheduling.models import Booking, BookingStatus
-from apps.scheduling.services.bookings import (
-    booking_create,
-    booking_expire_holds,
-    booking_remind_due,
-    booking_reschedule,
-)
+from apps.scheduling.services.bookings import booking_create, booking_reschedule
+from apps.scheduling.services.jobs import booking_expire_holds, booking_remind_due
 from apps.scheduling.services.settings import scheduling_settings_update
 from apps.scheduling.tests.factories import make_booking, open_resource, tomorrow_at
 from tests.factories import make_contact
