@@ -278,7 +278,14 @@ _SPECS = (
             (EventType.BOOKING_CANCELLED, "A booking was cancelled (`cancel_reason` says why).", BookingData),
             (EventType.BOOKING_COMPLETED, "A booking took place.", BookingData),
             (EventType.BOOKING_NO_SHOW, "The contact did not come to a booking.", BookingData),
-            (EventType.BOOKING_REMINDER_DUE, "A pending or confirmed booking starts within the organization's reminder lead time (once per start time).", BookingReminderDueData),
+            (
+                EventType.BOOKING_REMINDER_DUE,
+                (
+                    "A pending or confirmed booking starts within the organization's reminder lead time"
+                    " (once per start time)."
+                ),
+                BookingReminderDueData,
+            ),
         )
     ),
     *(
