@@ -4,7 +4,8 @@
 (with demo data), lets the caller fill it, then serves the backend as `make run` does (Granian
 WSGI, the Procfile's workers and blocking threads, `config.settings.local` with DEBUG=false,
 multi-process metrics) and the ceiling (`bench.ceiling`) on the same Granian command line.
-`measure(targets)` drives every target with the same wrk connections, warmed up, then in
+`measure(targets)` drives every target with the same wrk connections (unless a target says
+otherwise), warmed up, then in
 interleaved rounds so that noise from other work on the machine falls on all of them alike.
 
 Databases are named `<BENCH_DATABASE_PREFIX>_identity_<name>` and `..._backend_<name>`
@@ -138,19 +139,24 @@ class Target:
     A script gets the run's number as its argument (0: the warm-up, then 1..ROUNDS), so that
     each run can make requests of its own (distinct bodies); it may print `status CODE COUNT`
     lines from its `done()`, which come back summed as `statuses`. `all_2xx`: any other answer
-    stops the benchmark (otherwise the caller checks `non_2xx`).
+    stops the benchmark (otherwise the caller checks `non_2xx`). `connections`: other than
+    CONNECTIONS, for a slow target whose queued requests would outlive the run (wrk stops, the
+    server still works them off during the next target's run).
     """
 
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
     script: Path | None = None
     all_2xx: bool = True
+    connections: int | None = None
 
 
 def wrk(url: str, headers: Mapping[str, str], seconds: int, **options: Any) -> dict[str, Any]:
-    """One wrk run; options: `script` and `script_args` (a Lua script), `all_2xx` (default True)."""
+    """One wrk run; options: `script` and `script_args` (a Lua script), `all_2xx` (default True),
+    `connections` (default CONNECTIONS)."""
+    connections = options.get("connections") or CONNECTIONS
     # A generous timeout: on a busy machine the tail of a slow target passes wrk's default 2 s.
-    command = ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--timeout", "10s"]
+    command = ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s"]
     command.append("--latency")
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
@@ -198,6 +204,7 @@ def _run(target: Target, seconds: int, number: int) -> dict[str, Any]:
         script=target.script,
         script_args=[str(number)] if target.script is not None else [],
         all_2xx=target.all_2xx,
+        connections=target.connections,
     )
 
 
