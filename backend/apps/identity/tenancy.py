@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 from django.db import models
+from django.db.models.query import ModelIterable
 
 from apps.identity.models import Organization
 
@@ -29,6 +30,15 @@ class TenantQuerySet(models.QuerySet[_M], Generic[_M]):
     def organization(self) -> Organization | None:
         organization = getattr(self, "_hints", {}).get("organization")
         return organization if isinstance(organization, Organization) else None
+
+    def _fetch_all(self) -> None:
+        # Rows of a scoped query belong to its organization: give them that instance, so reading
+        # `row.organization` (publishing an event, scoping the next query) costs no query.
+        super()._fetch_all()
+        organization = self.organization
+        if organization is not None and self._iterable_class is ModelIterable and self._result_cache:
+            for row in self._result_cache:
+                row._state.fields_cache.setdefault("organization", organization)
 
     def create(self, **kwargs: Any) -> _M:
         """Creates within the scoped organization; naming another one is refused."""

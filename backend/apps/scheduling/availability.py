@@ -59,7 +59,7 @@ def _local(day: date, clock: str, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(int(hours), int(minutes)), tzinfo=zone).astimezone(UTC)
 
 
-def _merge(periods: Iterable[Period]) -> list[Period]:
+def merge_periods(periods: Iterable[Period]) -> list[Period]:
     """Sorted, with overlapping or touching periods joined (a booking may span 12:00 of 9-12 and 12-17)."""
     merged: list[Period] = []
     for period in sorted(periods, key=lambda p: p.start):
@@ -96,13 +96,13 @@ def working_periods(
             if period.start < period.end and period.overlaps(within):
                 periods.append(period)
         day += timedelta(days=1)
-    return _merge(periods)
+    return merge_periods(periods)
 
 
 def subtract(periods: Sequence[Period], holes: Iterable[Period]) -> list[Period]:
     """`periods` (sorted, disjoint) without the holes (e.g. time off)."""
     remaining = list(periods)
-    for hole in _merge(holes):
+    for hole in merge_periods(holes):
         pieces: list[Period] = []
         for period in remaining:
             if not period.overlaps(hole):
@@ -118,7 +118,7 @@ def subtract(periods: Sequence[Period], holes: Iterable[Period]) -> list[Period]
 
 def fits(free: Sequence[Period], period: Period) -> bool:
     """Whether one free period holds all of `period` (free: sorted, disjoint)."""
-    index = bisect.bisect_right([p.start for p in free], period.start) - 1
+    index = bisect.bisect_right(free, period.start, key=lambda p: p.start) - 1
     return index >= 0 and free[index].contains(period)
 
 
@@ -171,24 +171,137 @@ def free_slots(
     while places are left (`session_of(start)` names that session).
     """
     free = subtract(working, unavailable)
+    if capacity == 1:
+        return _one_to_one_slots(
+            working=working,
+            free=free,
+            busy=busy,
+            within=within,
+            duration=duration,
+            before=buffer_before,
+            after=buffer_after,
+            step=step,
+        )
+    return checked_slots(
+        working=working,
+        free=free,
+        busy=busy,
+        within=within,
+        duration=duration,
+        before=buffer_before,
+        after=buffer_after,
+        step=step,
+        capacity=capacity,
+        session_of=session_of,
+    )
+
+
+def checked_slots(
+    *,
+    working: Sequence[Period],
+    free: Sequence[Period],
+    busy: BusyIndex,
+    within: Period,
+    duration: timedelta,
+    before: timedelta,
+    after: timedelta,
+    step: timedelta,
+    capacity: int,
+    session_of: Any,
+) -> list[Slot]:
+    """Every grid start checked on its own: group sessions (and the reference the fast path is tested on)."""
     slots = []
+    for start in _grid(working, within, step):
+        end = start + duration
+        if fits(free, Period(start, end)):
+            left = spaces_left(
+                busy=busy,
+                blocked=Period(start - before, end + after),
+                capacity=capacity,
+                session=session_of(start) if capacity > 1 else None,
+            )
+            if left > 0:
+                slots.append(Slot(start, end, left))
+    return slots
+
+
+def _grid(working: Sequence[Period], within: Period, step: timedelta) -> Iterable[datetime]:
+    """Grid starts of each working period (from its own start) that lie in `within`."""
     for period in working:
         start = period.start
         if start < within.start:
             start += -((start - within.start) // step) * step
-        while start + duration <= period.end and start < within.end:
-            end = start + duration
-            if fits(free, Period(start, end)):
-                left = spaces_left(
-                    busy=busy,
-                    blocked=Period(start - buffer_before, end + buffer_after),
-                    capacity=capacity,
-                    session=session_of(start) if capacity > 1 else None,
-                )
-                if left > 0:
-                    slots.append(Slot(start, end, left))
+        while start < period.end and start < within.end:
+            yield start
             start += step
+
+
+def _one_to_one_slots(
+    *,
+    working: Sequence[Period],
+    free: Sequence[Period],
+    busy: BusyIndex,
+    within: Period,
+    duration: timedelta,
+    before: timedelta,
+    after: timedelta,
+    step: timedelta,
+) -> list[Slot]:
+    """The same answer as the per-slot check, by walking allowed start ranges instead of every grid start.
+
+    A start s is allowed when [s, s + duration) lies in one free period and the slot's blocked
+    period [s - before, s + duration + after) meets no busy one [b0, b1), i.e. s is outside
+    (b0 - duration - after, b1 + before).
+    """
+    forbidden = _merge_open(
+        Period(entry.start - duration - after, entry.end + before)
+        for entry in busy.overlapping(Period(within.start - before, within.end + duration + after))
+    )
+    slots = []
+    for period in working:
+        grid_origin = period.start
+        for piece in free:
+            if piece.end <= period.start or piece.start >= period.end:
+                continue
+            # Allowed starts in this free piece: [lo, hi].
+            lo, hi = max(piece.start, within.start), min(piece.end - duration, within.end - _TICK)
+            for gap in _gaps(lo, hi, forbidden):
+                start = grid_origin + -((grid_origin - gap.start) // step) * step
+                while start <= gap.end:
+                    slots.append(Slot(start, start + duration, 1))
+                    start += step
     return slots
+
+
+_TICK = timedelta(microseconds=1)
+
+
+def _merge_open(periods: Iterable[Period]) -> list[Period]:
+    """Sorted open ranges joined where they overlap; touching ones stay apart (the shared end is allowed)."""
+    merged: list[Period] = []
+    for period in sorted(periods, key=lambda p: p.start):
+        if merged and period.start < merged[-1].end:
+            if period.end > merged[-1].end:
+                merged[-1] = Period(merged[-1].start, period.end)
+        else:
+            merged.append(period)
+    return merged
+
+
+def _gaps(lo: datetime, hi: datetime, forbidden: Sequence[Period]) -> Iterable[Period]:
+    """Closed ranges [a, b] inside [lo, hi] outside the forbidden open ranges (a, b) (sorted, merged)."""
+    if lo > hi:
+        return
+    index = bisect.bisect_right(forbidden, lo, key=lambda p: p.end)
+    cursor = lo
+    while index < len(forbidden) and forbidden[index].start < hi:
+        hole = forbidden[index]
+        if hole.start >= cursor:
+            yield Period(cursor, hole.start)
+        cursor = max(cursor, hole.end)
+        index += 1
+    if cursor <= hi:
+        yield Period(cursor, hi)
 
 
 def spaces_left(*, busy: BusyIndex, blocked: Period, capacity: int, session: uuid.UUID | None) -> int:

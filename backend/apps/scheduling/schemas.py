@@ -88,7 +88,7 @@ class AvailabilityFilter(Schema):
     to: UtcDatetime = Field(description="Slots starting before this instant.")
 
 
-class SlotOut(Schema):
+class SlotOut(Out):
     """A free slot: `start` can be POSTed as a booking's start (with the service, `end` left out)."""
 
     start: datetime
@@ -98,7 +98,7 @@ class SlotOut(Schema):
     spaces_left: int = Field(description="Places left in the session (1 for a one-to-one service).")
 
 
-class AvailabilityOut(Schema):
+class AvailabilityOut(Out):
     """Free slots in start order, on the organization's slot grid."""
 
     resource_id: uuid.UUID
@@ -107,7 +107,7 @@ class AvailabilityOut(Schema):
     items: list[SlotOut]
 
 
-class SchedulingSettingsOut(Schema):
+class SchedulingSettingsOut(Out):
     """The organization's booking rules."""
 
     min_notice_minutes: int

@@ -101,3 +101,18 @@ def test_refresh_for_update_rereads_the_row_locked() -> None:
     assert stale.first_name == "Changed meanwhile"
     assert "FOR UPDATE" in queries.captured_queries[-1]["sql"]
     assert stale.organization_id == acme().id
+
+
+def test_rows_of_a_scoped_query_know_their_organization_without_a_query() -> None:
+    organization = acme()
+    make_contact(organization=organization)
+    make_contact(organization=organization)
+    with CaptureQueriesContext(connection) as queries:
+        one = Contact.objects.for_organization(organization).first()
+        rows = list(Contact.objects.for_organization(organization))
+        assert one is not None
+        assert one.organization is organization
+        assert all(row.organization is organization for row in rows)
+    assert len(queries) == 2
+    # A values() query stays plain dicts.
+    assert isinstance(Contact.objects.for_organization(organization).values("id").first(), dict)

@@ -64,8 +64,9 @@ def booking_create(
         )
     placement = placement_of(resource=resource, service=service, start=start, end=end)
     now = timezone.now()
-    check_available(placement, organization=organization, now=now)
-    hold_minutes = scheduling_settings_of(organization=organization).hold_minutes
+    settings = scheduling_settings_of(organization=organization)
+    check_available(placement, settings=settings, now=now)
+    hold_minutes = settings.hold_minutes
     booking = Booking(
         organization=organization,
         resource=resource,
@@ -142,7 +143,7 @@ def _move(booking: Booking, data: Mapping[str, Any], *, now: datetime) -> Placem
         booking.end,
     ):
         return None
-    check_available(placement, organization=booking.organization, now=now)
+    check_available(placement, settings=scheduling_settings_of(organization=booking.organization), now=now)
     booking.resource, booking.start, booking.end = placement.resource, placement.start, placement.end
     booking.blocked_start, booking.blocked_end = placement.blocked.start, placement.blocked.end
     booking.session = placement.session(booking.id)

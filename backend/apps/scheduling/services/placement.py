@@ -26,8 +26,8 @@ from apps.core.selectors.resources import resource_get, service_get
 from apps.identity.models import Organization
 from apps.scheduling.availability import Period, fits, group_session, subtract
 from apps.scheduling.exceptions import BookingConflict, OutsideAvailability, SessionFull
-from apps.scheduling.models import Booking, BookingStatus
-from apps.scheduling.selectors import active_bookings, resource_schedule, scheduling_settings_of
+from apps.scheduling.models import Booking, BookingStatus, SchedulingSettings
+from apps.scheduling.selectors import active_bookings, resource_schedule
 from apps.scheduling.services.status import HOLD_EXPIRED_REASON, booking_set_status
 from hubkit.errors import ValidationFailed
 
@@ -92,9 +92,8 @@ def placement_of(
     return Placement(resource=resource, service=service, start=start, end=end, blocked=blocked)
 
 
-def check_available(placement: Placement, *, organization: Organization, now: datetime) -> None:
+def check_available(placement: Placement, *, settings: SchedulingSettings, now: datetime) -> None:
     """422 `outside_availability` unless the period is bookable: notice, horizon, hours, time off."""
-    settings = scheduling_settings_of(organization=organization)
     period = Period(placement.start, placement.end)
     if placement.start < now + timedelta(minutes=settings.min_notice_minutes):
         _outside("min_notice", f"Bookings start at least {settings.min_notice_minutes} minutes from now.")

@@ -2,8 +2,22 @@
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from apps.scheduling.availability import Busy, BusyIndex, Period, fits, free_slots, subtract, working_periods
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from apps.scheduling.availability import (
+    Busy,
+    BusyIndex,
+    Period,
+    checked_slots,
+    fits,
+    free_slots,
+    merge_periods,
+    subtract,
+    working_periods,
+)
 
 PARIS = "Europe/Paris"
 WEEKDAYS_9_TO_17 = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(7)]
@@ -102,6 +116,12 @@ def test_slots_skip_busy_periods_and_back_to_back_is_free() -> None:
     assert _slots([taken]) == [utc(2026, 12, 7, 9), utc(2026, 12, 7, 10), utc(2026, 12, 7, 10, 30)]
 
 
+def test_a_slot_exactly_between_two_bookings_is_free() -> None:
+    first = Busy(utc(2026, 12, 7, 9), utc(2026, 12, 7, 9, 30), uuid.uuid4())
+    second = Busy(utc(2026, 12, 7, 10), utc(2026, 12, 7, 10, 30), uuid.uuid4())
+    assert _slots([first, second]) == [utc(2026, 12, 7, 9, 30), utc(2026, 12, 7, 10, 30)]
+
+
 def test_a_buffer_after_takes_the_slot_before_a_booking() -> None:
     taken = Busy(utc(2026, 12, 7, 10), utc(2026, 12, 7, 10, 30), uuid.uuid4())
     assert _slots([taken], after=15) == [utc(2026, 12, 7, 9), utc(2026, 12, 7, 10, 30)]
@@ -121,3 +141,63 @@ def test_busy_index_finds_long_entries_that_start_early() -> None:
     index = BusyIndex([long, short])
     assert index.overlapping(Period(utc(2026, 12, 7, 10), utc(2026, 12, 7, 11))) == [long]
     assert index.overlapping(Period(utc(2026, 12, 7, 12), utc(2026, 12, 7, 13))) == []
+
+
+minutes = st.integers(0, 24 * 60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    hours=st.lists(st.tuples(minutes, minutes), max_size=4),
+    time_off=st.lists(st.tuples(minutes, st.integers(1, 300)), max_size=3),
+    busy=st.lists(st.tuples(minutes, st.integers(1, 180)), max_size=8),
+    duration=st.integers(5, 120),
+    before=st.integers(0, 30),
+    after=st.integers(0, 30),
+    step=st.sampled_from([5, 10, 15, 20, 30, 45, 60]),
+    within=st.tuples(minutes, minutes),
+)
+def test_the_one_to_one_fast_path_finds_exactly_the_slots_each_grid_start_check_finds(
+    *,
+    hours: list[tuple[int, int]],
+    time_off: list[tuple[int, int]],
+    busy: list[tuple[int, int]],
+    duration: int,
+    before: int,
+    after: int,
+    step: int,
+    within: tuple[int, int],
+) -> None:
+    midnight = utc(2026, 12, 7)
+
+    def at(minute: int) -> datetime:
+        return midnight + timedelta(minutes=minute)
+
+    working = merge_periods(Period(at(a), at(b)) for a, b in hours if a < b)
+    holes = [Period(at(a), at(a + n)) for a, n in time_off]
+    index = BusyIndex(Busy(at(a), at(a + n), uuid.uuid4()) for a, n in busy)
+    query = Period(at(min(within)), at(max(within) + 1))
+    common: dict[str, Any] = {
+        "working": working,
+        "busy": index,
+        "within": query,
+        "duration": timedelta(minutes=duration),
+        "step": timedelta(minutes=step),
+    }
+    fast = free_slots(
+        **common,
+        unavailable=holes,
+        buffer_before=timedelta(minutes=before),
+        buffer_after=timedelta(minutes=after),
+        capacity=1,
+        session_of=lambda start: None,
+    )
+    reference = checked_slots(
+        **common,
+        free=subtract(working, holes),
+        before=timedelta(minutes=before),
+        after=timedelta(minutes=after),
+        capacity=1,
+        session_of=lambda start: None,
+    )
+    assert fast == reference
