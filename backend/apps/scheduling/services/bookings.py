@@ -27,7 +27,7 @@ from apps.scheduling.services.placement import (
     bookable,
     check_available,
     check_places,
-    expire_holds_in,
+    claim,
     occupy,
     placement_of,
 )
@@ -82,7 +82,7 @@ def booking_create(
     )
     booking.session = placement.session(booking.id)
     with transaction.atomic():
-        expire_holds_in(placement, now=now)
+        claim(placement, now=now)
         if booking.session != booking.id:
             check_places(placement, session=booking.session, now=now, exclude=None)
         occupy(booking, placement, now=now, save=lambda: booking.save(force_insert=True))
@@ -147,7 +147,7 @@ def _move(booking: Booking, data: Mapping[str, Any], *, now: datetime) -> Placem
     booking.resource, booking.start, booking.end = placement.resource, placement.start, placement.end
     booking.blocked_start, booking.blocked_end = placement.blocked.start, placement.blocked.end
     booking.session = placement.session(booking.id)
-    expire_holds_in(placement, now=now)
+    claim(placement, now=now)
     if booking.session != booking.id:
         check_places(placement, session=booking.session, now=now, exclude=booking.id)
     return placement

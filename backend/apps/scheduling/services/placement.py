@@ -5,11 +5,13 @@ The guarantee against double booking is the database's exclusion constraint
 pass any check made in Python, and the second insert waits for the first and then fails. That
 failure, caught from a savepoint (`occupy`), is the 409 `booking_conflict` (with the bookings it met).
 
-Two things the constraint cannot do are done here, in the same transaction as the insert:
+Writes of one resource take turns on its row lock (`claim`), so two conflicting inserts never
+deadlock inside the constraint check. Two things the constraint cannot do are done here, in the
+same transaction as the insert:
 - it cannot read the clock, so expired holds the new period meets are cancelled first
   (`expire_holds_in`);
 - it cannot count, so a group session's places are counted under a lock on the resource row
-  (`check_places`; `FOR NO KEY UPDATE` does not block the foreign-key checks of other inserts).
+  (`check_places`).
 """
 
 from __future__ import annotations
@@ -125,6 +127,22 @@ def bookable(
     return resource, service
 
 
+def claim(placement: Placement, *, now: datetime) -> None:
+    """First step of every write that places a booking: queue on the resource, then clear expired holds.
+
+    The lock (`FOR NO KEY UPDATE` on the resource row, which does not block other inserts'
+    foreign-key checks) makes the writes of one resource take turns. The constraint alone stays
+    correct without it, but PostgreSQL can deadlock two inserts of conflicting rows that each
+    wait for the other's transaction (one of them then fails after `deadlock_timeout`, a 500
+    here); taking turns, the later insert simply meets the committed row and is refused. It is
+    also what lets a group session's places be counted (`check_places`).
+    """
+    Resource.objects.for_organization(placement.resource.organization).select_for_update(no_key=True).filter(
+        pk=placement.resource.pk
+    ).exists()
+    expire_holds_in(placement, now=now)
+
+
 def expire_holds_in(placement: Placement, *, now: datetime) -> None:
     """Cancels the expired holds the period meets: the constraint would still count them.
 
@@ -148,11 +166,8 @@ def expire_holds_in(placement: Placement, *, now: datetime) -> None:
 def check_places(
     placement: Placement, *, session: uuid.UUID, now: datetime, exclude: uuid.UUID | None
 ) -> None:
-    """A group session's places, counted under the resource's row lock (held until commit)."""
+    """A group session's places, counted under the resource's row lock (`claim`, held until commit)."""
     assert placement.service is not None  # noqa: S101 - only group sessions have places
-    Resource.objects.for_organization(placement.resource.organization).select_for_update(no_key=True).filter(
-        pk=placement.resource.pk
-    ).exists()
     same_session = active_bookings(resource=placement.resource, within=placement.blocked, now=now).filter(
         session=session
     )
