@@ -4,7 +4,7 @@ served by Granian (`live_backend`) for tests that need real HTTP and real concur
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +84,14 @@ def _fresh_principal_caches() -> Iterator[None]:
     clear_principal_caches()
     yield
     clear_principal_caches()
+
+
+@pytest.fixture
+def as_role(identity_service: IdentityService) -> Callable[[str], Client]:
+    """A test client for the Acme demo member of a role (`as_role("staff")`)."""
+    from tests.factories import ROLE_EMAILS, client_as  # noqa: PLC0415 - tests.factories imports this module
+
+    return lambda role: client_as(identity_service, ROLE_EMAILS[role])
 
 
 def bearer(token: str) -> Client:

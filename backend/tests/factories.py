@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -38,6 +39,14 @@ def globex() -> Organization:
 
 def client_as(identity: IdentityService, email: str, organization_id: uuid.UUID | None = None) -> Client:
     return bearer(identity.token(email, str(organization_id) if organization_id else None))
+
+
+def send(client: Client, method: str, path: str, body: Any = None, **headers: str) -> Any:
+    """Calls /api/v1 + path with `body` as JSON (escaping NUL and lone surrogates, as clients do)."""
+    kwargs: dict[str, Any] = {"content_type": "application/json", **headers}
+    if body is not None:
+        kwargs["data"] = json.dumps(body)
+    return getattr(client, method.lower())("/api/v1" + path, **kwargs)
 
 
 def row_counts() -> dict[str, int]:

@@ -20,27 +20,19 @@ from django.test import Client
 from apps.notifications.models import Notification
 from apps.notifications.schemas import MAX_DATA_BYTES
 from conftest import LiveBackend
-from hubkit.testing import IdentityService
-from tests.factories import ROLE_EMAILS, client_as, make_contact, make_resource, make_service, row_counts
+from tests.factories import (
+    make_contact,
+    make_resource,
+    make_service,
+    row_counts,
+    send,
+)
 
 PROBLEM = "application/problem+json"
 NUL = "a\u0000b"
 SURROGATE = "a\ud800b"
 NO_UTC_VALUE = "0001-01-01T00:00:00+05:00"
 FAR_OFFSET = "2031-01-01T10:00:00+20:00"
-
-
-@pytest.fixture
-def as_role(identity_service: IdentityService) -> Callable[[str], Client]:
-    return lambda role: client_as(identity_service, ROLE_EMAILS[role])
-
-
-def send(client: Client, method: str, path: str, body: Any = None) -> Any:
-    kwargs: dict[str, Any] = {"content_type": "application/json"}
-    if body is not None:
-        # json.dumps escapes both as \u0000 and \ud800: valid JSON, as a client would send it.
-        kwargs["data"] = json.dumps(body)
-    return getattr(client, method.lower())("/api/v1" + path, **kwargs)
 
 
 def assert_refused(response: Any, field: str) -> None:

@@ -23,22 +23,11 @@ from tests.factories import (
     make_service,
     make_time_off,
     row_counts,
+    send,
 )
 
 PROBLEM = "application/problem+json"
 ROLES = ["viewer", "staff", "manager", "admin", "owner"]
-
-
-@pytest.fixture
-def as_role(identity_service: IdentityService) -> Callable[[str], Client]:
-    return lambda role: client_as(identity_service, ROLE_EMAILS[role])
-
-
-def send(client: Client, method: str, path: str, body: Any = None, **headers: str) -> Any:
-    kwargs: dict[str, Any] = {"content_type": "application/json", **headers}
-    if body is not None:
-        kwargs["data"] = json.dumps(body)
-    return getattr(client, method.lower())("/api/v1" + path, **kwargs)
 
 
 @pytest.mark.django_db

@@ -1,7 +1,5 @@
-import json
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -18,7 +16,7 @@ from apps.notifications.tests.factories import (
 )
 from conftest import bearer
 from hubkit.testing import IdentityService
-from tests.factories import ACME_ID, GLOBEX_ID, ROLE_EMAILS, acme, client_as
+from tests.factories import ACME_ID, GLOBEX_ID, ROLE_EMAILS, acme, client_as, send
 
 pytestmark = pytest.mark.django_db
 
@@ -38,13 +36,6 @@ NO_SHOW = {
 @pytest.fixture
 def as_user(identity_service: IdentityService) -> Callable[[str], Client]:
     return lambda email: client_as(identity_service, ROLE_EMAILS.get(email, email))
-
-
-def send(client: Client, method: str, path: str, body: Any = None) -> Any:
-    kwargs: dict[str, Any] = {"content_type": "application/json"}
-    if body is not None:
-        kwargs["data"] = json.dumps(body)
-    return getattr(client, method.lower())("/api/v1" + path, **kwargs)
 
 
 def test_admin_notifies_the_managers_who_see_it_in_their_inbox(as_user: Callable[[str], Client]) -> None:

@@ -1,6 +1,5 @@
 """The scheduling API through Django's test client: bookings, transitions, availability, settings."""
 
-import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -13,32 +12,18 @@ from django.test import Client
 from apps.events.models import Event
 from apps.scheduling.models import Booking, BookingStatus
 from apps.scheduling.tests.factories import make_booking, open_resource, tomorrow_at
-from hubkit.testing import IdentityService
 from tests.factories import (
-    ROLE_EMAILS,
     acme,
-    client_as,
     globex,
     make_contact,
     make_resource,
     make_service,
     make_time_off,
     row_counts,
+    send,
 )
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def as_role(identity_service: IdentityService) -> Callable[[str], Client]:
-    return lambda role: client_as(identity_service, ROLE_EMAILS[role])
-
-
-def send(client: Client, method: str, path: str, body: Any = None, **headers: str) -> Any:
-    kwargs: dict[str, Any] = {"content_type": "application/json", **headers}
-    if body is not None:
-        kwargs["data"] = json.dumps(body)
-    return getattr(client, method.lower())("/api/v1" + path, **kwargs)
 
 
 def iso(value: datetime) -> str:
