@@ -170,30 +170,19 @@ def free_slots(
     included) overlaps no busy entry, except, for a group service, entries of its own session
     while places are left (`session_of(start)` names that session).
     """
-    free = subtract(working, unavailable)
+    shape: dict[str, Any] = {
+        "working": working,
+        "free": subtract(working, unavailable),
+        "busy": busy,
+        "within": within,
+        "duration": duration,
+        "before": buffer_before,
+        "after": buffer_after,
+        "step": step,
+    }
     if capacity == 1:
-        return _one_to_one_slots(
-            working=working,
-            free=free,
-            busy=busy,
-            within=within,
-            duration=duration,
-            before=buffer_before,
-            after=buffer_after,
-            step=step,
-        )
-    return checked_slots(
-        working=working,
-        free=free,
-        busy=busy,
-        within=within,
-        duration=duration,
-        before=buffer_before,
-        after=buffer_after,
-        step=step,
-        capacity=capacity,
-        session_of=session_of,
-    )
+        return _one_to_one_slots(**shape)
+    return checked_slots(**shape, capacity=capacity, session_of=session_of)
 
 
 def checked_slots(
