@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.events.types import EventType
@@ -49,11 +50,11 @@ def booking_remind_due(*, now: datetime | None = None, limit: int = 500) -> int:
                 start__gt=now,
                 start__lte=now + MAX_REMINDER_LEAD,
             )
+            # In SQL, so bookings already reminded never fill the batch and starve later ones.
+            .exclude(reminded_start=F("start"))
             .order_by("start")[:limit]
         )
         for booking in candidates:
-            if booking.reminded_start == booking.start:
-                continue
             if booking.organization_id not in lead_of:
                 minutes = scheduling_settings_of(organization=booking.organization).reminder_lead_minutes
                 lead_of[booking.organization_id] = timedelta(minutes=minutes) if minutes else None

@@ -118,3 +118,14 @@ def test_every_change_is_audited_with_notes_masked() -> None:
     entries = LogEntry.objects.filter(object_pk=str(booking.id)).order_by("id")
     assert [e.action for e in entries] == [LogEntry.Action.CREATE, LogEntry.Action.UPDATE]
     assert "Secret detail" not in str(entries[0].changes)
+
+
+@pytest.mark.django_db
+def test_reminded_bookings_do_not_fill_the_batch() -> None:
+    reminded = [make_booking(start=tomorrow_at(10, m)) for m in range(0, 30, 10)]
+    for booking in reminded:
+        booking.reminded_start = booking.start
+        booking.save(update_fields=["reminded_start"])
+    later = make_booking(start=tomorrow_at(11))
+    assert booking_remind_due(now=tomorrow_at(11, days=0), limit=2) == 1
+    assert _events(later, "booking.reminder_due")
