@@ -7,6 +7,7 @@ import {
   formatMinor,
   formatMoney,
   formatScaled,
+  IdempotencyKeys,
   invoiceActions,
   invoiceTotals,
   lineAmounts,
@@ -204,5 +205,17 @@ describe("status rules", () => {
     expect(amountProblem("abc", "EUR")).toBe("invalid");
     expect(amountProblem("-1", "EUR")).toBe("invalid");
     expect(amountProblem("0.001", "KWD", "0.001")).toBeNull();
+  });
+});
+
+describe("idempotency keys", () => {
+  it("reuses the key for a retried submit and makes a new one for changed content", () => {
+    let n = 0;
+    const keys = new IdempotencyKeys(() => `key-${(n += 1)}`);
+    expect(keys.keyFor('{"amount":"10.00"}')).toBe("key-1");
+    expect(keys.keyFor('{"amount":"10.00"}')).toBe("key-1");
+    expect(keys.keyFor('{"amount":"5.00"}')).toBe("key-2");
+    keys.reset();
+    expect(keys.keyFor('{"amount":"5.00"}')).toBe("key-3");
   });
 });

@@ -276,3 +276,30 @@ export function formatDateTime(instant: string | null | undefined, locale = "en-
   if (Number.isNaN(parsed.getTime())) return instant;
   return new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(parsed);
 }
+
+/**
+ * Idempotency keys for a form that POSTs money: one key per submitted content, so a retried
+ * submit of the same form (a timeout, a lost answer, a 5xx) reuses the key and the server replays
+ * its first answer instead of taking the payment twice, while a changed form gets a fresh key
+ * (the server refuses a key reused with another body).
+ */
+export class IdempotencyKeys {
+  private content: string | null = null;
+  private key = "";
+  constructor(private readonly make: () => string) {}
+
+  /** The key for this content: the previous one when the content is unchanged. */
+  keyFor(content: string): string {
+    if (content !== this.content) {
+      this.content = content;
+      this.key = this.make();
+    }
+    return this.key;
+  }
+
+  /** Forget the key (after the server took the request): the next submit is a new one. */
+  reset(): void {
+    this.content = null;
+    this.key = "";
+  }
+}
