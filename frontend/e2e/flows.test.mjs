@@ -478,18 +478,21 @@ test("a manager invoices a contact, takes two payments and refunds part", async 
   await page.getByTestId("contacts-list-table").waitFor();
   await page.getByTestId("shell-nav-invoices").click();
   await page.getByTestId("invoices-list-table").waitFor();
-  // The demo data has invoices in every status.
-  const statuses = new Set(await page.getByTestId("invoices-list-status").allInnerTexts());
-  for (const status of ["Draft", "Issued", "Partially paid", "Paid", "Void"]) assert.ok(statuses.has(status), `${status} in ${[...statuses]}`);
   await assertAccessible(page, "invoices");
   await shoot(page, "invoices");
-  await page.getByTestId("invoices-filter-status-paid").check();
-  await waitFor(
-    async () => (await page.getByTestId("invoices-list-status").allInnerTexts()).every((s) => s === "Paid"),
-    "the paid filter",
-    10_000,
-  );
-  await page.getByTestId("invoices-filter-status-paid").uncheck();
+  // The demo data has invoices in every status: each filter shows some, and only those.
+  const shownStatuses = async () => {
+    if (await page.getByTestId("invoices-list-loading").count()) return [];
+    return page.getByTestId("invoices-list-status").allInnerTexts();
+  };
+  for (const [status, label] of [["draft", "Draft"], ["issued", "Issued"], ["partially_paid", "Partially paid"], ["paid", "Paid"], ["void", "Void"]]) {
+    await page.getByTestId(`invoices-filter-status-${status}`).check();
+    await waitFor(async () => {
+      const shown = await shownStatuses();
+      return shown.length > 0 && shown.every((s) => s === label);
+    }, `the ${status} filter`, 10_000);
+    await page.getByTestId(`invoices-filter-status-${status}`).uncheck();
+  }
   await page.getByTestId("invoices-filter-overdue").check();
   await waitFor(
     async () => {
