@@ -63,10 +63,10 @@ describe("NewInvoice", () => {
     fireEvent.click(screen.getByTestId("invoices-form-add-line"));
     const second = screen.getAllByTestId("invoices-form-line")[1]!;
     fireEvent.change(within(second).getByTestId("invoices-form-line-description"), { target: { value: "Oil" } });
-    fireEvent.change(within(second).getByTestId("invoices-form-line-price"), { target: { value: "333.5" } });
+    fireEvent.change(within(second).getByTestId("invoices-form-line-price"), { target: { value: "333.12345" } });
     expect(screen.getByTestId("invoices-form-preview-incomplete")).toBeTruthy();
     fireEvent.click(screen.getByTestId("invoices-form-submit"));
-    expect(await within(second).findByText(/JPY has no decimals/)).toBeTruthy();
+    expect(await within(second).findByText(/at most 4 decimals/)).toBeTruthy();
     expect(posted).toHaveLength(0);
 
     fireEvent.change(within(second).getByTestId("invoices-form-line-price"), { target: { value: "333" } });

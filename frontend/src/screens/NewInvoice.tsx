@@ -10,8 +10,8 @@ import { byId, useContactsById, useServices, type Contact } from "./bookingData"
 import { contactName, newIdempotencyKey } from "./bookingLogic";
 import {
   MAX_QUANTITY_DECIMALS,
+  MAX_UNIT_PRICE_DECIMALS,
   canBill,
-  currencyExponent,
   formatMinor,
   formatMoney,
   invoiceTotals,
@@ -48,12 +48,10 @@ function newLine(taxRate: string): LineDraft {
 }
 
 const PROBLEM_WORDS: Record<LineProblem, (currency: string) => string> = {
-  quantity: () => `Enter a quantity above 0, at most ${MAX_QUANTITY_DECIMALS} decimals.`,
-  unitPrice: (currency) => {
-    const decimals = currencyExponent(currency);
-    return decimals ? `Enter a price of 0 or more, at most ${decimals} decimals.` : `Enter a whole price (${currency} has no decimals).`;
-  },
+  quantity: () => `Enter a quantity above 0, at most 1,000,000 with ${MAX_QUANTITY_DECIMALS} decimals.`,
+  unitPrice: () => `Enter a price of 0 or more, below 1,000,000,000, at most ${MAX_UNIT_PRICE_DECIMALS} decimals.`,
   taxRate: () => "Enter a rate from 0 to 100, at most 2 decimals.",
+  total: (currency) => `The line's total must stay below ${formatMoney({ amount: "1000000000", currency })}.`,
 };
 
 function ContactPicker({ chosen, onChoose, invalid }: { chosen: Contact | null; onChoose: (contact: Contact) => void; invalid: boolean }) {
@@ -126,6 +124,11 @@ function ContactPicker({ chosen, onChoose, invalid }: { chosen: Contact | null; 
       )}
     </div>
   );
+}
+
+/** A line needs words: its own description, or the service's name. */
+function needsDescription(line: LineDraft): boolean {
+  return !line.description.trim() && !line.serviceId;
 }
 
 /** The request body of a draft (POST /invoices, or PATCH /invoices/{id} without the currency). */
@@ -213,7 +216,10 @@ export function InvoiceForm({
   function submit(event: FormEvent) {
     event.preventDefault();
     setTried(true);
-    const invalid = !draft.contact || !draft.dueDate || draft.lines.some((line) => lineProblems(line, draft.currency).length > 0);
+    const invalid =
+      !draft.contact ||
+      !draft.dueDate ||
+      draft.lines.some((line) => lineProblems(line, draft.currency).length > 0 || needsDescription(line));
     if (invalid || pending) return;
     onSubmit(draft);
   }
@@ -317,6 +323,7 @@ export function InvoiceForm({
                       label="Description"
                       value={line.description}
                       maxLength={500}
+                      error={tried && needsDescription(line) ? "Enter a description or pick a service." : undefined}
                       onChange={(event) => setLine(line.key, { description: event.target.value })}
                       data-testid="invoices-form-line-description"
                     />
@@ -326,7 +333,13 @@ export function InvoiceForm({
                       label="Quantity"
                       inputMode="decimal"
                       value={line.quantity}
-                      error={problems.includes("quantity") ? PROBLEM_WORDS.quantity(draft.currency) : undefined}
+                      error={
+                        problems.includes("quantity")
+                          ? PROBLEM_WORDS.quantity(draft.currency)
+                          : problems.includes("total")
+                            ? PROBLEM_WORDS.total(draft.currency)
+                            : undefined
+                      }
                       onChange={(event) => setLine(line.key, { quantity: event.target.value })}
                       data-testid="invoices-form-line-quantity"
                     />

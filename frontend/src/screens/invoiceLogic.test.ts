@@ -111,7 +111,9 @@ describe("invoice lines", () => {
     expect(amounts(line("3", "1001", "8"), "JPY")).toEqual({ net: "3003", tax: "240", total: "3243" });
     // 0.5 × 5 = 2.5 → 3
     expect(amounts(line("0.5", "5", "0"), "JPY")?.net).toBe("3");
-    expect(lineProblems(line("1", "100.5", "0"), "JPY")).toEqual(["unitPrice"]);
+    // A price finer than the yen: the line's amounts are rounded, the price is not.
+    expect(amounts(line("1", "333.5", "10"), "JPY")).toEqual({ net: "334", tax: "33", total: "367" });
+    expect(lineProblems(line("1", "100.12345", "0"), "JPY")).toEqual(["unitPrice"]);
   });
 
   it("uses three decimals for KWD", () => {
@@ -119,7 +121,8 @@ describe("invoice lines", () => {
     expect(amounts(line("0.333", "1.500", "15"), "KWD")).toEqual({ net: "0.500", tax: "0.075", total: "0.575" });
     // 2 × 12.345 at 5.5% = 24.690 × 0.055 = 1.35795 → 1.358
     expect(amounts(line("2", "12.345", "5.5"), "KWD")).toEqual({ net: "24.690", tax: "1.358", total: "26.048" });
-    expect(lineProblems(line("1", "1.2345", "0"), "KWD")).toEqual(["unitPrice"]);
+    expect(amounts(line("1", "1.2345", "0"), "KWD")?.net).toBe("1.235");
+    expect(lineProblems(line("1", "1.23456", "0"), "KWD")).toEqual(["unitPrice"]);
   });
 
   it("refuses what the API refuses", () => {
@@ -127,7 +130,12 @@ describe("invoice lines", () => {
     expect(lineProblems(line("1.2345", "1.00", "0"), "EUR")).toEqual(["quantity"]);
     expect(lineProblems(line("-1", "1.00", "0"), "EUR")).toEqual(["quantity"]);
     expect(lineProblems(line("1", "-1.00", "0"), "EUR")).toEqual(["unitPrice"]);
-    expect(lineProblems(line("1", "1.001", "0"), "EUR")).toEqual(["unitPrice"]);
+    expect(lineProblems(line("1", "1.00001", "0"), "EUR")).toEqual(["unitPrice"]);
+    expect(lineProblems(line("1", "1000000000", "0"), "EUR")).toEqual(["unitPrice"]);
+    expect(lineProblems(line("1000000.001", "1", "0"), "EUR")).toEqual(["quantity"]);
+    expect(lineProblems(line("1000000", "1", "0"), "EUR")).toEqual([]);
+    // The line's total stays below 1,000,000,000.
+    expect(lineProblems(line("999999.999", "999.9999", "19"), "EUR")).toEqual(["total"]);
     expect(lineProblems(line("1", "1", "100.01"), "EUR")).toEqual(["taxRate"]);
     expect(lineProblems(line("1", "1", "7.125"), "EUR")).toEqual(["taxRate"]);
     expect(lineProblems(line("1", "1", "100"), "EUR")).toEqual([]);
@@ -158,11 +166,12 @@ describe("invoice totals", () => {
     expect(totals.total).toBe(totals.net + totals.tax);
   });
 
-  it("handles amounts far beyond float precision", () => {
-    const totals = invoiceTotals([line("999.999", "999999999.99", "20")], "EUR");
-    // 999.999 × 999999999.99 = 999998999990.00001 → 999998999990.00
-    expect(formatMinor(totals.net, "EUR")).toBe("999998999990.00");
-    expect(formatMinor(totals.tax, "EUR")).toBe("199999799998.00");
+  it("handles amounts beyond float precision", () => {
+    // 999999.999 × 999.9999 = 999999899.0000001 exactly (16 significant digits) → 999999899.00
+    const totals = invoiceTotals([line("999999.999", "999.9999", "0"), line("1", "0.01", "0")], "EUR");
+    expect(formatMinor(totals.net, "EUR")).toBe("999999899.01");
+    // Fractional unit prices: 3 × 0.335 = 1.005 → 1.01
+    expect(amounts(line("3", "0.335", "0"), "EUR")?.net).toBe("1.01");
   });
 
   it("leaves invalid lines out and says so", () => {

@@ -97,9 +97,10 @@ export function formatMoney(money: { amount: string; currency: string } | null |
 // --- invoice totals (the server's rule) ----------------------------------------------------
 
 export interface LineInput {
-  /** Decimal string, up to 3 decimals, > 0. */
+  /** Decimal string above 0, at most 1,000,000, up to 3 decimals. */
   quantity: string;
-  /** Decimal string in the invoice currency, at most its minor-unit decimals, >= 0. */
+  /** Decimal string in the invoice currency, >= 0, up to 4 decimals (finer than the currency is
+   * fine: the line's amounts are rounded, the price is not). */
   unitPrice: string;
   /** Percent as a decimal string, 0..100, up to 2 decimals. */
   taxRate: string;
@@ -111,40 +112,57 @@ export interface LineAmounts {
   total: bigint;
 }
 
-export type LineProblem = "quantity" | "unitPrice" | "taxRate";
+export type LineProblem = "quantity" | "unitPrice" | "taxRate" | "total";
 
 export const MAX_QUANTITY_DECIMALS = 3;
+export const MAX_UNIT_PRICE_DECIMALS = 4;
 export const MAX_TAX_RATE_DECIMALS = 2;
+const MAX_QUANTITY = 1_000_000n;
+/** Amounts stay below 1,000,000,000 in the currency (the backend's MAX_AMOUNT). */
+const MAX_AMOUNT = 1_000_000_000n;
+
+function computeLine(line: LineInput, currency: string): LineAmounts | null {
+  const quantity = parseDecimal(line.quantity);
+  const price = parseDecimal(line.unitPrice);
+  const rate = parseDecimal(line.taxRate);
+  if (!quantity || !price || !rate) return null;
+  const exponent = currencyExponent(currency);
+  const net = rescale({ units: quantity.units * price.units, scale: quantity.scale + price.scale }, exponent);
+  // net (minor units) × rate / 100, the rate carrying `rate.scale` decimals.
+  const tax = divideHalfUp(net * rate.units, 100n * pow10(rate.scale));
+  return { net, tax, total: net + tax };
+}
 
 /** Which fields of a line the API would refuse (empty when it is fine). */
 export function lineProblems(line: LineInput, currency: string): LineProblem[] {
   const problems: LineProblem[] = [];
   const quantity = parseDecimal(line.quantity);
-  if (!quantity || quantity.units <= 0n || quantity.scale > MAX_QUANTITY_DECIMALS) problems.push("quantity");
+  if (!quantity || quantity.units <= 0n || quantity.scale > MAX_QUANTITY_DECIMALS || quantity.units > MAX_QUANTITY * pow10(quantity.scale)) {
+    problems.push("quantity");
+  }
   const price = parseDecimal(line.unitPrice);
-  if (!price || price.units < 0n || price.scale > currencyExponent(currency)) problems.push("unitPrice");
+  if (!price || price.units < 0n || price.scale > MAX_UNIT_PRICE_DECIMALS || price.units >= MAX_AMOUNT * pow10(price.scale)) {
+    problems.push("unitPrice");
+  }
   const rate = parseDecimal(line.taxRate);
-  if (!rate || rate.units < 0n || rate.scale > MAX_TAX_RATE_DECIMALS || rescale(rate, MAX_TAX_RATE_DECIMALS) > 10_000n) {
+  if (!rate || rate.units < 0n || rate.scale > MAX_TAX_RATE_DECIMALS || rate.units > 100n * pow10(rate.scale)) {
     problems.push("taxRate");
+  }
+  if (problems.length === 0) {
+    const amounts = computeLine(line, currency);
+    if (amounts && amounts.total >= MAX_AMOUNT * pow10(currencyExponent(currency))) problems.push("total");
   }
   return problems;
 }
 
 /**
  * One line in minor units of the currency: net = quantity × unit price rounded half-up to the
- * minor unit; tax = net × rate / 100 rounded half-up; total = net + tax. Null when a field is
- * not a valid number for the API.
+ * minor unit; tax = net × rate / 100 rounded half-up; total = net + tax (the backend's
+ * apps/transactions/pricing.py). Null when a field is not a valid number for the API.
  */
 export function lineAmounts(line: LineInput, currency: string): LineAmounts | null {
   if (lineProblems(line, currency).length) return null;
-  const quantity = parseDecimal(line.quantity)!;
-  const price = parseDecimal(line.unitPrice)!;
-  const rate = parseDecimal(line.taxRate)!;
-  const exponent = currencyExponent(currency);
-  const net = rescale({ units: quantity.units * price.units, scale: quantity.scale + price.scale }, exponent);
-  // net (minor units) × rate / 100, the rate carrying `rate.scale` decimals.
-  const tax = divideHalfUp(net * rate.units, 100n * pow10(rate.scale));
-  return { net, tax, total: net + tax };
+  return computeLine(line, currency);
 }
 
 export interface InvoiceTotals {
