@@ -540,7 +540,21 @@ test("a manager invoices a contact, takes two payments and refunds part", async 
   assert.equal(await page.getByTestId("invoices-detail-status").innerText(), "Draft");
   assert.equal(await page.getByTestId("invoices-detail-total").innerText(), previewTotal, "the preview matches the server");
   assert.equal(await page.getByTestId("invoices-detail-line").count(), 2);
-  const total = minorOf(previewTotal);
+  await assertAccessible(page, "draft-invoice");
+
+  // Edit the draft: the half hour becomes one and a half (1.5 × 12.25 = 18.375 → 18.38).
+  await page.getByTestId("invoices-detail-edit").click();
+  await page.getByTestId("invoices-form").waitFor();
+  assert.match(await page.getByTestId("invoices-form-contact-chosen").innerText(), /Anna Schmidt/);
+  assert.equal(await page.getByTestId("invoices-form-currency-fixed").innerText(), "EUR");
+  await lines.nth(1).getByTestId("invoices-form-line-quantity").fill("1.5");
+  assert.equal(await lines.nth(1).getByTestId("invoices-form-line-total").innerText(), "22.06 EUR");
+  const editedTotal = await page.getByTestId("invoices-form-preview-total").innerText();
+  assert.notEqual(editedTotal, previewTotal);
+  await page.getByTestId("invoices-form-submit").click();
+  await waitFor(async () => (await page.getByTestId("invoices-detail-total").count()) === 1, "the saved draft");
+  assert.equal(await page.getByTestId("invoices-detail-total").innerText(), editedTotal, "the edited preview matches the server");
+  const total = minorOf(editedTotal);
 
   await page.getByTestId("invoices-detail-issue").click();
   await page.getByTestId("invoices-issue-dialog").waitFor();
@@ -687,6 +701,22 @@ test("voiding an invoice with payments is refused in words; a viewer reads invoi
   await page.getByTestId("invoices-void-dialog-cancel").click();
   await waitFor(async () => (await page.getByTestId("invoices-detail-status").innerText()) === "Partially paid", "the fresh status");
   await page.context().close();
+
+  // A draft is deleted from its page.
+  const draft = await api(token, "POST", "/invoices", { contact_id: contact.id, lines: [] });
+  assert.equal(draft.status, 201, JSON.stringify(draft.body));
+  const again = await newPage();
+  await signIn(again, "manager@acme.test");
+  await again.getByTestId("shell-nav-invoices").click();
+  const draftRow = again.locator(`[data-testid="invoices-list-row"][data-invoice-id="${draft.body.id}"]`);
+  await draftRow.getByTestId("invoices-list-open").click();
+  await again.getByTestId("invoices-detail-no-lines").waitFor();
+  await again.getByTestId("invoices-detail-delete").click();
+  await again.getByTestId("invoices-delete-dialog-confirm").click();
+  await again.getByTestId("invoices-list-table").waitFor();
+  await draftRow.waitFor({ state: "detached" });
+  assert.equal((await api(token, "GET", `/invoices/${draft.body.id}`)).status, 404);
+  await again.context().close();
 
   const viewer = await newPage();
   await signIn(viewer, "viewer@acme.test");
