@@ -111,6 +111,23 @@ describe("InvoiceDetail", () => {
     expect(bodies[0]).toMatchObject({ contact_id: "c1", invoice_id: "inv1", amount: money("20.00"), method: "transfer" });
   });
 
+  it("makes a new key after a refusal, which did nothing", async () => {
+    const keys: (string | null)[] = [];
+    stubBackend(async (request) => {
+      keys.push(request.headers.get("Idempotency-Key"));
+      return json({ title: "Overpayment", detail: "The payment is more than the amount due.", code: "overpayment" }, 409);
+    });
+    renderDetail();
+    fireEvent.click(await screen.findByTestId("invoices-detail-pay"));
+    const submit = screen.getByTestId("invoices-pay-submit");
+    fireEvent.click(submit);
+    expect((await screen.findByTestId("invoices-pay-error")).textContent).toContain("more than the amount due");
+    await waitFor(() => expect(submit).toHaveProperty("disabled", false));
+    fireEvent.click(submit);
+    await waitFor(() => expect(keys).toHaveLength(2));
+    expect(keys[1]).not.toBe(keys[0]);
+  });
+
   it("checks the amount before sending: not above the amount due", async () => {
     const pay = vi.fn(async () => json({}, 201));
     stubBackend(pay);

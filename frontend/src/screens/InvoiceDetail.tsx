@@ -22,7 +22,7 @@ import {
   paymentMethodLabel,
   type PaymentMethod,
 } from "./invoiceLogic";
-import { fetchInvoicePdf, invoiceKey, openBlob, useIdempotencyKeys, useInvoice, type Invoice } from "./moneyData";
+import { failureOf, fetchInvoicePdf, invoiceKey, openBlob, useIdempotencyKeys, useInvoice, type Invoice } from "./moneyData";
 
 const focus = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
 
@@ -75,6 +75,7 @@ function RecordPayment({ invoice, onDone }: { invoice: Invoice; onDone: (message
       onDone(`Payment of ${formatMoney(payment.amount)} recorded.`);
     },
     onError: (caught) => {
+      keys.failed(...failureOf(caught));
       setError(errorOf(caught));
       void queryClient.invalidateQueries({ queryKey: invoiceKey(me.organization_id, invoice.id) });
     },

@@ -7,7 +7,7 @@ import { useMe } from "../auth/AuthContext";
 import { Button, ErrorAlert, SelectField, TextField } from "../ui";
 import { useDebounced } from "./Contacts";
 import { byId, useContactsById, useServices, type Contact } from "./bookingData";
-import { contactName, newIdempotencyKey } from "./bookingLogic";
+import { contactName } from "./bookingLogic";
 import {
   MAX_QUANTITY_DECIMALS,
   MAX_UNIT_PRICE_DECIMALS,
@@ -20,7 +20,7 @@ import {
   type LineInput,
   type LineProblem,
 } from "./invoiceLogic";
-import { invoiceKey, useBillingSettings, type Invoice } from "./moneyData";
+import { failureOf, invoiceKey, useBillingSettings, useIdempotencyKeys, type Invoice } from "./moneyData";
 
 const CONTACT_MATCHES = 8;
 const focus = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
@@ -438,23 +438,24 @@ export function NewInvoice() {
   const queryClient = useQueryClient();
   const settings = useBillingSettings();
   const [error, setError] = useState<UserError | null>(null);
-  const [key] = useState(() => newIdempotencyKey());
+  const keys = useIdempotencyKeys();
 
   const create = useMutation({
-    mutationFn: async (draft: InvoiceDraft) =>
-      unwrap(
-        await backend.POST("/api/v1/invoices", {
-          // One key per form: a retried save replays the first answer instead of a second draft.
-          params: { header: { "Idempotency-Key": key } },
-          body: { ...draftBody(draft), currency: draft.currency },
-        }),
-      ),
+    mutationFn: async (draft: InvoiceDraft) => {
+      const body = { ...draftBody(draft), currency: draft.currency };
+      // The same form saved again replays the first answer instead of making a second draft.
+      const key = keys.keyFor(JSON.stringify(body));
+      return unwrap(await backend.POST("/api/v1/invoices", { params: { header: { "Idempotency-Key": key } }, body }));
+    },
     onSuccess: (invoice) => {
       queryClient.setQueryData(invoiceKey(me.organization_id, invoice.id), invoice);
       void queryClient.invalidateQueries({ queryKey: ["invoices", me.organization_id] });
       navigate(`/invoices/${invoice.id}`);
     },
-    onError: (caught) => setError(errorOf(caught)),
+    onError: (caught) => {
+      keys.failed(...failureOf(caught));
+      setError(errorOf(caught));
+    },
   });
 
   const heading = (

@@ -8,7 +8,7 @@ import { Button, ConfirmDialog, ErrorAlert, Notice, Table, TextField } from "../
 import { useContactsById } from "./bookingData";
 import { contactName } from "./bookingLogic";
 import { amountProblem, canBill, currencyExponent, formatDateTime, formatMoney, paymentMethodLabel, toMinor } from "./invoiceLogic";
-import { invoiceKey, useIdempotencyKeys, type Invoice, type Payment } from "./moneyData";
+import { failureOf, invoiceKey, useIdempotencyKeys, type Invoice, type Payment } from "./moneyData";
 
 const PAGE_SIZE = 25;
 const focus = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
@@ -76,6 +76,7 @@ function RefundDialog({ payment, name, onClose, onDone }: { payment: Payment | n
       onDone(`Refund of ${formatMoney(created.amount)} to ${name || "the contact"} recorded.`);
     },
     onError: (caught) => {
+      keys.failed(...failureOf(caught));
       setExceeds(problemCode(caught) === "refund_exceeds_payment");
       setError(errorOf(caught));
       // What is left to refund may have changed meanwhile.

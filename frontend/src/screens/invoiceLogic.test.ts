@@ -227,4 +227,19 @@ describe("idempotency keys", () => {
     keys.reset();
     expect(keys.keyFor('{"amount":"5.00"}')).toBe("key-3");
   });
+
+  it("keeps the key while the outcome is unknown and drops it after a refusal", () => {
+    let n = 0;
+    const keys = new IdempotencyKeys(() => `key-${(n += 1)}`);
+    const body = '{"amount":"10.00"}';
+    expect(keys.keyFor(body)).toBe("key-1");
+    keys.failed(null, null); // no answer
+    expect(keys.keyFor(body)).toBe("key-1");
+    keys.failed(502, null);
+    expect(keys.keyFor(body)).toBe("key-1");
+    keys.failed(409, "idempotency_key_in_use");
+    expect(keys.keyFor(body)).toBe("key-1");
+    keys.failed(409, "overpayment");
+    expect(keys.keyFor(body)).toBe("key-2");
+  });
 });

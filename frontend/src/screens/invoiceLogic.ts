@@ -320,4 +320,14 @@ export class IdempotencyKeys {
     this.content = null;
     this.key = "";
   }
+
+  /**
+   * After a failed submit: keep the key while the outcome is unknown (no answer, a 5xx, or the
+   * first request still running), so the retry cannot act twice; drop it after a refusal (a 4xx
+   * did nothing, and the server would replay that refusal to the same key even once the cause is
+   * gone).
+   */
+  failed(status: number | null, code: string | null): void {
+    if (status !== null && status < 500 && code !== "idempotency_key_in_use") this.reset();
+  }
 }

@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useRef } from "react";
 import { backend, unwrap } from "../api/client";
 import type { components } from "../api/generated/backend";
-import { ApiError } from "../api/problem";
+import { ApiError, problemCode } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
 import { newIdempotencyKey } from "./bookingLogic";
 import { IdempotencyKeys } from "./invoiceLogic";
@@ -75,6 +75,11 @@ export function openBlob(blob: Blob, filename: string): void {
   }
   // Long enough for the new tab to have read it.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** What IdempotencyKeys.failed needs to know of an error: the HTTP status (null: no answer) and code. */
+export function failureOf(error: unknown): [number | null, string | null] {
+  return [error instanceof ApiError ? error.status : null, problemCode(error)];
 }
 
 /** One Idempotency-Key per submitted form content (see IdempotencyKeys). */
