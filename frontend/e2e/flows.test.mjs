@@ -647,7 +647,12 @@ test("a manager invoices a contact, takes two payments and refunds part", async 
   const exceeds = page.getByTestId("payments-refund-exceeds");
   await exceeds.waitFor();
   assert.doesNotMatch(await page.getByTestId("payments-refund-dialog").innerText(), /refund_exceeds_payment/);
-  await page.getByTestId("payments-refund-dialog-cancel").click();
+  // It says what is left now: 10.00 − 4.00 − 1.00.
+  await waitFor(async () => /at most 5\.00 EUR/.test(await exceeds.innerText()), "what is left to refund, refreshed", 10_000);
+  assert.match(await page.getByTestId("payments-refund-refundable").innerText(), /5\.00 EUR/);
+  await shoot(page, "refund-exceeds");
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "hidden" });
 
   // Every money POST carried an Idempotency-Key (a UUID), a fresh one per form.
   assert.equal(posts.length, 4, JSON.stringify(posts));
@@ -730,7 +735,9 @@ test("voiding an invoice with payments is refused in words; a viewer reads invoi
   await viewer.getByTestId("shell-nav-invoices").click();
   await viewer.getByTestId("invoices-list-table").waitFor();
   assert.equal(await viewer.getByTestId("invoices-list-new").count(), 0);
-  await viewer.locator(`[data-testid="invoices-list-row"][data-invoice-id="${invoice.id}"]`).getByTestId("invoices-list-open").click();
+  // By keyboard: the invoice's link, then Enter.
+  await viewer.locator(`[data-testid="invoices-list-row"][data-invoice-id="${invoice.id}"]`).getByTestId("invoices-list-open").focus();
+  await viewer.keyboard.press("Enter");
   await viewer.getByTestId("invoices-detail-total").waitFor();
   for (const action of ["edit", "issue", "delete", "pay", "void"]) {
     assert.equal(await viewer.getByTestId(`invoices-detail-${action}`).count(), 0, action);

@@ -164,7 +164,9 @@ export function Payments() {
   const items = payments.data?.pages.flatMap((page) => page.items) ?? [];
   const contacts = useContactsById(items.map((payment) => payment.contact_id));
   const invoices = useInvoicesById(items.flatMap((payment) => (payment.invoice_id ? [payment.invoice_id] : [])));
-  const [refunding, setRefunding] = useState<Payment | null>(null);
+  // The id only: the payment shown is the list's latest copy (what is left to refund changes).
+  const [refundingId, setRefundingId] = useState<string | null>(null);
+  const refunding = items.find((payment) => payment.id === refundingId) ?? null;
   const [notice, setNotice] = useState<string | null>(null);
   const head = ["Received", "Contact", "Invoice", "Method", "Amount", "Refunded", ...(mayBill ? ["Actions"] : [])];
 
@@ -228,7 +230,7 @@ export function Payments() {
                           aria-label={`Refund payment of ${formatMoney(payment.amount)} from ${name || "the contact"}`}
                           onClick={() => {
                             setNotice(null);
-                            setRefunding(payment);
+                            setRefundingId(payment.id);
                           }}
                           data-testid="payments-list-refund-button"
                         >
@@ -258,9 +260,9 @@ export function Payments() {
       <RefundDialog
         payment={refunding}
         name={refunding ? contactName(contacts.get(refunding.contact_id)) : ""}
-        onClose={() => setRefunding(null)}
+        onClose={() => setRefundingId(null)}
         onDone={(message) => {
-          setRefunding(null);
+          setRefundingId(null);
           setNotice(message);
         }}
       />
