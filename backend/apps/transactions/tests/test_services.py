@@ -1,5 +1,6 @@
 """The ledger's database guarantees, the overdue job, numbering per organization and the GDPR export."""
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -36,7 +37,7 @@ def test_ledger_entries_cannot_be_updated_or_deleted_by_the_orm_or_sql() -> None
     make_payment()
     entry = LedgerEntry.objects.for_organization(acme()).first()
     assert entry is not None
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: LedgerEntry.objects.for_organization(acme()).filter(pk=entry.pk).update(amount=Decimal(1)),
         lambda: LedgerEntry.objects.for_organization(acme()).filter(pk=entry.pk).delete(),
         lambda: LedgerTransaction.objects.for_organization(acme()).update(description="edited"),
