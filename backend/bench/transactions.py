@@ -213,13 +213,14 @@ expected = "201"
 
 function request()
   local g = sent * wrk_threads + number
+  local on_account = sent %% 2 == 0
   sent = sent + 1
   wrk.headers["Idempotency-Key"] = string.format("bench-%%d-%%d", run, g)
   local amount = string.format("%%d.%%02d", g %% 25, g %% 100)
   if amount == "0.00" then amount = "0.50" end
   local method = methods[g %% #methods + 1]
   local body
-  if g %% 2 == 0 then
+  if on_account then
     body = string.format(
       '{"contact_id":"%%s","amount":{"amount":"%%s","currency":"EUR"},"method":"%%s"}',
       contacts[math.floor(g / 2) %% #contacts + 1], amount, method)
