@@ -12,11 +12,12 @@ from apps.identity.tenancy import TenantModel
 BACKEND = Path(__file__).resolve().parents[3]
 
 # Models exempt from auditlog registration, with the reason.
+_LEDGER = "the ledger is the record of money movements; PostgreSQL keeps it append-only"
 NOT_AUDITED = {
     "events.Event": "the outbox is itself a record of changes",
-    "transactions.LedgerAccount": "the ledger is the record of money movements; PostgreSQL keeps it append-only",
-    "transactions.LedgerTransaction": "the ledger is the record of money movements; PostgreSQL keeps it append-only",
-    "transactions.LedgerEntry": "the ledger is the record of money movements; PostgreSQL keeps it append-only",
+    "transactions.LedgerAccount": _LEDGER,
+    "transactions.LedgerTransaction": _LEDGER,
+    "transactions.LedgerEntry": _LEDGER,
 }
 # (module, function) allowed to bulk-write or run writing SQL, with the reason. `<module>` stands
 # for code at module level.

@@ -57,7 +57,8 @@ def ledger_balances() -> list[tuple[Any, ...]]:
             "SELECT transaction_id, currency, sum(amount) FROM transactions_ledgerentry"
             " GROUP BY transaction_id, currency HAVING sum(amount) <> 0"
         )
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 @pytest.mark.django_db
