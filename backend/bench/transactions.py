@@ -7,7 +7,8 @@ the Procfile's 2 workers x 1 blocking thread, `config.settings.local` with DEBUG
 ceiling app on the same Granian command line. The generator gives Acme CONTACTS contacts (straight
 into the database); once served, INVOICES of them get an issued invoice far larger than the run
 can pay off (through the API, so invoice, number and ledger are the backend's own), and REPLAY_KEYS
-payments on account are made once, each with its own key, for the replays.
+payments on account are made once, each with its own key, for the replays. The demo data
+(`seed_demo`) brings invoices, payments and refunds of its own; the ledger checks cover them too.
 
 1. Payments: wrk POSTs `/payments` at PAYMENT_CONNECTIONS (16) connections, every request with a
    key of its own (`bench-<run>-<n>`): every other one on account for one of the contacts, the
@@ -329,6 +330,9 @@ def _ledger(stack: Stack) -> dict[str, Any]:
 
 
 def _payments(stack: Stack, prepared: Prepared, invoices: Invoices) -> dict[str, Any]:
+    with psycopg.connect(stack.database_url) as conn:
+        # The demo data's payments and the ones kept for the replays.
+        before = _scalar(conn, "SELECT count(*) FROM transactions_payment")
     with tempfile.TemporaryDirectory(prefix="bench-transactions-") as directory:
         payment_script, replay_script = _scripts(prepared, invoices, Path(directory))
         auth = stack.auth(MANAGER)
@@ -357,7 +361,7 @@ def _payments(stack: Stack, prepared: Prepared, invoices: Invoices) -> dict[str,
     replayed = replay["statuses"].get("201-replayed", 0) + replay["warmup"]["statuses"].get("201-replayed", 0)
     replays = replay["requests"] + replay["warmup"]["requests"]
     with psycopg.connect(stack.database_url) as conn:
-        rows = _scalar(conn, "SELECT count(*) FROM transactions_payment") - len(invoices.replays)
+        rows = _scalar(conn, "SELECT count(*) FROM transactions_payment") - before
     # wrk stops with requests in flight: the server may still commit them (at most one per
     # connection and run), so the rows may pass the 201s counted by at most that many.
     in_flight = PAYMENT_CONNECTIONS * (ROUNDS + 1)
