@@ -11,6 +11,8 @@ from apps.identity.auth import BearerAuth
 from apps.notifications.api import router as notifications_router
 from apps.scheduling.api import availability_router, settings_router
 from apps.scheduling.api import router as bookings_router
+from apps.transactions.api import balance_router, invoices_router, ledger_router, payments_router
+from apps.transactions.api import settings_router as billing_settings_router
 from hubkit.ninja import install_problem_handlers
 
 TAGS = {
@@ -20,6 +22,10 @@ TAGS = {
     "services": "The catalog of services an organization sells.",
     "bookings": "Bookings of resources (never double-booked), their status changes and free slots.",
     "scheduling settings": "The organization's booking rules: notice, horizon, slot grid, holds, reminders.",
+    "invoices": "Invoices: drafts, issuing (numbered, gap-free), voiding, PDFs.",
+    "payments": "Money received and refunded; `Idempotency-Key` required on every POST.",
+    "ledger": "The append-only double-entry ledger and each contact's balance derived from it.",
+    "billing settings": "The organization's currency, invoice numbering, payment terms and tax rate.",
     "audit": "Who changed what and when (admin and owner).",
     "events": "The outbox: events sent to the other services, and their deliveries.",
     "notifications": "The caller's notifications and preferences; sending them.",
@@ -46,6 +52,11 @@ api.add_router("/services", services_router)
 api.add_router("/bookings", bookings_router)
 api.add_router("/availability", availability_router)
 api.add_router("/scheduling/settings", settings_router)
+api.add_router("/contacts", balance_router)
+api.add_router("/invoices", invoices_router)
+api.add_router("/payments", payments_router)
+api.add_router("/transactions", ledger_router)
+api.add_router("/billing/settings", billing_settings_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", events_router)
 api.add_router("/notifications", notifications_router)

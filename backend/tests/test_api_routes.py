@@ -2,6 +2,7 @@
 
 import json
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from apps.events.services import publish
 from apps.events.tests.factories import contact_data
 from apps.notifications.tests.factories import make_notification
 from apps.scheduling.tests.factories import make_booking
+from apps.transactions.tests.factories import make_invoice, make_payment
 from config.api import api
 from edge.permissions import requirement_of
 from hubkit.testing import IdentityService
@@ -78,12 +80,19 @@ def _acme_objects() -> dict[str, str]:
         "extra_resource": str(make_resource(name="Acmesecret room").id),
         "notification_id": str(make_notification(title="Acmesecret alert", body="acmesecret").id),
         "booking_id": str(make_booking(resource=time_off.resource, contact=contact, notes="acmesecret").id),
+        "invoice_id": str(make_invoice(contact=contact, notes="acmesecret terms").id),
+        "payment_id": str(make_payment(contact=contact, reference="acmesecret slip").id),
     }
 
 
 # Bodies that pass validation, so an object route answers for the object (404), not the body (422).
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/bookings/{booking_id}/cancel"): {"reason": "Acme's booking"},
+    ("POST", "/invoices/{invoice_id}/void"): {"reason": "Acme's invoice"},
+    ("POST", "/payments/{payment_id}/refunds"): {
+        "amount": {"amount": "1.00", "currency": "EUR"},
+        "reason": "x",
+    },
     ("POST", "/resources/{resource_id}/time-off"): {
         "start": "2031-01-01T09:00:00+00:00",
         "end": "2031-01-01T10:00:00+00:00",
@@ -117,6 +126,8 @@ def test_another_tenant_never_reaches_acme_objects(identity_service: IdentitySer
 
 def _call(client: Client, method: str, url: str, body: Any) -> Any:
     kwargs: dict[str, Any] = {"content_type": "application/json"}
+    if method == "POST":  # money routes require one: without it they answer 400 before looking
+        kwargs["HTTP_IDEMPOTENCY_KEY"] = str(uuid.uuid4())
     if body is not None:
         kwargs["data"] = json.dumps(body)
     return getattr(client, method.lower())(url, **kwargs)

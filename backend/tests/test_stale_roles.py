@@ -11,10 +11,12 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from django.test import Client
 
+from apps.transactions.models import Payment
 from conftest import bearer, own_identity_service, use_identity
 from hubkit.testing import IdentityService, ServiceProcess
 from tests.factories import ACME_ID, make_contact
@@ -153,3 +155,33 @@ def test_admin_endpoints_answer_503_while_the_issuer_cannot_be_asked(identity: I
             env=identity.env,
             port=identity.process.port,
         ).start()
+
+
+def _payment(client: Client, contact_id: uuid.UUID) -> Any:
+    body = {"contact_id": str(contact_id), "amount": {"amount": "10.00", "currency": "EUR"}, "method": "cash"}
+    return client.post(
+        "/api/v1/payments", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4())
+    )
+
+
+def test_a_demoted_or_signed_out_manager_cannot_move_money(identity: IdentityService) -> None:
+    contact = make_contact()
+    manager = bearer(str(identity.login("manager@acme.test")["access_token"]))
+    assert _payment(manager, contact.id).status_code == 201
+    _set_role(identity, "manager@acme.test", "staff")
+    try:
+        demoted = _payment(manager, contact.id)
+        assert (demoted.status_code, demoted.json()["code"]) == (403, "permission_denied")
+    finally:
+        _set_role(identity, "manager@acme.test", "manager")
+    tokens = identity.login("manager@acme.test")
+    signed_out = bearer(str(tokens["access_token"]))
+    logout = httpx.post(
+        f"{identity.url}/api/v1/auth/logout", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    assert logout.status_code == 204
+    revoked = _payment(signed_out, contact.id)
+    assert (revoked.status_code, revoked.json()["code"]) == (401, "token_revoked")
+    # Still valid by signature and expiry: only the introspected money write notices.
+    assert signed_out.get("/api/v1/invoices").status_code == 200
+    assert Payment.objects.for_organization(contact.organization).count() == 1

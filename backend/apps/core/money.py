@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 # Active ISO 4217 codes (funds and precious metals left out). Exponent 2 unless listed below.
 ISO_4217_CODES = frozenset(
@@ -38,6 +38,16 @@ def currency_exponent(currency: str) -> int:
     return _EXPONENTS.get(currency, 2)
 
 
+def minor_unit(currency: str) -> Decimal:
+    """The currency's smallest amount: Decimal("0.01") for EUR, Decimal("1") for JPY."""
+    return Decimal(1).scaleb(-currency_exponent(currency))
+
+
+def round_to_minor_unit(value: Decimal, currency: str) -> Decimal:
+    """Commercial rounding (half away from zero) to the currency's minor unit: what invoices use."""
+    return value.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
+
+
 @dataclass(frozen=True)
 class Money:
     amount: Decimal
@@ -56,12 +66,10 @@ class Money:
             raise InvalidMoney("amount", "Not a finite number.")
         if value < 0 or value >= MAX_AMOUNT:
             raise InvalidMoney("amount", f"Must be between 0 and {MAX_AMOUNT}.")
-        exponent = currency_exponent(currency)
-        quantised = value.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_EVEN)
+        quantised = value.quantize(minor_unit(currency), rounding=ROUND_HALF_EVEN)
         if quantised != value:
-            raise InvalidMoney("amount", f"{currency} has {exponent} decimal places.")
+            raise InvalidMoney("amount", f"{currency} has {currency_exponent(currency)} decimal places.")
         return cls(quantised, currency)
 
     def as_dict(self) -> dict[str, str]:
-        exponent = currency_exponent(self.currency)
-        return {"amount": str(self.amount.quantize(Decimal(1).scaleb(-exponent))), "currency": self.currency}
+        return {"amount": str(self.amount.quantize(minor_unit(self.currency))), "currency": self.currency}

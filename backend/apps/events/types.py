@@ -121,7 +121,7 @@ class EventMoney(EventData):
 class EventInvoice(EventData):
     id: uuid.UUID
     number: str
-    status: Literal["draft", "issued", "paid", "void"]
+    status: Literal["draft", "issued", "partially_paid", "paid", "void"]
     contact_id: uuid.UUID
     booking_id: uuid.UUID | None
     currency: str = Field(pattern=r"^[A-Z]{3}$")
@@ -289,7 +289,7 @@ _SPECS = (
         )
     ),
     *(
-        EventTypeSpec(type_, "invoice", description, InvoiceData, "transactions", published=False)
+        EventTypeSpec(type_, "invoice", description, InvoiceData, "transactions")
         for type_, description in (
             (EventType.INVOICE_ISSUED, "An invoice was issued (it has its number now)."),
             (EventType.INVOICE_VOIDED, "An issued invoice was voided."),
@@ -302,7 +302,6 @@ _SPECS = (
         "A payment was received.",
         PaymentSucceededData,
         "transactions",
-        published=False,
     ),
     EventTypeSpec(
         EventType.REFUND_CREATED,
@@ -310,7 +309,6 @@ _SPECS = (
         "A payment was refunded, in part or in full (the subject is the payment).",
         RefundCreatedData,
         "transactions",
-        published=False,
     ),
     EventTypeSpec(
         EventType.NOTIFICATION_REQUESTED,

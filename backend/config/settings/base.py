@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.audit",
     "apps.scheduling",
+    "apps.transactions",
     "apps.notifications",
     "apps.health",
     "apps.demo",

@@ -12,14 +12,19 @@ from apps.identity.tenancy import TenantModel
 BACKEND = Path(__file__).resolve().parents[3]
 
 # Models exempt from auditlog registration, with the reason.
+_LEDGER = "the ledger is the record of money movements; PostgreSQL keeps it append-only"
 NOT_AUDITED = {
     "events.Event": "the outbox is itself a record of changes",
+    "transactions.LedgerAccount": _LEDGER,
+    "transactions.LedgerTransaction": _LEDGER,
+    "transactions.LedgerEntry": _LEDGER,
 }
 # (module, function) allowed to bulk-write or run writing SQL, with the reason. `<module>` stands
 # for code at module level.
 BULK_WRITES_ALLOWED = {
     ("apps/identity/services.py", "user_ensure"): "mirror User is no business model and is not audited",
     ("apps/events/services.py", "event_redact_subject"): "Event is not audited (see NOT_AUDITED)",
+    ("apps/transactions/services/ledger.py", "ledger_record"): "LedgerEntry is not audited (see NOT_AUDITED)",
     ("apps/events/delivery.py", "_record"): (
         "the delivery row summarises its attempts; the attempt rows it inserts are audited in the"
         " same transaction (audit_bulk_created)"

@@ -65,6 +65,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/billing/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Billing Settings
+         * @description Requires: role ≥ viewer or a service token with scope `transactions:read`.
+         */
+        get: operations["get_billing_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Billing Settings
+         * @description Currency, invoice prefix, payment terms and default tax rate (the number sequence is kept).
+         *
+         *     Requires: role ≥ admin (token and current role checked with the issuer; 503 when it cannot answer).
+         */
+        patch: operations["update_billing_settings"];
+        trace?: never;
+    };
     "/api/v1/bookings": {
         parameters: {
             query?: never;
@@ -274,6 +300,28 @@ export interface paths {
         patch: operations["update_contact"];
         trace?: never;
     };
+    "/api/v1/contacts/{contact_id}/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Contact Balance
+         * @description What the contact was invoiced, paid, was refunded and owes, per currency, from the ledger.
+         *
+         *     Requires: role ≥ viewer or a service token with scope `transactions:read`.
+         */
+        get: operations["get_contact_balance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contacts/{contact_id}/erase": {
         parameters: {
             query?: never;
@@ -380,6 +428,134 @@ export interface paths {
          *     Requires: role ≥ admin (token and current role checked with the issuer; 503 when it cannot answer).
          */
         post: operations["redeliver_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Invoices
+         * @description Invoices, newest first.
+         *
+         *     Requires: role ≥ viewer or a service token with scope `transactions:read`.
+         */
+        get: operations["list_invoices"];
+        put?: never;
+        /**
+         * Create Invoice
+         * @description A draft invoice; totals are computed here. 404 for an unknown contact, booking or service.
+         *
+         *     Requires: role ≥ manager or a service token with scope `transactions:write` (token and current role checked with the issuer; 503 when it cannot answer) ; `Idempotency-Key` header optional.
+         */
+        post: operations["create_invoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Invoice
+         * @description Requires: role ≥ viewer or a service token with scope `transactions:read`.
+         */
+        get: operations["get_invoice"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Invoice
+         * @description Deletes a draft; 409 `invoice_not_draft` for an issued invoice.
+         *
+         *     Requires: role ≥ manager or a service token with scope `transactions:write` (token and current role checked with the issuer; 503 when it cannot answer).
+         */
+        delete: operations["delete_invoice"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Invoice
+         * @description Changes a draft; 409 `invoice_not_draft` once issued (void it and issue a new one instead).
+         *
+         *     Requires: role ≥ manager or a service token with scope `transactions:write` (token and current role checked with the issuer; 503 when it cannot answer).
+         */
+        patch: operations["update_invoice"];
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue Invoice
+         * @description draft → issued: numbered, booked to the ledger, `invoice.issued` sent.
+         *
+         *         422 `invoice_empty` for a zero total; 409 `invoice_not_draft` once issued.
+         *
+         *     Requires: role ≥ manager or a service token with scope `transactions:write` (token and current role checked with the issuer; 503 when it cannot answer).
+         */
+        post: operations["issue_invoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Invoice Pdf
+         * @description The issued invoice as a PDF; 409 `invoice_not_issued` for a draft.
+         *
+         *     Requires: role ≥ viewer or a service token with scope `transactions:read`.
+         */
+        get: operations["get_invoice_pdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Void Invoice
+         * @description issued → void, reversed in the ledger; 409 `invoice_has_payments` once anything was paid.
+         *
+         *     Requires: role ≥ manager or a service token with scope `transactions:write` (token and current role checked with the issuer; 503 when it cannot answer).
+         */
+        post: operations["void_invoice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -549,6 +725,77 @@ export interface paths {
          *     Requires: role ≥ viewer.
          */
         post: operations["read_notification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Payments
+         * @description Payments, latest received first.
+         *
+         *     Requires: role ≥ viewer or a service token with scope `transactions:read`.
+         */
+        get: operations["list_payments"];
+        put?: never;
+        /**
+         * Create Payment
+         * @description Records money received; against an invoice at most its amount due (409 `overpayment`), 409
+         *         `invalid_invoice_status` unless it is issued and unsettled; 422 `currency_mismatch`.
+         *
+         *     Requires: role ≥ manager or a service token with scope `transactions:write` (token and current role checked with the issuer; 503 when it cannot answer) ; `Idempotency-Key` header required.
+         */
+        post: operations["create_payment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{payment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Payment
+         * @description Requires: role ≥ viewer or a service token with scope `transactions:read`.
+         */
+        get: operations["get_payment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{payment_id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund Payment
+         * @description Gives money back; all refunds of a payment never exceed it (409 `refund_exceeds_payment`).
+         *
+         *     Requires: role ≥ manager or a service token with scope `transactions:write` (token and current role checked with the issuer; 503 when it cannot answer) ; `Idempotency-Key` header required.
+         */
+        post: operations["refund_payment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -791,6 +1038,28 @@ export interface paths {
         patch: operations["update_service"];
         trace?: never;
     };
+    "/api/v1/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Transactions
+         * @description The append-only ledger, latest first: every money movement with its balanced entries.
+         *
+         *     Requires: role ≥ viewer or a service token with scope `transactions:read`.
+         */
+        get: operations["list_transactions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "booking.cancelled": {
@@ -1024,7 +1293,7 @@ export interface webhooks {
         put?: never;
         /**
          * An invoice was issued (it has its number now).
-         * @description Sent to each subscriber whose patterns match `invoice.issued`, signed per Standard Webhooks (see the headers). Subject type: `invoice`. Not published yet: the transactions app will publish it.
+         * @description Sent to each subscriber whose patterns match `invoice.issued`, signed per Standard Webhooks (see the headers). Subject type: `invoice`.
          */
         post: operations["event_invoice_issued"];
         delete?: never;
@@ -1044,7 +1313,7 @@ export interface webhooks {
         put?: never;
         /**
          * An issued invoice passed its due date unpaid.
-         * @description Sent to each subscriber whose patterns match `invoice.overdue`, signed per Standard Webhooks (see the headers). Subject type: `invoice`. Not published yet: the transactions app will publish it.
+         * @description Sent to each subscriber whose patterns match `invoice.overdue`, signed per Standard Webhooks (see the headers). Subject type: `invoice`.
          */
         post: operations["event_invoice_overdue"];
         delete?: never;
@@ -1064,7 +1333,7 @@ export interface webhooks {
         put?: never;
         /**
          * An issued invoice was voided.
-         * @description Sent to each subscriber whose patterns match `invoice.voided`, signed per Standard Webhooks (see the headers). Subject type: `invoice`. Not published yet: the transactions app will publish it.
+         * @description Sent to each subscriber whose patterns match `invoice.voided`, signed per Standard Webhooks (see the headers). Subject type: `invoice`.
          */
         post: operations["event_invoice_voided"];
         delete?: never;
@@ -1104,7 +1373,7 @@ export interface webhooks {
         put?: never;
         /**
          * A payment was received.
-         * @description Sent to each subscriber whose patterns match `payment.succeeded`, signed per Standard Webhooks (see the headers). Subject type: `payment`. Not published yet: the transactions app will publish it.
+         * @description Sent to each subscriber whose patterns match `payment.succeeded`, signed per Standard Webhooks (see the headers). Subject type: `payment`.
          */
         post: operations["event_payment_succeeded"];
         delete?: never;
@@ -1124,7 +1393,7 @@ export interface webhooks {
         put?: never;
         /**
          * A payment was refunded, in part or in full (the subject is the payment).
-         * @description Sent to each subscriber whose patterns match `refund.created`, signed per Standard Webhooks (see the headers). Subject type: `payment`. Not published yet: the transactions app will publish it.
+         * @description Sent to each subscriber whose patterns match `refund.created`, signed per Standard Webhooks (see the headers). Subject type: `payment`.
          */
         post: operations["event_refund_created"];
         delete?: never;
@@ -1320,6 +1589,68 @@ export interface components {
              * @description The resource's IANA time zone.
              */
             timezone: string;
+        };
+        /**
+         * BalanceOut
+         * @description A contact's money in one currency, derived from the ledger.
+         */
+        BalanceOut: {
+            /** Currency */
+            currency: string;
+            /** @description Issued invoices, voided ones taken back. */
+            invoiced: components["schemas"]["MoneyOut"];
+            /** @description What the contact owes now; negative: a credit. */
+            outstanding: components["schemas"]["MoneyOut"];
+            /** @description The part of it on invoices past their due date. */
+            overdue: components["schemas"]["MoneyOut"];
+            /** @description Payments received, against invoices or on account. */
+            paid: components["schemas"]["MoneyOut"];
+            /** @description Money given back. */
+            refunded: components["schemas"]["MoneyOut"];
+        };
+        /**
+         * BalancesOut
+         * @description One item per currency the contact has moved money in.
+         */
+        BalancesOut: {
+            /** Items */
+            items: components["schemas"]["BalanceOut"][];
+        };
+        /**
+         * BillingSettingsOut
+         * @description The organization's money defaults and invoice numbering.
+         */
+        BillingSettingsOut: {
+            /** Currency */
+            currency: string;
+            /**
+             * Default Tax Rate
+             * @description Percent.
+             */
+            default_tax_rate: string;
+            /** Invoice Prefix */
+            invoice_prefix: string;
+            /**
+             * Next Invoice Number
+             * @description The number the next issued invoice takes.
+             */
+            next_invoice_number: number;
+            /** Payment Terms Days */
+            payment_terms_days: number;
+        };
+        /**
+         * BillingSettingsPatch
+         * @description The billing settings to change.
+         */
+        BillingSettingsPatch: {
+            /** Currency */
+            currency?: string | null;
+            /** Default Tax Rate */
+            default_tax_rate?: string | null;
+            /** Invoice Prefix */
+            invoice_prefix?: string | null;
+            /** Payment Terms Days */
+            payment_terms_days?: number | null;
         };
         /**
          * BookingCancelledEvent
@@ -2395,7 +2726,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "draft" | "issued" | "paid" | "void";
+            status: "draft" | "issued" | "partially_paid" | "paid" | "void";
             total: components["schemas"]["EventMoney"];
         };
         /** EventMoney */
@@ -2649,6 +2980,57 @@ export interface components {
             invoice: components["schemas"]["EventInvoice"];
         };
         /**
+         * InvoiceFilter
+         * @description Invoice list filters; they combine.
+         */
+        InvoiceFilter: {
+            /**
+             * Contact Id
+             * @description Only this contact's invoices.
+             */
+            contact_id?: string | null;
+            /**
+             * Overdue
+             * @description true: only open invoices past their due date; false: the others.
+             */
+            overdue?: boolean | null;
+            /**
+             * Status
+             * @description Only invoices in these statuses, comma-separated (e.g. `issued,partially_paid`).
+             */
+            status?: string | null;
+        };
+        /**
+         * InvoiceIn
+         * @description A new draft invoice; with `booking_id` and no lines, one line for the booking's service.
+         */
+        InvoiceIn: {
+            /** Booking Id */
+            booking_id?: string | null;
+            /**
+             * Contact Id
+             * Format: uuid
+             */
+            contact_id: string;
+            /**
+             * Currency
+             * @description ISO 4217; left out: the organization's currency.
+             */
+            currency?: string | null;
+            /**
+             * Due Date
+             * @description Left out: today plus the payment terms.
+             */
+            due_date?: string | null;
+            /** Lines */
+            lines?: components["schemas"]["InvoiceLineIn"][];
+            /**
+             * Notes
+             * @default
+             */
+            notes: string;
+        };
+        /**
          * InvoiceIssuedEvent
          * @description An invoice was issued (it has its number now).
          */
@@ -2699,6 +3081,128 @@ export interface components {
              * @constant
              */
             type: "invoice";
+        };
+        /**
+         * InvoiceLineIn
+         * @description One line; with `service_id`, a left-out description and unit price come from the catalog service.
+         */
+        InvoiceLineIn: {
+            /** Description */
+            description?: string | null;
+            /**
+             * Quantity
+             * @description A decimal string above 0, e.g. "1" or "2.5".
+             * @default 1
+             */
+            quantity: string;
+            /** Service Id */
+            service_id?: string | null;
+            /**
+             * Tax Rate
+             * @description Percent, e.g. "20"; left out: the billing settings' default rate.
+             */
+            tax_rate?: string | null;
+            /**
+             * Unit Price
+             * @description In the invoice's currency, as a decimal string, e.g. "50.00".
+             */
+            unit_price?: string | null;
+        };
+        /**
+         * InvoiceLineOut
+         * @description A line with its amounts, computed by the server (see the invoice's rounding rule).
+         */
+        InvoiceLineOut: {
+            /** Description */
+            description: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            net: components["schemas"]["MoneyOut"];
+            /** Quantity */
+            quantity: string;
+            /** Service Id */
+            service_id: string | null;
+            tax: components["schemas"]["MoneyOut"];
+            /**
+             * Tax Rate
+             * @description Percent.
+             */
+            tax_rate: string;
+            total: components["schemas"]["MoneyOut"];
+            unit_price: components["schemas"]["MoneyOut"];
+        };
+        /**
+         * InvoiceOut
+         * @description An invoice. Line amounts are rounded half up to the currency's minor unit (net, then tax on
+         *     the rounded net); the invoice's totals are the sums of its lines'. `overdue`: issued, not settled,
+         *     past its due date (in the organization's time zone).
+         */
+        InvoiceOut: {
+            /** @description What is left to pay; zero unless issued or partially paid. */
+            amount_due: components["schemas"]["MoneyOut"];
+            /** @description Payments recorded against it. */
+            amount_paid: components["schemas"]["MoneyOut"];
+            /** @description Refunds of those payments (the invoice stays settled). */
+            amount_refunded: components["schemas"]["MoneyOut"];
+            /** Booking Id */
+            booking_id: string | null;
+            /**
+             * Contact Id
+             * Format: uuid
+             */
+            contact_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Due Date
+             * Format: date
+             */
+            due_date: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Issue Date */
+            issue_date: string | null;
+            /** Issued At */
+            issued_at: string | null;
+            /** Lines */
+            lines: components["schemas"]["InvoiceLineOut"][];
+            net_total: components["schemas"]["MoneyOut"];
+            /** Notes */
+            notes: string;
+            /**
+             * Number
+             * @description Given when issued: gap-free per organization.
+             */
+            number: string | null;
+            /** Overdue */
+            overdue: boolean;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "issued" | "partially_paid" | "paid" | "void";
+            tax_total: components["schemas"]["MoneyOut"];
+            total: components["schemas"]["MoneyOut"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Void Reason */
+            void_reason: string | null;
+            /** Voided At */
+            voided_at: string | null;
         };
         /**
          * InvoiceOverdueEvent
@@ -2753,6 +3257,20 @@ export interface components {
             type: "invoice";
         };
         /**
+         * InvoicePatch
+         * @description Changes to a draft; `lines`, if given, replace all of its lines.
+         */
+        InvoicePatch: {
+            /** Contact Id */
+            contact_id?: string | null;
+            /** Due Date */
+            due_date?: string | null;
+            /** Lines */
+            lines?: components["schemas"]["InvoiceLineIn"][] | null;
+            /** Notes */
+            notes?: string | null;
+        };
+        /**
          * InvoiceVoidedEvent
          * @description An issued invoice was voided.
          */
@@ -2803,6 +3321,23 @@ export interface components {
              * @constant
              */
             type: "invoice";
+        };
+        /**
+         * LedgerEntryOut
+         * @description A signed amount on one account: positive is a debit, negative a credit.
+         */
+        LedgerEntryOut: {
+            /**
+             * Account
+             * @enum {string}
+             */
+            account: "receivables" | "cash" | "bank" | "revenue" | "tax" | "refunds";
+            amount: components["schemas"]["MoneyOut"];
+            /**
+             * Contact Id
+             * @description The contact whose receivables account it is.
+             */
+            contact_id: string | null;
         };
         /**
          * MeOut
@@ -3145,12 +3680,38 @@ export interface components {
             next_cursor: string | null;
         };
         /**
+         * PagedInvoiceOut
+         * @description One page of the list and the cursor of the next.
+         */
+        PagedInvoiceOut: {
+            /** Items */
+            items: components["schemas"]["InvoiceOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last.
+             */
+            next_cursor: string | null;
+        };
+        /**
          * PagedNotificationOut
          * @description One page of the list and the cursor of the next.
          */
         PagedNotificationOut: {
             /** Items */
             items: components["schemas"]["NotificationOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last.
+             */
+            next_cursor: string | null;
+        };
+        /**
+         * PagedPaymentOut
+         * @description One page of the list and the cursor of the next.
+         */
+        PagedPaymentOut: {
+            /** Items */
+            items: components["schemas"]["PaymentOut"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` for the next page; null on the last.
@@ -3197,6 +3758,19 @@ export interface components {
             next_cursor: string | null;
         };
         /**
+         * PagedTransactionOut
+         * @description One page of the list and the cursor of the next.
+         */
+        PagedTransactionOut: {
+            /** Items */
+            items: components["schemas"]["TransactionOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last.
+             */
+            next_cursor: string | null;
+        };
+        /**
          * PagedWorkingHoursOverrideOut
          * @description One page of the list and the cursor of the next.
          */
@@ -3208,6 +3782,96 @@ export interface components {
              * @description Pass as `cursor` for the next page; null on the last.
              */
             next_cursor: string | null;
+        };
+        /**
+         * PaymentFilter
+         * @description Payment list filters; they combine.
+         */
+        PaymentFilter: {
+            /**
+             * Contact Id
+             * @description Only this contact's payments.
+             */
+            contact_id?: string | null;
+            /**
+             * Invoice Id
+             * @description Only payments of this invoice.
+             */
+            invoice_id?: string | null;
+        };
+        /**
+         * PaymentIn
+         * @description Money received from a contact, against one of its invoices or on account.
+         */
+        PaymentIn: {
+            amount: components["schemas"]["MoneyIn"];
+            /**
+             * Contact Id
+             * Format: uuid
+             */
+            contact_id: string;
+            /**
+             * Invoice Id
+             * @description The invoice it pays; at most its amount due. Left out: a payment on account.
+             */
+            invoice_id?: string | null;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "cash" | "card" | "transfer" | "other";
+            /**
+             * Received At
+             * @description Left out: now. Never in the future.
+             */
+            received_at?: string | null;
+            /**
+             * Reference
+             * @description E.g. the card slip or bank reference.
+             * @default
+             */
+            reference: string;
+        };
+        /**
+         * PaymentOut
+         * @description A payment with its refunds.
+         */
+        PaymentOut: {
+            amount: components["schemas"]["MoneyOut"];
+            amount_refunded: components["schemas"]["MoneyOut"];
+            /**
+             * Contact Id
+             * Format: uuid
+             */
+            contact_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Invoice Id */
+            invoice_id: string | null;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "cash" | "card" | "transfer" | "other";
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** Reference */
+            reference: string;
+            /** @description What can still be refunded. */
+            refundable: components["schemas"]["MoneyOut"];
+            /** Refunds */
+            refunds: components["schemas"]["RefundOut"][];
         };
         /** PaymentSucceededData */
         PaymentSucceededData: {
@@ -3437,6 +4101,50 @@ export interface components {
              * @constant
              */
             type: "payment";
+        };
+        /**
+         * RefundIn
+         * @description Money given back from a payment; all refunds of a payment together never exceed it.
+         */
+        RefundIn: {
+            amount: components["schemas"]["MoneyIn"];
+            /** Reason */
+            reason: string;
+        };
+        /**
+         * RefundOut
+         * @description A refund of a payment.
+         */
+        RefundOut: {
+            amount: components["schemas"]["MoneyOut"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Payment Id
+             * Format: uuid
+             */
+            payment_id: string;
+            /** Reason */
+            reason: string;
+        };
+        /**
+         * RequiredIdempotencyKey
+         * @description The `Idempotency-Key` header of an endpoint that refuses requests without it.
+         */
+        RequiredIdempotencyKey: {
+            /**
+             * Idempotency-Key
+             * @description Required. Makes the request safe to retry: the same key with the same body replays the first answer (header `Idempotent-Replayed: true`); the same key with another body is 422 `idempotency_key_reused`; a key whose first request is still running is 409 `idempotency_key_in_use`. 1 to 255 visible ASCII characters, per organization and caller, kept at least 24 hours.
+             */
+            "Idempotency-Key": string;
         };
         /**
          * ResourceFilter
@@ -3862,12 +4570,72 @@ export interface components {
             start: string;
         };
         /**
+         * TransactionFilter
+         * @description Ledger filters; they combine.
+         */
+        TransactionFilter: {
+            /**
+             * Contact Id
+             * @description Only this contact's money movements.
+             */
+            contact_id?: string | null;
+            /**
+             * Kind
+             * @description Only movements of this kind.
+             */
+            kind?: ("invoice_issued" | "invoice_voided" | "payment" | "refund") | null;
+        };
+        /**
+         * TransactionOut
+         * @description One money movement of the append-only ledger: its entries sum to zero per currency.
+         */
+        TransactionOut: {
+            /**
+             * Contact Id
+             * Format: uuid
+             */
+            contact_id: string;
+            /** Description */
+            description: string;
+            /** Entries */
+            entries: components["schemas"]["LedgerEntryOut"][];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Invoice Id */
+            invoice_id: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "invoice_issued" | "invoice_voided" | "payment" | "refund";
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Payment Id */
+            payment_id: string | null;
+            /** Refund Id */
+            refund_id: string | null;
+        };
+        /**
          * UnreadCountOut
          * @description How many of the caller's notifications are unread.
          */
         UnreadCountOut: {
             /** Count */
             count: number;
+        };
+        /**
+         * VoidIn
+         * @description Why the invoice is voided.
+         */
+        VoidIn: {
+            /** Reason */
+            reason: string;
         };
         /**
          * WorkingHours
@@ -4104,6 +4872,140 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_billing_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingSettingsOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_billing_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BillingSettingsPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingSettingsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5233,6 +6135,74 @@ export interface operations {
             };
         };
     };
+    get_contact_balance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The contact's id. */
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BalancesOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     erase_contact: {
         parameters: {
             query?: never;
@@ -5557,6 +6527,694 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_invoices: {
+        parameters: {
+            query?: {
+                /** @description Only invoices in these statuses, comma-separated (e.g. `issued,partially_paid`). */
+                status?: string | null;
+                /** @description Only this contact's invoices. */
+                contact_id?: string | null;
+                /** @description true: only open invoices past their due date; false: the others. */
+                overdue?: boolean | null;
+                /** @description Items per page (at most 200). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit it for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PagedInvoiceOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_invoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. Makes the request safe to retry: the same key with the same body replays the first answer (header `Idempotent-Replayed: true`); the same key with another body is 422 `idempotency_key_reused`; a key whose first request is still running is 409 `idempotency_key_in_use`. 1 to 255 visible ASCII characters, per organization and caller, kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The invoice's id. */
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The invoice's id. */
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The invoice's id. */
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoicePatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    issue_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The invoice's id. */
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_invoice_pdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The invoice's id. */
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice as a printable PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    void_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The invoice's id. */
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VoidIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6207,6 +7865,358 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_payments: {
+        parameters: {
+            query?: {
+                /** @description Only this contact's payments. */
+                contact_id?: string | null;
+                /** @description Only payments of this invoice. */
+                invoice_id?: string | null;
+                /** @description Items per page (at most 200). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit it for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PagedPaymentOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_payment: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required. Makes the request safe to retry: the same key with the same body replays the first answer (header `Idempotent-Replayed: true`); the same key with another body is 422 `idempotency_key_reused`; a key whose first request is still running is 409 `idempotency_key_in_use`. 1 to 255 visible ASCII characters, per organization and caller, kept at least 24 hours. */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_payment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The payment's id. */
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refund_payment: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required. Makes the request safe to retry: the same key with the same body replays the first answer (header `Idempotent-Replayed: true`); the same key with another body is 422 `idempotency_key_reused`; a key whose first request is still running is 409 `idempotency_key_in_use`. 1 to 255 visible ASCII characters, per organization and caller, kept at least 24 hours. */
+                "Idempotency-Key": string;
+            };
+            path: {
+                /** @description The payment's id. */
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7705,6 +9715,71 @@ export interface operations {
             };
             /** @description Unsupported Media Type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_transactions: {
+        parameters: {
+            query?: {
+                /** @description Only this contact's money movements. */
+                contact_id?: string | null;
+                /** @description Only movements of this kind. */
+                kind?: ("invoice_issued" | "invoice_voided" | "payment" | "refund") | null;
+                /** @description Items per page (at most 200). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit it for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PagedTransactionOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
