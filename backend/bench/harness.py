@@ -52,6 +52,29 @@ DATABASE_PREFIX = os.environ.get("BENCH_DATABASE_PREFIX", "bench_hub")
 REDIS_URL = "redis://127.0.0.1:6379/6"
 STARTUP_SECONDS = 120.0
 
+# The start of a wrk script POSTing JSON: numbers its threads (`number`, kept in `started` for
+# `done`) and reads the round from the first script argument; counters for `response` to fill.
+WRK_POST_PRELUDE = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+
+local started = {}
+local next_number = 0
+function setup(thread)
+  thread:set("number", next_number)
+  next_number = next_number + 1
+  table.insert(started, thread)
+end
+
+run = 0
+sent = 0
+statuses = {}
+failure = nil
+function init(args)
+  run = tonumber(args[1]) or 0
+end
+"""
+
 
 def backend_database_url(name: str) -> str:
     """The URL `served(name)` gives the backend's database (known before it exists)."""

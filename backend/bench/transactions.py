@@ -55,6 +55,7 @@ from bench.harness import (
     ROUNDS,
     SECONDS_PER_ROUND,
     WORKERS,
+    WRK_POST_PRELUDE,
     WRK_THREADS,
     Stack,
     Target,
@@ -159,26 +160,9 @@ def _invoices(stack: Stack, prepared: Prepared) -> Invoices:
     return Invoices(pairs=pairs, replays=replays, seconds=round(time.monotonic() - began, 1))
 
 
-_COMMON = """
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-
-local started = {}
-local next_number = 0
-function setup(thread)
-  thread:set("number", next_number)
-  next_number = next_number + 1
-  table.insert(started, thread)
-end
-
-run = 0
-sent = 0
-statuses = {}
-failure = nil
-function init(args)
-  run = tonumber(args[1]) or 0
-end
-
+_COMMON = (
+    WRK_POST_PRELUDE
+    + """
 function response(status, headers, body)
   local replayed = headers["Idempotent-Replayed"] or headers["idempotent-replayed"]
   local code = tostring(status)
@@ -202,6 +186,7 @@ function done(summary, latency, requests)
   for _, cut in ipairs({50, 95, 99}) do print("latency p" .. cut .. " " .. latency:percentile(cut)) end
 end
 """
+)
 
 _PAYMENT_SCRIPT = """
 -- POST /payments, each with a key no other request of any run has: bench-<run>-<n>.

@@ -1,13 +1,12 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { backend, unwrap } from "../api/client";
 import { errorOf, type UserError } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
 import { Button, ErrorAlert, SelectField, TextField } from "../ui";
-import { useDebounced } from "./Contacts";
+import { ContactPicker } from "./ContactPicker";
 import { byId, useContactsById, useServices, type Contact } from "./bookingData";
-import { contactName } from "./bookingLogic";
 import {
   MAX_QUANTITY_DECIMALS,
   MAX_UNIT_PRICE_DECIMALS,
@@ -22,7 +21,6 @@ import {
 } from "./invoiceLogic";
 import { failureOf, invoiceKey, useBillingSettings, useIdempotencyKeys, type Invoice } from "./moneyData";
 
-const CONTACT_MATCHES = 8;
 const focus = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
 /** Offered besides the organization's own billing currency. */
 const CURRENCIES = ["EUR", "USD", "GBP", "CHF", "SEK", "JPY", "KWD"];
@@ -53,78 +51,6 @@ const PROBLEM_WORDS: Record<LineProblem, (currency: string) => string> = {
   taxRate: () => "Enter a rate from 0 to 100, at most 2 decimals.",
   total: (currency) => `The line's total must stay below ${formatMoney({ amount: "1000000000", currency })}.`,
 };
-
-function ContactPicker({ chosen, onChoose, invalid }: { chosen: Contact | null; onChoose: (contact: Contact) => void; invalid: boolean }) {
-  const me = useMe();
-  const [search, setSearch] = useState("");
-  const q = useDebounced(search.trim());
-  const matches = useQuery({
-    queryKey: ["contacts", me.organization_id, "pick", q],
-    queryFn: async () =>
-      unwrap(await backend.GET("/api/v1/contacts", { params: { query: { q: q || undefined, limit: CONTACT_MATCHES } } })).items,
-  });
-  return (
-    <div className="flex flex-col gap-2">
-      <TextField
-        label="Find a contact"
-        type="search"
-        hint="Name, email or phone"
-        value={search}
-        onChange={(event) => setSearch(event.target.value)}
-        data-testid="invoices-form-contact-search"
-      />
-      {matches.isError && <ErrorAlert error={errorOf(matches.error)} testId="invoices-form-contact-error" />}
-      <fieldset aria-describedby={invalid ? "invoice-contact-error" : undefined}>
-        <legend className="text-sm font-medium text-slate-800">Contact</legend>
-        {matches.isPending ? (
-          <p role="status" className="text-sm text-slate-700">
-            Loading contacts…
-          </p>
-        ) : matches.data && matches.data.length === 0 ? (
-          <p data-testid="invoices-form-contact-empty" className="text-sm text-slate-700">
-            {q ? `No contacts match “${q}”.` : "No contacts yet."}
-          </p>
-        ) : (
-          <ul className="mt-1 flex flex-col gap-1">
-            {(matches.data ?? []).map((contact) => (
-              <li key={contact.id}>
-                <label className="inline-flex items-center gap-2 text-sm">
-                  <input
-                    type="radio"
-                    name="invoice-contact"
-                    value={contact.id}
-                    checked={chosen?.id === contact.id}
-                    onChange={() => onChoose(contact)}
-                    data-testid="invoices-form-contact-option"
-                    className={focus}
-                  />
-                  <span>
-                    {contactName(contact)}
-                    {contact.email && <span className="text-slate-600"> · {contact.email}</span>}
-                  </span>
-                </label>
-              </li>
-            ))}
-          </ul>
-        )}
-      </fieldset>
-      <p data-testid="invoices-form-contact-chosen" className="text-sm text-slate-800">
-        {chosen ? (
-          <>
-            Invoice to <strong>{contactName(chosen)}</strong>
-          </>
-        ) : (
-          "No contact chosen yet."
-        )}
-      </p>
-      {invalid && (
-        <p id="invoice-contact-error" className="text-xs text-red-700">
-          Choose who the invoice is for.
-        </p>
-      )}
-    </div>
-  );
-}
 
 /** A line needs words: its own description, or the service's name. */
 function needsDescription(line: LineDraft): boolean {
@@ -229,8 +155,11 @@ export function InvoiceForm({
       <div className="grid gap-4 md:grid-cols-2">
         <div className="rounded-lg bg-white p-4 shadow-sm">
           <ContactPicker
+            testIdPrefix="invoices-form-contact"
+            name="invoice-contact"
+            chosenLabel="Invoice to"
+            missingMessage={tried && !draft.contact ? "Choose who the invoice is for." : undefined}
             chosen={draft.contact}
-            invalid={tried && !draft.contact}
             onChoose={(contact) => setDraft((current) => ({ ...current, contact }))}
           />
         </div>
