@@ -1,9 +1,10 @@
 """What the wrk benchmarks share: the served stack and wrk driving it in interleaved rounds.
 
 `served(name)` starts a real identity-service, recreates and migrates the backend's database
-(with demo data; `fresh=False` keeps the one of an earlier run), lets the caller fill it, then serves the backend as `make run` does (Granian
-WSGI, the Procfile's workers and blocking threads, `config.settings.local` with DEBUG=false,
-multi-process metrics) and the ceiling (`bench.ceiling`) on the same Granian command line.
+(with demo data; `fresh=False` keeps the one of an earlier run), lets the caller fill it, then
+serves the backend as `make run` does (Granian WSGI, the Procfile's workers and blocking threads,
+`config.settings.local` with DEBUG=false, multi-process metrics) and the ceiling (`bench.ceiling`)
+on the same Granian command line.
 `measure(targets)` drives every target with the same wrk connections (unless a target says
 otherwise), warmed up, then in
 interleaved rounds so that noise from other work on the machine falls on all of them alike.
