@@ -83,6 +83,7 @@ def rollups_refresh(*, organization: Organization, now: datetime | None = None) 
             covered_from = min(_earliest_day(organization, zone) or today, today - BEHIND)
             days = days_between(covered_from, covered_to)
             redo = resources
+            every_month = True
             _clear(organization, Q())
             for model in (BookingMonth, AvailabilityMonth):
                 model.objects.for_organization(organization).delete()
@@ -98,6 +99,7 @@ def rollups_refresh(*, organization: Organization, now: datetime | None = None) 
             days = sorted({d for d in plan.changed_days if covered_from <= d <= covered_to} | set(extension))
             everything = plan.availability_changed
             redo = [r for r in resources if everything or r.id in plan.changed_resources]
+            every_month = everything or bool(plan.changed_resources)
             _clear(organization, Q(day__in=days))
             AvailabilityDay.objects.for_organization(organization).filter(
                 Q() if everything else Q(resource_id__in=plan.changed_resources)
@@ -106,7 +108,7 @@ def rollups_refresh(*, organization: Organization, now: datetime | None = None) 
         _write_availability(organization, zone, days_between(covered_from, covered_to), redo)
         months = {bucket_of(day, "month") for day in days}
         _write_months(
-            organization, months, set(buckets(covered_from, covered_to, "month")) if redo else months
+            organization, months, set(buckets(covered_from, covered_to, "month")) if every_month else months
         )
         if state is None:
             state = RollupState(organization=organization)
