@@ -55,6 +55,29 @@ DATABASE_PREFIX = os.environ.get("BENCH_DATABASE_PREFIX", "bench_hub")
 REDIS_URL = "redis://127.0.0.1:6379/6"
 STARTUP_SECONDS = 120.0
 
+# The start of a wrk script POSTing JSON: numbers its threads (`number`, kept in `started` for
+# `done`) and reads the round from the first script argument; counters for `response` to fill.
+WRK_POST_PRELUDE = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+
+local started = {}
+local next_number = 0
+function setup(thread)
+  thread:set("number", next_number)
+  next_number = next_number + 1
+  table.insert(started, thread)
+end
+
+run = 0
+sent = 0
+statuses = {}
+failure = nil
+function init(args)
+  run = tonumber(args[1]) or 0
+end
+"""
+
 
 def backend_database_url(name: str) -> str:
     """The URL `served(name)` gives the backend's database (known before it exists)."""
@@ -158,7 +181,9 @@ class Target:
 
     A script gets the run's number as its argument (0: the warm-up, then 1..ROUNDS), so that
     each run can make requests of its own (distinct bodies); it may print `status CODE COUNT`
-    lines from its `done()`, which come back summed as `statuses`. `all_2xx`: any other answer
+    lines from its `done()`, which come back summed as `statuses`, and `latency pNN MICROSECONDS`
+    lines (wrk's own percentiles, e.g. p95, which `--latency` does not print), which come back as
+    `latency_ms` (the worst round's). `all_2xx`: any other answer
     stops the benchmark (otherwise the caller checks `non_2xx`). `connections`: other than
     CONNECTIONS, for a slow target whose queued requests would outlive the run (wrk stops, the
     server still works them off during the next target's run).
@@ -201,6 +226,10 @@ def wrk(url: str, headers: Mapping[str, str], seconds: int, **options: Any) -> d
     statuses: dict[str, int] = {}
     for code, count in re.findall(r"^status (\S+) (\d+)$", output, re.MULTILINE):
         statuses[code] = statuses.get(code, 0) + int(count)
+    latency = {
+        f"p{cut}_ms": round(float(us) / 1000, 2)
+        for cut, us in re.findall(r"^latency p(\d+) ([\d.]+)$", output, re.MULTILINE)
+    }
     return {
         "requests": int(requests[1]),
         "seconds": elapsed,
@@ -208,6 +237,7 @@ def wrk(url: str, headers: Mapping[str, str], seconds: int, **options: Any) -> d
         "p99_ms": _ms(p99),
         "non_2xx": int(failed[1]) if failed else 0,
         "statuses": statuses,
+        "latency_ms": latency,
         "output": output,
     }
 
@@ -261,6 +291,10 @@ def measure(targets: Mapping[str, Target]) -> dict[str, dict[str, Any]]:
         if targets[name].script is not None:
             figures[name]["non_2xx"] = sum(run["non_2xx"] for run in measured)
             figures[name]["statuses"] = _summed(run["statuses"] for run in measured)
+            if measured[0]["latency_ms"]:
+                figures[name]["latency_ms"] = {
+                    cut: max(run["latency_ms"][cut] for run in measured) for cut in measured[0]["latency_ms"]
+                }
             warmup = warmups[name]
             figures[name]["warmup"] = {
                 "requests": warmup["requests"],

@@ -70,6 +70,7 @@ from bench.harness import (
     ROUNDS,
     SECONDS_PER_ROUND,
     WORKERS,
+    WRK_POST_PRELUDE,
     WRK_THREADS,
     Stack,
     Target,
@@ -345,7 +346,8 @@ def _contend(stack: Stack, prepared: Prepared) -> dict[str, Any]:
     }
 
 
-_CREATE_SCRIPT = """
+_CREATE_SCRIPT = (
+    """
 -- POST /bookings, each to its own free slot: run R (the argument) takes the slots from R x BLOCK on;
 -- slot g is resource g %% #resources, day and time from g / #resources.
 local resources = {%(resources)s}
@@ -356,25 +358,9 @@ local wrk_threads = %(threads)d
 local block = %(block)d
 local per_day = %(per_day)d
 local slot_seconds = %(slot_seconds)d
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-
-local started = {}
-local next_number = 0
-function setup(thread)
-  thread:set("number", next_number)
-  next_number = next_number + 1
-  table.insert(started, thread)
-end
-
-run = 0
-sent = 0
-statuses = {}
-failure = nil
-function init(args)
-  run = tonumber(args[1]) or 0
-end
-
+"""
+    + WRK_POST_PRELUDE
+    + """
 function request()
   local g = run * block + sent * wrk_threads + number
   sent = sent + 1
@@ -407,6 +393,7 @@ function done(summary, latency, requests)
   for code, n in pairs(total) do print("status " .. code .. " " .. n) end
 end
 """
+)
 
 
 def _create_script(prepared: Prepared, directory: Path) -> Path:

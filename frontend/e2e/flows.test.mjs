@@ -447,3 +447,304 @@ test("a viewer sees bookings without actions", async () => {
   }
   await page.context().close();
 });
+
+// --- money: invoices, payments, refunds -----------------------------------------------------
+
+/** "1,234.50 EUR" → 123450n (minor units), so sums are exact. */
+function minorOf(text) {
+  const match = text.trim().match(/^(-?[\d,]+)(?:\.(\d+))? ([A-Z]{3})$/);
+  assert.ok(match, `not money: ${text}`);
+  return BigInt(match[1].replace(/,/g, "") + (match[2] ?? ""));
+}
+
+/** Every POST the page sends to a money-taking endpoint, with its Idempotency-Key. */
+function recordMoneyPosts(page) {
+  const posts = [];
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (request.method() === "POST" && /^\/api\/v1\/payments(\/[^/]+\/refunds)?$/.test(path)) {
+      posts.push({ path, key: request.headers()["idempotency-key"] });
+    }
+  });
+  return posts;
+}
+
+/** Ticks or unticks a filter box; the URL holds the filters, so the box follows once it changed. */
+async function setBox(box, on) {
+  if ((await box.isChecked()) !== on) await box.click();
+  await waitFor(async () => (await box.isChecked()) === on, "the filter box", 10_000);
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+test("a manager invoices a contact, takes two payments and refunds part", async () => {
+  const page = await newPage();
+  const posts = recordMoneyPosts(page);
+  await signIn(page, "manager@acme.test");
+  await page.getByTestId("contacts-list-table").waitFor();
+  await page.getByTestId("shell-nav-invoices").click();
+  await page.getByTestId("invoices-list-table").waitFor();
+  await assertAccessible(page, "invoices");
+  await shoot(page, "invoices");
+  // The demo data has invoices in every status: each filter shows some, and only those.
+  const shownStatuses = async () => {
+    if (await page.getByTestId("invoices-list-loading").count()) return [];
+    return page.getByTestId("invoices-list-status").allInnerTexts();
+  };
+  for (const [status, label] of [["draft", "Draft"], ["issued", "Issued"], ["partially_paid", "Partially paid"], ["paid", "Paid"], ["void", "Void"]]) {
+    await setBox(page.getByTestId(`invoices-filter-status-${status}`), true);
+    await waitFor(async () => {
+      const shown = await shownStatuses();
+      return shown.length > 0 && shown.every((s) => s === label);
+    }, `the ${status} filter`, 10_000);
+    await setBox(page.getByTestId(`invoices-filter-status-${status}`), false);
+  }
+  await setBox(page.getByTestId("invoices-filter-overdue"), true);
+  await waitFor(
+    async () => {
+      const rows = page.getByTestId("invoices-list-row");
+      const count = await rows.count();
+      return count > 0 && (await page.getByTestId("invoices-list-overdue").count()) === count;
+    },
+    "the overdue filter",
+    10_000,
+  );
+  await setBox(page.getByTestId("invoices-filter-overdue"), false);
+
+  // A new draft with two lines: a catalog service twice, and half an hour of something at 12.25
+  // (0.5 × 12.25 = 6.125 → 6.13 half-up; its 20% tax 1.226 → 1.23).
+  await page.getByTestId("invoices-list-new").click();
+  await page.getByTestId("invoices-form").waitFor();
+  await page.getByTestId("invoices-form-contact-search").fill("Schmidt");
+  const options = page.getByTestId("invoices-form-contact-option");
+  await waitFor(async () => (await options.count()) === 1, "the contact search");
+  await options.first().check();
+  await page.getByTestId("invoices-form-tax-rate").fill("20");
+  const lines = page.getByTestId("invoices-form-line");
+  const first = lines.nth(0);
+  const service = first.getByTestId("invoices-form-line-service");
+  await waitFor(async () => (await service.locator("option").count()) > 1, "the services");
+  const serviceOption = service.locator("option").nth(1);
+  await service.selectOption((await serviceOption.getAttribute("value")) ?? "");
+  assert.notEqual(await first.getByTestId("invoices-form-line-description").inputValue(), "");
+  assert.match(await first.getByTestId("invoices-form-line-price").inputValue(), /^\d+\.\d{2}$/);
+  await first.getByTestId("invoices-form-line-quantity").fill("2");
+  await page.getByTestId("invoices-form-add-line").click();
+  const second = lines.nth(1);
+  await second.getByTestId("invoices-form-line-description").fill("Consultation, half hour");
+  await second.getByTestId("invoices-form-line-quantity").fill("0.5");
+  await second.getByTestId("invoices-form-line-price").fill("12.25");
+  assert.equal(await second.getByTestId("invoices-form-line-total").innerText(), "7.36 EUR");
+  const previewTotal = await page.getByTestId("invoices-form-preview-total").innerText();
+  await assertAccessible(page, "new-invoice");
+  await shoot(page, "new-invoice");
+  await page.getByTestId("invoices-form-submit").click();
+
+  const detail = page.getByTestId("invoices-detail");
+  await detail.waitFor();
+  const invoiceId = await detail.getAttribute("data-invoice-id");
+  assert.equal(await page.getByTestId("invoices-detail-status").innerText(), "Draft");
+  assert.equal(await page.getByTestId("invoices-detail-total").innerText(), previewTotal, "the preview matches the server");
+  assert.equal(await page.getByTestId("invoices-detail-line").count(), 2);
+  await assertAccessible(page, "draft-invoice");
+
+  // Edit the draft: the half hour becomes one and a half (1.5 × 12.25 = 18.375 → 18.38).
+  await page.getByTestId("invoices-detail-edit").click();
+  await page.getByTestId("invoices-form").waitFor();
+  assert.match(await page.getByTestId("invoices-form-contact-chosen").innerText(), /Anna Schmidt/);
+  assert.equal(await page.getByTestId("invoices-form-currency-fixed").innerText(), "EUR");
+  await lines.nth(1).getByTestId("invoices-form-line-quantity").fill("1.5");
+  assert.equal(await lines.nth(1).getByTestId("invoices-form-line-total").innerText(), "22.06 EUR");
+  const editedTotal = await page.getByTestId("invoices-form-preview-total").innerText();
+  assert.notEqual(editedTotal, previewTotal);
+  await page.getByTestId("invoices-form-submit").click();
+  await waitFor(async () => (await page.getByTestId("invoices-detail-total").count()) === 1, "the saved draft");
+  assert.equal(await page.getByTestId("invoices-detail-total").innerText(), editedTotal, "the edited preview matches the server");
+  const total = minorOf(editedTotal);
+
+  await page.getByTestId("invoices-detail-issue").click();
+  await page.getByTestId("invoices-issue-dialog").waitFor();
+  await page.getByTestId("invoices-issue-dialog-confirm").click();
+  await waitFor(async () => (await page.getByTestId("invoices-detail-status").innerText()) === "Issued", "the issue");
+  const number = await page.getByTestId("invoices-detail-number").innerText();
+  assert.match(number, /\d+$/);
+  assert.match(await page.getByTestId("invoices-detail-title").innerText(), new RegExp(number));
+  await assertAccessible(page, "invoice-detail");
+  await shoot(page, "invoice-detail");
+
+  // The PDF comes through the authorized client.
+  const pdfResponse = page.waitForResponse((r) => r.url().endsWith(`/api/v1/invoices/${invoiceId}/pdf`));
+  const popup = page.context().waitForEvent("page");
+  await page.getByTestId("invoices-detail-pdf").click();
+  const pdf = await pdfResponse;
+  assert.equal(pdf.status(), 200);
+  assert.match(pdf.headers()["content-type"] ?? "", /application\/pdf/);
+  const tab = await popup;
+  assert.ok(tab.url().startsWith("blob:"), tab.url());
+  await tab.close();
+
+  // A partial payment: the amount offered is the amount due.
+  await page.getByTestId("invoices-detail-pay").click();
+  const amount = page.getByTestId("invoices-pay-amount");
+  assert.equal(minorOf(`${await amount.inputValue()} EUR`), total);
+  await amount.fill("10.00");
+  await page.getByTestId("invoices-pay-method").selectOption("card");
+  await assertAccessible(page, "record-payment");
+  await page.getByTestId("invoices-pay-submit").click();
+  await page.getByTestId("invoices-detail-notice").waitFor();
+  await waitFor(async () => (await page.getByTestId("invoices-detail-status").innerText()) === "Partially paid", "the partial payment");
+  assert.equal(minorOf(await page.getByTestId("invoices-detail-paid").innerText()), 1000n);
+  assert.equal(minorOf(await page.getByTestId("invoices-detail-amount-due").innerText()), total - 1000n);
+  assert.equal(await page.getByTestId("invoices-detail-void").count(), 0, "no void once paid");
+
+  // The rest.
+  await page.getByTestId("invoices-detail-pay").click();
+  assert.equal(minorOf(`${await amount.inputValue()} EUR`), total - 1000n);
+  await page.getByTestId("invoices-pay-submit").click();
+  await waitFor(async () => (await page.getByTestId("invoices-detail-status").innerText()) === "Paid", "the full payment");
+  assert.equal(minorOf(await page.getByTestId("invoices-detail-amount-due").innerText()), 0n);
+  assert.equal(await page.getByTestId("invoices-detail-pay").count(), 0);
+  assert.equal(await page.getByTestId("invoices-detail-payment").count(), 2);
+
+  // Refund part of the 10.00 on the Payments screen.
+  await page.getByTestId("shell-nav-payments").click();
+  await page.getByTestId("payments-list-table").waitFor();
+  const token = await apiToken("manager@acme.test");
+  const mine = (await api(token, "GET", `/payments?invoice_id=${invoiceId}`)).body.items;
+  const ten = mine.find((payment) => payment.amount.amount === "10.00");
+  assert.ok(ten, JSON.stringify(mine));
+  const row = page.locator(`[data-testid="payments-list-row"][data-payment-id="${ten.id}"]`);
+  await row.waitFor();
+  assert.match(await row.getByTestId("payments-list-contact").innerText(), /Anna Schmidt/);
+  assert.equal(await row.getByTestId("payments-list-invoice").innerText(), number);
+  await assertAccessible(page, "payments");
+  await shoot(page, "payments");
+  await row.getByTestId("payments-list-refund-button").click();
+  const dialog = page.getByTestId("payments-refund-dialog");
+  await dialog.waitFor();
+  await page.getByTestId("payments-refund-amount").fill("4.00");
+  await page.getByTestId("payments-refund-reason").fill("Half the session was cancelled");
+  await assertAccessible(page, "refund-dialog");
+  await shoot(page, "refund-dialog");
+  await page.getByTestId("payments-refund-dialog-confirm").click();
+  await dialog.waitFor({ state: "hidden" });
+  await page.getByTestId("payments-list-notice").waitFor();
+  await waitFor(async () => minorOf(await row.getByTestId("payments-list-refunded").locator("span").first().innerText()) === 400n, "the refund");
+  assert.match(await row.getByTestId("payments-list-refund").first().innerText(), /4\.00 EUR: Half the session was cancelled/);
+
+  // Someone else refunds meanwhile: what this form asks is now too much, and it says so.
+  await row.getByTestId("payments-list-refund-button").click();
+  await dialog.waitFor();
+  await page.getByTestId("payments-refund-amount").fill("6.00");
+  await page.getByTestId("payments-refund-reason").fill("The rest");
+  const other = await fetch(`${hub.backend}/api/v1/payments/${ten.id}/refunds`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}`, "Idempotency-Key": crypto.randomUUID() },
+    body: JSON.stringify({ amount: { amount: "1.00", currency: "EUR" }, reason: "Goodwill" }),
+  });
+  assert.equal(other.status, 201, await other.text());
+  await page.getByTestId("payments-refund-dialog-confirm").click();
+  const exceeds = page.getByTestId("payments-refund-exceeds");
+  await exceeds.waitFor();
+  assert.doesNotMatch(await page.getByTestId("payments-refund-dialog").innerText(), /refund_exceeds_payment/);
+  // It says what is left now: 10.00 − 4.00 − 1.00.
+  await waitFor(async () => /at most 5\.00 EUR/.test(await exceeds.innerText()), "what is left to refund, refreshed", 10_000);
+  assert.match(await page.getByTestId("payments-refund-refundable").innerText(), /5\.00 EUR/);
+  await shoot(page, "refund-exceeds");
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "hidden" });
+
+  // Every money POST carried an Idempotency-Key (a UUID), a fresh one per form.
+  assert.equal(posts.length, 4, JSON.stringify(posts));
+  for (const post of posts) assert.match(post.key ?? "", UUID_RE, post.path);
+  assert.equal(new Set(posts.map((post) => post.key)).size, 4);
+
+  // The contact's balance on Contacts matches the API.
+  await page.getByTestId("shell-nav-contacts").click();
+  await page.getByTestId("contacts-search-input").fill("Schmidt");
+  await waitFor(async () => (await page.getByTestId("contacts-list-row").count()) === 1, "the search");
+  await page.getByTestId("contacts-list-balance").click();
+  const balanceRow = page.locator('[data-testid="contacts-balance-row"][data-currency="EUR"]');
+  await balanceRow.waitFor();
+  const balance = (await api(token, "GET", `/contacts/${ten.contact_id}/balance`)).body.items.find((item) => item.currency === "EUR");
+  for (const field of ["invoiced", "paid", "refunded", "outstanding", "overdue"]) {
+    assert.equal(minorOf(await balanceRow.getByTestId(`contacts-balance-${field}`).innerText()), minorOf(`${balance[field].amount} EUR`), field);
+  }
+  await assertAccessible(page, "contact-balance");
+  await shoot(page, "contact-balance");
+  await page.context().close();
+});
+
+test("voiding an invoice with payments is refused in words; a viewer reads invoices without actions", async () => {
+  const token = await apiToken("manager@acme.test");
+  const contact = (await api(token, "GET", "/contacts?q=Schmidt")).body.items[0];
+  const created = await api(token, "POST", "/invoices", {
+    contact_id: contact.id,
+    lines: [{ description: "Check-up", quantity: "1", unit_price: "40.00", tax_rate: "0" }],
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const invoice = created.body;
+  assert.equal((await api(token, "POST", `/invoices/${invoice.id}/issue`)).status, 200);
+
+  const page = await newPage();
+  await signIn(page, "manager@acme.test");
+  await page.getByTestId("contacts-list-table").waitFor();
+  await page.getByTestId("shell-nav-invoices").click();
+  await page.locator(`[data-testid="invoices-list-row"][data-invoice-id="${invoice.id}"]`).getByTestId("invoices-list-open").click();
+  await page.getByTestId("invoices-detail-void").waitFor();
+  // A payment arrives meanwhile (the screen still offers Void).
+  const paid = await fetch(`${hub.backend}/api/v1/payments`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}`, "Idempotency-Key": crypto.randomUUID() },
+    body: JSON.stringify({ contact_id: contact.id, invoice_id: invoice.id, amount: { amount: "5.00", currency: "EUR" }, method: "cash" }),
+  });
+  assert.equal(paid.status, 201, await paid.text());
+  await page.getByTestId("invoices-detail-void").click();
+  await page.getByTestId("invoices-void-dialog-confirm").click();
+  assert.equal(await page.getByTestId("invoices-void-reason").getAttribute("aria-invalid"), "true");
+  await page.getByTestId("invoices-void-reason").fill("Issued by mistake");
+  await page.getByTestId("invoices-void-dialog-confirm").click();
+  const refusal = page.getByTestId("invoices-void-error");
+  await refusal.waitFor();
+  assert.doesNotMatch(await refusal.innerText(), /invoice_has_payments/);
+  await assertAccessible(page, "void-dialog");
+  await shoot(page, "void-refused");
+  await page.getByTestId("invoices-void-dialog-cancel").click();
+  await waitFor(async () => (await page.getByTestId("invoices-detail-status").innerText()) === "Partially paid", "the fresh status");
+  await page.context().close();
+
+  // A draft is deleted from its page.
+  const draft = await api(token, "POST", "/invoices", { contact_id: contact.id, lines: [] });
+  assert.equal(draft.status, 201, JSON.stringify(draft.body));
+  const again = await newPage();
+  await signIn(again, "manager@acme.test");
+  await again.getByTestId("shell-nav-invoices").click();
+  const draftRow = again.locator(`[data-testid="invoices-list-row"][data-invoice-id="${draft.body.id}"]`);
+  await draftRow.getByTestId("invoices-list-open").click();
+  await again.getByTestId("invoices-detail-no-lines").waitFor();
+  await again.getByTestId("invoices-detail-delete").click();
+  await again.getByTestId("invoices-delete-dialog-confirm").click();
+  await again.getByTestId("invoices-list-table").waitFor();
+  await draftRow.waitFor({ state: "detached" });
+  assert.equal((await api(token, "GET", `/invoices/${draft.body.id}`)).status, 404);
+  await again.context().close();
+
+  const viewer = await newPage();
+  await signIn(viewer, "viewer@acme.test");
+  await viewer.getByTestId("contacts-list-table").waitFor();
+  await viewer.getByTestId("shell-nav-invoices").click();
+  await viewer.getByTestId("invoices-list-table").waitFor();
+  assert.equal(await viewer.getByTestId("invoices-list-new").count(), 0);
+  // By keyboard: the invoice's link, then Enter.
+  await viewer.locator(`[data-testid="invoices-list-row"][data-invoice-id="${invoice.id}"]`).getByTestId("invoices-list-open").focus();
+  await viewer.keyboard.press("Enter");
+  await viewer.getByTestId("invoices-detail-total").waitFor();
+  for (const action of ["edit", "issue", "delete", "pay", "void"]) {
+    assert.equal(await viewer.getByTestId(`invoices-detail-${action}`).count(), 0, action);
+  }
+  assert.equal(await viewer.getByTestId("invoices-detail-pdf").count(), 1);
+  await viewer.getByTestId("shell-nav-payments").click();
+  await viewer.getByTestId("payments-list-table").waitFor();
+  assert.equal(await viewer.getByTestId("payments-list-refund-button").count(), 0);
+  await viewer.context().close();
+});

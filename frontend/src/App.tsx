@@ -3,7 +3,11 @@ import { useAuth } from "./auth/AuthContext";
 import { AcceptInvitation } from "./screens/AcceptInvitation";
 import { Bookings } from "./screens/Bookings";
 import { Contacts } from "./screens/Contacts";
+import { InvoiceDetail } from "./screens/InvoiceDetail";
+import { Invoices } from "./screens/Invoices";
 import { NewBooking } from "./screens/NewBooking";
+import { NewInvoice } from "./screens/NewInvoice";
+import { Payments } from "./screens/Payments";
 import { Shell } from "./screens/Shell";
 import { SignIn } from "./screens/SignIn";
 import { Team } from "./screens/Team";
@@ -18,6 +22,10 @@ export function App() {
           <Route path="/contacts" element={<Contacts />} />
           <Route path="/bookings" element={<Bookings />} />
           <Route path="/bookings/new" element={<NewBooking />} />
+          <Route path="/invoices" element={<Invoices />} />
+          <Route path="/invoices/new" element={<NewInvoice />} />
+          <Route path="/invoices/:id" element={<InvoiceDetail />} />
+          <Route path="/payments" element={<Payments />} />
           <Route path="/team" element={<Team />} />
           <Route path="*" element={<Navigate to="/contacts" replace />} />
         </Route>

@@ -11,9 +11,9 @@ if ((${#benches[@]} == 0)); then
     grep -q '^def main' "$file" && benches+=("$name")
   done
 fi
-# bench.api_throughput and bench.scheduling drive their servers with wrk (a Debian package),
-# installed here when missing.
-if [[ " ${benches[*]} " =~ " "(api_throughput|scheduling)" " ]] && ! command -v wrk >/dev/null 2>&1; then
+# bench.api_throughput, bench.scheduling and bench.transactions drive their servers with wrk
+# (a Debian package), installed here when missing.
+if [[ " ${benches[*]} " =~ " "(api_throughput|scheduling|transactions)" " ]] && ! command -v wrk >/dev/null 2>&1; then
   command -v apt-get >/dev/null 2>&1 || die "the wrk benchmarks need wrk: install it with your package manager"
   sudo=""
   ((EUID == 0)) || sudo="sudo"

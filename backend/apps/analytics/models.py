@@ -86,3 +86,33 @@ class MoneyDay(TenantModel):
 
     def __str__(self) -> str:
         return f"Money of {self.day} in {self.currency}"
+
+
+class BookingMonth(TenantModel):
+    """`BookingDay` summed over a local month (services merged): what month and range sums read."""
+
+    month = models.DateField()  # its 1st
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+", db_index=False)
+    status = models.CharField(max_length=16)
+    count = models.PositiveIntegerField()
+    seconds = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "month"], name="analytics_bookingmonth_org")]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.status} in {self.month:%Y-%m}"
+
+
+class AvailabilityMonth(TenantModel):
+    """`AvailabilityDay` summed over a local month."""
+
+    month = models.DateField()
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+", db_index=False)
+    seconds = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "month"], name="analytics_availmonth_org")]
+
+    def __str__(self) -> str:
+        return f"{self.seconds} s in {self.month:%Y-%m}"

@@ -13,7 +13,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-Interval = Literal["day", "week", "month"]
+Interval = Literal["day", "week", "month", "all"]
+# The one bucket of "all" (a whole range summed up, as the summary needs it).
+WHOLE_RANGE = date(1, 1, 1)
 
 # The longest range one request covers (three years, leap days included).
 MAX_DAYS = 3 * 366
@@ -23,6 +25,8 @@ LATEST = date(2099, 12, 31)
 
 
 def bucket_of(day: date, interval: Interval) -> date:
+    if interval == "all":
+        return WHOLE_RANGE
     if interval == "week":
         return day - timedelta(days=day.weekday())
     if interval == "month":

@@ -15,11 +15,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from apps.analytics.models import AvailabilityDay, BookingDay, MoneyDay, RollupState
-from apps.analytics.periods import MAX_DAYS, days_between
+from apps.analytics.models import (
+    AvailabilityDay,
+    AvailabilityMonth,
+    BookingDay,
+    BookingMonth,
+    MoneyDay,
+    RollupState,
+)
+from apps.analytics.periods import MAX_DAYS, bucket_of, buckets, days_between
 from apps.analytics.selectors.figures import active_resources
 from apps.analytics.selectors.freshness import changes_since
 from apps.analytics.selectors.live import available_seconds, booking_counts, money_totals
@@ -75,7 +83,10 @@ def rollups_refresh(*, organization: Organization, now: datetime | None = None) 
             covered_from = min(_earliest_day(organization, zone) or today, today - BEHIND)
             days = days_between(covered_from, covered_to)
             redo = resources
+            every_month = True
             _clear(organization, Q())
+            for model in (BookingMonth, AvailabilityMonth):
+                model.objects.for_organization(organization).delete()
         else:
             plan = changes_since(organization=organization, state=state)
             covered_from = min([state.covered_from, *plan.changed_days])
@@ -88,12 +99,17 @@ def rollups_refresh(*, organization: Organization, now: datetime | None = None) 
             days = sorted({d for d in plan.changed_days if covered_from <= d <= covered_to} | set(extension))
             everything = plan.availability_changed
             redo = [r for r in resources if everything or r.id in plan.changed_resources]
+            every_month = everything or bool(plan.changed_resources)
             _clear(organization, Q(day__in=days))
             AvailabilityDay.objects.for_organization(organization).filter(
                 Q() if everything else Q(resource_id__in=plan.changed_resources)
             ).delete()
         _write(organization, zone, now, days, [r for r in resources if r not in redo])
         _write_availability(organization, zone, days_between(covered_from, covered_to), redo)
+        months = {bucket_of(day, "month") for day in days}
+        _write_months(
+            organization, months, set(buckets(covered_from, covered_to, "month")) if every_month else months
+        )
         if state is None:
             state = RollupState(organization=organization)
         state.timezone = organization.timezone
@@ -169,6 +185,31 @@ def _write_availability(
         ),
         batch_size=5000,
     )
+
+
+def _write_months(organization: Organization, months: set[date], availability_months: set[date]) -> None:
+    """The month rows of these months, summed from their day rows."""
+    for month_model, day_model, wanted, fields in (
+        (BookingMonth, BookingDay, months, ("resource_id", "status")),
+        (AvailabilityMonth, AvailabilityDay, availability_months, ("resource_id",)),
+    ):
+        month_model.objects.for_organization(organization).filter(month__in=wanted).delete()
+        sums = (
+            day_model.objects.for_organization(organization)
+            .filter(
+                day__gte=min(wanted, default=date.max),
+                day__lt=max(wanted, default=date.min) + timedelta(days=31),
+            )
+            .annotate(month=TruncMonth("day"))
+            .filter(month__in=wanted)
+            .values("month", *fields)
+            .annotate(
+                **({"count": Sum("count")} if month_model is BookingMonth else {}), seconds=Sum("seconds")
+            )
+        )
+        month_model.objects.for_organization(organization).bulk_create(
+            (month_model(organization=organization, **row) for row in sums), batch_size=5000
+        )
 
 
 def rollups_refresh_all(*, now: datetime | None = None) -> int:

@@ -184,7 +184,7 @@ def create_payment(request: HttpRequest, payload: PaymentIn) -> Status[Payment]:
     payment = payment_create(
         organization=organization_of(request), actor=principal_of(request).user, **payload.model_dump()
     )
-    return Status(201, payment_get(organization=payment.organization, payment_id=payment.id))
+    return Status(201, payment)
 
 
 @payments_router.get("/{payment_id}", response=PaymentOut, operation_id="get_payment")

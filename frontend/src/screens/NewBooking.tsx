@@ -5,7 +5,7 @@ import { backend, unwrap } from "../api/client";
 import { errorOf, problemCode, type UserError } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
 import { Button, ErrorAlert, Notice, SelectField, TextField } from "../ui";
-import { useDebounced } from "./Contacts";
+import { ContactPicker } from "./ContactPicker";
 import { StatusBadge } from "./Bookings";
 import { browserZone, byId, useResources, useServices, type Booking, type Contact, type Slot } from "./bookingData";
 import {
@@ -23,76 +23,7 @@ import {
   wallClock,
 } from "./bookingLogic";
 
-const CONTACT_MATCHES = 8;
 const focus = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
-
-function ContactPicker({ chosen, onChoose }: { chosen: Contact | null; onChoose: (contact: Contact) => void }) {
-  const me = useMe();
-  const [search, setSearch] = useState("");
-  const q = useDebounced(search.trim());
-  const matches = useQuery({
-    queryKey: ["contacts", me.organization_id, "pick", q],
-    queryFn: async () =>
-      unwrap(await backend.GET("/api/v1/contacts", { params: { query: { q: q || undefined, limit: CONTACT_MATCHES } } }))
-        .items,
-  });
-  return (
-    <div className="flex flex-col gap-2">
-      <TextField
-        label="Find a contact"
-        type="search"
-        hint="Name, email or phone"
-        value={search}
-        onChange={(event) => setSearch(event.target.value)}
-        data-testid="bookings-new-contact-search"
-      />
-      {matches.isError && <ErrorAlert error={errorOf(matches.error)} testId="bookings-new-contact-error" />}
-      <fieldset>
-        <legend className="text-sm font-medium text-slate-800">Contact</legend>
-        {matches.isPending ? (
-          <p role="status" className="text-sm text-slate-700">
-            Loading contacts…
-          </p>
-        ) : matches.data && matches.data.length === 0 ? (
-          <p data-testid="bookings-new-contact-empty" className="text-sm text-slate-700">
-            {q ? `No contacts match “${q}”.` : "No contacts yet."}
-          </p>
-        ) : (
-          <ul className="mt-1 flex flex-col gap-1">
-            {(matches.data ?? []).map((contact) => (
-              <li key={contact.id}>
-                <label className="inline-flex items-center gap-2 text-sm">
-                  <input
-                    type="radio"
-                    name="booking-contact"
-                    value={contact.id}
-                    checked={chosen?.id === contact.id}
-                    onChange={() => onChoose(contact)}
-                    data-testid="bookings-new-contact-option"
-                    className={focus}
-                  />
-                  <span>
-                    {contactName(contact)}
-                    {contact.email && <span className="text-slate-600"> · {contact.email}</span>}
-                  </span>
-                </label>
-              </li>
-            ))}
-          </ul>
-        )}
-      </fieldset>
-      <p data-testid="bookings-new-contact-chosen" className="text-sm text-slate-800">
-        {chosen ? (
-          <>
-            Booking for <strong>{contactName(chosen)}</strong>
-          </>
-        ) : (
-          "No contact chosen yet."
-        )}
-      </p>
-    </div>
-  );
-}
 
 export function NewBooking() {
   const me = useMe();
@@ -259,6 +190,9 @@ export function NewBooking() {
         </div>
         <div className="rounded-lg bg-white p-4 shadow-sm">
           <ContactPicker
+            testIdPrefix="bookings-new-contact"
+            name="booking-contact"
+            chosenLabel="Booking for"
             chosen={contact}
             onChoose={(chosen) => {
               changed();

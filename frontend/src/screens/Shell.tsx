@@ -9,6 +9,8 @@ import { Button, ErrorAlert } from "../ui";
 const navItems = [
   { to: "/contacts", label: "Contacts", testId: "shell-nav-contacts" },
   { to: "/bookings", label: "Bookings", testId: "shell-nav-bookings" },
+  { to: "/invoices", label: "Invoices", testId: "shell-nav-invoices" },
+  { to: "/payments", label: "Payments", testId: "shell-nav-payments" },
   { to: "/team", label: "Team", testId: "shell-nav-team" },
 ];
 

@@ -21,6 +21,7 @@ from hubkit.identity import (
     reset_verifier,
     shared_cache_keys,
 )
+from hubkit.settings import redis_cache
 from tests.issuer import Issuer, serve
 
 ORG = uuid.UUID("0a0e0000-0000-4000-8000-000000000001")
@@ -245,6 +246,22 @@ def test_a_worker_keeps_the_key_set_another_worker_shared(issuer: Issuer) -> Non
     # on every request.
     second.verify(issuer.token())
     assert (issuer.jwks_fetches, second.keys.fetches) == (1, 0)
+
+
+def test_without_redis_unknown_kids_still_wait_for_this_process_cooldown(
+    issuer: Issuer, settings: Any
+) -> None:
+    settings.IDENTITY = {**settings.IDENTITY, "JWKS_REFRESH_COOLDOWN_SECONDS": 30}
+    # Nothing listens on port 1: every shared-gate call fails at once.
+    settings.CACHES = {"default": redis_cache("redis://127.0.0.1:1/0", prefix="hubkit-down")}
+    verifier = get_verifier()
+    verifier.verify(issuer.token())
+    assert issuer.jwks_fetches == 1
+    for _ in range(20):
+        stranger = Issuer()  # another key, another kid: each one a miss
+        with pytest.raises(InvalidToken):
+            verifier.verify(stranger.token())
+    assert issuer.jwks_fetches == 1
 
 
 # -- introspection: revocation and the role held now -------------------------------------------

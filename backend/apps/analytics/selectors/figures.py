@@ -136,7 +136,6 @@ def availability_figures(window: Window, *, resources: list[Resource]) -> dict[t
             skip=live,
             skip_resources=[r.id for r in changed],
             interval=window.interval,
-            resource_id=steady[0].id if len(steady) == 1 else None,
         )
         for (bucket, resource_id), seconds in rolled.items():
             if resource_id in wanted:

@@ -49,7 +49,8 @@ def booking_counts(
         return {}
     where, params = or_ranges("b.start", ranges)
     columns = [bucket_sql("(b.start AT TIME ZONE %s)::date", interval)]
-    column_params: list[Any] = [zone.key]
+    # The bucket of "all" is a constant: it takes no zone.
+    column_params: list[Any] = [zone.key] if interval != "all" else []
     for dim in dims:
         columns.append(_DIM_SQL[dim])
         if dim == "status":
@@ -134,6 +135,7 @@ def money_totals(
         return {}
     org = organization.id
     local = "(({column} AT TIME ZONE %s)::date)"
+    zoned = [zone.key] if interval != "all" else []
     queries = [
         ("transactions_payment", "received_at", "amount", "currency = %s", 0),
         ("transactions_refund", "created_at", "amount", "currency = %s", 1),
@@ -144,7 +146,7 @@ def money_totals(
             cursor.execute(
                 f"SELECT {bucket_sql(local.format(column=column), interval)}, sum({amount}) FROM {table}"  # noqa: S608 - only this module's fragments; values are parameters
                 f" WHERE organization_id = %s AND {condition} AND {where} GROUP BY 1",
-                [zone.key, org, currency, *params],
+                [*zoned, org, currency, *params],
             )
             for bucket, total in cursor.fetchall():
                 found[bucket][slot] += total
@@ -165,7 +167,7 @@ def money_totals(
             " JOIN transactions_ledgeraccount a ON a.id = e.account_id"
             " WHERE t.organization_id = %s AND e.currency = %s AND a.kind = 'receivables'"
             f" AND {where} GROUP BY 1",
-            [zone.key, org, currency, *params],
+            [*zoned, org, currency, *params],
         )
         for bucket, total in cursor.fetchall():
             found[bucket][3] += total

@@ -125,7 +125,9 @@ def analytics_summary(
 ) -> dict[str, Any]:
     check_range(first, last)
     params = {"from": first, "to": last, "resource_id": resource_id, "service_id": service_id}
-    return cached(organization, "summary", params, lambda w: _summary(w, resource_id, service_id))
+    return cached(
+        organization, "summary", params, lambda w: _summary(w, resource_id, service_id), interval="all"
+    )
 
 
 def _summary(window: Window, resource_id: uuid.UUID | None, service_id: uuid.UUID | None) -> dict[str, Any]:
@@ -271,7 +273,7 @@ def analytics_bookings(
         "bookings",
         params,
         lambda w: _bookings(w, group_by, interval is not None, resource_id, service_id),
-        interval=interval or "day",
+        interval=interval or "all",
     )
 
 

@@ -8,18 +8,38 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 
-from apps.analytics.periods import Interval
+from apps.analytics.periods import Interval, bucket_of, buckets, days_between, runs
 from apps.analytics.selectors.live import BookingDims, MoneyRow
-from apps.analytics.selectors.sql import BOOKED_STATUSES, bucket_sql
+from apps.analytics.selectors.sql import BOOKED_STATUSES, bucket_sql, or_ranges
 from apps.identity.models import Organization
 
 _DIM_SQL = {"resource": "resource_id", "service": "service_id", "status": "status"}
+
+
+def split_months(
+    first: date, last: date, skip: Collection[date], interval: Interval
+) -> tuple[list[date], list[tuple[date, date]]]:
+    """Whole months of [first, last] without a skipped day (read from the month tables, for month
+    and whole-range buckets), and the runs of the other days (read day by day)."""
+    days = days_between(first, last)
+    if interval not in ("month", "all"):
+        return [], runs(days)
+    skipped = {bucket_of(day, "month") for day in skip}
+    whole = [
+        month
+        for month in buckets(first, last, "month")
+        if month >= first
+        and bucket_of(month + timedelta(days=31), "month") - timedelta(days=1) <= last
+        and month not in skipped
+    ]
+    taken = set(whole)
+    return whole, runs(day for day in days if bucket_of(day, "month") not in taken)
 
 
 def rollup_booking_counts(
@@ -34,27 +54,41 @@ def rollup_booking_counts(
     service_id: uuid.UUID | None = None,
 ) -> dict[tuple[Any, ...], list[int]]:
     """(bucket, *dims) → [bookings, booked seconds], as `live.booking_counts` answers."""
-    columns = [bucket_sql("day", interval), *(_DIM_SQL[dim] for dim in dims)]
-    filters = ["organization_id = %s", "day >= %s", "day <= %s", "NOT (day = ANY(%s))"]
-    params: list[Any] = [organization.id, first, last, list(skip)]
-    if resource_id is not None:
-        filters.append("resource_id = %s")
-        params.append(resource_id)
-    if service_id is not None:
-        filters.append("service_id = %s")
-        params.append(service_id)
-    group = ", ".join(str(n + 1) for n in range(len(columns)))
+    monthly = service_id is None and "service" not in dims
+    months, day_runs = split_months(first, last, skip, interval if monthly else "day")
     found: dict[tuple[Any, ...], list[int]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(columns)}, sum(count),"  # noqa: S608 - only this module's fragments; values are parameters
-            " coalesce(sum(seconds) FILTER (WHERE status = ANY(%s)), 0)"
-            f" FROM analytics_bookingday WHERE {' AND '.join(filters)} GROUP BY {group}",
-            [list(BOOKED_STATUSES), *params],
-        )
-        for *key, count, seconds in cursor.fetchall():
-            found[tuple(key)] = [int(count), int(seconds)]
+    for table, column, where, params in (
+        ("analytics_bookingmonth", "month", "month = ANY(%s)", [months]),
+        ("analytics_bookingday", "day", *_days_where(day_runs, skip)),
+    ):
+        if not (months if column == "month" else day_runs):
+            continue
+        filters, values = ["organization_id = %s", where], [organization.id, *params]
+        if resource_id is not None:
+            filters.append("resource_id = %s")
+            values.append(resource_id)
+        if service_id is not None:
+            filters.append("service_id = %s")
+            values.append(service_id)
+        columns = [bucket_sql(column, interval), *(_DIM_SQL[dim] for dim in dims)]
+        group = ", ".join(str(n + 1) for n in range(len(columns)))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(columns)}, sum(count),"  # noqa: S608 - only this module's fragments; values are parameters
+                " coalesce(sum(seconds) FILTER (WHERE status = ANY(%s)), 0)"
+                f" FROM {table} WHERE {' AND '.join(filters)} GROUP BY {group}",
+                [list(BOOKED_STATUSES), *values],
+            )
+            for *key, count, seconds in cursor.fetchall():
+                entry = found.setdefault(tuple(key), [0, 0])
+                entry[0] += int(count)
+                entry[1] += int(seconds)
     return found
+
+
+def _days_where(day_runs: list[tuple[date, date]], skip: Collection[date]) -> tuple[str, list[Any]]:
+    where, params = or_ranges("day", day_runs, closed=True)
+    return f"{where} AND NOT (day = ANY(%s))", [*params, list(skip)]
 
 
 def rollup_available_seconds(
@@ -65,22 +99,26 @@ def rollup_available_seconds(
     skip: Collection[date],
     skip_resources: Collection[uuid.UUID],
     interval: Interval,
-    resource_id: uuid.UUID | None = None,
 ) -> dict[tuple[date, uuid.UUID], int]:
     """(bucket, resource) → available seconds, leaving out the skipped days and resources."""
-    params: list[Any] = [organization.id, first, last, list(skip), list(skip_resources)]
-    only = ""
-    if resource_id is not None:
-        only = " AND resource_id = %s"
-        params.append(resource_id)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {bucket_sql('day', interval)}, resource_id, sum(seconds) FROM analytics_availabilityday"  # noqa: S608 - only this module's fragments; values are parameters
-            " WHERE organization_id = %s AND day >= %s AND day <= %s AND NOT (day = ANY(%s))"
-            f" AND NOT (resource_id = ANY(%s::uuid[])){only} GROUP BY 1, 2",
-            params,
-        )
-        return {(bucket, resource): int(seconds) for bucket, resource, seconds in cursor.fetchall()}
+    months, day_runs = split_months(first, last, skip, interval)
+    found: dict[tuple[date, uuid.UUID], int] = {}
+    for table, column, where, params in (
+        ("analytics_availabilitymonth", "month", "month = ANY(%s)", [months]),
+        ("analytics_availabilityday", "day", *_days_where(day_runs, skip)),
+    ):
+        if not (months if column == "month" else day_runs):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {bucket_sql(column, interval)}, resource_id, sum(seconds) FROM {table}"  # noqa: S608 - only this module's fragments; values are parameters
+                f" WHERE organization_id = %s AND {where} AND NOT (resource_id = ANY(%s::uuid[]))"
+                " GROUP BY 1, 2",
+                [organization.id, *params, list(skip_resources)],
+            )
+            for bucket, resource, seconds in cursor.fetchall():
+                found[(bucket, resource)] = found.get((bucket, resource), 0) + int(seconds)
+    return found
 
 
 def rollup_money_totals(

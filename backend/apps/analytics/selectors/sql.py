@@ -31,4 +31,6 @@ def bucket_sql(day_expression: str, interval: Interval) -> str:
     """The bucket's first date of a date expression (a date, never a time: no session zone involved)."""
     if interval == "day":
         return f"({day_expression})"
+    if interval == "all":
+        return "DATE '0001-01-01'"
     return f"date_trunc('{interval}', ({day_expression})::timestamp)::date"

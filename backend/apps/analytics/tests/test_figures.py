@@ -229,3 +229,39 @@ def test_writes_after_the_rollups_are_in_the_next_read(world: World) -> None:
     # The job takes the changes in; the answer stays the same.
     roll_up(world)
     assert summary(world) == after
+
+
+def test_rollups_and_rows_give_the_same_answers(world: World) -> None:
+    org = world.organization
+
+    def answers() -> list[Any]:
+        found: list[Any] = [summary(world)]
+        for interval in ("day", "week", "month"):
+            found.append(analytics_revenue(organization=org, first=FIRST, last=LAST, interval=interval))
+            found.append(
+                analytics_utilization(
+                    organization=org,
+                    first=FIRST,
+                    last=LAST,
+                    interval=interval,
+                    resource_id=None,
+                    service_id=None,
+                )
+            )
+            found.extend(
+                analytics_bookings(
+                    organization=org,
+                    first=FIRST,
+                    last=LAST,
+                    group_by=group_by,
+                    interval=interval,
+                    resource_id=world.berlin.id,
+                    service_id=None,
+                )
+                for group_by in ("status", "service", "resource")
+            )
+        return found
+
+    live = answers()
+    roll_up(world)
+    assert answers() == live

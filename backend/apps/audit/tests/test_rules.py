@@ -23,6 +23,8 @@ NOT_AUDITED = {
     "analytics.BookingDay": _ROLLUPS,
     "analytics.AvailabilityDay": _ROLLUPS,
     "analytics.MoneyDay": _ROLLUPS,
+    "analytics.BookingMonth": _ROLLUPS,
+    "analytics.AvailabilityMonth": _ROLLUPS,
 }
 # (module, function) allowed to bulk-write or run writing SQL, with the reason. `<module>` stands
 # for code at module level.
@@ -38,6 +40,7 @@ BULK_WRITES_ALLOWED = {
     ("apps/audit/services.py", "audit_bulk_created"): "writes audit entries, for rows inserted in bulk",
     ("apps/analytics/services.py", "_write"): "rollups are derived data, not audited (see NOT_AUDITED)",
     ("apps/analytics/services.py", "_write_availability"): "rollups are derived data (see NOT_AUDITED)",
+    ("apps/analytics/services.py", "_write_months"): "rollups are derived data (see NOT_AUDITED)",
     ("apps/idempotency/services.py", "idempotency_complete"): "request state, not an audited model",
     ("apps/notifications/services/notifications.py", "notification_mark_all_read"): (
         "touches only read state, which is excluded from Notification's audit registration"

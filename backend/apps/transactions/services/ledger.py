@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+
+from django.db.models import Q
 
 from apps.core.models import Contact
 from apps.identity.models import Organization
@@ -35,15 +38,25 @@ def cash_account(method: str) -> AccountKind:
     return AccountKind.CASH if method == PaymentMethod.CASH else AccountKind.BANK
 
 
-def ledger_account(
-    *, organization: Organization, kind: AccountKind, contact: Contact | None
-) -> LedgerAccount:
-    # get_or_create survives a concurrent first use (it re-reads after the unique violation).
-    account: LedgerAccount
-    account, _ = LedgerAccount.objects.for_organization(organization).get_or_create(
-        kind=kind, contact=contact
-    )
-    return account
+def ledger_accounts(
+    *, organization: Organization, wanted: Sequence[tuple[AccountKind, Contact | None]]
+) -> dict[tuple[str, uuid.UUID | None], LedgerAccount]:
+    """The accounts by (kind, contact id), read in one query; missing ones are made."""
+    match = Q()
+    for kind, contact in wanted:
+        match |= Q(kind=kind, contact=contact) if contact is not None else Q(kind=kind, contact__isnull=True)
+    found = {
+        (account.kind, account.contact_id): account
+        for account in LedgerAccount.objects.for_organization(organization).filter(match)
+    }
+    for kind, contact in wanted:
+        key = (str(kind), contact.id if contact is not None else None)
+        if key not in found:
+            # get_or_create survives a concurrent first use (it re-reads after the unique violation).
+            found[key] = LedgerAccount.objects.for_organization(organization).get_or_create(
+                kind=kind, contact=contact
+            )[0]
+    return found
 
 
 def ledger_record(
@@ -73,13 +86,16 @@ def ledger_record(
         payment=payment,
         refund=refund,
     )
+    accounts = ledger_accounts(
+        organization=organization, wanted=[(leg.account, leg.contact) for leg in entries]
+    )
     # The ledger is not audited (it is the record itself), so one INSERT for its entries is fine.
     LedgerEntry.objects.for_organization(organization).bulk_create(
         [
             LedgerEntry(
                 organization=organization,
                 transaction=transaction_,
-                account=ledger_account(organization=organization, kind=leg.account, contact=leg.contact),
+                account=accounts[(str(leg.account), leg.contact.id if leg.contact is not None else None)],
                 currency=currency,
                 amount=leg.amount,
             )

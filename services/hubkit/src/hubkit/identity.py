@@ -204,6 +204,7 @@ class KeyStore:
         self._keyset: KeySet | None = None
         self._discovery: Discovery | None = None
         self._last_failure = 0.0
+        self._last_fetch = 0.0
         self.fetches = 0  # JWKS documents this process fetched (for benchmarks and tests)
 
     # Read on use, so an operator's (or a test's) settings change applies without a restart.
@@ -295,6 +296,7 @@ class KeyStore:
                 return current
             raise IdentityUnavailable("identity-service unreachable and no signing keys are cached") from exc
         self.fetches += 1
+        self._last_fetch = time.time()
         keyset = KeySet.parse(document, fetched_at=time.time(), algorithms=self._algorithms)
         self._keyset = keyset
         self._store_shared(document, keyset.fetched_at)
@@ -307,7 +309,7 @@ class KeyStore:
         try:
             return bool(cache.add(shared_cache_keys()[1], 1, timeout=max(int(self._cooldown), 1)))
         except Exception:  # noqa: BLE001 - Redis down: fall back to this process's cooldown
-            return time.time() - self._last_failure >= self._cooldown
+            return time.time() - max(self._last_fetch, self._last_failure) >= self._cooldown
 
     def _load_shared(self) -> KeySet | None:
         try:

@@ -1,0 +1,69 @@
+// Rendering a money screen in tests: signed in as a manager of one organization, in a router.
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { render } from "@testing-library/react";
+import { useEffect, type ReactElement, type ReactNode } from "react";
+import { MemoryRouter, Route, Routes } from "react-router";
+import { session } from "../api/client";
+import { AuthProvider, useAuth, type AuthApi, type Me } from "../auth/AuthContext";
+import type { Tokens } from "../auth/session";
+
+const tokens: Tokens = { access_token: "a1", refresh_token: "r1", expires_in: 300 };
+const acme = { id: "acme", name: "Acme", slug: "acme", timezone: "Europe/Berlin" };
+export const me: Me = {
+  id: "u1",
+  email: "manager@acme.test",
+  name: "Max Manager",
+  mfa_enabled: false,
+  organization_id: "acme",
+  roles: ["manager"],
+  amr: ["pwd"],
+  memberships: [{ organization: acme, role: "manager" }],
+};
+const api: AuthApi = {
+  login: async () => ({ tokens }),
+  verifyMfa: async () => tokens,
+  me: async () => me,
+  switchOrganization: async () => tokens,
+  logout: async () => undefined,
+};
+
+export function json(body: unknown, status = 200) {
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+}
+
+function SignedIn({ children }: { children: ReactNode }) {
+  const auth = useAuth();
+  useEffect(() => {
+    if (auth.state.status === "signed-out") void auth.signIn("manager@acme.test", "pw");
+  }, [auth]);
+  return auth.state.status === "signed-in" ? <>{children}</> : null;
+}
+
+/** Renders `element` at `url` (matched by `path`), with a fresh query cache; any other path renders a placeholder. */
+export function renderAt(url: string, path: string, element: ReactElement) {
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return render(
+    <QueryClientProvider client={queryClient}>
+      <AuthProvider api={api} session={session}>
+        <SignedIn>
+          <MemoryRouter initialEntries={[url]}>
+            <Routes>
+              <Route path={path} element={element} />
+              <Route path="*" element={<p data-testid="testkit-elsewhere">elsewhere</p>} />
+            </Routes>
+          </MemoryRouter>
+        </SignedIn>
+      </AuthProvider>
+    </QueryClientProvider>,
+  );
+}
+
+/** jsdom has no <dialog> methods. */
+export function polyfillDialog() {
+  HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+    this.setAttribute("open", "");
+  };
+  HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
+    this.removeAttribute("open");
+  };
+}
