@@ -480,10 +480,11 @@ class Generator:
             elif status != "cancelled" and start < now + timedelta(days=1):
                 reminded = start
         if created > now:
-            created = updated = now
+            # Booked some time ago, never all at this instant (a data version would see them all as new).
+            created = updated = now - timedelta(minutes=rng.randint(60, 30 * 24 * 60))
         if status == "cancelled":
             cancel_reason = rng.choice(CANCEL_REASONS)
-            updated = min(created + (start - created) * rng.random(), now)
+            updated = created + (min(start, now) - created) * rng.random()
         notes = rng.choice(NOTES) if rng.random() < 0.05 else ""
         return (
             booking_id,
@@ -541,8 +542,12 @@ WITH invoiced AS (
            %(offset)s + row_number() OVER (ORDER BY issued_at, invoice_id) AS sequence,
            round(net * tax_rate / 100, 2) AS tax,
            (issued_at AT TIME ZONE 'Europe/Berlin')::date AS issue_date,
+           issued_at + delay * interval '21 days' AS received_at,
+           issued_at + delay * interval '5 days' AS voided_at,
+           -- What would happen after now has not happened yet: the invoice is still open.
            CASE
-               WHEN fate < %(void)s THEN 'void'
+               WHEN fate < %(void)s AND issued_at + delay * interval '5 days' <= %(now)s THEN 'void'
+               WHEN issued_at + delay * interval '21 days' > %(now)s OR fate < %(void)s THEN 'issued'
                WHEN fate < %(void)s + CASE WHEN issued_at < %(recent)s THEN %(paid)s ELSE %(recent_paid)s END
                    THEN 'paid'
                WHEN fate < %(void)s + %(paid)s + %(partly)s AND issued_at < %(recent)s THEN 'partially_paid'
@@ -554,17 +559,15 @@ WITH invoiced AS (
 ), settled AS (
     SELECT n.*, net + tax AS total,
            CASE status WHEN 'paid' THEN net + tax WHEN 'partially_paid' THEN round((net + tax) / 2, 2)
-                ELSE 0 END AS paid,
-           least(issued_at + delay * interval '21 days', %(now)s) AS received_at,
-           least(issued_at + delay * interval '5 days', %(now)s) AS voided_at
+                ELSE 0 END AS paid
     FROM numbered n
 )
 SELECT s.*,
        %(prefix)s || lpad(sequence::text, greatest(6, length(sequence::text)), '0') AS number,
-       CASE WHEN status = 'paid' AND rf < %(refunded)s
+       CASE WHEN status = 'paid' AND rf < %(refunded)s AND received_at + rf * interval '400 days' <= %(now)s
             THEN CASE WHEN rf < %(refunded)s / 2 THEN round(total / 2, 2) ELSE total END
             ELSE 0 END AS refunded,
-       least(received_at + rf * interval '400 days', %(now)s) AS refunded_at,
+       received_at + rf * interval '400 days' AS refunded_at,
        pg_temp.id(%(s)s::text || 'payment:' || invoice_id) AS payment_id,
        pg_temp.id(%(s)s::text || 'refund:' || invoice_id) AS refund_id
 FROM settled s

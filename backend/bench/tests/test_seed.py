@@ -227,3 +227,24 @@ def test_invoice_numbers_are_gap_free_in_issue_order(db: psycopg.Connection[Any]
 def test_a_second_run_of_the_seed_is_recognised(db: psycopg.Connection[Any]) -> None:
     assert seeded(db, OPTIONS)
     assert not seeded(db, Options(seed=8))
+
+
+def test_no_row_is_stamped_in_the_future(db: psycopg.Connection[Any]) -> None:
+    """What has not happened yet leaves no trace: cached analytics wait for every stamp to settle."""
+    future = rows(
+        db,
+        """
+        SELECT 'booking', count(*) FROM scheduling_booking WHERE organization_id = %(org)s
+            AND (created_at > now() OR updated_at > now())
+        UNION ALL SELECT 'invoice', count(*) FROM transactions_invoice WHERE organization_id = %(org)s
+            AND (updated_at > now() OR issued_at > now() OR voided_at > now())
+        UNION ALL SELECT 'payment', count(*) FROM transactions_payment WHERE organization_id = %(org)s
+            AND received_at > now()
+        UNION ALL SELECT 'refund', count(*) FROM transactions_refund WHERE organization_id = %(org)s
+            AND created_at > now()
+        UNION ALL SELECT 'ledger', count(*) FROM transactions_ledgertransaction
+            WHERE organization_id = %(org)s
+            AND occurred_at > now()
+        """,
+    )
+    assert all(count == 0 for _, count in future), future
