@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from apps.analytics.models import RollupState
@@ -34,7 +33,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world() -> World:
-    cache.clear()
     return build_world()
 
 
