@@ -2,9 +2,10 @@
 
 `rollups_refresh` recomputes, in one transaction under the state row's lock, every day the
 freshness plan would read live (the same `live.py` functions), extends the covered days to a year
-ahead, and moves `computed_at` to the run's start minus `MARGIN`: rows written by a transaction
-still open when the run began carry an earlier stamp than their commit, and are read live until
-the next run takes them in.
+ahead, and moves `computed_at` to W (`exact_as_of`): the run's start, or the start of the oldest
+transaction still open then if earlier, minus a margin for clocks (`ANALYTICS_ROLLUP_MARGIN_SECONDS`,
+60). A row written by a transaction open when the run began carries a stamp at or after that
+transaction's start, so it is at or after W and read live until a later run takes it in.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
@@ -35,7 +37,8 @@ from apps.core.models import Resource
 from apps.identity.models import Organization
 from apps.transactions.selectors import billing_settings_of
 
-MARGIN = timedelta(minutes=10)
+# Stamps come from the application hosts' clocks, transaction starts from the database's.
+MARGIN_SECONDS = 60
 HORIZON = timedelta(days=366)
 # Covered from the first data or this far back, whichever is earlier: the longest range a read asks.
 BEHIND = timedelta(days=MAX_DAYS)
@@ -70,9 +73,23 @@ def _currencies(organization: Organization) -> list[str]:
     return sorted(found | {billing_settings_of(organization=organization).currency})
 
 
+def exact_as_of(now: datetime) -> datetime:
+    """W for a run starting now: before every stamp a transaction still open may write."""
+    margin = timedelta(seconds=getattr(settings, "ANALYTICS_ROLLUP_MARGIN_SECONDS", MARGIN_SECONDS))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # statistics are cached per transaction
+        cursor.execute(
+            "SELECT min(xact_start) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        (oldest,) = cursor.fetchone() or (None,)
+    return min(now, oldest) - margin if oldest is not None else now - margin
+
+
 def rollups_refresh(*, organization: Organization, now: datetime | None = None) -> int:
     """Recomputes the organization's changed (or never computed) days; returns how many."""
     now = now or timezone.now()
+    as_of = exact_as_of(now)
     zone = ZoneInfo(organization.timezone)
     today = now.astimezone(zone).date()
     with transaction.atomic():
@@ -113,7 +130,7 @@ def rollups_refresh(*, organization: Organization, now: datetime | None = None) 
         if state is None:
             state = RollupState(organization=organization)
         state.timezone = organization.timezone
-        state.computed_at = now - MARGIN
+        state.computed_at = as_of
         state.covered_from, state.covered_to = covered_from, covered_to
         state.save()
     return len(days)

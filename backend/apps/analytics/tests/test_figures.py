@@ -7,8 +7,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 import pytest
-from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from apps.analytics.models import RollupState
@@ -21,7 +22,7 @@ from apps.analytics.selectors.reports import (
     analytics_utilization,
     ratio,
 )
-from apps.analytics.services import rollups_refresh
+from apps.analytics.services import exact_as_of, rollups_refresh
 from apps.analytics.tests import expected
 from apps.analytics.tests.world import FIRST, LAST, World, build_world
 from apps.core.models import TimeOff
@@ -34,7 +35,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world() -> World:
-    cache.clear()
     return build_world()
 
 
@@ -265,3 +265,15 @@ def test_rollups_and_rows_give_the_same_answers(world: World) -> None:
     live = answers()
     roll_up(world)
     assert answers() == live
+
+
+def test_the_rollups_are_exact_only_as_of_the_oldest_open_transaction() -> None:
+    now = timezone.now()
+    assert exact_as_of(now) == now - timedelta(seconds=60)
+    db = connection.settings_dict
+    with psycopg.connect(
+        dbname=db["NAME"], host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"]
+    ) as other:
+        other.execute("SELECT 1")  # a transaction is open now, and stays open
+        (started,) = other.execute("SELECT now()").fetchone() or (None,)
+        assert exact_as_of(now + timedelta(hours=1)) == started - timedelta(seconds=60)
