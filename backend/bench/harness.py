@@ -1,9 +1,10 @@
 """What the wrk benchmarks share: the served stack and wrk driving it in interleaved rounds.
 
 `served(name)` starts a real identity-service, recreates and migrates the backend's database
-(with demo data), lets the caller fill it, then serves the backend as `make run` does (Granian
-WSGI, the Procfile's workers and blocking threads, `config.settings.local` with DEBUG=false,
-multi-process metrics) and the ceiling (`bench.ceiling`) on the same Granian command line.
+(with demo data; `fresh=False` keeps the one of an earlier run), lets the caller fill it, then
+serves the backend as `make run` does (Granian WSGI, the Procfile's workers and blocking threads,
+`config.settings.local` with DEBUG=false, multi-process metrics) and the ceiling (`bench.ceiling`)
+on the same Granian command line.
 `measure(targets)` drives every target with the same wrk connections (unless a target says
 otherwise), warmed up, then in
 interleaved rounds so that noise from other work on the machine falls on all of them alike.
@@ -26,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
+from psycopg import sql
 
 from hubkit.testing import (
     PG_ADMIN_URL,
@@ -97,9 +100,22 @@ class Stack:
         return {"Authorization": f"Bearer {self.identity.token(email)}"}
 
 
+def _kept_database(name: str) -> tuple[str, bool]:
+    """The database's URL, made when absent; whether it was just made."""
+    with psycopg.connect(PG_ADMIN_URL + "/postgres", autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            return f"{PG_ADMIN_URL}/{name}", False
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{PG_ADMIN_URL}/{name}", True
+
+
 @contextmanager
-def served(name: str, *, prepare: Callable[[str], None] | None = None) -> Iterator[Stack]:
-    """identity-service, the backend on its database (migrated, demo data, `prepare(url)`), the ceiling."""
+def served(name: str, *, prepare: Callable[[str], None] | None = None, fresh: bool = True) -> Iterator[Stack]:
+    """identity-service, the backend on its database (migrated, demo data, `prepare(url)`), the ceiling.
+
+    `fresh=False` keeps the backend's database from an earlier run (migrated again; demo data only
+    when it is made), for data that takes minutes to generate.
+    """
     identity = start_identity_service(
         repo_root=BACKEND.parent,
         database_name=f"{DATABASE_PREFIX}_identity_{name}",
@@ -109,7 +125,10 @@ def served(name: str, *, prepare: Callable[[str], None] | None = None) -> Iterat
     backend: ServiceProcess | None = None
     ceiling: ServiceProcess | None = None
     try:
-        database_url = recreate_database(f"{DATABASE_PREFIX}_backend_{name}")
+        if fresh:
+            database_url, made = recreate_database(f"{DATABASE_PREFIX}_backend_{name}"), True
+        else:
+            database_url, made = _kept_database(f"{DATABASE_PREFIX}_backend_{name}")
         env = {
             # As `make run` serves it, with DEBUG off (the developer default is on).
             "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -121,7 +140,8 @@ def served(name: str, *, prepare: Callable[[str], None] | None = None) -> Iterat
             "PROMETHEUS_MULTIPROC_DIR": metrics_dir.name,
         }
         manage(BACKEND, env, "migrate", "--no-input", "-v", "0")
-        manage(BACKEND, env, "seed_demo")
+        if made:
+            manage(BACKEND, env, "seed_demo")
         if prepare is not None:
             prepare(database_url)
         python = venv_python(BACKEND)

@@ -1,5 +1,6 @@
 """The backend's one NinjaAPI, mounted at /api/v1."""
 
+from apps.analytics.api import router as analytics_router
 from apps.audit.api import router as audit_router
 from apps.core.api.catalog import router as services_router
 from apps.core.api.contacts import router as contacts_router
@@ -26,6 +27,9 @@ TAGS = {
     "payments": "Money received and refunded; `Idempotency-Key` required on every POST.",
     "ledger": "The append-only double-entry ledger and each contact's balance derived from it.",
     "billing settings": "The organization's currency, invoice numbering, payment terms and tax rate.",
+    "analytics": (
+        "Figures of a range of local dates: bookings, utilization, revenue; JSON or CSV (`format=csv`)."
+    ),
     "audit": "Who changed what and when (admin and owner).",
     "events": "The outbox: events sent to the other services, and their deliveries.",
     "notifications": "The caller's notifications and preferences; sending them.",
@@ -57,6 +61,7 @@ api.add_router("/invoices", invoices_router)
 api.add_router("/payments", payments_router)
 api.add_router("/transactions", ledger_router)
 api.add_router("/billing/settings", billing_settings_router)
+api.add_router("/analytics", analytics_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", events_router)
 api.add_router("/notifications", notifications_router)

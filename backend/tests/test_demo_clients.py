@@ -68,6 +68,10 @@ def test_the_workflow_scope_is_one_the_backend_checks() -> None:
 REQUIRED_QUERIES = {
     "/availability": f"?resource_id={uuid.uuid4()}&service_id={uuid.uuid4()}"
     "&from=2030-01-01T00:00:00Z&to=2030-01-02T00:00:00Z",
+    **{
+        f"/analytics/{report}": "?from=2030-01-01&to=2030-01-31"
+        for report in ("summary", "revenue", "utilization", "bookings")
+    },
 }
 
 

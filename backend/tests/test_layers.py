@@ -113,3 +113,15 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
         ["events", "core", "audit", "events"],
     ]
     assert app_cycles({"core": {"identity"}, "audit": {"identity"}}) == []
+
+
+def test_nothing_imports_analytics() -> None:
+    """Analytics reads every business app; none may depend on it (only the URL configuration mounts it)."""
+    wrong = [
+        f"{module} imports {name}"
+        for module, path in source_modules()
+        if app_of(module) != "analytics" and not module.startswith("config")
+        for name in imported(path)
+        if app_of(name) == "analytics"
+    ]
+    assert wrong == []

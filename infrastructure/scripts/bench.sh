@@ -20,6 +20,8 @@ if [[ " ${benches[*]} " =~ " "(api_throughput|scheduling|transactions)" " ]] && 
   say "installing wrk"
   $sudo apt-get install -y -q wrk >/dev/null 2>&1 || { $sudo apt-get update -q && $sudo apt-get install -y -q wrk; }
 fi
+# bench.analytics keeps its database (bench_hub_backend_analytics) between runs: only the first
+# one spends a few minutes generating the large organization it measures.
 for name in "${benches[@]}"; do
   say "benchmark $name"
   .venv/bin/python -m "bench.$name"

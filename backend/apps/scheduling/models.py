@@ -91,6 +91,8 @@ class Booking(TenantModel):
         ]
         indexes = [
             models.Index(fields=["organization", "start", "id"], name="scheduling_booking_org_start"),
+            # What changed since a moment (analytics' freshness and data version).
+            models.Index(fields=["organization", "updated_at"], name="scheduling_booking_org_updated"),
             models.Index(fields=["resource", "blocked_start"], name="scheduling_booking_resource"),
             models.Index(fields=["contact", "start"], name="scheduling_booking_contact"),
             models.Index(

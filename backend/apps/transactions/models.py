@@ -106,6 +106,8 @@ class Invoice(TenantModel):
         ]
         indexes = [
             models.Index(fields=["organization", "created_at", "id"], name="transactions_invoice_org"),
+            # What changed since a moment (analytics' freshness and data version), as below.
+            models.Index(fields=["organization", "updated_at"], name="transactions_invoice_org_upd"),
             models.Index(fields=["contact", "created_at"], name="transactions_invoice_contact"),
             models.Index(
                 fields=["due_date"],
@@ -181,6 +183,7 @@ class Payment(TenantModel):
         ]
         indexes = [
             models.Index(fields=["organization", "received_at", "id"], name="transactions_payment_org"),
+            models.Index(fields=["organization", "created_at"], name="transactions_payment_org_new"),
             models.Index(fields=["contact", "received_at"], name="transactions_payment_contact"),
         ]
 
@@ -204,6 +207,7 @@ class Refund(TenantModel):
     class Meta:
         ordering = ("created_at", "id")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="transactions_refund_positive")]
+        indexes = [models.Index(fields=["organization", "created_at"], name="transactions_refund_org_new")]
 
     def __str__(self) -> str:
         return f"Refund {self.id}"
@@ -264,6 +268,7 @@ class LedgerTransaction(TenantModel):
     class Meta:
         indexes = [
             models.Index(fields=["organization", "occurred_at", "id"], name="transactions_ledger_org"),
+            models.Index(fields=["organization", "created_at"], name="transactions_ledger_org_new"),
             models.Index(fields=["contact", "occurred_at"], name="transactions_ledger_contact"),
         ]
 

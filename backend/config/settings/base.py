@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.scheduling",
     "apps.transactions",
+    "apps.analytics",
     "apps.notifications",
     "apps.health",
     "apps.demo",

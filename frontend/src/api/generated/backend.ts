@@ -21,6 +21,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Bookings
+         * @description Booking counts per status, service or resource; with `interval`, one series per key.
+         *
+         *     Requires: role ≥ viewer or a service token with scope `analytics:read`.
+         */
+        get: operations["get_analytics_bookings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Revenue
+         * @description Payments, refunds, net revenue and invoiced per bucket, in the billing currency.
+         *
+         *     Requires: role ≥ viewer or a service token with scope `analytics:read`.
+         */
+        get: operations["get_analytics_revenue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Summary
+         * @description Bookings, utilization, rates and money of the range (see the schema for each definition).
+         *
+         *     Requires: role ≥ viewer or a service token with scope `analytics:read`.
+         */
+        get: operations["get_analytics_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/utilization": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Utilization
+         * @description Booked and available minutes per active resource and bucket.
+         *
+         *     Requires: role ≥ viewer or a service token with scope `analytics:read`.
+         */
+        get: operations["get_analytics_utilization"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -1809,6 +1897,18 @@ export interface components {
             type: "booking";
         };
         /**
+         * BookingCountsOut
+         * @description Bookings starting in the range: all of them, and per status (an expired hold as cancelled).
+         */
+        BookingCountsOut: {
+            /** By Status */
+            by_status: {
+                [key: string]: number;
+            };
+            /** Total */
+            total: number;
+        };
+        /**
          * BookingCreatedEvent
          * @description A booking was made (held or pending).
          */
@@ -2191,6 +2291,78 @@ export interface components {
              * @constant
              */
             type: "booking";
+        };
+        /**
+         * BookingsFilter
+         * @description Booking counts per key, as one series per key when an interval is given.
+         */
+        BookingsFilter: {
+            /**
+             * Format
+             * @description `csv` streams the answer as a CSV attachment instead of JSON.
+             * @default json
+             * @enum {string}
+             */
+            format: "json" | "csv";
+            /**
+             * From
+             * Format: date
+             * @description First local date of the organization's time zone (included).
+             */
+            from: string;
+            /**
+             * Group By
+             * @description What a key is.
+             * @default status
+             * @enum {string}
+             */
+            group_by: "status" | "service" | "resource";
+            /**
+             * Interval
+             * @description Bucket size: `day`, `week` (from Monday, ISO) or `month` (from the 1st). Left out: one total per key (its bucket is `from`).
+             */
+            interval?: ("day" | "week" | "month") | null;
+            /**
+             * Resource Id
+             * @description Only this resource's bookings and hours.
+             */
+            resource_id?: string | null;
+            /**
+             * Service Id
+             * @description Only bookings of this service.
+             */
+            service_id?: string | null;
+            /**
+             * To
+             * Format: date
+             * @description Last local date (included); at most three years after `from`.
+             */
+            to: string;
+        };
+        /**
+         * BookingsItemOut
+         * @description Bookings of one key in one bucket (`none`: bookings without a service).
+         */
+        BookingsItemOut: {
+            /**
+             * Bucket
+             * Format: date
+             */
+            bucket: string;
+            /** Count */
+            count: number;
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+        };
+        /**
+         * BookingsOut
+         * @description One item per bucket and key, zeros included.
+         */
+        BookingsOut: {
+            /** Items */
+            items: components["schemas"]["BookingsItemOut"][];
         };
         /**
          * CancelIn
@@ -4019,6 +4191,41 @@ export interface components {
             type: string;
         };
         /**
+         * RangeFilter
+         * @description A range of local dates, optionally one resource and one service.
+         */
+        RangeFilter: {
+            /**
+             * Format
+             * @description `csv` streams the answer as a CSV attachment instead of JSON.
+             * @default json
+             * @enum {string}
+             */
+            format: "json" | "csv";
+            /**
+             * From
+             * Format: date
+             * @description First local date of the organization's time zone (included).
+             */
+            from: string;
+            /**
+             * Resource Id
+             * @description Only this resource's bookings and hours.
+             */
+            resource_id?: string | null;
+            /**
+             * Service Id
+             * @description Only bookings of this service.
+             */
+            service_id?: string | null;
+            /**
+             * To
+             * Format: date
+             * @description Last local date (included); at most three years after `from`.
+             */
+            to: string;
+        };
+        /**
          * ReadAllOut
          * @description How many notifications were marked read.
          */
@@ -4233,6 +4440,61 @@ export interface components {
             timezone?: string | null;
             /** Working Hours */
             working_hours?: components["schemas"]["WorkingHours"][] | null;
+        };
+        /**
+         * RevenueFilter
+         * @description A range of local dates in buckets.
+         */
+        RevenueFilter: {
+            /**
+             * Format
+             * @description `csv` streams the answer as a CSV attachment instead of JSON.
+             * @default json
+             * @enum {string}
+             */
+            format: "json" | "csv";
+            /**
+             * From
+             * Format: date
+             * @description First local date of the organization's time zone (included).
+             */
+            from: string;
+            /**
+             * Interval
+             * @description Bucket size: `day`, `week` (from Monday, ISO) or `month` (from the 1st).
+             * @default day
+             * @enum {string}
+             */
+            interval: "day" | "week" | "month";
+            /**
+             * To
+             * Format: date
+             * @description Last local date (included); at most three years after `from`.
+             */
+            to: string;
+        };
+        /**
+         * RevenueItemOut
+         * @description Money of one bucket (cash basis).
+         */
+        RevenueItemOut: {
+            /**
+             * Bucket
+             * Format: date
+             */
+            bucket: string;
+            invoiced: components["schemas"]["MoneyOut"];
+            refunds: components["schemas"]["MoneyOut"];
+            revenue_gross: components["schemas"]["MoneyOut"];
+            revenue_net: components["schemas"]["MoneyOut"];
+        };
+        /**
+         * RevenueOut
+         * @description One item per bucket of the range, empty buckets with zeros.
+         */
+        RevenueOut: {
+            /** Items */
+            items: components["schemas"]["RevenueItemOut"][];
         };
         /**
          * SchedulingSettingsOut
@@ -4500,6 +4762,65 @@ export interface components {
             type: string;
         };
         /**
+         * SummaryOut
+         * @description The range's figures; ratios are decimal strings with four places (null: nothing to divide by).
+         */
+        SummaryOut: {
+            /**
+             * Available Minutes
+             * @description Working time of the active resources, time off cut out.
+             */
+            available_minutes: number;
+            /**
+             * Booked Minutes
+             * @description Booked time of the active resources.
+             */
+            booked_minutes: number;
+            bookings: components["schemas"]["BookingCountsOut"];
+            /**
+             * Cancellation Rate
+             * @description cancelled ÷ all bookings.
+             */
+            cancellation_rate: string | null;
+            /**
+             * Currency
+             * @description The organization's billing currency: every amount is in it.
+             */
+            currency: string;
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /** @description Totals of invoices issued in the range, void ones excluded. */
+            invoiced: components["schemas"]["MoneyOut"];
+            /**
+             * No Show Rate
+             * @description no_show ÷ (completed + no_show).
+             */
+            no_show_rate: string | null;
+            /** @description What contacts owe at the end of the range (receivables). */
+            outstanding: components["schemas"]["MoneyOut"];
+            /** @description Refunds made in the range. */
+            refunds: components["schemas"]["MoneyOut"];
+            /** @description Payments received in the range. */
+            revenue_gross: components["schemas"]["MoneyOut"];
+            /** @description revenue_gross - refunds. */
+            revenue_net: components["schemas"]["MoneyOut"];
+            /** Timezone */
+            timezone: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+            /**
+             * Utilization
+             * @description booked_minutes ÷ available_minutes.
+             */
+            utilization: string | null;
+        };
+        /**
          * TimeOffFilter
          * @description Time-off list filters.
          */
@@ -4630,6 +4951,80 @@ export interface components {
             count: number;
         };
         /**
+         * UtilizationFilter
+         * @description A range of local dates in buckets, optionally one resource and one service.
+         */
+        UtilizationFilter: {
+            /**
+             * Format
+             * @description `csv` streams the answer as a CSV attachment instead of JSON.
+             * @default json
+             * @enum {string}
+             */
+            format: "json" | "csv";
+            /**
+             * From
+             * Format: date
+             * @description First local date of the organization's time zone (included).
+             */
+            from: string;
+            /**
+             * Interval
+             * @description Bucket size: `day`, `week` (from Monday, ISO) or `month` (from the 1st).
+             * @default day
+             * @enum {string}
+             */
+            interval: "day" | "week" | "month";
+            /**
+             * Resource Id
+             * @description Only this resource's bookings and hours.
+             */
+            resource_id?: string | null;
+            /**
+             * Service Id
+             * @description Only bookings of this service.
+             */
+            service_id?: string | null;
+            /**
+             * To
+             * Format: date
+             * @description Last local date (included); at most three years after `from`.
+             */
+            to: string;
+        };
+        /**
+         * UtilizationItemOut
+         * @description One active resource in one bucket.
+         */
+        UtilizationItemOut: {
+            /** Available Minutes */
+            available_minutes: number;
+            /** Booked Minutes */
+            booked_minutes: number;
+            /**
+             * Bucket
+             * Format: date
+             */
+            bucket: string;
+            /**
+             * Resource Id
+             * Format: uuid
+             */
+            resource_id: string;
+            /** Resource Name */
+            resource_name: string;
+            /** Utilization */
+            utilization: string | null;
+        };
+        /**
+         * UtilizationOut
+         * @description One item per bucket and active resource, empty ones included.
+         */
+        UtilizationOut: {
+            /** Items */
+            items: components["schemas"]["UtilizationItemOut"][];
+        };
+        /**
          * VoidIn
          * @description Why the invoice is voided.
          */
@@ -4750,6 +5145,286 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiIndex"];
+                };
+            };
+        };
+    };
+    get_analytics_bookings: {
+        parameters: {
+            query: {
+                /** @description First local date of the organization's time zone (included). */
+                from: string;
+                /** @description Last local date (included); at most three years after `from`. */
+                to: string;
+                /** @description Only this resource's bookings and hours. */
+                resource_id?: string | null;
+                /** @description Only bookings of this service. */
+                service_id?: string | null;
+                /** @description `csv` streams the answer as a CSV attachment instead of JSON. */
+                format?: "json" | "csv";
+                /** @description What a key is. */
+                group_by?: "status" | "service" | "resource";
+                /** @description Bucket size: `day`, `week` (from Monday, ISO) or `month` (from the 1st). Left out: one total per key (its bucket is `from`). */
+                interval?: ("day" | "week" | "month") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingsOut"];
+                    /** @example bucket,key,label,count */
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_analytics_revenue: {
+        parameters: {
+            query: {
+                /** @description First local date of the organization's time zone (included). */
+                from: string;
+                /** @description Last local date (included); at most three years after `from`. */
+                to: string;
+                /** @description Bucket size: `day`, `week` (from Monday, ISO) or `month` (from the 1st). */
+                interval?: "day" | "week" | "month";
+                /** @description `csv` streams the answer as a CSV attachment instead of JSON. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevenueOut"];
+                    /** @example bucket,revenue_gross,refunds,revenue_net,invoiced,currency */
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_analytics_summary: {
+        parameters: {
+            query: {
+                /** @description First local date of the organization's time zone (included). */
+                from: string;
+                /** @description Last local date (included); at most three years after `from`. */
+                to: string;
+                /** @description Only this resource's bookings and hours. */
+                resource_id?: string | null;
+                /** @description Only bookings of this service. */
+                service_id?: string | null;
+                /** @description `csv` streams the answer as a CSV attachment instead of JSON. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryOut"];
+                    /** @example metric,value,currency */
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_analytics_utilization: {
+        parameters: {
+            query: {
+                /** @description First local date of the organization's time zone (included). */
+                from: string;
+                /** @description Last local date (included); at most three years after `from`. */
+                to: string;
+                /** @description Only this resource's bookings and hours. */
+                resource_id?: string | null;
+                /** @description Only bookings of this service. */
+                service_id?: string | null;
+                /** @description `csv` streams the answer as a CSV attachment instead of JSON. */
+                format?: "json" | "csv";
+                /** @description Bucket size: `day`, `week` (from Monday, ISO) or `month` (from the 1st). */
+                interval?: "day" | "week" | "month";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UtilizationOut"];
+                    /** @example bucket,resource_id,resource_name,booked_minutes,available_minutes,utilization */
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

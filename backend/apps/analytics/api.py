@@ -1,0 +1,125 @@
+"""/analytics: figures over bookings and money of a range of local dates, as JSON or CSV.
+
+Reads only: `viewer` and above, scope `analytics:read`. `?format=csv` streams the same answer as
+a CSV attachment (cells that would start a spreadsheet formula are prefixed with `'`).
+"""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from apps.analytics.csvexport import csv_response
+from apps.analytics.schemas import (
+    BookingsFilter,
+    BookingsOut,
+    RangeFilter,
+    RevenueFilter,
+    RevenueOut,
+    SummaryOut,
+    UtilizationFilter,
+    UtilizationOut,
+)
+from apps.analytics.selectors.reports import (
+    analytics_bookings,
+    analytics_revenue,
+    analytics_summary,
+    analytics_utilization,
+)
+from apps.analytics.tables import bookings_table, revenue_table, summary_table, utilization_table
+from apps.identity.principal import Role, organization_of
+from edge.permissions import requires
+
+router = Router(tags=["analytics"])
+
+READ = "analytics:read"
+
+
+def _csv(description: str) -> dict[str, Any]:
+    """The CSV variant of a 200 answer, declared next to its JSON schema."""
+    csv = {"schema": {"type": "string"}, "example": description}
+    return {"responses": {200: {"content": {"text/csv": csv}}}}
+
+
+@router.get(
+    "/summary",
+    response=SummaryOut,
+    operation_id="get_analytics_summary",
+    by_alias=True,
+    openapi_extra=_csv("metric,value,currency"),
+)
+@requires(Role.VIEWER, scope=READ)
+def get_summary(request: HttpRequest, filters: Query[RangeFilter]) -> Any:
+    """Bookings, utilization, rates and money of the range (see the schema for each definition)."""
+    summary = analytics_summary(
+        organization=organization_of(request),
+        first=filters.from_,
+        last=filters.to,
+        resource_id=filters.resource_id,
+        service_id=filters.service_id,
+    )
+    if filters.format == "csv":
+        return csv_response("summary", filters.from_, filters.to, *summary_table(summary))
+    return summary
+
+
+@router.get(
+    "/revenue",
+    response=RevenueOut,
+    operation_id="get_analytics_revenue",
+    openapi_extra=_csv("bucket,revenue_gross,refunds,revenue_net,invoiced,currency"),
+)
+@requires(Role.VIEWER, scope=READ)
+def get_revenue(request: HttpRequest, filters: Query[RevenueFilter]) -> Any:
+    """Payments, refunds, net revenue and invoiced per bucket, in the billing currency."""
+    items = analytics_revenue(
+        organization=organization_of(request), first=filters.from_, last=filters.to, interval=filters.interval
+    )
+    if filters.format == "csv":
+        return csv_response("revenue", filters.from_, filters.to, *revenue_table(items))
+    return {"items": items}
+
+
+@router.get(
+    "/utilization",
+    response=UtilizationOut,
+    operation_id="get_analytics_utilization",
+    openapi_extra=_csv("bucket,resource_id,resource_name,booked_minutes,available_minutes,utilization"),
+)
+@requires(Role.VIEWER, scope=READ)
+def get_utilization(request: HttpRequest, filters: Query[UtilizationFilter]) -> Any:
+    """Booked and available minutes per active resource and bucket."""
+    items = analytics_utilization(
+        organization=organization_of(request),
+        first=filters.from_,
+        last=filters.to,
+        interval=filters.interval,
+        resource_id=filters.resource_id,
+        service_id=filters.service_id,
+    )
+    if filters.format == "csv":
+        return csv_response("utilization", filters.from_, filters.to, *utilization_table(items))
+    return {"items": items}
+
+
+@router.get(
+    "/bookings",
+    response=BookingsOut,
+    operation_id="get_analytics_bookings",
+    openapi_extra=_csv("bucket,key,label,count"),
+)
+@requires(Role.VIEWER, scope=READ)
+def get_bookings(request: HttpRequest, filters: Query[BookingsFilter]) -> Any:
+    """Booking counts per status, service or resource; with `interval`, one series per key."""
+    items = analytics_bookings(
+        organization=organization_of(request),
+        first=filters.from_,
+        last=filters.to,
+        group_by=filters.group_by,
+        interval=filters.interval,
+        resource_id=filters.resource_id,
+        service_id=filters.service_id,
+    )
+    if filters.format == "csv":
+        return csv_response("bookings", filters.from_, filters.to, *bookings_table(items))
+    return {"items": items}

@@ -1,0 +1,118 @@
+"""Daily rollups of bookings, availability and money, per organization and local day.
+
+Days are local dates of the organization's time zone (`RollupState.timezone` when they were
+computed). The rows are derived data, rewritten by `services.rollups_refresh`; readers combine
+them with a live computation of the days that changed since (`selectors/freshness.py`).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from apps.core.models import Resource, Service
+from apps.identity.tenancy import TenantModel
+
+
+class RollupState(TenantModel):
+    """What the rollups of an organization cover, and the instant they are exact as of.
+
+    Every rollup row reflects the source rows as they were at `computed_at` (the job's start minus
+    a margin for transactions still open then); rows changed at or after it are read live.
+    """
+
+    timezone = models.CharField(max_length=64)
+    computed_at = models.DateTimeField()
+    covered_from = models.DateField()
+    covered_to = models.DateField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="analytics_state_one_per_org")]
+
+    def __str__(self) -> str:
+        return f"Rollups {self.covered_from}..{self.covered_to} as of {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class BookingDay(TenantModel):
+    """Bookings of one resource and service starting on one local day, in one status (holds never)."""
+
+    day = models.DateField()
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+", db_index=False)
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="+", null=True, db_index=False
+    )
+    status = models.CharField(max_length=16)
+    count = models.PositiveIntegerField()
+    # Sum of end - start of these bookings.
+    seconds = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "day"], name="analytics_bookingday_org_day")]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.status} on {self.day}"
+
+
+class AvailabilityDay(TenantModel):
+    """Working time of one active resource within one local day of the organization, time off cut out."""
+
+    day = models.DateField()
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+", db_index=False)
+    seconds = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "day"], name="analytics_availday_org_day")]
+
+    def __str__(self) -> str:
+        return f"{self.seconds} s on {self.day}"
+
+
+class MoneyDay(TenantModel):
+    """Money of one local day in one currency (cash basis: payments and refunds when they happened)."""
+
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    payments = models.DecimalField(max_digits=20, decimal_places=4)
+    refunds = models.DecimalField(max_digits=20, decimal_places=4)
+    # Totals of invoices issued that day (by issue_date), void ones excluded.
+    invoiced = models.DecimalField(max_digits=20, decimal_places=4)
+    # The day's change of the receivables accounts (ledger entries by occurred_at).
+    receivables = models.DecimalField(max_digits=20, decimal_places=4)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "currency", "day"], name="analytics_moneyday_org_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Money of {self.day} in {self.currency}"
+
+
+class BookingMonth(TenantModel):
+    """`BookingDay` summed over a local month (services merged): what month and range sums read."""
+
+    month = models.DateField()  # its 1st
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+", db_index=False)
+    status = models.CharField(max_length=16)
+    count = models.PositiveIntegerField()
+    seconds = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "month"], name="analytics_bookingmonth_org")]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.status} in {self.month:%Y-%m}"
+
+
+class AvailabilityMonth(TenantModel):
+    """`AvailabilityDay` summed over a local month."""
+
+    month = models.DateField()
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+", db_index=False)
+    seconds = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "month"], name="analytics_availmonth_org")]
+
+    def __str__(self) -> str:
+        return f"{self.seconds} s in {self.month:%Y-%m}"

@@ -1,0 +1,1 @@
+"""Analytics reads: live computation, rollup reads, their freshness, and the reports built on them."""

@@ -1,0 +1,195 @@
+"""Figures of a range: rollups for the days they answer for, live rows for the rest, added up.
+
+Every function here gives the same answer whatever the rollups hold (none, stale or fresh): the
+plan (`freshness.py`) decides per day which side counts it, never both.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apps.analytics.periods import Interval, day_start, days_between, instant_ranges
+from apps.analytics.selectors.freshness import Plan
+from apps.analytics.selectors.live import (
+    BookingDims,
+    MoneyRow,
+    available_seconds,
+    booking_counts,
+    bucketed,
+    money_totals,
+    receivables_change,
+)
+from apps.analytics.selectors.rollups import (
+    rollup_available_seconds,
+    rollup_booking_counts,
+    rollup_money_totals,
+    rollup_receivables,
+)
+from apps.core.models import Resource
+from apps.identity.models import Organization
+
+
+@dataclass(frozen=True)
+class Window:
+    """One read: the organization, its zone, the local dates [first, last] and the bucket size."""
+
+    organization: Organization
+    first: date
+    last: date
+    interval: Interval
+    plan: Plan
+    now: datetime
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.organization.timezone)
+
+    def live_days(self) -> list[date]:
+        return self.plan.live_days(self.first, self.last)
+
+
+def _add(into: dict[tuple[Any, ...], list[int]], other: dict[tuple[Any, ...], list[int]]) -> None:
+    for key, (count, seconds) in other.items():
+        found = into.setdefault(key, [0, 0])
+        found[0] += count
+        found[1] += seconds
+
+
+def booking_figures(
+    window: Window,
+    *,
+    dims: BookingDims,
+    resource_id: uuid.UUID | None = None,
+    service_id: uuid.UUID | None = None,
+) -> dict[tuple[Any, ...], list[int]]:
+    """(bucket, *dims) → [bookings, booked seconds] of bookings starting in the window."""
+    live = window.live_days()
+    common: dict[str, Any] = {
+        "interval": window.interval,
+        "dims": dims,
+        "resource_id": resource_id,
+        "service_id": service_id,
+    }
+    found: dict[tuple[Any, ...], list[int]] = {}
+    if window.plan.state is not None:
+        found = rollup_booking_counts(
+            organization=window.organization, first=window.first, last=window.last, skip=live, **common
+        )
+        # Holds are never rolled up (their expiry depends on the clock): read live on those days.
+        rolled = set(days_between(window.first, window.last)) - set(live)
+        _add(
+            found,
+            booking_counts(
+                organization=window.organization,
+                zone=window.zone,
+                days=rolled,
+                now=window.now,
+                holds="only",
+                **common,
+            ),
+        )
+    _add(
+        found,
+        booking_counts(
+            organization=window.organization, zone=window.zone, days=live, now=window.now, **common
+        ),
+    )
+    return found
+
+
+def active_resources(organization: Organization, resource_id: uuid.UUID | None = None) -> list[Resource]:
+    resources = Resource.objects.for_organization(organization).filter(is_active=True).order_by("name", "id")
+    if resource_id is not None:
+        resources = resources.filter(id=resource_id)
+    return list(resources)
+
+
+def availability_figures(window: Window, *, resources: list[Resource]) -> dict[tuple[date, uuid.UUID], int]:
+    """(bucket, resource) → available seconds of these (active) resources in the window."""
+    plan, org, zone = window.plan, window.organization, window.zone
+    everything = plan.state is None or plan.availability_changed
+    changed = [r for r in resources if everything or r.id in plan.changed_resources]
+    steady = [r for r in resources if r not in changed]
+    live = window.live_days()
+    per_day: dict[tuple[date, uuid.UUID], int] = {}
+    if changed:
+        per_day |= available_seconds(
+            organization=org, zone=zone, days=days_between(window.first, window.last), resources=changed
+        )
+    if steady and live:
+        per_day |= available_seconds(organization=org, zone=zone, days=live, resources=steady)
+    found: dict[tuple[date, uuid.UUID], int] = defaultdict(int)
+    for key, seconds in bucketed(per_day, window.interval).items():
+        found[key] += seconds
+    if steady:
+        wanted = {r.id for r in steady}
+        rolled = rollup_available_seconds(
+            organization=org,
+            first=window.first,
+            last=window.last,
+            skip=live,
+            skip_resources=[r.id for r in changed],
+            interval=window.interval,
+        )
+        for (bucket, resource_id), seconds in rolled.items():
+            if resource_id in wanted:
+                found[(bucket, resource_id)] += seconds
+    return dict(found)
+
+
+_ZERO = Decimal(0)
+
+
+def money_figures(window: Window, *, currency: str) -> dict[Any, MoneyRow]:
+    """bucket → [payments, refunds, invoiced, receivables change] in `currency`."""
+    live = window.live_days()
+    found: dict[Any, MoneyRow] = defaultdict(lambda: [_ZERO, _ZERO, _ZERO, _ZERO])
+    parts = [
+        money_totals(
+            organization=window.organization,
+            zone=window.zone,
+            currency=currency,
+            days=live,
+            interval=window.interval,
+        )
+    ]
+    if window.plan.state is not None:
+        parts.append(
+            rollup_money_totals(
+                organization=window.organization,
+                currency=currency,
+                first=window.first,
+                last=window.last,
+                skip=live,
+                interval=window.interval,
+            )
+        )
+    for part in parts:
+        for bucket, values in part.items():
+            found[bucket] = [a + b for a, b in zip(found[bucket], values, strict=True)]
+    return dict(found)
+
+
+def outstanding(window: Window, *, currency: str) -> Decimal:
+    """The receivables balance at the end of the window's last day (or now, if that is later)."""
+    org, zone, plan = window.organization, window.zone, window.plan
+    end = day_start(window.last + timedelta(days=1), zone)
+    if plan.state is None:
+        return receivables_change(
+            organization=org, currency=currency, ranges=[(day_start(date(1900, 1, 1), zone), end)]
+        )
+    state = plan.state
+    through = min(window.last, state.covered_to)
+    # Changed days before the covered ones count live too: nothing existed there at W.
+    changed = [day for day in plan.changed_days if day <= through]
+    live_ranges = instant_ranges(changed, zone)
+    if window.last > state.covered_to:
+        live_ranges.append((day_start(state.covered_to + timedelta(days=1), zone), end))
+    total = rollup_receivables(organization=org, currency=currency, through=through, skip=changed)
+    return total + receivables_change(organization=org, currency=currency, ranges=live_ranges)

@@ -1,0 +1,307 @@
+"""The four analytics answers (summary, revenue, utilization, bookings), cached per data version.
+
+Definitions (all over local dates of the organization's zone, both ends included):
+
+- Bookings count on the local date of their start, every status, an expired hold as cancelled.
+- Booked time: bookings held (unexpired), pending, confirmed, completed or no-show (the resource
+  was kept for them); cancelled never. A booking's whole length counts on its start date.
+- Available time: working hours of each active resource (a date's override replacing them), time
+  off cut out, split at the organization's local midnights. `utilization` = booked ÷ available
+  minutes of the active resources (both sides), null when nothing is available.
+- `no_show_rate` = no_show ÷ (completed + no_show): of the bookings whose outcome is known.
+  `cancellation_rate` = cancelled ÷ all bookings. Null when the denominator is 0.
+- Money in the organization's billing currency, cash-basis: payments by `received_at` date,
+  refunds by their `created_at` date, `revenue_net` = gross - refunds; `invoiced` = totals of
+  invoices issued (by `issue_date`), void ones excluded; `outstanding` = the receivables balance at
+  the end of `to` (all of it, if `to` is today or later). Money ignores the resource and service
+  filters (payments belong to neither).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from apps.analytics.periods import EARLIEST, LATEST, MAX_DAYS, Interval, buckets
+from apps.analytics.selectors.figures import (
+    Window,
+    active_resources,
+    availability_figures,
+    booking_figures,
+    money_figures,
+    outstanding,
+)
+from apps.analytics.selectors.freshness import data_version, plan_of
+from apps.core.models import Resource, Service
+from apps.core.money import Money
+from apps.identity.models import Organization
+from apps.scheduling.models import BookingStatus
+from apps.transactions.selectors import billing_settings_of
+from hubkit.errors import ValidationFailed
+
+CACHE_SECONDS = 600
+_T = TypeVar("_T")
+_ZERO = Decimal(0)
+
+
+def check_range(first: date, last: date) -> None:
+    """422 for a range the reports do not answer: reversed, absurd dates or longer than three years."""
+    for name, value in (("from", first), ("to", last)):
+        if not EARLIEST <= value <= LATEST:
+            raise ValidationFailed(
+                "The date is out of range.",
+                errors=[{"field": name, "message": f"Between {EARLIEST} and {LATEST}."}],
+            )
+    if first > last:
+        raise ValidationFailed(
+            "The period is empty.", errors=[{"field": "to", "message": "to is before from."}]
+        )
+    if (last - first).days + 1 > MAX_DAYS:
+        raise ValidationFailed(
+            "The period is too long.",
+            errors=[{"field": "to", "message": f"At most {MAX_DAYS} days at once."}],
+        )
+
+
+def cached(
+    organization: Organization,
+    endpoint: str,
+    params: dict[str, Any],
+    compute: Callable[[Window], _T],
+    *,
+    interval: Interval = "day",
+) -> _T:
+    """`compute(window)`, from Redis when the organization's data version has not moved since.
+
+    Key: organization, endpoint, parameters and the data version (`freshness.data_version`), so
+    any write that changes a figure changes the key and the next read computes afresh.
+    """
+    now = timezone.now()
+    version = data_version(organization=organization, now=now)
+    raw = json.dumps([str(organization.id), endpoint, params, version.key], sort_keys=True, default=str)
+    key = "analytics:" + hashlib.sha256(raw.encode()).hexdigest()
+    found = cache.get(key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    window = Window(
+        organization=organization,
+        first=params["from"],
+        last=params["to"],
+        interval=interval,
+        plan=plan_of(organization=organization),
+        now=now,
+    )
+    answer = compute(window)
+    if version.settled:
+        cache.set(key, answer, CACHE_SECONDS)
+    return answer
+
+
+def ratio(part: int | Decimal, whole: int | Decimal) -> str | None:
+    if not whole:
+        return None
+    return str((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+
+
+def _money(amount: Decimal, currency: str) -> dict[str, str]:
+    return Money(amount, currency).as_dict()
+
+
+def analytics_summary(
+    *,
+    organization: Organization,
+    first: date,
+    last: date,
+    resource_id: uuid.UUID | None,
+    service_id: uuid.UUID | None,
+) -> dict[str, Any]:
+    check_range(first, last)
+    params = {"from": first, "to": last, "resource_id": resource_id, "service_id": service_id}
+    return cached(
+        organization, "summary", params, lambda w: _summary(w, resource_id, service_id), interval="all"
+    )
+
+
+def _summary(window: Window, resource_id: uuid.UUID | None, service_id: uuid.UUID | None) -> dict[str, Any]:
+    org = window.organization
+    currency = billing_settings_of(organization=org).currency
+    counts = booking_figures(
+        window, dims=("resource", "status"), resource_id=resource_id, service_id=service_id
+    )
+    by_status = dict.fromkeys(BookingStatus.values, 0)
+    resources = active_resources(org, resource_id)
+    active = {r.id for r in resources}
+    booked = 0
+    for (_, resource, status), (count, seconds) in counts.items():
+        by_status[str(status)] += count
+        booked += seconds if resource in active else 0
+    available = sum(availability_figures(window, resources=resources).values())
+    money = [
+        sum(values, _ZERO) for values in zip(*money_figures(window, currency=currency).values(), strict=True)
+    ]
+    gross, refunds, invoiced, _ = money or [_ZERO] * 4
+    return {
+        "from": window.first,
+        "to": window.last,
+        "timezone": org.timezone,
+        "currency": currency,
+        "bookings": {"total": sum(by_status.values()), "by_status": by_status},
+        "booked_minutes": booked // 60,
+        "available_minutes": available // 60,
+        "utilization": ratio(booked, available),
+        "no_show_rate": ratio(by_status["no_show"], by_status["completed"] + by_status["no_show"]),
+        "cancellation_rate": ratio(by_status["cancelled"], sum(by_status.values())),
+        "revenue_gross": _money(gross, currency),
+        "refunds": _money(refunds, currency),
+        "revenue_net": _money(gross - refunds, currency),
+        "invoiced": _money(invoiced, currency),
+        "outstanding": _money(outstanding(window, currency=currency), currency),
+    }
+
+
+def analytics_revenue(
+    *, organization: Organization, first: date, last: date, interval: Interval
+) -> list[dict[str, Any]]:
+    """One item per bucket (empty ones with zeros)."""
+    check_range(first, last)
+    params = {"from": first, "to": last, "interval": interval}
+    return cached(organization, "revenue", params, _revenue, interval=interval)
+
+
+def _revenue(window: Window) -> list[dict[str, Any]]:
+    currency = billing_settings_of(organization=window.organization).currency
+    totals = money_figures(window, currency=currency)
+    items = []
+    for bucket in buckets(window.first, window.last, window.interval):
+        gross, refunds, invoiced, _ = totals.get(bucket, [_ZERO] * 4)
+        items.append(
+            {
+                "bucket": bucket,
+                "revenue_gross": _money(gross, currency),
+                "refunds": _money(refunds, currency),
+                "revenue_net": _money(gross - refunds, currency),
+                "invoiced": _money(invoiced, currency),
+            }
+        )
+    return items
+
+
+def analytics_utilization(
+    *,
+    organization: Organization,
+    first: date,
+    last: date,
+    interval: Interval,
+    resource_id: uuid.UUID | None,
+    service_id: uuid.UUID | None,
+) -> list[dict[str, Any]]:
+    """One item per bucket and active resource (empty ones included), resources by name."""
+    check_range(first, last)
+    params = {
+        "from": first,
+        "to": last,
+        "interval": interval,
+        "resource_id": resource_id,
+        "service_id": service_id,
+    }
+    return cached(
+        organization,
+        "utilization",
+        params,
+        lambda w: _utilization(w, resource_id, service_id),
+        interval=interval,
+    )
+
+
+def _utilization(
+    window: Window, resource_id: uuid.UUID | None, service_id: uuid.UUID | None
+) -> list[dict[str, Any]]:
+    resources = active_resources(window.organization, resource_id)
+    booked = booking_figures(window, dims=("resource",), resource_id=resource_id, service_id=service_id)
+    available = availability_figures(window, resources=resources)
+    items = []
+    for bucket in buckets(window.first, window.last, window.interval):
+        for resource in resources:
+            seconds = booked.get((bucket, resource.id), [0, 0])[1]
+            free = available.get((bucket, resource.id), 0)
+            items.append(
+                {
+                    "bucket": bucket,
+                    "resource_id": resource.id,
+                    "resource_name": resource.name,
+                    "booked_minutes": seconds // 60,
+                    "available_minutes": free // 60,
+                    "utilization": ratio(seconds, free),
+                }
+            )
+    return items
+
+
+def analytics_bookings(
+    *,
+    organization: Organization,
+    first: date,
+    last: date,
+    group_by: str,
+    interval: Interval | None,
+    resource_id: uuid.UUID | None,
+    service_id: uuid.UUID | None,
+) -> list[dict[str, Any]]:
+    """Counts per key (status, service or resource); with an interval one series per key, every
+    bucket present; without, one item per key whose bucket is `from`. Keys: every status; the
+    active resources or services and any other one with bookings in the range (`none`: no service).
+    """
+    check_range(first, last)
+    params = {
+        "from": first,
+        "to": last,
+        "group_by": group_by,
+        "interval": interval,
+        "resource_id": resource_id,
+        "service_id": service_id,
+    }
+    return cached(
+        organization,
+        "bookings",
+        params,
+        lambda w: _bookings(w, group_by, interval is not None, resource_id, service_id),
+        interval=interval or "all",
+    )
+
+
+def _bookings(
+    window: Window, group_by: str, series: bool, resource_id: uuid.UUID | None, service_id: uuid.UUID | None
+) -> list[dict[str, Any]]:
+    counts = booking_figures(window, dims=(group_by,), resource_id=resource_id, service_id=service_id)
+    per_key: dict[tuple[Any, str], int] = {}
+    for (bucket, key), (count, _) in counts.items():
+        slot = (bucket if series else window.first, "none" if key is None else str(key))
+        per_key[slot] = per_key.get(slot, 0) + count
+    labels = _labels(window.organization, group_by, {key for _, key in per_key})
+    bucket_list = buckets(window.first, window.last, window.interval) if series else [window.first]
+    return [
+        {"bucket": bucket, "key": key, "label": label, "count": per_key.get((bucket, key), 0)}
+        for bucket in bucket_list
+        for key, label in labels
+    ]
+
+
+def _labels(organization: Organization, group_by: str, seen: set[str]) -> list[tuple[str, str]]:
+    """(key, label) of every key to list, in label order (statuses in their lifecycle order)."""
+    if group_by == "status":
+        return [(status, status) for status in BookingStatus.values]
+    model: type[Resource] | type[Service] = Resource if group_by == "resource" else Service
+    rows = model.objects.for_organization(organization)
+    ids = [key for key in seen if key != "none"]
+    names = {str(pk): name for pk, name in rows.filter(is_active=True).values_list("id", "name")}
+    names |= {str(pk): name for pk, name in rows.filter(id__in=ids).values_list("id", "name")}
+    found = sorted(names.items(), key=lambda item: (item[1], item[0]))
+    return [*found, ("none", "No service")] if "none" in seen else found

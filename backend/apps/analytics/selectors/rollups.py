@@ -1,0 +1,156 @@
+"""Reads of the rollup tables: sums per bucket over a range of days, some days left out.
+
+The left-out days are those the freshness plan computes live (changed since the rollups, or never
+rolled up), so no day is counted twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+
+from apps.analytics.periods import Interval, bucket_of, buckets, days_between, runs
+from apps.analytics.selectors.live import BookingDims, MoneyRow
+from apps.analytics.selectors.sql import BOOKED_STATUSES, bucket_sql, or_ranges
+from apps.identity.models import Organization
+
+_DIM_SQL = {"resource": "resource_id", "service": "service_id", "status": "status"}
+
+
+def split_months(
+    first: date, last: date, skip: Collection[date], interval: Interval
+) -> tuple[list[date], list[tuple[date, date]]]:
+    """Whole months of [first, last] without a skipped day (read from the month tables, for month
+    and whole-range buckets), and the runs of the other days (read day by day)."""
+    days = days_between(first, last)
+    if interval not in ("month", "all"):
+        return [], runs(days)
+    skipped = {bucket_of(day, "month") for day in skip}
+    whole = [
+        month
+        for month in buckets(first, last, "month")
+        if month >= first
+        and bucket_of(month + timedelta(days=31), "month") - timedelta(days=1) <= last
+        and month not in skipped
+    ]
+    taken = set(whole)
+    return whole, runs(day for day in days if bucket_of(day, "month") not in taken)
+
+
+def rollup_booking_counts(
+    *,
+    organization: Organization,
+    first: date,
+    last: date,
+    skip: Collection[date],
+    interval: Interval,
+    dims: BookingDims,
+    resource_id: uuid.UUID | None = None,
+    service_id: uuid.UUID | None = None,
+) -> dict[tuple[Any, ...], list[int]]:
+    """(bucket, *dims) → [bookings, booked seconds], as `live.booking_counts` answers."""
+    monthly = service_id is None and "service" not in dims
+    months, day_runs = split_months(first, last, skip, interval if monthly else "day")
+    found: dict[tuple[Any, ...], list[int]] = {}
+    for table, column, where, params in (
+        ("analytics_bookingmonth", "month", "month = ANY(%s)", [months]),
+        ("analytics_bookingday", "day", *_days_where(day_runs, skip)),
+    ):
+        if not (months if column == "month" else day_runs):
+            continue
+        filters, values = ["organization_id = %s", where], [organization.id, *params]
+        if resource_id is not None:
+            filters.append("resource_id = %s")
+            values.append(resource_id)
+        if service_id is not None:
+            filters.append("service_id = %s")
+            values.append(service_id)
+        columns = [bucket_sql(column, interval), *(_DIM_SQL[dim] for dim in dims)]
+        group = ", ".join(str(n + 1) for n in range(len(columns)))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(columns)}, sum(count),"  # noqa: S608 - only this module's fragments; values are parameters
+                " coalesce(sum(seconds) FILTER (WHERE status = ANY(%s)), 0)"
+                f" FROM {table} WHERE {' AND '.join(filters)} GROUP BY {group}",
+                [list(BOOKED_STATUSES), *values],
+            )
+            for *key, count, seconds in cursor.fetchall():
+                entry = found.setdefault(tuple(key), [0, 0])
+                entry[0] += int(count)
+                entry[1] += int(seconds)
+    return found
+
+
+def _days_where(day_runs: list[tuple[date, date]], skip: Collection[date]) -> tuple[str, list[Any]]:
+    where, params = or_ranges("day", day_runs, closed=True)
+    return f"{where} AND NOT (day = ANY(%s))", [*params, list(skip)]
+
+
+def rollup_available_seconds(
+    *,
+    organization: Organization,
+    first: date,
+    last: date,
+    skip: Collection[date],
+    skip_resources: Collection[uuid.UUID],
+    interval: Interval,
+) -> dict[tuple[date, uuid.UUID], int]:
+    """(bucket, resource) → available seconds, leaving out the skipped days and resources."""
+    months, day_runs = split_months(first, last, skip, interval)
+    found: dict[tuple[date, uuid.UUID], int] = {}
+    for table, column, where, params in (
+        ("analytics_availabilitymonth", "month", "month = ANY(%s)", [months]),
+        ("analytics_availabilityday", "day", *_days_where(day_runs, skip)),
+    ):
+        if not (months if column == "month" else day_runs):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {bucket_sql(column, interval)}, resource_id, sum(seconds) FROM {table}"  # noqa: S608 - only this module's fragments; values are parameters
+                f" WHERE organization_id = %s AND {where} AND NOT (resource_id = ANY(%s::uuid[]))"
+                " GROUP BY 1, 2",
+                [organization.id, *params, list(skip_resources)],
+            )
+            for bucket, resource, seconds in cursor.fetchall():
+                found[(bucket, resource)] = found.get((bucket, resource), 0) + int(seconds)
+    return found
+
+
+def rollup_money_totals(
+    *,
+    organization: Organization,
+    currency: str,
+    first: date,
+    last: date,
+    skip: Collection[date],
+    interval: Interval,
+) -> dict[Any, MoneyRow]:
+    """bucket → [payments, refunds, invoiced, receivables change] in one currency."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {bucket_sql('day', interval)}, sum(payments), sum(refunds),"  # noqa: S608 - only this module's fragments; values are parameters
+            " sum(invoiced), sum(receivables) FROM analytics_moneyday"
+            " WHERE organization_id = %s AND currency = %s AND day >= %s AND day <= %s"
+            " AND NOT (day = ANY(%s)) GROUP BY 1",
+            [organization.id, currency, first, last, list(skip)],
+        )
+        return {bucket: [Decimal(v) for v in values] for bucket, *values in cursor.fetchall()}
+
+
+def rollup_receivables(
+    *, organization: Organization, currency: str, through: date, skip: Collection[date]
+) -> Decimal:
+    """The receivables change of every rolled-up day up to `through`, skipped days left out."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(receivables), 0) FROM analytics_moneyday WHERE organization_id = %s"
+            " AND currency = %s AND day <= %s AND NOT (day = ANY(%s))",
+            [organization.id, currency, through, list(skip)],
+        )
+        (total,) = cursor.fetchone() or (Decimal(0),)
+    return Decimal(total)

@@ -1,0 +1,279 @@
+"""Every figure against an independent SQL computation, read live (no rollups) and from rollups."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from apps.analytics.models import RollupState
+from apps.analytics.periods import Interval, bucket_of, buckets
+from apps.analytics.selectors.freshness import plan_of
+from apps.analytics.selectors.reports import (
+    analytics_bookings,
+    analytics_revenue,
+    analytics_summary,
+    analytics_utilization,
+    ratio,
+)
+from apps.analytics.services import exact_as_of, rollups_refresh
+from apps.analytics.tests import expected
+from apps.analytics.tests.world import FIRST, LAST, World, build_world
+from apps.core.models import TimeOff
+from apps.scheduling.models import BookingStatus
+from apps.scheduling.services.bookings import booking_transition
+from apps.transactions.tests.factories import make_payment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world() -> World:
+    return build_world()
+
+
+def roll_up(world: World) -> None:
+    """Rollups exact as of now: the job run as if ten minutes from now (past its margin).
+
+    Its state then says "exact as of now", which it is (every row is older), so that writes the
+    test makes next come after it, as writes after a real run do.
+    """
+    rollups_refresh(organization=world.organization, now=timezone.now() + timedelta(minutes=11))
+    RollupState.objects.for_organization(world.organization).update(computed_at=timezone.now())
+    plan = plan_of(organization=world.organization)
+    assert plan.live_days(FIRST, LAST) == []  # everything comes from the rollups now
+
+
+def expected_summary(world: World, first: date, last: date) -> dict[str, Any]:
+    org, now = world.organization, timezone.now()
+    by_status = dict.fromkeys(BookingStatus.values, 0)
+    for (_, status), (count, _) in expected.bookings_by(org, first, last, now, "status").items():
+        by_status[status] += count
+    active = {world.berlin.id, world.new_york.id}
+    booked = sum(
+        s
+        for (_, rid), (_, s) in expected.bookings_by(org, first, last, now, "resource_id").items()
+        if rid in active
+    )
+    free = sum(expected.available(org, first, last).values())
+    money = [sum(v, Decimal(0)) for v in zip(*expected.money_by_day(org, first, last).values(), strict=True)]
+    gross, refunds, invoiced = money or [Decimal(0)] * 3
+    total = sum(by_status.values())
+    return {
+        "from": first,
+        "to": last,
+        "timezone": "Europe/Berlin",
+        "currency": "EUR",
+        "bookings": {"total": total, "by_status": by_status},
+        "booked_minutes": booked // 60,
+        "available_minutes": free // 60,
+        "utilization": ratio(booked, free),
+        "no_show_rate": ratio(by_status["no_show"], by_status["no_show"] + by_status["completed"]),
+        "cancellation_rate": ratio(by_status["cancelled"], total),
+        "revenue_gross": euros(gross),
+        "refunds": euros(refunds),
+        "revenue_net": euros(gross - refunds),
+        "invoiced": euros(invoiced),
+        "outstanding": euros(expected.outstanding(org, last)),
+    }
+
+
+def euros(amount: Decimal) -> dict[str, str]:
+    return {"amount": str(amount.quantize(Decimal("0.01"))), "currency": "EUR"}
+
+
+def summary(world: World, first: date = FIRST, last: date = LAST) -> dict[str, Any]:
+    return analytics_summary(
+        organization=world.organization, first=first, last=last, resource_id=None, service_id=None
+    )
+
+
+RANGES = [(FIRST, LAST), (date(2026, 3, 29), date(2026, 3, 29)), (date(2026, 10, 20), date(2026, 10, 31))]
+
+
+@pytest.mark.parametrize("path", ["live", "rollups"])
+def test_the_summary_is_the_sql_figures(world: World, path: str) -> None:
+    if path == "rollups":
+        roll_up(world)
+    for first, last in RANGES:
+        answer = summary(world, first, last)
+        assert answer == expected_summary(world, first, last)
+    full = summary(world)
+    assert full["bookings"]["by_status"]["cancelled"]
+    assert full["bookings"]["by_status"]["no_show"]
+    assert full["refunds"]["amount"] != "0.00"
+    assert full["utilization"] is not None
+
+
+def _sum_by_bucket(per_day: dict[Any, Any], interval: Interval) -> dict[Any, Any]:
+    found: dict[Any, Any] = defaultdict(int)
+    for (day, key), value in per_day.items():
+        found[(bucket_of(day, interval), key)] += value
+    return found
+
+
+@pytest.mark.parametrize("path", ["live", "rollups"])
+@pytest.mark.parametrize("interval", ["day", "week", "month"])
+def test_the_series_are_the_sql_figures(world: World, path: str, interval: Interval) -> None:
+    if path == "rollups":
+        roll_up(world)
+    org, now = world.organization, timezone.now()
+    revenue = analytics_revenue(organization=org, first=FIRST, last=LAST, interval=interval)
+    assert [item["bucket"] for item in revenue] == buckets(FIRST, LAST, interval)
+    money: dict[date, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
+    for day, values in expected.money_by_day(org, FIRST, LAST).items():
+        money[bucket_of(day, interval)] = [
+            a + b for a, b in zip(money[bucket_of(day, interval)], values, strict=True)
+        ]
+    for item in revenue:
+        gross, refunds, invoiced = money[item["bucket"]]
+        assert [
+            Decimal(item[k]["amount"]) for k in ("revenue_gross", "refunds", "revenue_net", "invoiced")
+        ] == [
+            gross,
+            refunds,
+            gross - refunds,
+            invoiced,
+        ]
+
+    utilization = analytics_utilization(
+        organization=org, first=FIRST, last=LAST, interval=interval, resource_id=None, service_id=None
+    )
+    booked = _sum_by_bucket(
+        {k: v[1] for k, v in expected.bookings_by(org, FIRST, LAST, now, "resource_id").items()}, interval
+    )
+    free = _sum_by_bucket(expected.available(org, FIRST, LAST), interval)
+    assert len(utilization) == len(buckets(FIRST, LAST, interval)) * 2  # empty buckets included
+    for item in utilization:
+        key = (item["bucket"], item["resource_id"])
+        assert (item["booked_minutes"], item["available_minutes"]) == (booked[key] // 60, free[key] // 60), (
+            key
+        )
+        assert item["utilization"] == ratio(booked[key], free[key])
+
+    for group_by, column in (("status", "status"), ("resource", "resource_id"), ("service", "service_id")):
+        items = analytics_bookings(
+            organization=org,
+            first=FIRST,
+            last=LAST,
+            group_by=group_by,
+            interval=interval,
+            resource_id=None,
+            service_id=None,
+        )
+        counts = _sum_by_bucket(
+            {k: v[0] for k, v in expected.bookings_by(org, FIRST, LAST, now, column).items()}, interval
+        )
+        got = {(i["bucket"], i["key"]): i["count"] for i in items}
+        want = {(b, "none" if k is None else str(k)): c for (b, k), c in counts.items()}
+        assert {k: v for k, v in got.items() if v} == want
+        keys = {k for _, k in got}
+        assert len(items) == len(buckets(FIRST, LAST, interval)) * len(keys)
+
+
+def test_dst_days_last_23_and_25_hours(world: World) -> None:
+    items = analytics_utilization(
+        organization=world.organization,
+        first=date(2026, 3, 29),
+        last=date(2026, 10, 25),
+        interval="day",
+        resource_id=world.berlin.id,
+        service_id=None,
+    )
+    minutes = {item["bucket"]: item["available_minutes"] for item in items}
+    assert minutes[date(2026, 3, 29)] == 23 * 60
+    assert minutes[date(2026, 10, 25)] == 25 * 60
+    assert minutes[date(2026, 3, 30)] == 12 * 60  # an ordinary Monday, 08-20
+
+
+def test_filters_narrow_bookings_and_hours(world: World) -> None:
+    org, now = world.organization, timezone.now()
+    answer = analytics_summary(
+        organization=org, first=FIRST, last=LAST, resource_id=world.new_york.id, service_id=world.service.id
+    )
+    want = sum(
+        c
+        for (_, rid), (c, _) in expected.bookings_by(org, FIRST, LAST, now, "resource_id").items()
+        if rid == world.new_york.id
+    )
+    assert 0 < answer["bookings"]["total"] < want
+    free = sum(s for (_, rid), s in expected.available(org, FIRST, LAST).items() if rid == world.new_york.id)
+    assert answer["available_minutes"] == free // 60
+
+
+def test_writes_after_the_rollups_are_in_the_next_read(world: World) -> None:
+    roll_up(world)
+    before = summary(world)
+    make_payment(
+        contact=world.bookings[0].contact, amount="33.00", received_at=timezone.now() - timedelta(minutes=1)
+    )
+    booking = next(b for b in world.bookings if b.status == BookingStatus.CONFIRMED)
+    booking_transition(booking=booking, actor=None, to=BookingStatus.CANCELLED, reason="ill")
+    moved = next(b for b in world.bookings if b.status == BookingStatus.COMPLETED)
+    moved.start, moved.end = moved.start + timedelta(days=40), moved.end + timedelta(days=40)
+    moved.blocked_start, moved.blocked_end = moved.start, moved.end
+    moved.save()
+    TimeOff.objects.for_organization(world.organization).filter(resource=world.new_york).delete()
+    after = summary(world)
+    assert Decimal(after["revenue_gross"]["amount"]) == Decimal(before["revenue_gross"]["amount"]) + 33
+    assert after["bookings"]["by_status"]["cancelled"] == before["bookings"]["by_status"]["cancelled"] + 1
+    assert after == expected_summary(world, FIRST, LAST)
+    for first, last in RANGES[1:]:
+        assert summary(world, first, last) == expected_summary(world, first, last)
+    # The job takes the changes in; the answer stays the same.
+    roll_up(world)
+    assert summary(world) == after
+
+
+def test_rollups_and_rows_give_the_same_answers(world: World) -> None:
+    org = world.organization
+
+    def answers() -> list[Any]:
+        found: list[Any] = [summary(world)]
+        for interval in ("day", "week", "month"):
+            found.append(analytics_revenue(organization=org, first=FIRST, last=LAST, interval=interval))
+            found.append(
+                analytics_utilization(
+                    organization=org,
+                    first=FIRST,
+                    last=LAST,
+                    interval=interval,
+                    resource_id=None,
+                    service_id=None,
+                )
+            )
+            found.extend(
+                analytics_bookings(
+                    organization=org,
+                    first=FIRST,
+                    last=LAST,
+                    group_by=group_by,
+                    interval=interval,
+                    resource_id=world.berlin.id,
+                    service_id=None,
+                )
+                for group_by in ("status", "service", "resource")
+            )
+        return found
+
+    live = answers()
+    roll_up(world)
+    assert answers() == live
+
+
+def test_the_rollups_are_exact_only_as_of_the_oldest_open_transaction() -> None:
+    now = timezone.now()
+    assert exact_as_of(now) == now - timedelta(seconds=60)
+    db = connection.settings_dict
+    with psycopg.connect(
+        dbname=db["NAME"], host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"]
+    ) as other:
+        other.execute("SELECT 1")  # a transaction is open now, and stays open
+        (started,) = other.execute("SELECT now()").fetchone() or (None,)
+        assert exact_as_of(now + timedelta(hours=1)) == started - timedelta(seconds=60)
