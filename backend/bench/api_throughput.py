@@ -15,17 +15,13 @@ the hello-world. Figures go to bench/results/api_throughput.json; exits 1 when a
 from __future__ import annotations
 
 import json
-import logging
 import os
 import random
-import shutil
 import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import django
 
 from bench.harness import (
     ACME,
@@ -39,6 +35,7 @@ from bench.harness import (
     Target,
     measure,
     served,
+    start_wrk_bench,
 )
 
 RESULTS = BACKEND / "bench" / "results" / "api_throughput.json"
@@ -73,11 +70,7 @@ def _seed_contacts(database_url: str) -> uuid.UUID:
 
 
 def main() -> None:
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: `apt-get install -y wrk` (Debian/Ubuntu), or run `make bench`.")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    django.setup()
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    start_wrk_bench()
     seeded: list[uuid.UUID] = []
     with served("throughput", prepare=lambda url: seeded.append(_seed_contacts(url))) as stack:
         started = time.monotonic()

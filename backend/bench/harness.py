@@ -15,9 +15,12 @@ Databases are named `<BENCH_DATABASE_PREFIX>_identity_<name>` and `..._backend_<
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import django
 import httpx
 import psycopg
 from psycopg import sql
@@ -77,6 +81,18 @@ function init(args)
   run = tonumber(args[1]) or 0
 end
 """
+
+
+def start_wrk_bench(served_database: str | None = None) -> None:
+    """Refuses to run without wrk, then sets Django up here (on the served database, when named)."""
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: `apt-get install -y wrk` (Debian/Ubuntu), or run `make bench`.")
+    if served_database is not None:
+        # The generator writes through the ORM: Django in this process works on the served database.
+        os.environ["DATABASE_URL"] = backend_database_url(served_database)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    django.setup()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def backend_database_url(name: str) -> str:

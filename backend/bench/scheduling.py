@@ -41,10 +41,8 @@ Figures go to bench/results/scheduling.json; exits 1 when a goal is missed or a 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import random
-import shutil
 import statistics
 import sys
 import tempfile
@@ -58,7 +56,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import django
 import httpx
 import psycopg
 
@@ -74,9 +71,9 @@ from bench.harness import (
     WRK_THREADS,
     Stack,
     Target,
-    backend_database_url,
     measure,
     served,
+    start_wrk_bench,
 )
 
 RESULTS = BACKEND / "bench" / "results" / "scheduling.json"
@@ -462,13 +459,7 @@ def _creates(stack: Stack, prepared: Prepared) -> dict[str, Any]:
 
 
 def main() -> None:
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: `apt-get install -y wrk` (Debian/Ubuntu), or run `make bench`.")
-    # The generator writes through the ORM: Django in this process works on the served database.
-    os.environ["DATABASE_URL"] = backend_database_url(NAME)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    django.setup()
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    start_wrk_bench(NAME)
     prepared_box: list[Prepared] = []
     with served(NAME, prepare=lambda url: prepared_box.append(_prepare(url))) as stack:
         prepared = prepared_box[0]

@@ -30,10 +30,8 @@ Figures go to bench/results/transactions.json; exits 1 when the goal is missed o
 from __future__ import annotations
 
 import json
-import logging
 import os
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -43,7 +41,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import django
 import httpx
 import psycopg
 
@@ -59,9 +56,9 @@ from bench.harness import (
     WRK_THREADS,
     Stack,
     Target,
-    backend_database_url,
     measure,
     served,
+    start_wrk_bench,
 )
 
 RESULTS = BACKEND / "bench" / "results" / "transactions.json"
@@ -376,13 +373,7 @@ def _payments(stack: Stack, prepared: Prepared, invoices: Invoices) -> dict[str,
 
 
 def main() -> None:
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: `apt-get install -y wrk` (Debian/Ubuntu), or run `make bench`.")
-    # The generator writes through the ORM: Django in this process works on the served database.
-    os.environ["DATABASE_URL"] = backend_database_url(NAME)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    django.setup()
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    start_wrk_bench(NAME)
     prepared_box: list[Prepared] = []
     with served(NAME, prepare=lambda url: prepared_box.append(_prepare(url))) as stack:
         prepared = prepared_box[0]
