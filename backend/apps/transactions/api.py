@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from apps.core.schemas import ContactId
-from apps.core.selectors.contacts import contact_get
 from apps.identity.principal import Role, organization_of, principal_of
 from apps.transactions.documents import invoice_pdf
 from apps.transactions.models import BillingSettings, Invoice, LedgerTransaction, Payment, Refund
@@ -227,9 +226,8 @@ def list_transactions(request: HttpRequest, filters: Query[TransactionFilter]) -
 @requires(Role.VIEWER, scope=READ)
 def get_contact_balance(request: HttpRequest, contact_id: ContactId) -> dict[str, Any]:
     """What the contact was invoiced, paid, was refunded and owes, per currency, from the ledger."""
-    organization = organization_of(request)
-    contact = contact_get(organization=organization, contact_id=contact_id)
-    return {"items": [b.as_dict() for b in contact_balance(organization=organization, contact=contact)]}
+    balances = contact_balance(organization=organization_of(request), contact_id=contact_id)
+    return {"items": [balance.as_dict() for balance in balances]}
 
 
 @settings_router.get("", response=BillingSettingsOut, operation_id="get_billing_settings")

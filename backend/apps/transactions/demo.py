@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.models import Contact, Service
+from apps.core.money import round_to_minor_unit
 from apps.identity.demo import demo_identities
 from apps.identity.models import Organization
 from apps.scheduling.models import Booking, BookingStatus
@@ -71,7 +72,7 @@ def _money(organization: Organization, rng: random.Random) -> dict[str, int]:
         if n % 6 == 5:
             continue  # open: overdue once its due date passed
         if n % 6 == 4:
-            half = (invoice.total / 2).quantize(invoice.total)
+            half = round_to_minor_unit(invoice.total / 2, invoice.currency)
             _pay(invoice, str(half), days_ago=max(days_ago - 1, 0), method=method)
             made["payments"] += 1
             continue
@@ -84,7 +85,7 @@ def _money(organization: Organization, rng: random.Random) -> dict[str, int]:
                 payment=payment,
                 actor=None,
                 amount={
-                    "amount": str((payment.amount / 4).quantize(payment.amount)),
+                    "amount": str(round_to_minor_unit(payment.amount / 4, payment.currency)),
                     "currency": payment.currency,
                 },
                 reason="Session shortened by the therapist",

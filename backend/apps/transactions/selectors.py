@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
-from apps.core.models import Contact
 from apps.core.money import Money
+from apps.core.selectors.contacts import contact_get
 from apps.identity.models import Organization
 from apps.transactions.exceptions import InvoiceNotFound, PaymentNotFound
 from apps.transactions.models import (
@@ -136,8 +136,9 @@ class Balance:
         }
 
 
-def contact_balance(*, organization: Organization, contact: Contact) -> list[Balance]:
+def contact_balance(*, organization: Organization, contact_id: uuid.UUID) -> list[Balance]:
     """One `Balance` per currency the contact has moved money in; derived from ledger entries."""
+    contact = contact_get(organization=organization, contact_id=contact_id)
     entries = LedgerEntry.objects.for_organization(organization).filter(transaction__contact=contact)
     receivable = Q(account__kind=AccountKind.RECEIVABLES)
     sums = (

@@ -95,7 +95,6 @@ def _booking_line(booking: Booking, *, currency: str, tax_rate: Decimal) -> dict
         "quantity": "1",
         "tax_rate": str(tax_rate),
         "unit_price": None,
-        "_service": service,
     }
 
 
@@ -108,8 +107,8 @@ def _line(
     settings: BillingSettings,
 ) -> InvoiceLine:
     field = f"lines[{index}]"
-    service: Service | None = raw.get("_service")
-    if service is None and raw.get("service_id") is not None:
+    service: Service | None = None
+    if raw.get("service_id") is not None:
         service = service_get(organization=organization, service_id=raw["service_id"])
     description = (raw.get("description") or (service.name if service else "")).strip()
     if not description:

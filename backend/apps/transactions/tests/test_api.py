@@ -1,5 +1,6 @@
 """The money API through Django's test client: invoices, payments, refunds, the ledger, balances."""
 
+import io
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -9,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from pypdf import PdfReader
 
 from apps.events.models import Event
 from apps.transactions.models import Invoice, LedgerEntry, LedgerTransaction, Payment, Refund
@@ -375,10 +377,6 @@ def test_invoice_pdf_is_for_issued_invoices(as_role: Callable[[str], Client]) ->
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    import io  # noqa: PLC0415
-
-    from pypdf import PdfReader  # noqa: PLC0415
-
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert invoice["number"] in text
     assert "100.00" in text

@@ -204,6 +204,6 @@ def test_no_sequence_of_money_movements_leaves_the_books_wrong(steps: list[tuple
             from_sql = dict(cursor.fetchall())
         answered = {
             b.currency: b.outstanding.amount
-            for b in contact_balance(organization=organization, contact=contact)
+            for b in contact_balance(organization=organization, contact_id=contact.id)
         }
         assert answered == from_sql
