@@ -89,10 +89,13 @@ class MoneyDay(TenantModel):
 
 
 class BookingMonth(TenantModel):
-    """`BookingDay` summed over a local month (services merged): what month and range sums read."""
+    """`BookingDay` summed over a local month: what month and whole-range sums read."""
 
     month = models.DateField()  # its 1st
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+", db_index=False)
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="+", null=True, db_index=False
+    )
     status = models.CharField(max_length=16)
     count = models.PositiveIntegerField()
     seconds = models.BigIntegerField()

@@ -207,7 +207,7 @@ def _write_availability(
 def _write_months(organization: Organization, months: set[date], availability_months: set[date]) -> None:
     """The month rows of these months, summed from their day rows."""
     for month_model, day_model, wanted, fields in (
-        (BookingMonth, BookingDay, months, ("resource_id", "status")),
+        (BookingMonth, BookingDay, months, ("resource_id", "service_id", "status")),
         (AvailabilityMonth, AvailabilityDay, availability_months, ("resource_id",)),
     ):
         month_model.objects.for_organization(organization).filter(month__in=wanted).delete()

@@ -17,13 +17,13 @@ So a write is visible to the very next read, whether the job has run since or no
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from apps.analytics.models import RollupState
 from apps.analytics.periods import days_between, local_days_of
-from apps.core.models import Resource, TimeOff, WorkingHoursOverride
+from apps.core.models import TimeOff, WorkingHoursOverride
 from apps.identity.models import Organization
 from apps.scheduling.models import Booking
 
@@ -67,66 +67,77 @@ def plan_of(*, organization: Organization) -> Plan:
     return changes_since(organization=organization, state=state)
 
 
-def _changed_dates(day: str, table: str, stamp: str, params: list[Any]) -> set[date]:
-    """Distinct dates (`day`, an expression) of the table's rows stamped at or after a moment."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT DISTINCT {day} FROM {table} WHERE organization_id = %s AND {stamp} >= %s",  # noqa: S608 - only this module's fragments; values are parameters
-            params,
-        )
-        return {row[0] for row in cursor.fetchall() if row[0] is not None}
+# Everything changed at or after W, in one round trip: the local dates of changed bookings and
+# money, issue dates of changed invoices, new time off, changed override dates, changed resources
+# and the audit entries that keep old values (a moved booking's start, deleted time off/overrides).
+_CHANGES_SQL = """
+SELECT
+  ARRAY(SELECT DISTINCT (start AT TIME ZONE %(tz)s)::date FROM scheduling_booking
+        WHERE organization_id = %(o)s AND updated_at >= %(since)s),
+  ARRAY(SELECT DISTINCT (received_at AT TIME ZONE %(tz)s)::date FROM transactions_payment
+        WHERE organization_id = %(o)s AND created_at >= %(since)s),
+  ARRAY(SELECT DISTINCT (created_at AT TIME ZONE %(tz)s)::date FROM transactions_refund
+        WHERE organization_id = %(o)s AND created_at >= %(since)s),
+  ARRAY(SELECT DISTINCT (occurred_at AT TIME ZONE %(tz)s)::date FROM transactions_ledgertransaction
+        WHERE organization_id = %(o)s AND created_at >= %(since)s),
+  ARRAY(SELECT DISTINCT issue_date FROM transactions_invoice
+        WHERE organization_id = %(o)s AND updated_at >= %(since)s AND issue_date IS NOT NULL),
+  ARRAY(SELECT start FROM core_timeoff WHERE organization_id = %(o)s AND created_at >= %(since)s
+        ORDER BY id),
+  ARRAY(SELECT "end" FROM core_timeoff WHERE organization_id = %(o)s AND created_at >= %(since)s
+        ORDER BY id),
+  ARRAY(SELECT date FROM core_workinghoursoverride
+        WHERE organization_id = %(o)s AND updated_at >= %(since)s),
+  ARRAY(SELECT id FROM core_resource WHERE organization_id = %(o)s AND updated_at >= %(since)s),
+  (SELECT coalesce(jsonb_agg(jsonb_build_array(content_type_id, changes)), '[]'::jsonb)
+     FROM auditlog_logentry WHERE content_type_id = ANY(%(types)s) AND timestamp >= %(since)s
+     AND additional_data ->> 'organization_id' = %(o_text)s)
+"""
 
 
 def changes_since(*, organization: Organization, state: RollupState) -> Plan:
-    zone, since, org = ZoneInfo(state.timezone), state.computed_at, organization.id
+    zone, since = ZoneInfo(state.timezone), state.computed_at
+    types = ContentType.objects.get_for_models(Booking, TimeOff, WorkingHoursOverride)
+    kinds = {content_type.id: model for model, content_type in types.items()}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CHANGES_SQL,
+            {
+                "tz": zone.key,
+                "o": organization.id,
+                "o_text": str(organization.id),
+                "since": since,
+                "types": list(kinds),
+            },
+        )
+        row: tuple[Any, ...] = cursor.fetchone() or ([],) * 10  # a SELECT without FROM: one row
+    *dated, starts, ends, on_dates, resources, logged = row
     plan = Plan(state=state)
-    local = "(({} AT TIME ZONE %s)::date)"
-    for table, day, stamp in (
-        ("scheduling_booking", local.format("start"), "updated_at"),
-        ("transactions_payment", local.format("received_at"), "created_at"),
-        ("transactions_refund", local.format("created_at"), "created_at"),
-        ("transactions_ledgertransaction", local.format("occurred_at"), "created_at"),
-    ):
-        plan.changed_days |= _changed_dates(day, table, stamp, [zone.key, org, since])
-    plan.changed_days |= _changed_dates("issue_date", "transactions_invoice", "updated_at", [org, since])
-    time_off = TimeOff.objects.for_organization(organization).filter(created_at__gte=since)
-    periods = list(time_off.values_list("start", "end"))
-    on_dates = set(
-        WorkingHoursOverride.objects.for_organization(organization)
-        .filter(updated_at__gte=since)
-        .values_list("date", flat=True)
-    )
-    for entry in _audit_entries(organization, since):
+    for days in dated:
+        plan.changed_days |= set(days)
+    periods = list(zip(starts, ends, strict=True))
+    changed_on = set(on_dates)
+    for entry in _audit_entries(kinds, logged):
         periods.extend(entry["periods"])
-        on_dates |= entry["dates"]
+        changed_on |= entry["dates"]
         plan.changed_days |= {start.astimezone(zone).date() for start in entry["starts"]}
     for start, end in periods:
         if end - start > _LONG_TIME_OFF:
             plan.availability_changed = True
         else:
             plan.changed_days |= {day for day, _, _ in local_days_of(start, end, zone)}
-    for on in on_dates:  # a resource's local date meets the organization's days either side
+    for on in changed_on:  # a resource's local date meets the organization's days either side
         plan.changed_days |= {on - timedelta(days=1), on, on + timedelta(days=1)}
-    plan.changed_resources = set(
-        Resource.objects.for_organization(organization)
-        .filter(updated_at__gte=since)
-        .values_list("id", flat=True)
-    )
+    plan.changed_resources = set(resources)
     return plan
 
 
-def _audit_entries(organization: Organization, since: datetime) -> list[dict[str, Any]]:
+def _audit_entries(kinds: dict[int, type[Any]], logged: str | list[list[Any]]) -> list[dict[str, Any]]:
     """Old values the rows no longer show: a moved booking's start, deleted time off and overrides."""
-    types = ContentType.objects.get_for_models(Booking, TimeOff, WorkingHoursOverride)
-    kinds = {content_type.id: model for model, content_type in types.items()}
     found = []
-    entries = LogEntry.objects.filter(
-        content_type_id__in=list(kinds),
-        timestamp__gte=since,
-        additional_data__organization_id=str(organization.id),
-    ).values_list("content_type_id", "changes")
-    for content_type_id, logged in entries:
-        model, changes = kinds[content_type_id], logged or {}
+    # Django's connection hands jsonb over as its text.
+    for content_type_id, recorded in json.loads(logged) if isinstance(logged, str) else logged:
+        model, changes = kinds[content_type_id], recorded or {}
         entry: dict[str, Any] = {"periods": [], "dates": set(), "starts": []}
         if model is Booking and "start" in changes:
             entry["starts"] = [_instant(value) for value in changes["start"] if _instant(value)]

@@ -54,8 +54,7 @@ def rollup_booking_counts(
     service_id: uuid.UUID | None = None,
 ) -> dict[tuple[Any, ...], list[int]]:
     """(bucket, *dims) → [bookings, booked seconds], as `live.booking_counts` answers."""
-    monthly = service_id is None and "service" not in dims
-    months, day_runs = split_months(first, last, skip, interval if monthly else "day")
+    months, day_runs = split_months(first, last, skip, interval)
     found: dict[tuple[Any, ...], list[int]] = {}
     for table, column, where, params in (
         ("analytics_bookingmonth", "month", "month = ANY(%s)", [months]),

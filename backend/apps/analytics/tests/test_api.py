@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -15,8 +16,10 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from ninja import Schema
 
 from apps.analytics.csvexport import safe_cell
+from apps.analytics.schemas import BookingsOut, RevenueOut, SummaryOut, UtilizationOut
 from apps.analytics.selectors import reports
 from apps.analytics.tests.world import World, build_world
 from apps.scheduling.models import BookingStatus
@@ -161,3 +164,27 @@ def test_the_demo_organization_has_bookings_and_revenue(as_role: Callable[[str],
     assert summary["bookings"]["total"] > 0, summary
     assert Decimal(summary["revenue_gross"]["amount"]) > 0, summary
     assert summary["utilization"] is not None
+
+
+@pytest.mark.parametrize(
+    ("path", "schema"),
+    [
+        ("/analytics/summary?", SummaryOut),
+        ("/analytics/revenue?interval=week&", RevenueOut),
+        ("/analytics/utilization?interval=month&", UtilizationOut),
+        ("/analytics/bookings?group_by=status&interval=day&", BookingsOut),
+        ("/analytics/bookings?group_by=service&", BookingsOut),
+        ("/analytics/bookings?group_by=resource&interval=month&", BookingsOut),
+    ],
+)
+def test_answers_are_their_declared_schemas(
+    world: World, as_role: Callable[[str], Client], path: str, schema: type[Schema]
+) -> None:
+    """The series skip Ninja's response validation: every answer must still be its schema, exactly
+    (the validated model dumps back to the same document: no missing, extra or mistyped field)."""
+    response = send(as_role("viewer"), "GET", f"{path}{RANGE}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    answer = response.json()
+    assert answer == json.loads(schema.model_validate(answer).model_dump_json(by_alias=True))
+    assert answer.get("items", [answer])  # something was checked

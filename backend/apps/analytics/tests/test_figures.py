@@ -20,7 +20,6 @@ from apps.analytics.selectors.reports import (
     analytics_revenue,
     analytics_summary,
     analytics_utilization,
-    ratio,
 )
 from apps.analytics.services import exact_as_of, rollups_refresh
 from apps.analytics.tests import expected
@@ -31,6 +30,13 @@ from apps.scheduling.services.bookings import booking_transition
 from apps.transactions.tests.factories import make_payment
 
 pytestmark = pytest.mark.django_db
+
+
+def ratio(part: int, whole: int) -> str | None:
+    """What the reports give for part ÷ whole: four places, half up; null over nothing."""
+    if not whole:
+        return None
+    return str((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding="ROUND_HALF_UP"))
 
 
 @pytest.fixture
@@ -277,3 +283,23 @@ def test_the_rollups_are_exact_only_as_of_the_oldest_open_transaction() -> None:
         other.execute("SELECT 1")  # a transaction is open now, and stays open
         (started,) = other.execute("SELECT now()").fetchone() or (None,)
         assert exact_as_of(now + timedelta(hours=1)) == started - timedelta(seconds=60)
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "expected"),
+    [
+        (0, 7, "0.0000"),
+        (1, 3, "0.3333"),
+        (2, 3, "0.6667"),
+        (1, 8, "0.1250"),
+        (1, 20_000, "0.0001"),  # exactly half a unit of the last place rounds up
+        (1, 20_001, "0.0000"),
+        (7, 7, "1.0000"),
+        (5, 4, "1.2500"),  # more booked than available (overbooked by a group session) shows as is
+        (0, 0, None),
+    ],
+)
+def test_ratios_are_four_places_half_up(part: int, whole: int, expected: str | None) -> None:
+    from apps.analytics.selectors.reports import ratio as report_ratio  # noqa: PLC0415
+
+    assert report_ratio(part, whole) == expected == ratio(part, whole)
