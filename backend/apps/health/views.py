@@ -4,18 +4,11 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from hubkit.health import Check, readiness_response, standard_checks
-from hubkit.identity import get_verifier
-
-
-def identity_check() -> None:
-    """Ready when the issuer's keys are cached and fresh, or the issuer answers now."""
-    keys = get_verifier().keys
-    if not keys.is_fresh():
-        keys.refresh()
+from hubkit.identity import identity_keys_check
 
 
 def readiness_checks() -> dict[str, Check]:
-    return {**standard_checks(), "identity": identity_check}
+    return {**standard_checks(), "identity": identity_keys_check}
 
 
 def readiness(request: HttpRequest) -> HttpResponse:

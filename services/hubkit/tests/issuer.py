@@ -34,6 +34,14 @@ class Issuer:
     # What POST /oauth/introspect answers per token (RFC 7662); unknown tokens are inactive.
     introspection: dict[str, dict[str, Any]] = field(default_factory=dict)
     introspections: int = 0
+    # The issuer its discovery document announces; None: its own URL (as identity-service does).
+    announced_issuer: str | None = None
+    discovery_fetches: int = 0
+
+    def rotate(self) -> None:
+        """A new key under a new kid; the JWKS publishes only the new one from now on."""
+        self.kid = uuid.uuid4().hex
+        self.key = Ed25519PrivateKey.generate()
 
     def jwks(self) -> dict[str, Any]:
         public = json.loads(OKPAlgorithm.to_jwk(self.key.public_key()))
@@ -62,8 +70,9 @@ def serve(issuer: Issuer) -> Iterator[Issuer]:
     class Handler(JsonHandler):
         def do_GET(self) -> None:
             if self.path == "/.well-known/openid-configuration":
+                issuer.discovery_fetches += 1
                 body: dict[str, Any] = {
-                    "issuer": issuer.url,
+                    "issuer": issuer.announced_issuer or issuer.url,
                     "jwks_uri": issuer.url + "/.well-known/jwks.json",
                     "introspection_endpoint": issuer.url + "/oauth/introspect",
                 }

@@ -1,10 +1,17 @@
 import os
+import re
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from environs import Env
 
-from hubkit.settings import IdentityConfig, assert_production_ready, database_config, identity_settings
+from hubkit.settings import (
+    IdentityConfig,
+    assert_production_ready,
+    database_config,
+    identity_settings,
+    secure_redirect_exempt,
+)
 
 
 def test_database_config_parses_url_and_enables_pool() -> None:
@@ -97,3 +104,17 @@ def test_unknown_identity_keys_are_refused() -> None:
 
 def test_the_client_secret_is_not_in_the_repr() -> None:
     assert "hunter2" not in repr(IdentityConfig(client_secret="hunter2"))
+
+
+def test_the_event_receiver_is_exempt_from_the_https_redirect_only_where_events_arrive() -> None:
+    def exempt(path: str, *, receives_events: bool) -> bool:
+        patterns = secure_redirect_exempt(receives_events=receives_events)
+        return any(re.search(pattern, path) for pattern in patterns)
+
+    for receives in (True, False):
+        assert exempt("api/health/ready", receives_events=receives)
+        assert exempt("metrics", receives_events=receives)
+        assert not exempt("api/v1/events/x", receives_events=receives)
+        assert not exempt("api/v1/messages", receives_events=receives)
+    assert exempt("api/v1/events", receives_events=True)
+    assert not exempt("api/v1/events", receives_events=False)

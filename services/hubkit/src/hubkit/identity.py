@@ -244,7 +244,7 @@ class KeyStore:
         return keyset is not None and time.time() - keyset.fetched_at < self._max_stale
 
     def refresh(self) -> KeySet:
-        """Fetch now (subject to the shared gate); used by readiness and tests."""
+        """Fetch unless the keys are fresh (and subject to the shared gate); used by readiness."""
         return self._refresh(want_kid=None)
 
     # -- internals --------------------------------------------------------------------
@@ -278,6 +278,12 @@ class KeyStore:
     def _refresh_locked(self, want_kid: str | None) -> KeySet:
         now = time.time()
         current = self._keyset
+        if (
+            current is not None
+            and now - current.fetched_at <= self._ttl
+            and (want_kid is None or want_kid in current.keys)
+        ):
+            return current  # another thread of this process fetched while this one waited
         shared = self._load_shared()
         if shared is not None and (current is None or shared.fetched_at > current.fetched_at):
             self._keyset = current = shared
@@ -541,6 +547,21 @@ class TokenVerifier:
         if not cached.get("active"):
             raise TokenRevoked("The access token has been revoked.")
         return frozenset() if claims.is_service else frozenset(cached.get("roles", []))
+
+
+def identity_keys_check() -> None:
+    """A readiness check (`hubkit.health.Check`) for a service verifying tokens: ready while the
+    issuer's keys are cached and younger than `jwks_max_stale_seconds`, or the issuer answers now.
+
+    Verification keeps working with older keys while the issuer is down (stale-if-error); past
+    max-stale the process says so by failing readiness until a fetch succeeds.
+    """
+    keys = get_verifier().keys
+    if keys.is_fresh():
+        return
+    keys.refresh()  # keeps the last good keys when the fetch fails: fresh or not, decided below
+    if not keys.is_fresh():
+        raise IdentityUnavailable("identity-service unreachable and the cached keys are past max-stale")
 
 
 _verifier: TokenVerifier | None = None

@@ -62,6 +62,22 @@ def assert_production_ready(*, debug: bool, secrets: Mapping[str, str]) -> None:
         raise ImproperlyConfigured("refusing to start in production: " + "; ".join(problems))
 
 
+PLAIN_HTTP_PATHS = (r"^api/health/", r"^metrics$")
+"""Called inside the network over plain HTTP (probes, the metrics scraper): never redirected to HTTPS."""
+
+EVENT_RECEIVER_PATH = r"^api/v1/events$"
+"""Where a service receiving the hub's events (`hubkit.events`) takes the signed deliveries."""
+
+
+def secure_redirect_exempt(*, receives_events: bool) -> list[str]:
+    """`SECURE_REDIRECT_EXEMPT` of a production service (patterns on the path without its `/`).
+
+    A service receiving events exempts its receiver too: senders post to it over the internal
+    network and never follow a redirect (a redirect would turn every delivery into a failure).
+    """
+    return [*PLAIN_HTTP_PATHS, *([EVENT_RECEIVER_PATH] if receives_events else [])]
+
+
 BASE_MIDDLEWARE = [
     "hubkit.request_id.RequestIdMiddleware",
     "hubkit.metrics.MetricsMiddleware",

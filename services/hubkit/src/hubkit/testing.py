@@ -133,6 +133,28 @@ def wait_until(check: Callable[[], Any], timeout: float = 60.0, interval: float 
         time.sleep(interval)
 
 
+PRODUCTION_DROPPED_ENV = ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE")
+"""What a production start never inherits from the test's environment: the caller names them."""
+
+
+def django_start(
+    directory: Path, env: Mapping[str, str], *, settings: str = "config.settings.production"
+) -> subprocess.CompletedProcess[str]:
+    """Load `settings` and run `django.setup()` in a fresh interpreter of the project (its own venv),
+    with this environment minus `PRODUCTION_DROPPED_ENV`, plus `env`. Printing `started` and
+    exiting 0 means the settings accept that environment; a refusal is on stderr."""
+    inherited = {k: v for k, v in os.environ.items() if k not in PRODUCTION_DROPPED_ENV}
+    return subprocess.run(  # noqa: S603 - fixed argv
+        [venv_python(directory), "-c", "import django; django.setup(); print('started')"],
+        cwd=directory,
+        env={**inherited, "DJANGO_SETTINGS_MODULE": settings, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def venv_python(directory: Path) -> str:
     """The interpreter of a hub project's own virtualenv (made by `make setup`)."""
     return str(directory / ".venv" / "bin" / "python")

@@ -71,8 +71,28 @@ def _delay(failures: int) -> int:
 
 
 @dataclass(frozen=True)
+class Ceiling:
+    """One backstop counter this attempt holds a unit of (account or address, across pairs)."""
+
+    part: str
+    value: str
+    limit: int
+    window: int
+    count: int
+
+    @property
+    def counter(self) -> str:
+        return _key("fail", self.part, self.value)
+
+    @property
+    def lock(self) -> str:
+        return _key("lock", self.part, self.value)
+
+
+@dataclass(frozen=True)
 class LoginAttempt:
-    """One password check in flight, already counted against its (address or device, account) pair."""
+    """One password check in flight, already counted against its (address or device, account) pair
+    and against the ceilings it is subject to (none for a known device)."""
 
     email: str
     ip: str | None
@@ -80,6 +100,7 @@ class LoginAttempt:
     pair: str
     failures: int
     claimed: bool
+    ceilings: tuple[Ceiling, ...] = ()
 
 
 def _pair(*, email: str, ip: str | None, device: str | None) -> str:
@@ -88,19 +109,33 @@ def _pair(*, email: str, ip: str | None, device: str | None) -> str:
     return _key("pair", "ip", f"{ip or '-'}|{email}")
 
 
+def _give_back(key: str) -> None:
+    with contextlib.suppress(ValueError):  # expired meanwhile: nothing left to give back
+        cache.decr(key)
+
+
 def login_attempt_begin(*, email: str, ip: str | None, device: str | None) -> LoginAttempt:
     """Counts the attempt before the password is checked, or raises TooManyAttempts.
 
-    Counting first bounds parallel guessing: only the free attempts may run at once; each one past
-    the limit must claim the pair's delay (an atomic add), so a second concurrent one is refused.
+    Check and count are one atomic step per counter (INCR answers this attempt's number; a refused
+    attempt gives its unit back), never a read followed by a write, so parallel requests cannot
+    outrun a limit. Per pair: attempts numbered below `LOGIN_MAX_FAILURES` run freely; from that
+    number on, the attempt's own failure would start a delay, so it claims that delay (an atomic
+    add of the pair's lock) before running, and any attempt arriving meanwhile is refused: in
+    parallel exactly as many passwords are checked as one after another. Per ceiling: the counter
+    holds failures plus attempts in flight (a right password gives its unit back), and an attempt
+    that would take it past the limit is refused.
     """
     now = time.time()
+    bounds: list[tuple[str, str, int, int]] = []
     if device is None:
-        ceilings = [_key("lock", "account", email)]
+        bounds.append(
+            ("account", email, settings.LOGIN_ACCOUNT_MAX_FAILURES, settings.LOGIN_ACCOUNT_WINDOW_SECONDS)
+        )
         if ip:
-            ceilings.append(_key("lock", "ip", ip))
-        for key in ceilings:
-            until = _locked_until(key, now)
+            bounds.append(("ip", ip, settings.LOGIN_IP_MAX_FAILURES, settings.LOGIN_LOCKOUT_SECONDS))
+        for part, value, _, _ in bounds:
+            until = _locked_until(_key("lock", part, value), now)
             if until is not None:
                 raise _too_many(until, now, "logins")
     pair = _pair(email=email, ip=ip, device=device)
@@ -109,38 +144,58 @@ def login_attempt_begin(*, email: str, ip: str | None, device: str | None) -> Lo
         raise _too_many(until, now, "logins")
     failures = _count(f"{pair}:fail", window=settings.LOGIN_FAILURE_WINDOW_SECONDS, sliding=True)
     claimed = False
-    if failures > settings.LOGIN_MAX_FAILURES:
+    if failures >= settings.LOGIN_MAX_FAILURES:
         delay = _delay(failures)
         if not cache.add(f"{pair}:lock", now + delay, timeout=delay):
-            with contextlib.suppress(ValueError):  # this one never ran
-                cache.decr(f"{pair}:fail")
+            _give_back(f"{pair}:fail")  # this one never ran
             raise _too_many(_locked_until(f"{pair}:lock", now) or now + 1, now, "logins")
         claimed = True
-    return LoginAttempt(email=email, ip=ip, device=device, pair=pair, failures=failures, claimed=claimed)
+    held: list[Ceiling] = []
+    for part, value, limit, window in bounds:
+        ceiling = Ceiling(
+            part=part,
+            value=value,
+            limit=limit,
+            window=window,
+            count=_count(_key("fail", part, value), window=window),
+        )
+        if ceiling.count > limit:
+            for key in [ceiling.counter, *(c.counter for c in held), f"{pair}:fail"]:
+                _give_back(key)
+            if claimed:
+                cache.delete(f"{pair}:lock")
+            raise _too_many(_locked_until(ceiling.lock, now) or now + 1, now, "logins")
+        held.append(ceiling)
+    return LoginAttempt(
+        email=email,
+        ip=ip,
+        device=device,
+        pair=pair,
+        failures=failures,
+        claimed=claimed,
+        ceilings=tuple(held),
+    )
 
 
 def login_attempt_failed(attempt: LoginAttempt) -> None:
-    """The password was wrong: the pair waits before its next try, and the ceilings count it."""
+    """The password was wrong: the pair waits before its next try (counted from now), and a ceiling
+    this failure filled locks for its window. The counted units stay: they were failures."""
     now = time.time()
     delay = _delay(attempt.failures)
     if delay:
         cache.set(f"{attempt.pair}:lock", now + delay, timeout=delay)
-    ceilings = [
-        ("account", attempt.email, settings.LOGIN_ACCOUNT_MAX_FAILURES, settings.LOGIN_ACCOUNT_WINDOW_SECONDS)
-    ]
-    if attempt.ip:
-        ceilings.append(("ip", attempt.ip, settings.LOGIN_IP_MAX_FAILURES, settings.LOGIN_LOCKOUT_SECONDS))
-    for part, value, limit, window in ceilings:
-        counter = _key("fail", part, value)
-        if _count(counter, window=window) >= limit:
-            cache.set(_key("lock", part, value), now + window, timeout=window)
-            cache.delete(counter)
+    for ceiling in attempt.ceilings:
+        if ceiling.count >= ceiling.limit:
+            cache.set(ceiling.lock, now + ceiling.window, timeout=ceiling.window)
 
 
 def login_attempt_succeeded(attempt: LoginAttempt) -> None:
-    """The right password forgives its own pair only: neither the account ceiling nor the address's
-    count (one account must not reset the counter of an address spraying others)."""
+    """The right password forgives its own pair only, and gives back the ceiling units it held:
+    neither the account's other failures nor the address's count (one account must not reset the
+    counter of an address spraying others) are forgiven."""
     cache.delete_many([f"{attempt.pair}:fail", f"{attempt.pair}:lock"])
+    for ceiling in attempt.ceilings:
+        _give_back(ceiling.counter)
 
 
 def _mfa_key(kind: str, user_id: uuid.UUID) -> str:

@@ -84,6 +84,19 @@ def _is_revoked(jti: str) -> bool:
     return RevokedAccessToken.objects.filter(jti=jti).exists()
 
 
+def _organization_id(claims: dict[str, Any]) -> uuid.UUID | None:
+    """The `org_id` claim as a UUID (absent: None); anything else makes the token invalid."""
+    org_id = claims.get("org_id")
+    if org_id is None:
+        return None
+    if not isinstance(org_id, str):
+        raise InvalidAccessToken("malformed org_id")
+    try:
+        return uuid.UUID(org_id)
+    except ValueError as exc:
+        raise InvalidAccessToken("malformed org_id") from exc
+
+
 def user_principal(*, claims: dict[str, Any]) -> Principal:
     """Checks a user token is still live: session, jti, user and membership; raises InvalidAccessToken."""
     sid = claims.get("sid")
@@ -96,7 +109,7 @@ def user_principal(*, claims: dict[str, Any]) -> Principal:
     if session.is_revoked or not session.user.is_active or str(session.user_id) != claims["sub"]:
         raise InvalidAccessToken("session revoked or user inactive")
     membership = None
-    org_id = claims.get("org_id")
+    org_id = _organization_id(claims)
     if org_id is not None:
         membership = (
             Membership.objects.select_related("organization")
@@ -115,13 +128,9 @@ def service_principal(*, claims: dict[str, Any]) -> ServicePrincipal:
     client = ServiceClient.objects.filter(client_id=claims["client_id"], is_active=True).first()
     if client is None:
         raise InvalidAccessToken("unknown or deactivated client")
-    try:
-        organization_id = uuid.UUID(claims["org_id"]) if claims.get("org_id") else None
-    except (TypeError, ValueError) as exc:
-        raise InvalidAccessToken("malformed org_id") from exc
     return ServicePrincipal(
         client=client,
-        organization_id=organization_id,
+        organization_id=_organization_id(claims),
         scopes=frozenset(str(claims["scope"]).split()),
         claims=claims,
     )
@@ -165,12 +174,12 @@ def token_introspect(*, token: str) -> dict[str, Any]:
             "amr": claims.get("amr", []),
             "sid": claims["sid"],
         }
-    if (
-        _is_revoked(claims["jti"])
-        or not ServiceClient.objects.filter(client_id=claims["client_id"], is_active=True).exists()
-    ):
+    try:
+        service = service_principal(claims=claims)
+    except InvalidAccessToken:
         return INACTIVE
-    return common | {"principal_type": "service", "org_id": claims.get("org_id"), "roles": []}
+    org_id = str(service.organization_id) if service.organization_id else None
+    return common | {"principal_type": "service", "org_id": org_id, "roles": []}
 
 
 def _introspect_refresh(token: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from config.env import env
 from config.settings.base import *  # noqa: F403
 from hubkit.logging import logging_config
-from hubkit.settings import assert_production_ready
+from hubkit.settings import assert_production_ready, secure_redirect_exempt
 
 SECRET_KEY = env.str("SECRET_KEY")
 DEBUG = env.bool("DEBUG", False)
@@ -17,7 +17,7 @@ DEMO_DATA_ALLOWED = False
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
-SECURE_REDIRECT_EXEMPT = [r"^api/health/", r"^metrics$"]
+SECURE_REDIRECT_EXEMPT = secure_redirect_exempt(receives_events=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
