@@ -243,6 +243,17 @@ class KeyStore:
         keyset = self._keyset
         return keyset is not None and time.time() - keyset.fetched_at < self._max_stale
 
+    def age_seconds(self) -> float | None:
+        """How old the keys this process verifies with are (None: it has none yet)."""
+        keyset = self._keyset
+        if keyset is None:
+            keyset = self._keyset = self._load_shared()
+        return None if keyset is None else max(time.time() - keyset.fetched_at, 0.0)
+
+    def probe(self) -> None:
+        """Ask the issuer for its key set now, keeping what we have (readiness); raises when unreachable."""
+        self._client.jwks(self.discovery().jwks_uri)
+
     def refresh(self) -> KeySet:
         """Fetch now (subject to the shared gate); used by readiness and tests."""
         return self._refresh(want_kid=None)

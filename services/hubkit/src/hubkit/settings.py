@@ -64,6 +64,7 @@ def assert_production_ready(*, debug: bool, secrets: Mapping[str, str]) -> None:
 
 BASE_MIDDLEWARE = [
     "hubkit.request_id.RequestIdMiddleware",
+    "hubkit.access.AccessLogMiddleware",
     "hubkit.metrics.MetricsMiddleware",
     "hubkit.errors.ProblemDetailsMiddleware",
     "django.middleware.security.SecurityMiddleware",
