@@ -615,7 +615,9 @@ def test_a_dead_delivery_is_counted_and_logged_as_an_error(
     for _ in range(4):
         _drain()
         _time_passes()
-    assert _metric("hub_event_deliveries_given_up_total", destination="probe", status="dead") - dead_before == 1
+    assert (
+        _metric("hub_event_deliveries_given_up_total", destination="probe", status="dead") - dead_before == 1
+    )
     assert _metric("hub_event_delivery_attempts_total", **unreachable) - network_before == 4
     [dead] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert str(delivery.id) in dead.getMessage()
