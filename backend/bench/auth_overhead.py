@@ -62,7 +62,9 @@ def _jwks_fetches(identity_url: str) -> float:
     text = httpx.get(identity_url + "/metrics").text
     total = 0.0
     for line in text.splitlines():
-        if line.startswith("http_requests_total{") and re.search(r'route="\.well-known/jwks\.json"', line):
+        if line.startswith("hub_http_requests_total{") and re.search(
+            r'route="\.well-known/jwks\.json"', line
+        ):
             total += float(line.rsplit(" ", 1)[1])
     return total
 

@@ -19,6 +19,7 @@ import httpx
 import psycopg
 import pytest
 from django.conf import settings
+from prometheus_client.parser import text_string_to_metric_families
 
 from apps.events.tests.factories import booking_data
 from hubkit.testing import (
@@ -85,6 +86,16 @@ class Hub:
     worker: subprocess.Popen[bytes] | None = None
     worker_log: Path | None = None
 
+    def worker_metrics(self) -> str:
+        """The worker's own /metrics ("" while it is not listening yet)."""
+        try:
+            return httpx.get(f"http://127.0.0.1:{self.backend_env['METRICS_PORT']}/metrics").text
+        except httpx.ConnectError:
+            return ""
+
+    def worker_metric(self, name: str, **labels: str) -> float:
+        return _sample(wait_until(self.worker_metrics), name, labels)
+
     def start_worker(self) -> None:
         assert self.worker_log is not None
         with self.worker_log.open("ab") as log:
@@ -128,7 +139,7 @@ class Hub:
 def hub(
     identity_service: IdentityService, worker: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Hub]:
-    ports = {name: free_port() for name in ("backend", "communication", "workflow", "smtp")}
+    ports = {name: free_port() for name in ("backend", "communication", "workflow", "smtp", "metrics")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     run = settings.DATABASES["default"]["NAME"]  # parallel runs never share these databases
     databases = {
@@ -156,6 +167,7 @@ def hub(
         "WORKER_HEARTBEAT_SECONDS": "1",
         "EVENT_STALLED_WORKER_SECONDS": "4",
         "EVENT_STALLED_SWEEP_CRON": "* * * * * */2",
+        "METRICS_PORT": str(ports["metrics"]),  # served by the worker only
     }
     communication_env = {
         **common,
@@ -233,6 +245,14 @@ def hub(
         sink_log.close()
 
 
+def _sample(text: str, name: str, labels: dict[str, str]) -> float:
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return 0.0
+
+
 def _deliveries(hub: Hub, event_id: str) -> dict[str, tuple[str, int]]:
     rows = hub.query(
         "backend", "SELECT destination, status, attempts FROM events_delivery WHERE event_id = %s", event_id
@@ -266,6 +286,27 @@ def test_a_created_contact_reaches_both_receivers_signed_and_once(hub: Hub) -> N
     admin = hub.api("admin@acme.test")
     detail = admin.get(f"/api/v1/events/{event_id}").json()
     assert {d["destination"]: d["status"] for d in detail["deliveries"]} == {k: v[0] for k, v in both.items()}
+
+
+def test_the_worker_serves_its_metrics_and_receivers_count_receipts(hub: Hub) -> None:
+    delivered = {"destination": "communication-service", "outcome": "delivered", "status_class": "2xx"}
+    before = hub.worker_metric("hub_event_delivery_attempts_total", **delivered)
+    received = {"type": "contact.created", "outcome": "accepted"}
+    receipts = _sample(
+        httpx.get(hub.communication.url + "/metrics").text, "hub_events_received_total", received
+    )
+    contact = hub.api("staff@acme.test").post("/api/v1/contacts", json={"first_name": "Mia"}).json()
+    event_id = _event_of(hub, contact["id"], "contact.created")
+    wait_until(lambda: _deliveries(hub, event_id)["communication-service"] == ("delivered", 1))
+    wait_until(lambda: hub.worker_metric("hub_event_delivery_attempts_total", **delivered) - before >= 1)
+    worker = hub.worker_metrics()
+    assert "hub_event_drain_duration_seconds_bucket" in worker
+    assert "hub_event_outbox_backlog" in worker
+    assert "hub_db_pool_connections_in_use" in worker  # the worker's own pool
+    after = _sample(httpx.get(hub.communication.url + "/metrics").text, "hub_events_received_total", received)
+    assert after - receipts == 1
+    # The web process does not serve the worker's port, and its /metrics has the backlog too.
+    assert "hub_event_outbox_backlog" in httpx.get(hub.backend.url + "/metrics").text
 
 
 def test_a_receiver_down_for_a_while_gets_the_event_when_it_returns(hub: Hub) -> None:

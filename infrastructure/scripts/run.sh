@@ -30,7 +30,9 @@ manage services/communication-service "$COMMUNICATION_DATABASE_URL" migrate --no
 
 PROMETHEUS_MULTIPROC_DIR="$(mktemp -d -t hub-metrics.XXXXXX)"
 export PROMETHEUS_MULTIPROC_DIR
-# Each service aggregates only its own workers' metrics.
+# Each service aggregates only its own workers' metrics (the event workers serve their own).
+export BACKEND_PROMETHEUS_MULTIPROC_DIR="$PROMETHEUS_MULTIPROC_DIR/backend"
+mkdir -p "$BACKEND_PROMETHEUS_MULTIPROC_DIR"
 export IDENTITY_PROMETHEUS_MULTIPROC_DIR="$PROMETHEUS_MULTIPROC_DIR/identity"
 mkdir -p "$IDENTITY_PROMETHEUS_MULTIPROC_DIR"
 export WORKFLOW_PROMETHEUS_MULTIPROC_DIR="$PROMETHEUS_MULTIPROC_DIR/workflow"
@@ -45,8 +47,9 @@ cat <<BANNER
     frontend         http://127.0.0.1:5173/   (Vite dev server; /api -> backend, /identity -> identity)
     backend API      http://127.0.0.1:8000/api/v1/   (docs: /api/v1/docs)
     backend health   http://127.0.0.1:8000/api/health/ready
-    metrics          http://127.0.0.1:8000/metrics
+    metrics          http://127.0.0.1:8000/metrics   (every service serves its own /metrics)
     event worker     procrastinate (log prefix "worker"): delivers the outbox to the services below
+                     metrics: http://127.0.0.1:${WORKER_METRICS_PORT:-9108}/metrics
     identity         http://127.0.0.1:8001/api/v1/   (docs: /api/v1/docs, keys: /.well-known/jwks.json)
     identity worker  procrastinate (log prefix "identity-worker"): mails invitations and security
                      notices through the communication service

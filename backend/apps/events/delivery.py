@@ -34,6 +34,7 @@ from django.utils import timezone
 from apps.audit.services import audit_bulk_created
 from apps.events.clients.webhook import encode_body
 from apps.events.envelope import ENVELOPE_FIELDS, envelope
+from apps.events.metrics import ATTEMPTS, DRAIN_DURATION, GIVEN_UP, status_class
 from apps.events.models import Delivery, DeliveryAttempt
 from apps.events.sending import Attempt, BatchSender, ReadyDelivery
 from apps.events.subscriptions import subscription_named
@@ -60,11 +61,13 @@ def drain(*, destination: str, shard: int) -> DrainReport:
         report.busy = True
         return report
     finished = False
+    started = time.perf_counter()
     try:
         finished = _drain_locked(destination, shard, report)
     finally:
         if not finished:  # finishing released the lock already
             drainer_unlock(destination, shard)
+        DRAIN_DURATION.labels(destination).observe(time.perf_counter() - started)
     if report.follow_up:
         # Queued after the lock is released: the follow-up must find the shard free when it starts.
         with transaction.atomic():
@@ -87,7 +90,8 @@ def _drain_batches(
         if batch:
             for attempt in _record(sender.send(batch)):
                 report.attempts += 1
-                report.by_status[attempt.status] = report.by_status.get(attempt.status, 0) + 1
+                status = str(attempt.status)  # the plain value in logs, never the enum's repr
+                report.by_status[status] = report.by_status.get(status, 0) + 1
         else:
             finished, report.next_wake_at = drainer_try_finish(
                 destination=destination,
@@ -235,18 +239,26 @@ def _record(attempts: list[Attempt]) -> list[Attempt]:
         ]
         audit_bulk_created(rows, cids=[a.delivery.correlation_id or None for a in kept])
     for a in kept:
-        if a.status in {Delivery.Status.DEAD, Delivery.Status.FAILED, Delivery.Status.REFUSED_TOO_LARGE}:
-            logger.warning(
+        destination = a.delivery.destination
+        ATTEMPTS.labels(destination, str(a.outcome), status_class(a.result.status_code, a.result.error)).inc()
+        if a.status in _GIVEN_UP:
+            GIVEN_UP.labels(destination, str(a.status)).inc()
+            # Dead: every retry spent, someone must look (redeliver once the receiver is fixed).
+            logger.log(
+                logging.ERROR if a.status == Delivery.Status.DEAD else logging.WARNING,
                 "delivery %s of event %s to %s is %s after %d attempt(s): %s %s",
                 a.delivery.id,
                 a.delivery.event_id,
-                a.delivery.destination,
-                a.status,
+                destination,
+                str(a.status),
                 a.number,
                 a.result.status_code,
                 a.result.error[:200],
             )
     return kept
+
+
+_GIVEN_UP = frozenset({Delivery.Status.DEAD, Delivery.Status.FAILED, Delivery.Status.REFUSED_TOO_LARGE})
 
 
 def delivery_sweep(*, older_than_seconds: float) -> int:

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet
+from django.utils import timezone
 
 from apps.events.models import Delivery, Event
+from apps.events.subscriptions import subscriptions
 from apps.identity.models import Organization
 from hubkit.errors import NotFound
 
@@ -44,3 +46,23 @@ def event_deliveries(*, event: Event) -> list[Delivery]:
     return list(
         Delivery.objects.for_organization(event.organization).filter(event=event).order_by("destination")
     )
+
+
+def outbox_backlog() -> dict[str, tuple[int, float]]:
+    """Per destination (every subscription, and any other with deliveries waiting): how many
+    deliveries are not delivered yet and the age in seconds of the oldest of them (0 when none).
+
+    One grouped query over the pending deliveries only (a partial index holds them), across
+    organizations: operators' figures, never an API answer.
+    """
+    now = timezone.now()
+    rows = (
+        Delivery.all_tenants.filter(status=Delivery.Status.PENDING)
+        .values("destination")
+        .annotate(pending=Count("id"), oldest=Min("created_at"))
+        .values_list("destination", "pending", "oldest")
+    )
+    backlog = {subscription.name: (0, 0.0) for subscription in subscriptions()}
+    for destination, pending, oldest in rows:
+        backlog[destination] = (pending, max((now - oldest).total_seconds(), 0.0))
+    return backlog

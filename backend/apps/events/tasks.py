@@ -36,12 +36,16 @@ class DrainRetry(BaseRetryStrategy):
 def drain_deliveries(destination: str, shard: int) -> None:
     report = drain(destination=destination, shard=shard)
     if report.attempts:
-        logger.info(
+        # Every delivery arrived: routine (counted in hub_event_delivery_attempts_total), DEBUG.
+        # Anything left for a retry is worth a line; given-up deliveries were logged louder already.
+        routine = set(report.by_status) == {"delivered"}
+        logger.log(
+            logging.DEBUG if routine else logging.INFO,
             "drained %s/%s: %d attempt(s) %s%s",
             destination,
             shard,
             report.attempts,
-            report.by_status,
+            " ".join(f"{status}={count}" for status, count in sorted(report.by_status.items())),
             " (continued by a follow-up job)" if report.follow_up else "",
         )
 

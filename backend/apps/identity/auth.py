@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja.security import HttpBearer
 
 from apps.identity.principal import Principal
 from apps.identity.services import principal_from_claims
 from hubkit.identity import get_verifier
+from hubkit.ninja import HubBearer
 
 
-class BearerAuth(HttpBearer):
+class BearerAuth(HubBearer):
     """Verifies an identity-service access token locally; never a network call in steady state.
 
     Sync on purpose: django-ninja's async `authenticate` returning None has crashed instead of

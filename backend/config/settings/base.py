@@ -2,7 +2,7 @@
 
 from apps.events.subscriptions import event_subscriptions
 from config.env import BASE_DIR, env
-from hubkit.logging import logging_config
+from hubkit.logging import logging_from_env
 from hubkit.settings import BASE_MIDDLEWARE, DJANGO_TEMPLATES, database_config, identity_settings, redis_cache
 
 REPO_ROOT = BASE_DIR.parent
@@ -83,6 +83,8 @@ REDIS_URL = env.str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {"default": redis_cache(REDIS_URL, prefix="hub-backend")}
 
 READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", 3.0)
+# Readiness says `degraded` (still 200) while an undelivered event is older than this.
+EVENT_OUTBOX_DEGRADED_SECONDS = env.float("EVENT_OUTBOX_DEGRADED_SECONDS", 300.0)
 
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -94,9 +96,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
-LOGGING = logging_config(
-    json=env.bool("LOG_JSON", False), level=env.str("LOG_LEVEL", "INFO"), service="backend"
-)
+LOGGING = logging_from_env(env, service="backend", debug=DEBUG)
 
 # Events: the outbox is delivered by procrastinate jobs (worker: manage.py procrastinate worker).
 COMMUNICATION_SERVICE_URL = env.str("COMMUNICATION_SERVICE_URL", "http://127.0.0.1:8003")
@@ -132,6 +132,11 @@ EVENT_STALLED_SWEEP_CRON = env.str("EVENT_STALLED_SWEEP_CRON", "* * * * * */15")
 # this is presumed dead.
 IDEMPOTENCY_RETENTION_SECONDS = env.int("IDEMPOTENCY_RETENTION_SECONDS", 25 * 3600)
 IDEMPOTENCY_IN_PROGRESS_SECONDS = env.int("IDEMPOTENCY_IN_PROGRESS_SECONDS", 60)
+# The worker (manage.py procrastinate worker) serves its Prometheus metrics on this port
+# (METRICS_PORT, empty: not served), next to the web processes' /metrics.
+PROCRASTINATE_ON_APP_READY = "hubkit.metrics.worker_app_ready"
+WORKER_METRICS_PORT = env.int("METRICS_PORT", 9108) if env.str("METRICS_PORT", "9108") else None
+WORKER_METRICS_HOST = env.str("METRICS_HOST", "127.0.0.1")
 PROCRASTINATE_WORKER_DEFAULTS = {
     "queues": ["events", "maintenance"],
     # Jobs at once: one drain per destination and shard (apps.events.lines.SHARDS) plus the others.

@@ -3,7 +3,7 @@
 from apps.events.subscriptions import event_subscriptions
 from config.env import env
 from config.settings.base import *  # noqa: F403
-from hubkit.logging import logging_config
+from hubkit.logging import logging_from_env
 from hubkit.settings import assert_production_ready, secure_redirect_exempt
 
 SECRET_KEY = env.str("SECRET_KEY")
@@ -23,7 +23,7 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-LOGGING = logging_config(json=True, level=env.str("LOG_LEVEL", "INFO"), service="backend")
+LOGGING = logging_from_env(env, service="backend", debug=DEBUG)
 
 COMMUNICATION_SERVICE_URL = env.str("COMMUNICATION_SERVICE_URL")
 WORKFLOW_SERVICE_URL = env.str("WORKFLOW_SERVICE_URL")

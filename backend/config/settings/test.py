@@ -27,5 +27,3 @@ CACHES["default"]["KEY_PREFIX"] = "-".join(
 )
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ROOT_URLCONF = env.str("ROOT_URLCONF", "config.urls")
-# Keep the test output readable: procrastinate announces every task registration at INFO.
-LOGGING["loggers"]["procrastinate"] = {"level": "WARNING"}

@@ -11,6 +11,7 @@ ROOT_URLCONF = "tests.urls"
 INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
 MIDDLEWARE = [
     "hubkit.request_id.RequestIdMiddleware",
+    "hubkit.access.AccessLogMiddleware",
     "hubkit.metrics.MetricsMiddleware",
     "hubkit.errors.ProblemDetailsMiddleware",
 ]

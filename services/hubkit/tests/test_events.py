@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.test import RequestFactory
+from prometheus_client import REGISTRY
 
 from hubkit.errors import ApplicationError
 from hubkit.event_types import EVENT_TYPES
@@ -16,6 +17,7 @@ from hubkit.events import (
     InvalidEvent,
     MalformedEvent,
     receive_event,
+    record_receipt,
 )
 from hubkit.webhooks import InvalidWebhook, generate_secret, sign_headers
 
@@ -172,3 +174,25 @@ def test_a_receiver_may_keep_its_own_problem_code() -> None:
     with pytest.raises(InvalidEvent) as caught:
         receive(envelope(version=2), invalid_code="invalid_envelope")
     assert rejected(caught)[:2] == (422, "invalid_envelope")
+
+
+def _receipts(event_type: str, outcome: str) -> float:
+    return (
+        REGISTRY.get_sample_value("hub_events_received_total", {"type": event_type, "outcome": outcome})
+        or 0.0
+    )
+
+
+def test_refusals_are_counted_as_rejected_and_receipts_by_type() -> None:
+    before = _receipts("unknown", "rejected")
+    with pytest.raises(InvalidWebhook):
+        receive(b"{}", secrets=[generate_secret()])
+    with pytest.raises(MalformedEvent):
+        receive(b'{"id": "broken')
+    assert _receipts("unknown", "rejected") - before == 2
+
+    accepted = _receipts("booking.no_show", "accepted")
+    record_receipt(receive(envelope()).type, "accepted")
+    record_receipt("no.such_type", "duplicate")  # never a label of its own
+    assert _receipts("booking.no_show", "accepted") - accepted == 1
+    assert _receipts("no.such_type", "duplicate") == 0.0

@@ -1,7 +1,7 @@
 import json
 import time
 
-from hubkit.health import readiness_response, redis_check
+from hubkit.health import Degraded, Healthy, readiness_response, redis_check
 
 
 def _fails() -> None:
@@ -34,3 +34,28 @@ def test_closed_redis_port_fails_fast() -> None:
     response = readiness_response({"redis": redis_check("redis://127.0.0.1:1/0", timeout=0.5)})
     assert response.status_code == 503
     assert json.loads(response.content)["failing"] == ["redis"]
+
+
+def test_a_degraded_check_is_200_named_with_its_figures() -> None:
+    response = readiness_response(
+        {"ok": lambda: Healthy({"n": 1}), "keys": lambda: Degraded("stale keys", {"keys_age_seconds": 42.0})}
+    )
+    body = json.loads(response.content)
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
+    assert body["degraded"] == ["keys"]
+    assert body["failing"] == []
+    assert body["checks"]["keys"] == {
+        "status": "degraded",
+        "reason": "stale keys",
+        "keys_age_seconds": 42.0,
+        "duration_ms": body["checks"]["keys"]["duration_ms"],
+    }
+    assert body["checks"]["ok"]["n"] == 1
+
+
+def test_a_failing_check_outweighs_a_degraded_one() -> None:
+    response = readiness_response({"keys": lambda: Degraded("stale"), "db": _fails})
+    body = json.loads(response.content)
+    assert response.status_code == 503
+    assert (body["status"], body["failing"], body["degraded"]) == ("unavailable", ["db"], ["keys"])

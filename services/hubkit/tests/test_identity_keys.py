@@ -15,14 +15,13 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from hubkit.health import readiness_response
+from hubkit.health import Degraded, Healthy, identity_check, readiness_response
 from hubkit.identity import (
     IdentityProtocolError,
     IdentityUnavailable,
     InvalidToken,
     TokenVerifier,
     get_verifier,
-    identity_keys_check,
     reset_verifier,
     shared_cache_keys,
 )
@@ -99,13 +98,13 @@ def test_stale_keys_verify_while_the_issuer_is_down_until_max_stale_then_readine
         tokens = [running.token(sub=f"later-{n}") for n in range(3)]
     # The issuer is gone: nothing listens on its port any more.
     assert verifier.verify(tokens[0]).subject == "later-0"  # the last good keys
-    identity_keys_check()  # still within max-stale: ready
-    assert readiness_response({"identity": identity_keys_check}).status_code == 200
+    assert isinstance(identity_check(), Degraded)  # still within max-stale: ready, degraded
+    assert readiness_response({"identity": identity_check}).status_code == 200
     time.sleep(1.6)
     assert verifier.verify(tokens[1]).subject == "later-1"  # stale-if-error keeps verifying
     with pytest.raises(IdentityUnavailable):
-        identity_keys_check()
-    response = readiness_response({"identity": identity_keys_check})
+        identity_check()
+    response = readiness_response({"identity": identity_check})
     assert response.status_code == 503
     assert json.loads(response.content)["failing"] == ["identity"]
 
@@ -114,12 +113,12 @@ def test_readiness_recovers_when_the_issuer_answers_again(settings: Any, redis_p
     settings.IDENTITY = {"SERVICE_URL": "http://127.0.0.1:1", "JWKS_REFRESH_COOLDOWN_SECONDS": 0}
     reset_verifier()
     with pytest.raises(IdentityUnavailable):
-        identity_keys_check()  # no keys and no issuer
+        identity_check()  # no keys and no issuer
     with serve(Issuer()) as running:
         settings.IDENTITY = {"SERVICE_URL": running.url, "JWKS_REFRESH_COOLDOWN_SECONDS": 0}
         reset_verifier()
-        identity_keys_check()
-        assert running.jwks_fetches == 1
+        assert isinstance(identity_check(), Healthy)
+        assert running.jwks_fetches == 2  # the probe, then the keys themselves
 
 
 def verify_together(verifier: TokenVerifier, tokens: list[str]) -> list[Any]:
@@ -189,7 +188,7 @@ def test_with_redis_down_tokens_verify_and_introspect_from_the_issuer(settings: 
         assert verifier.introspect(token, claims) == {"manager"}
         assert verifier.introspect(token, claims) == {"manager"}
         assert running.introspections == 2  # nothing cached: each answer is the issuer's own
-        identity_keys_check()  # ready: the keys are fresh, Redis is an optimisation here
+        assert isinstance(identity_check(), Healthy)  # Redis is an optimisation here
         reset_verifier()
 
 

@@ -3,7 +3,7 @@ from django.test import Client
 
 def _sample(text: str, needle: str) -> float:
     for line in text.splitlines():
-        if line.startswith("http_requests_total{") and needle in line:
+        if line.startswith("hub_http_requests_total{") and needle in line:
             return float(line.rsplit(" ", 1)[1])
     return 0.0
 

@@ -1,3 +1,6 @@
+import uuid
+from datetime import UTC, datetime, timedelta
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
@@ -7,11 +10,43 @@ from ninja.errors import AuthenticationError
 from hubkit.errors import Conflict
 from hubkit.fields import Text, UtcDatetime
 from hubkit.health import liveness_view
+from hubkit.identity import TokenClaims
 from hubkit.metrics import metrics_view
-from hubkit.ninja import JsonParser, JsonRenderer, install_problem_handlers
+from hubkit.ninja import HubBearer, JsonParser, JsonRenderer, install_problem_handlers
 
 api = NinjaAPI(urls_namespace="hubkit-tests", parser=JsonParser(), renderer=JsonRenderer())
 install_problem_handlers(api)
+
+
+ORGANIZATION_ID = uuid.UUID("0b0e7d5e-1c1a-4f51-9d7c-5a3f2a7e9a11")
+USER_TOKEN = "user-token-dev-insecure-0123456789"
+SERVICE_TOKEN = "service-token-dev-insecure-0123456789"
+
+
+def _claims(*, is_service: bool) -> TokenClaims:
+    return TokenClaims(
+        subject="hub-backend" if is_service else "5d6c1f0e-8a3b-4c2d-9e1f-0a1b2c3d4e5f",
+        is_service=is_service,
+        organization_id=ORGANIZATION_ID,
+        roles=frozenset() if is_service else frozenset({"staff"}),
+        scopes=frozenset(),
+        client_id="hub-backend" if is_service else "hub-frontend",
+        email="",
+        name="",
+        expires_at=datetime.now(UTC) + timedelta(minutes=5),
+    )
+
+
+class FixedTokens(HubBearer):
+    """Two fixed tokens: hubkit's bearer mechanics without an issuer."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> TokenClaims | None:
+        return {USER_TOKEN: _claims(is_service=False), SERVICE_TOKEN: _claims(is_service=True)}.get(token)
+
+
+@api.get("/whoami/{name}", auth=FixedTokens())
+def whoami(request: HttpRequest, name: str) -> dict[str, str]:
+    return {"name": name}
 
 
 class ItemIn(Schema):

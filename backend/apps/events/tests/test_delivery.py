@@ -7,6 +7,7 @@ exercised deterministically; the end-to-end tests in backend/tests/ use the real
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -20,8 +21,10 @@ import pytest
 from asgiref.sync import async_to_sync
 from auditlog.models import LogEntry
 from django.db import connection, connections, transaction
+from django.test import Client
 from django.utils import timezone
 from procrastinate.contrib.django import app
+from prometheus_client.parser import text_string_to_metric_families
 
 from apps.events.clients.webhook import encode_body
 from apps.events.delivery import DrainReport, delivery_sweep, drain
@@ -30,7 +33,7 @@ from apps.events.lines import SHARDS, line_shard, subject_line
 from apps.events.models import Delivery, DeliveryAttempt, Event
 from apps.events.sending import backoff_seconds
 from apps.events.services import publish
-from apps.events.tasks import DrainRetry, retry_stalled
+from apps.events.tasks import DrainRetry, drain_deliveries, retry_stalled
 from apps.events.tests.factories import contact_data, contact_updated_data
 from apps.events.wakeups import DRAINING, advisory_key, drain_queueing_lock
 from apps.identity.models import Organization
@@ -572,3 +575,60 @@ def test_a_receiver_refusing_the_body_as_too_large_is_told_apart_and_can_be_rede
     response = admin.post(f"/api/v1/events/{event.id}/redeliver")
     assert response.status_code == 200, response.content
     assert [d["status"] for d in response.json()["redelivered"]] == ["pending"]
+
+
+def _metric(name: str, **labels: str) -> float:
+    """A sample of the backend's /metrics as Prometheus reads it (0 when absent)."""
+    text = Client().get("/metrics").content.decode()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return 0.0
+
+
+def test_metrics_follow_the_backlog_and_count_attempts_and_drains(subscribed: Receiver) -> None:
+    delivered = {"destination": "probe", "outcome": "delivered", "status_class": "2xx"}
+    attempts_before = _metric("hub_event_delivery_attempts_total", **delivered)
+    drains_before = _metric("hub_event_drain_duration_seconds_count", destination="probe")
+    assert _metric("hub_event_outbox_backlog", destination="probe") == 0
+    _publish()
+    assert _metric("hub_event_outbox_backlog", destination="probe") == 1
+    assert _metric("hub_event_outbox_backlog", destination="other") == 0  # every subscription is listed
+    assert _metric("hub_event_outbox_oldest_age_seconds", destination="probe") >= 0
+    assert _drain().attempts == 1
+    assert _metric("hub_event_outbox_backlog", destination="probe") == 0
+    assert _metric("hub_event_outbox_oldest_age_seconds", destination="probe") == 0
+    assert _metric("hub_event_delivery_attempts_total", **delivered) - attempts_before == 1
+    assert _metric("hub_event_drain_duration_seconds_count", destination="probe") - drains_before == 1
+
+
+def test_a_dead_delivery_is_counted_and_logged_as_an_error(
+    subscribed: Receiver, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.EVENT_SUBSCRIPTIONS[0]["url"] = f"http://127.0.0.1:{free_port()}/api/v1/events"
+    dead_before = _metric("hub_event_deliveries_given_up_total", destination="probe", status="dead")
+    unreachable = {"destination": "probe", "outcome": "retry", "status_class": "network_error"}
+    network_before = _metric("hub_event_delivery_attempts_total", **unreachable)
+    delivery = Delivery.all_tenants.get(event=_publish())
+    caplog.set_level(logging.INFO, logger="apps.events")
+    for _ in range(4):
+        _drain()
+        _time_passes()
+    assert (
+        _metric("hub_event_deliveries_given_up_total", destination="probe", status="dead") - dead_before == 1
+    )
+    assert _metric("hub_event_delivery_attempts_total", **unreachable) - network_before == 4
+    [dead] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert str(delivery.id) in dead.getMessage()
+    assert "is dead after 4 attempt(s)" in dead.getMessage()
+    assert "Delivery.Status" not in caplog.text  # plain values, never enum reprs
+
+
+def test_a_drain_that_delivered_everything_logs_nothing_at_info(
+    subscribed: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    _publish()
+    caplog.set_level(logging.INFO)
+    drain_deliveries(destination="probe", shard=line_shard(subject_line("contact", "c-1")))
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == []

@@ -12,7 +12,7 @@ from tests.test_openapi import undescribed_in_paths
 class TestHealth(ServiceEndpointsContract):
     """The standard operational endpoints; readiness also needs identity-service's keys."""
 
-    expected_checks: ClassVar[frozenset[str]] = frozenset({"database", "redis", "identity"})
+    expected_checks: ClassVar[frozenset[str]] = frozenset({"database", "redis", "identity", "outbox"})
 
     @pytest.fixture(autouse=True)
     def _identity_running(self, identity_service: IdentityService) -> None:

@@ -54,10 +54,18 @@ def test_cached_keys_keep_working_while_identity_is_down_and_cold_start_is_503(
     assert bearer(token).get("/api/v1/me").status_code == 200
     own_identity.process.stop()
     try:
-        # Keys learnt before the outage: requests and readiness carry on.
+        # Keys learnt before the outage: requests carry on, readiness says degraded (still 200)
+        # and how old the keys it verifies with are.
         assert bearer(token).get("/api/v1/me").status_code == 200
-        ready = Client().get("/api/health/ready").json()
-        assert ready["checks"]["identity"]["status"] == "ok"
+        degraded = Client().get("/api/health/ready")
+        assert degraded.status_code == 200
+        ready = degraded.json()
+        assert ready["status"] == "degraded"
+        assert ready["degraded"] == ["identity"]
+        assert ready["failing"] == []
+        assert ready["checks"]["identity"]["status"] == "degraded"
+        assert 0 <= ready["checks"]["identity"]["keys_age_seconds"] < 300
+        assert "unreachable" in ready["checks"]["identity"]["reason"]
         # A process that never saw the keys cannot verify anything: fail closed with 503.
         use_identity(own_identity.url)
         response = bearer(token).get("/api/v1/me")
@@ -70,6 +78,9 @@ def test_cached_keys_keep_working_while_identity_is_down_and_cold_start_is_503(
         _restart(own_identity)
     time.sleep(2.1)  # past the negative-cache window after a failed cold fetch
     assert bearer(token).get("/api/v1/me").status_code == 200
+    back = Client().get("/api/health/ready").json()
+    assert back["checks"]["identity"]["status"] == "ok"
+    assert back["checks"]["identity"]["keys_age_seconds"] >= 0
 
 
 def test_a_token_from_a_rotated_out_key_is_refused(own_identity: IdentityService, settings: Any) -> None:

@@ -62,6 +62,7 @@ def receive_event(request: HttpRequest) -> dict[str, str]:
     outgoing = outgoing_for(envelope)
     # Every receipt is recorded (and deduplicated), also of types this service sends nothing for.
     receipt = event_receive(envelope=envelope, outgoing=outgoing or [])
+    events.record_receipt(envelope.type, receipt)
     if outgoing is None and receipt == "accepted":
         return {"status": "ignored"}
     return {"status": receipt}

@@ -6,10 +6,11 @@ import uuid
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from ninja.security import HttpBearer
 
+from hubkit.access import Caller
 from hubkit.errors import PermissionDenied
 from hubkit.identity import TokenClaims, get_verifier
+from hubkit.ninja import HubBearer
 
 READ_SCOPE = "messages:read"
 READER_ROLES = frozenset({"owner", "admin"})
@@ -35,7 +36,7 @@ def reader_from_claims(claims: TokenClaims) -> MessageReader:
     return MessageReader(subject=claims.subject, organization_id=claims.organization_id, is_service=True)
 
 
-class MessageReaderAuth(HttpBearer):
+class MessageReaderAuth(HubBearer):
     """Verifies an identity-service access token locally (hubkit) and authorizes the reader.
 
     Sync on purpose: django-ninja's async `authenticate` returning None has crashed instead of
@@ -44,3 +45,8 @@ class MessageReaderAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> MessageReader:
         return reader_from_claims(get_verifier().verify(token))
+
+    def caller_of(self, principal: MessageReader) -> Caller:
+        if principal.is_service:
+            return Caller.client(principal.subject, principal.organization_id)
+        return Caller.user(principal.subject, principal.organization_id)

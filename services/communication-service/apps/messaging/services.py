@@ -21,7 +21,7 @@ from hubkit.events import EventEnvelope
 
 logger = logging.getLogger(__name__)
 
-MESSAGES = Counter("communication_messages_total", "Messages recorded.", ["channel", "status"])
+MESSAGES = Counter("hub_communication_messages_total", "Messages recorded.", ["channel", "status"])
 
 Receipt = Literal["accepted", "duplicate"]
 

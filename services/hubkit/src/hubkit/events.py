@@ -3,6 +3,9 @@
 `receive_event` checks, in this order: the Standard Webhooks signature (401 `invalid_signature`),
 the media type (415), the body size (413), JSON (400 `malformed_json`), the envelope (422), and
 that `webhook-id` is the envelope's id. Every refusal is final for the sender: the same bytes will never pass.
+Receipts are counted in `hub_events_received_total{type, outcome}`: refusals here as
+`rejected` (type `unknown` when the body did not name a known type), and what the receiver made
+of a verified event (`accepted`, `duplicate`) through `record_receipt`.
 Anything the receiver stores afterwards (text, jsonb) is safe to store: PostgreSQL refuses NUL
 characters, unpaired surrogates and non-finite numbers, which Python's JSON parser accepts.
 """
@@ -17,6 +20,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from prometheus_client import Counter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
@@ -27,6 +31,20 @@ from hubkit.webhooks import verify_webhook
 
 MAX_EVENT_BYTES = 256 * 1024
 """The largest delivery body a receiver reads (the backend's envelopes are a few KiB)."""
+
+RECEIPTS = Counter(
+    "hub_events_received_total",
+    "Signed event deliveries received, by event type and outcome.",
+    ["type", "outcome"],
+)
+ReceiptOutcome = Literal["accepted", "duplicate", "rejected"]
+UNKNOWN_TYPE = "unknown"
+
+
+def record_receipt(event_type: str, outcome: ReceiptOutcome) -> None:
+    """Count a delivery's outcome; only registered types become labels."""
+    RECEIPTS.labels(event_type if event_type in EVENT_TYPES else UNKNOWN_TYPE, outcome).inc()
+
 
 MAX_DATA_DEPTH = MAX_JSON_DEPTH
 """How deeply `data` may nest (deeper input is refused before anything walks it recursively)."""
@@ -155,6 +173,10 @@ def receive_event(
     Deduplicate by the returned envelope's `id` (a UUID), never by the raw header text.
     `invalid_code` is the problem code of a 422, for a receiver that has always answered another.
     """
-    webhook_id = verify_webhook(body=request.body, headers=request.headers, secrets=secrets)
-    require_json_body(request)
-    return parse_event(request.body, webhook_id=webhook_id, invalid_code=invalid_code)
+    try:
+        webhook_id = verify_webhook(body=request.body, headers=request.headers, secrets=secrets)
+        require_json_body(request)
+        return parse_event(request.body, webhook_id=webhook_id, invalid_code=invalid_code)
+    except ApplicationError:
+        record_receipt(UNKNOWN_TYPE, "rejected")
+        raise

@@ -1,4 +1,9 @@
-"""Liveness and readiness: readiness runs named dependency checks, each bounded by a short timeout."""
+"""Liveness and readiness: readiness runs named dependency checks, each bounded by a short timeout.
+
+A check returns None (ok), a `Degraded` (still serving, but an operator should look: 200 with
+`status: degraded`), or raises (not ready: 503). Each check's entry carries its `status`, its
+`duration_ms` and whatever figures it returned (`keys_age_seconds`, ...).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
 
 import redis
 from django.conf import settings
@@ -19,10 +25,54 @@ from hubkit.metrics import metrics_view
 
 logger = logging.getLogger("hubkit.health")
 
-Check = Callable[[], None]
-"""A check returns when the dependency is usable and raises otherwise."""
+
+@dataclass(frozen=True)
+class Healthy:
+    """A check's figures when all is well (`details` are added to its entry)."""
+
+    details: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Degraded:
+    """The service still serves, but not as it should; `reason` and `details` say why."""
+
+    reason: str
+    details: Mapping[str, object] = field(default_factory=dict)
+
+
+Check = Callable[[], Healthy | Degraded | None]
+"""A check returns (None, Healthy or Degraded) when the dependency is usable and raises otherwise."""
 
 _executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="readiness")
+
+
+def identity_check() -> Healthy | Degraded:
+    """The identity-service's signing keys: verified tokens need them.
+
+    Asks the issuer for its key set now (a short GET). Reachable: ok, and stale keys are
+    refreshed. Unreachable while keys are cached and within IDENTITY's JWKS_MAX_STALE_SECONDS:
+    degraded (tokens are still verified; no new key can be learnt), with `keys_age_seconds`.
+    Unreachable without usable keys: raises (nothing can be verified).
+    """
+    from hubkit.identity import get_verifier  # noqa: PLC0415 - health is imported by services without tokens
+
+    keys = get_verifier().keys
+    try:
+        keys.probe()
+    except Exception as exc:
+        age = keys.age_seconds()
+        if age is None or not keys.is_fresh():
+            raise
+        logger.warning("identity-service unreachable, verifying with keys cached %.0fs ago", age)
+        return Degraded(
+            f"identity-service unreachable ({type(exc).__name__}); verifying with cached keys",
+            {"keys_age_seconds": round(age, 1)},
+        )
+    if not keys.is_fresh():
+        keys.refresh()
+    age = keys.age_seconds()
+    return Healthy({"keys_age_seconds": round(age, 1)} if age is not None else {})
 
 
 def database_check(alias: str = "default") -> Check:
@@ -56,8 +106,13 @@ def run_checks(checks: Mapping[str, Check], timeout: float = 3.0) -> dict[str, d
     results: dict[str, dict[str, object]] = {}
     for name, future in futures.items():
         try:
-            elapsed = future.result(timeout=timeout)
-            results[name] = {"status": "ok", "duration_ms": round(elapsed * 1000, 1)}
+            outcome, elapsed = future.result(timeout=timeout)
+            entry: dict[str, object] = {"status": "ok", "duration_ms": round(elapsed * 1000, 1)}
+            if isinstance(outcome, Degraded):
+                entry.update(status="degraded", reason=outcome.reason)
+            if outcome is not None:
+                entry.update(outcome.details)
+            results[name] = entry
         except FutureTimeout:
             results[name] = {"status": "error", "error": f"timed out after {timeout:g}s"}
         except Exception as exc:  # noqa: BLE001 - any failure makes the dependency not ready
@@ -66,10 +121,10 @@ def run_checks(checks: Mapping[str, Check], timeout: float = 3.0) -> dict[str, d
     return results
 
 
-def _timed(check: Check) -> float:
+def _timed(check: Check) -> tuple[Healthy | Degraded | None, float]:
     started = time.perf_counter()
-    check()
-    return time.perf_counter() - started
+    outcome = check()
+    return outcome, time.perf_counter() - started
 
 
 def liveness_view(request: HttpRequest) -> HttpResponse:
@@ -78,11 +133,13 @@ def liveness_view(request: HttpRequest) -> HttpResponse:
 
 
 def readiness_response(checks: Mapping[str, Check], timeout: float = 3.0) -> HttpResponse:
+    """200 `ok`, 200 `degraded` (some check degraded, none failing) or 503 `unavailable`."""
     results = run_checks(checks, timeout=timeout)
-    ok = all(r["status"] == "ok" for r in results.values())
-    failing = sorted(name for name, r in results.items() if r["status"] != "ok")
-    body = {"status": "ok" if ok else "unavailable", "checks": results, "failing": failing}
-    return HttpResponse(json.dumps(body), status=200 if ok else 503, content_type="application/json")
+    failing = sorted(name for name, r in results.items() if r["status"] == "error")
+    degraded = sorted(name for name, r in results.items() if r["status"] == "degraded")
+    status = "unavailable" if failing else "degraded" if degraded else "ok"
+    body = {"status": status, "checks": results, "failing": failing, "degraded": degraded}
+    return HttpResponse(json.dumps(body), status=503 if failing else 200, content_type="application/json")
 
 
 def standard_checks() -> dict[str, Check]:

@@ -243,6 +243,17 @@ class KeyStore:
         keyset = self._keyset
         return keyset is not None and time.time() - keyset.fetched_at < self._max_stale
 
+    def age_seconds(self) -> float | None:
+        """How old the keys this process verifies with are (None: it has none yet)."""
+        keyset = self._keyset
+        if keyset is None:
+            keyset = self._keyset = self._load_shared()
+        return None if keyset is None else max(time.time() - keyset.fetched_at, 0.0)
+
+    def probe(self) -> None:
+        """Ask the issuer for its key set now, keeping what we have (readiness); raises when unreachable."""
+        self._client.jwks(self.discovery().jwks_uri)
+
     def refresh(self) -> KeySet:
         """Fetch unless the keys are fresh (and subject to the shared gate); used by readiness."""
         return self._refresh(want_kid=None)
@@ -547,21 +558,6 @@ class TokenVerifier:
         if not cached.get("active"):
             raise TokenRevoked("The access token has been revoked.")
         return frozenset() if claims.is_service else frozenset(cached.get("roles", []))
-
-
-def identity_keys_check() -> None:
-    """A readiness check (`hubkit.health.Check`) for a service verifying tokens: ready while the
-    issuer's keys are cached and younger than `jwks_max_stale_seconds`, or the issuer answers now.
-
-    Verification keeps working with older keys while the issuer is down (stale-if-error); past
-    max-stale the process says so by failing readiness until a fetch succeeds.
-    """
-    keys = get_verifier().keys
-    if keys.is_fresh():
-        return
-    keys.refresh()  # keeps the last good keys when the fetch fails: fresh or not, decided below
-    if not keys.is_fresh():
-        raise IdentityUnavailable("identity-service unreachable and the cached keys are past max-stale")
 
 
 _verifier: TokenVerifier | None = None

@@ -1,11 +1,24 @@
-"""Logging setup: every record carries the request id; JSON in production, readable in development."""
+"""Logging setup: every record carries the request id; JSON outside development, readable in it.
+
+`logging_from_env` is what every service's settings call: `LOG_FORMAT` (`json` or `text`; the
+default is `text` with DEBUG on, else `json`) and `LOG_LEVEL` (the root level, INFO by default).
+Chatty libraries (procrastinate announces every job it defers, starts and ends at INFO) log at
+WARNING unless `LOG_LEVEL` is set, which then applies to them too.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
+
+from environs import Env
 
 from hubkit.request_id import get_request_id
+
+LogFormat = Literal["json", "text"]
+
+QUIET_LOGGERS = ("procrastinate",)
+"""Libraries that log routine work at INFO; WARNING unless LOG_LEVEL says otherwise."""
 
 
 class RequestIdFilter(logging.Filter):
@@ -17,10 +30,12 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def logging_config(*, json: bool, level: str = "INFO", service: str) -> dict[str, Any]:
-    """A `LOGGING` dict for Django settings."""
+def logging_config(
+    *, log_format: LogFormat = "json", level: str | None = None, service: str
+) -> dict[str, Any]:
+    """A `LOGGING` dict for Django settings; `level` None means INFO with the quiet libraries at WARNING."""
     formatter: dict[str, Any]
-    if json:
+    if log_format == "json":
         formatter = {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
@@ -31,6 +46,8 @@ def logging_config(*, json: bool, level: str = "INFO", service: str) -> dict[str
         formatter = {
             "format": "%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s",
         }
+    root_level = (level or "INFO").upper()
+    library_level = root_level if level else "WARNING"
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -43,10 +60,34 @@ def logging_config(*, json: bool, level: str = "INFO", service: str) -> dict[str
                 "filters": ["request_id"],
             },
         },
-        "root": {"handlers": ["console"], "level": level},
+        "root": {"handlers": ["console"], "level": root_level},
         "loggers": {
+            # Django's default config gives "django" its own console handler: every django.*
+            # record would be printed twice (once there, once by the root handler).
+            "django": {"handlers": [], "level": root_level, "propagate": True},
             # Unhandled errors are logged once by hubkit.errors with the request id.
             "django.request": {"level": "CRITICAL", "propagate": True},
+            # Requests are logged once, by hubkit.access.
             "django.server": {"level": "WARNING"},
+            **{name: {"level": library_level} for name in QUIET_LOGGERS},
         },
     }
+
+
+def format_from_env(value: str | None, *, debug: bool) -> LogFormat:
+    """`LOG_FORMAT` as given, else `text` on a developer machine (DEBUG) and `json` everywhere else."""
+    if not value:
+        return "text" if debug else "json"
+    value = value.strip().lower()
+    if value not in {"json", "text"}:
+        raise ValueError(f"LOG_FORMAT must be json or text, not {value!r}")
+    return "json" if value == "json" else "text"
+
+
+def logging_from_env(env: Env, *, service: str, debug: bool) -> dict[str, Any]:
+    """The `LOGGING` of a service from `LOG_FORMAT` and `LOG_LEVEL` (see the module docstring)."""
+    return logging_config(
+        log_format=format_from_env(env.str("LOG_FORMAT", ""), debug=debug),
+        level=env.str("LOG_LEVEL", "") or None,
+        service=service,
+    )

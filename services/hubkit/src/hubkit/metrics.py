@@ -1,36 +1,49 @@
-"""Prometheus request metrics by route and status; multi-process aware (Granian workers)."""
+"""Prometheus metrics: requests by route template and status, the database pool, scrape-time gauges.
+
+Multi-process aware: with `PROMETHEUS_MULTIPROC_DIR` set (Granian workers), counters and
+histograms of every worker are aggregated. Gauges that must be read when scraped (the database
+pool of the answering process, a service's own figures such as the outbox backlog) are
+`Collector`s added with `register_scrape_collector`; they are exposed next to the rest.
+
+A background process (the procrastinate worker) serves the same exposition on its own port:
+`start_metrics_server(port)`, or `worker_app_ready` as `PROCRASTINATE_ON_APP_READY`.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
+from django.conf import settings
+from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    REGISTRY,
     CollectorRegistry,
     Counter,
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
-REQUESTS = Counter("http_requests_total", "HTTP requests served.", ["method", "route", "status"])
+from hubkit.access import route_of
+
+logger = logging.getLogger(__name__)
+
+REQUESTS = Counter("hub_http_requests_total", "HTTP requests served.", ["method", "route", "status"])
 LATENCY = Histogram(
-    "http_request_duration_seconds",
+    "hub_http_request_duration_seconds",
     "Time spent serving a request.",
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
-
-_UNMATCHED = "<unmatched>"
-
-
-def _route(request: HttpRequest) -> str:
-    match = getattr(request, "resolver_match", None)
-    # The route pattern, never the raw path: ids would explode the label cardinality.
-    return match.route if match is not None and match.route else _UNMATCHED
 
 
 class MetricsMiddleware:
@@ -40,19 +53,111 @@ class MetricsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         response = self.get_response(request)
-        route = _route(request)
+        # The route pattern, never the raw path: ids would explode the label cardinality.
+        route = route_of(request)
         method = request.method or "GET"
         LATENCY.labels(method, route).observe(time.perf_counter() - started)
         REQUESTS.labels(method, route, str(response.status_code)).inc()
         return response
 
 
+class DatabasePoolCollector(Collector):
+    """psycopg_pool's figures for each pooled database of this process, read when scraped."""
+
+    def collect(self) -> Iterable[Metric]:
+        in_use = GaugeMetricFamily(
+            "hub_db_pool_connections_in_use", "Pooled connections lent out now.", labels=["database"]
+        )
+        idle = GaugeMetricFamily(
+            "hub_db_pool_connections_idle", "Pooled connections open and free now.", labels=["database"]
+        )
+        size_max = GaugeMetricFamily(
+            "hub_db_pool_connections_max", "The pool's maximum size.", labels=["database"]
+        )
+        waiting = GaugeMetricFamily(
+            "hub_db_pool_requests_waiting", "Requests waiting for a connection now.", labels=["database"]
+        )
+        waited = CounterMetricFamily(
+            "hub_db_pool_wait_seconds",
+            "Time requests spent waiting for a connection.",
+            labels=["database"],
+        )
+        for alias, stats in _pool_stats():
+            in_use.add_metric([alias], stats.get("pool_size", 0) - stats.get("pool_available", 0))
+            idle.add_metric([alias], stats.get("pool_available", 0))
+            size_max.add_metric([alias], stats.get("pool_max", 0))
+            waiting.add_metric([alias], stats.get("requests_waiting", 0))
+            waited.add_metric([alias], stats.get("requests_wait_ms", 0) / 1000)
+        yield from (in_use, idle, size_max, waiting, waited)
+
+
+def _pool_stats() -> list[tuple[str, dict[str, int]]]:
+    out = []
+    for alias in connections:
+        wrapper = connections[alias]
+        # Only pools that exist already: reading `.pool` would open one (and its connections).
+        pools = getattr(type(wrapper), "_connection_pools", {})
+        pool = pools.get(alias)
+        if pool is not None:
+            out.append((alias, dict(pool.get_stats())))
+    return out
+
+
+_SCRAPE = CollectorRegistry(auto_describe=False)
+_SCRAPE.register(DatabasePoolCollector())
+
+
+def register_scrape_collector(collector: Collector) -> None:
+    """Expose a collector computed at scrape time (keep what it does cheap: one indexed query)."""
+    _SCRAPE.register(collector)
+
+
+def unregister_scrape_collector(collector: Collector) -> None:
+    _SCRAPE.unregister(collector)
+
+
+class _Delegate(Collector):
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+
+    def collect(self) -> Iterable[Metric]:
+        return self.registry.collect()
+
+
+def exposition_registry() -> CollectorRegistry:
+    """What this process exposes: its (or all workers') metrics, then the scrape-time gauges."""
+    registry = CollectorRegistry(auto_describe=False)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    else:
+        registry.register(_Delegate(REGISTRY))
+    registry.register(_Delegate(_SCRAPE))
+    return registry
+
+
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """Exposition for Prometheus; aggregates all workers when PROMETHEUS_MULTIPROC_DIR is set."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        payload = generate_latest(registry)
-    else:
-        payload = generate_latest()
-    return HttpResponse(payload, content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(generate_latest(exposition_registry()), content_type=CONTENT_TYPE_LATEST)
+
+
+def start_metrics_server(port: int, host: str = "127.0.0.1") -> bool:
+    """Serve this process's metrics on `host:port` from a thread; False (logged) if the port is taken."""
+    try:
+        start_http_server(port, addr=host, registry=exposition_registry())
+    except OSError as exc:
+        logger.warning("metrics not served: cannot listen on %s:%d (%s)", host, port, exc)
+        return False
+    logger.info("metrics on http://%s:%d/metrics", host, port)
+    return True
+
+
+def worker_app_ready(app: object) -> None:
+    """`PROCRASTINATE_ON_APP_READY`: a `procrastinate worker` process serves its metrics.
+
+    On `settings.WORKER_METRICS_PORT` (None: not served) and `WORKER_METRICS_HOST`; other
+    commands loading the app (migrate, a web process) serve nothing.
+    """
+    port = getattr(settings, "WORKER_METRICS_PORT", None)
+    if port is None or sys.argv[1:3] != ["procrastinate", "worker"]:
+        return
+    start_metrics_server(int(port), host=str(getattr(settings, "WORKER_METRICS_HOST", "127.0.0.1")))

@@ -13,8 +13,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
+from ninja.security import HttpBearer
 from pydantic_core import to_json
 
+from hubkit.access import Caller, note_caller
 from hubkit.errors import (
     ApplicationError,
     problem_response,
@@ -25,6 +27,7 @@ from hubkit.errors import (
     require_json_body,
     status_code_and_title,
 )
+from hubkit.identity import TokenClaims
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie", "form", "file"}
 
@@ -65,6 +68,43 @@ class JsonRenderer(BaseRenderer):
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
         return to_json(data)
+
+
+class HubBearer(HttpBearer):
+    """Ninja's bearer authentication, quiet about bad headers, noting the caller for the access log.
+
+    Ninja's own `HttpBearer` logs a header of another scheme at ERROR, with the header's value
+    (the credential), whenever DEBUG is on; here it is a plain 401 and nothing is logged.
+    Subclasses implement `authenticate`; `caller_of` names who the principal it returned is
+    (TokenClaims, or anything with `claims: TokenClaims`, are understood already).
+    """
+
+    def __call__(self, request: HttpRequest) -> Any | None:
+        value = request.headers.get(self.header)
+        if not value:
+            return None
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != self.openapi_scheme:
+            return None  # answered 401 by the API's handler
+        principal = self.authenticate(request, token)
+        if principal is not None:
+            caller = self.caller_of(principal)
+            if caller is not None:
+                note_caller(request, caller)
+        return principal
+
+    def caller_of(self, principal: Any) -> Caller | None:
+        claims = principal if isinstance(principal, TokenClaims) else getattr(principal, "claims", None)
+        if isinstance(claims, TokenClaims):
+            return claims_caller(claims)
+        return None
+
+
+def claims_caller(claims: TokenClaims) -> Caller:
+    """A verified token's caller: its client for service tokens, its subject for users."""
+    if claims.is_service:
+        return Caller.client(claims.client_id or claims.subject, claims.organization_id)
+    return Caller.user(claims.subject, claims.organization_id)
 
 
 def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -140,4 +180,11 @@ def install_problem_handlers(api: NinjaAPI) -> None:
         api.add_exception_handler(exc_class, handler)
 
 
-__all__ = ["JsonParser", "JsonRenderer", "field_errors", "install_problem_handlers"]
+__all__ = [
+    "HubBearer",
+    "JsonParser",
+    "JsonRenderer",
+    "claims_caller",
+    "field_errors",
+    "install_problem_handlers",
+]

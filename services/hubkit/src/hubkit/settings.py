@@ -80,6 +80,7 @@ def secure_redirect_exempt(*, receives_events: bool) -> list[str]:
 
 BASE_MIDDLEWARE = [
     "hubkit.request_id.RequestIdMiddleware",
+    "hubkit.access.AccessLogMiddleware",
     "hubkit.metrics.MetricsMiddleware",
     "hubkit.errors.ProblemDetailsMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -3,7 +3,6 @@
 import logging
 
 from django.http import HttpRequest
-from ninja.security import HttpBearer
 
 from apps.tokens.exceptions import InvalidAccessToken, InvalidBearer
 from apps.tokens.verification import (
@@ -13,11 +12,13 @@ from apps.tokens.verification import (
     service_principal,
     user_principal,
 )
+from hubkit.access import Caller
+from hubkit.ninja import HubBearer
 
 logger = logging.getLogger(__name__)
 
 
-class AccessTokenAuth(HttpBearer):
+class AccessTokenAuth(HubBearer):
     """Verified locally with the service's own keys; only live user sessions pass.
 
     Sync on purpose: django-ninja's async `authenticate` returning None has crashed instead of
@@ -31,8 +32,11 @@ class AccessTokenAuth(HttpBearer):
             logger.info("bearer token refused: %s", exc)
             return None
 
+    def caller_of(self, principal: Principal) -> Caller:
+        return Caller.user(principal.user.id, principal.organization_id)
 
-class ServiceTokenAuth(HttpBearer):
+
+class ServiceTokenAuth(HubBearer):
     """Service (client_credentials) tokens carrying `scope`; for the few endpoints other services call."""
 
     def __init__(self, *, scope: str) -> None:
@@ -49,6 +53,9 @@ class ServiceTokenAuth(HttpBearer):
             logger.info("service token refused: scope %s missing", self.scope)
             return None
         return principal
+
+    def caller_of(self, principal: ServicePrincipal) -> Caller:
+        return Caller.client(principal.client.client_id, principal.organization_id)
 
 
 def principal_of(request: HttpRequest) -> Principal:

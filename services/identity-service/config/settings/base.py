@@ -1,7 +1,7 @@
 """Settings shared by every environment; environment files change values, not structure."""
 
 from config.env import BASE_DIR, env
-from hubkit.logging import logging_config
+from hubkit.logging import logging_from_env
 from hubkit.settings import BASE_MIDDLEWARE, DJANGO_TEMPLATES, database_config, redis_cache
 
 # Development-only secrets, clearly labelled; production.py refuses them.
@@ -159,6 +159,4 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
-LOGGING = logging_config(
-    json=env.bool("LOG_JSON", False), level=env.str("LOG_LEVEL", "INFO"), service="identity-service"
-)
+LOGGING = logging_from_env(env, service="identity-service", debug=DEBUG)

@@ -18,6 +18,4 @@ CACHES["default"]["KEY_PREFIX"] = "hub-identity-test-" + DATABASES["default"]["N
 PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 LOGIN_MAX_FAILURES = 3
 LOGIN_LOCKOUT_SECONDS = 60
-# Keep the test output readable: procrastinate announces every task registration at INFO.
-LOGGING["loggers"]["procrastinate"] = {"level": "WARNING"}
 EVENT_SIGNING_SECRETS = ["dev-insecure-identity-webhook-secret-test"]

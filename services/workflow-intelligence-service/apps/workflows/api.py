@@ -52,7 +52,9 @@ def receive_event(request: HttpRequest) -> EventReceipt:
     recorded.
     """
     event = events.receive_event(request, secrets=settings.WEBHOOK_SECRETS, invalid_code=InvalidEnvelope.code)
-    return event_receive(event=event)
+    receipt = event_receive(event=event)
+    events.record_receipt(event.type, "duplicate" if receipt.status == "duplicate" else "accepted")
+    return receipt
 
 
 @rules_router.get(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 from django.http import HttpRequest
-from ninja.security import HttpBearer
 
 from hubkit.errors import PermissionDenied
 from hubkit.identity import TokenClaims, get_verifier
+from hubkit.ninja import HubBearer
 
 ADMIN_ROLES = frozenset({"admin", "owner"})
 RUNS_READ_SCOPE = "runs:read"
@@ -18,7 +18,7 @@ def is_org_admin(caller: TokenClaims) -> bool:
     return not caller.is_service and caller.organization_id is not None and bool(caller.roles & ADMIN_ROLES)
 
 
-class BearerAuth(HttpBearer):
+class BearerAuth(HubBearer):
     """Sync on purpose: django-ninja's async `authenticate` returning None has crashed instead of
     answering 401 (vitalik/django-ninja#1386), and the views are sync too."""
 

@@ -25,8 +25,8 @@ from hubkit.events import EventEnvelope
 
 logger = logging.getLogger(__name__)
 
-RUNS = Counter("workflow_runs_total", "Rule runs recorded.", ["event_type", "status"])
-EVENTS = Counter("workflow_events_total", "Event deliveries by outcome.", ["outcome"])
+RUNS = Counter("hub_workflow_runs_total", "Rule runs recorded.", ["event_type", "status"])
+EVENTS = Counter("hub_workflow_events_total", "Event deliveries by outcome.", ["outcome"])
 
 NO_SHOW_RULE = "Notify managers of no-shows"
 LARGE_REFUND_RULE = "Notify admins of large refunds"

@@ -2,7 +2,7 @@
 
 from config.env import env
 from config.settings.base import *  # noqa: F403
-from hubkit.logging import logging_config
+from hubkit.logging import logging_from_env
 from hubkit.settings import assert_production_ready, secure_redirect_exempt
 
 SECRET_KEY = env.str("SECRET_KEY")
@@ -25,9 +25,7 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-LOGGING = logging_config(
-    json=True, level=env.str("LOG_LEVEL", "INFO"), service="workflow-intelligence-service"
-)
+LOGGING = logging_from_env(env, service="workflow-intelligence-service", debug=DEBUG)
 
 _webhook_secrets = {f"WEBHOOK_SECRETS[{i}]": secret for i, secret in enumerate(WEBHOOK_SECRETS)}
 assert_production_ready(

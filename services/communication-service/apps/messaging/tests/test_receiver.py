@@ -13,6 +13,7 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.db import connections
 from django.test import Client
+from prometheus_client import REGISTRY
 
 from apps.messaging.models import Message, ReceivedEvent
 from apps.messaging.rendering import WITHHELD_LINK
@@ -55,13 +56,22 @@ def test_a_signed_booking_event_sends_one_email_and_records_it() -> None:
     assert ReceivedEvent.objects.get().webhook_id == event["id"]
 
 
+def _receipts(event_type: str, outcome: str) -> float:
+    labels = {"type": event_type, "outcome": outcome}
+    return REGISTRY.get_sample_value("hub_events_received_total", labels) or 0.0
+
+
 def test_a_redelivery_is_a_duplicate_and_sends_nothing_again() -> None:
+    accepted, duplicate = _receipts("booking.created", "accepted"), _receipts("booking.created", "duplicate")
     event = envelope("booking.created", booking_data())
     assert deliver(event).json() == {"status": "accepted"}
     again = deliver(event)
     assert again.status_code == 200
     assert again.json() == {"status": "duplicate"}
     assert stored() == (1, 1)
+    # Counted by type and outcome for the operator.
+    assert _receipts("booking.created", "accepted") - accepted == 1
+    assert _receipts("booking.created", "duplicate") - duplicate == 1
     assert len(mail.outbox) == 1
 
 

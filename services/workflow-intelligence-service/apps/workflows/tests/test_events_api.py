@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from prometheus_client import REGISTRY
 
 from apps.workflows.models import ReceivedEvent, Rule, Run
 from apps.workflows.services import LARGE_REFUND_RULE, NO_SHOW_RULE
@@ -73,7 +74,13 @@ def test_first_event_creates_the_default_rules_once(backend: FakeBackend, send_e
     assert not Rule.objects.filter(organization_id=GLOBEX).exists()
 
 
+def _receipts(event_type: str, outcome: str) -> float:
+    labels = {"type": event_type, "outcome": outcome}
+    return REGISTRY.get_sample_value("hub_events_received_total", labels) or 0.0
+
+
 def test_redelivery_is_a_duplicate_and_calls_nothing(backend: FakeBackend) -> None:
+    accepted, duplicate = _receipts("booking.no_show", "accepted"), _receipts("booking.no_show", "duplicate")
     body, headers = signed(no_show())
     assert deliver(body, headers).json()["status"] == "accepted"
 
@@ -83,6 +90,8 @@ def test_redelivery_is_a_duplicate_and_calls_nothing(backend: FakeBackend) -> No
     assert again.json() == {"status": "duplicate", "runs": []}
     assert len(backend.requests) == 1
     assert Run.objects.count() == 1
+    assert _receipts("booking.no_show", "accepted") - accepted == 1
+    assert _receipts("booking.no_show", "duplicate") - duplicate == 1
 
 
 @pytest.mark.parametrize("failure", [Reply(status=500), Reply(status=503), Reply(delay=1.5)])

@@ -1,0 +1,65 @@
+"""The outbox in Prometheus: delivery attempts, dead deliveries and drains (counted by the worker),
+and the backlog per destination (read from the database when scraped)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+from prometheus_client import Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from apps.events.selectors import outbox_backlog
+
+ATTEMPTS = Counter(
+    "hub_event_delivery_attempts_total",
+    "Delivery attempts (POSTs of an event to a subscriber), by outcome and the answer's status class.",
+    ["destination", "outcome", "status_class"],
+)
+GIVEN_UP = Counter(
+    "hub_event_deliveries_given_up_total",
+    "Deliveries that will not be tried again: dead (retries exhausted), failed (refused for good) "
+    "or refused_too_large.",
+    ["destination", "status"],
+)
+DRAIN_DURATION = Histogram(
+    "hub_event_drain_duration_seconds",
+    "How long one drain job worked a (destination, shard).",
+    ["destination"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+
+
+def status_class(status_code: int | None, error: str) -> str:
+    """`2xx` .. `5xx` for an answer; `timeout` or `network_error` when there was none."""
+    if status_code is None:
+        return "timeout" if error.startswith(("TimeoutError", "ServerTimeoutError")) else "network_error"
+    return f"{status_code // 100}xx"
+
+
+class OutboxCollector(Collector):
+    """`hub_event_outbox_backlog` and `hub_event_outbox_oldest_age_seconds` per destination."""
+
+    def collect(self) -> Iterable[Metric]:
+        backlog = GaugeMetricFamily(
+            "hub_event_outbox_backlog",
+            "Deliveries not delivered yet (queued or waiting for a retry).",
+            labels=["destination"],
+        )
+        oldest = GaugeMetricFamily(
+            "hub_event_outbox_oldest_age_seconds",
+            "Age of the oldest delivery not delivered yet (0 when none is waiting).",
+            labels=["destination"],
+        )
+        try:
+            rows = outbox_backlog()
+        finally:
+            # Scraped from a thread of its own in the worker: never keep its connection checked out.
+            if not connection.in_atomic_block:
+                connection.close()
+        for destination, (pending, age) in sorted(rows.items()):
+            backlog.add_metric([destination], pending)
+            oldest.add_metric([destination], age)
+        yield backlog
+        yield oldest
