@@ -11,7 +11,7 @@ import { canAdminister, localInputToInstant } from "./insightsLogic";
 
 type AuditEntry = components["schemas"]["AuditEntryOut"];
 
-const PAGE_SIZE = 50;
+const PAGE_SIZE = 25;
 const FILTERS = ["object_type", "object_id", "actor_id", "from", "to"] as const;
 type FilterName = (typeof FILTERS)[number];
 
@@ -143,7 +143,10 @@ function AuditLog() {
   );
 }
 
-const linkButton = "text-left text-indigo-700 underline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
+const focusRing = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
+const linkButton = `text-left text-indigo-700 underline ${focusRing}`;
+/** A create lists every field: more than this many changes fold away behind their names. */
+const SHOWN_CHANGES = 3;
 
 function AuditRow({ entry, onFilter }: { entry: AuditEntry; onFilter: (name: FilterName, value: string) => void }) {
   const changes = Object.entries(entry.changes);
@@ -172,20 +175,33 @@ function AuditRow({ entry, onFilter }: { entry: AuditEntry; onFilter: (name: Fil
       <td className="px-3 py-2" data-testid="audit-list-changes">
         {changes.length === 0 ? (
           <span className="text-slate-600">—</span>
+        ) : changes.length <= SHOWN_CHANGES ? (
+          <ChangeList changes={changes} />
         ) : (
-          <ul className="flex max-w-md flex-col gap-0.5 text-xs">
-            {changes.map(([name, change]) => (
-              <li key={name} className="break-words">
-                <span className="font-semibold">{name}</span>: {describeChange(change)}
-              </li>
-            ))}
-          </ul>
+          <details className="text-xs">
+            <summary className={`cursor-pointer text-indigo-700 ${focusRing}`} data-testid="audit-list-changes-toggle">
+              {changes.length} fields: {changes.slice(0, SHOWN_CHANGES).map(([name]) => name).join(", ")}…
+            </summary>
+            <ChangeList changes={changes} />
+          </details>
         )}
       </td>
       <td className="px-3 py-2 font-mono text-xs break-all" data-testid="audit-list-request-id">
         {entry.request_id ?? "—"}
       </td>
     </tr>
+  );
+}
+
+function ChangeList({ changes }: { changes: [string, unknown][] }) {
+  return (
+    <ul className="flex max-w-md flex-col gap-0.5 text-xs">
+      {changes.map(([name, change]) => (
+        <li key={name} className="break-words">
+          <span className="font-semibold">{name}</span>: {describeChange(change)}
+        </li>
+      ))}
+    </ul>
   );
 }
 

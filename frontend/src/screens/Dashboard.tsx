@@ -154,10 +154,12 @@ function Card({ title, value, testId, children }: { title: string; value: string
   return (
     <div className="rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
       <dt className="text-sm font-medium text-slate-700">{title}</dt>
-      <dd className="mt-1 text-2xl font-semibold tabular-nums text-slate-900" data-testid={testId}>
-        {value}
+      <dd className="mt-1">
+        <span className="block text-2xl font-semibold tabular-nums text-slate-900" data-testid={testId}>
+          {value}
+        </span>
+        {children}
       </dd>
-      {children}
     </div>
   );
 }

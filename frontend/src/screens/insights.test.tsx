@@ -6,6 +6,7 @@ import { Dashboard } from "./Dashboard";
 import { EventDetail } from "./Events";
 import { json, polyfillDialog, renderAt } from "./moneyTestkit";
 import { Notifications } from "./Notifications";
+import { Shell } from "./Shell";
 
 const money = (amount: string) => ({ amount, currency: "EUR" });
 const summary = {
@@ -175,6 +176,20 @@ describe("admin screens", () => {
     fireEvent.click(screen.getByTestId("audit-filter-apply"));
     await waitFor(() => expect(screen.getByTestId("where").textContent).toBe("?object_type=contact"));
     await waitFor(() => expect(fetchMock.mock.calls.some(([request]) => request.url.includes("/api/v1/audit?object_type=contact"))).toBe(true));
+  });
+});
+
+describe("Shell", () => {
+  it("links the admin screens for owners and admins only, and shows the unread count", async () => {
+    stub((_request, url) => (url.pathname === "/api/v1/notifications/unread-count" ? json({ count: 3 }) : undefined));
+    for (const [role, admin] of [["owner", true], ["admin", true], ["manager", false], ["viewer", false]] as const) {
+      renderAt("/dashboard", "/dashboard", <Shell />, role);
+      await waitFor(() => expect(screen.getByTestId("shell-notifications-count").textContent).toBe("3"));
+      expect(screen.getByTestId("shell-nav-dashboard")).toBeTruthy();
+      expect(screen.queryByTestId("shell-nav-audit") !== null).toBe(admin);
+      expect(screen.queryByTestId("shell-nav-events") !== null).toBe(admin);
+      cleanup();
+    }
   });
 });
 
