@@ -303,7 +303,7 @@ function RevenueChart({ range, interval }: { range: DateRange; interval: Interva
             <p id="dashboard-revenue-summary" className="text-sm text-slate-700" data-testid="dashboard-revenue-summary">
               Net revenue {money(total)} over {points.length} {points.length === 1 ? interval : `${interval}s`}.
             </p>
-            <div role="img" aria-labelledby="dashboard-revenue-heading dashboard-revenue-summary" className="h-72 w-full" data-testid="dashboard-revenue-chart">
+            <div role="img" aria-labelledby="dashboard-revenue-heading dashboard-revenue-summary" className="h-72 w-full overflow-hidden" data-testid="dashboard-revenue-chart">
               <ResponsiveContainer width="100%" height="100%">
                 <LineChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 8 }} accessibilityLayer={false}>
                   <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
@@ -372,7 +372,7 @@ function UtilizationChart({ range, interval }: { range: DateRange; interval: Int
             <div
               role="img"
               aria-labelledby="dashboard-utilization-heading dashboard-utilization-summary"
-              className="w-full"
+              className="w-full overflow-hidden"
               style={{ height: Math.max(160, rows.length * 44 + 40) }}
               data-testid="dashboard-utilization-chart"
             >

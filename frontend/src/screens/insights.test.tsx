@@ -9,6 +9,8 @@ import { Notifications } from "./Notifications";
 import { Shell } from "./Shell";
 
 const money = (amount: string) => ({ amount, currency: "EUR" });
+/** The first render pulls in the chart library: give it time on a busy machine. */
+const SLOW = { timeout: 10_000 };
 const summary = {
   from: "2026-11-01",
   to: "2026-11-30",
@@ -56,7 +58,7 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-describe("Dashboard", () => {
+describe("Dashboard", { timeout: 30_000 }, () => {
   it("shows the key figures in words, money in its currency and missing rates as a dash", async () => {
     stub((_request, url) => {
       if (url.pathname === "/api/v1/analytics/summary") return json(summary);
@@ -65,7 +67,7 @@ describe("Dashboard", () => {
       return undefined;
     });
     renderAt("/dashboard?from=2026-11-01&to=2026-11-30", "/dashboard", <Dashboard />);
-    expect((await screen.findByTestId("dashboard-kpi-bookings")).textContent).toBe("12");
+    expect((await screen.findByTestId("dashboard-kpi-bookings", {}, SLOW)).textContent).toBe("12");
     expect(screen.getByTestId("dashboard-kpi-bookings-confirmed").textContent).toBe("Confirmed: 7");
     expect(screen.queryByTestId("dashboard-kpi-bookings-held")).toBeNull();
     expect(screen.getByTestId("dashboard-kpi-utilization").textContent).toBe("25%");
@@ -85,7 +87,7 @@ describe("Dashboard", () => {
       return undefined;
     });
     renderAt("/dashboard?from=2026-11-01&to=2026-11-30", "/dashboard", <><Dashboard /><Where /></>);
-    await screen.findByTestId("dashboard-revenue-empty");
+    await screen.findByTestId("dashboard-revenue-empty", {}, SLOW);
     fireEvent.change(screen.getByTestId("dashboard-range-interval"), { target: { value: "week" } });
     await waitFor(() => expect(screen.getByTestId("where").textContent).toBe("?from=2026-11-01&to=2026-11-30&interval=week"));
     await waitFor(() =>
