@@ -311,10 +311,10 @@ function RevenueChart({ range, interval }: { range: DateRange; interval: Interva
                   <YAxis tick={{ fontSize: 12, fill: "#334155" }} width={72} tickFormatter={(value: number) => money(value)} />
                   <Tooltip formatter={(value) => money(Number(value))} />
                   <Legend />
-                  <Line type="monotone" dataKey="gross" name="Gross" stroke={COLORS.gross} dot={false} strokeWidth={2} isAnimationActive={false} />
-                  <Line type="monotone" dataKey="refunds" name="Refunds" stroke={COLORS.refunds} dot={false} strokeWidth={2} isAnimationActive={false} />
-                  <Line type="monotone" dataKey="net" name="Net" stroke={COLORS.net} dot={false} strokeWidth={2} isAnimationActive={false} />
-                  <Line type="monotone" dataKey="invoiced" name="Invoiced" stroke={COLORS.invoiced} dot={false} strokeDasharray="4 3" isAnimationActive={false} />
+                  <Line type="linear" dataKey="gross" name="Gross" stroke={COLORS.gross} dot={false} strokeWidth={2} isAnimationActive={false} />
+                  <Line type="linear" dataKey="refunds" name="Refunds" stroke={COLORS.refunds} dot={false} strokeWidth={2} isAnimationActive={false} />
+                  <Line type="linear" dataKey="net" name="Net" stroke={COLORS.net} dot={false} strokeWidth={2} isAnimationActive={false} />
+                  <Line type="linear" dataKey="invoiced" name="Invoiced" stroke={COLORS.invoiced} dot={false} strokeDasharray="4 3" isAnimationActive={false} />
                 </LineChart>
               </ResponsiveContainer>
             </div>
