@@ -86,8 +86,8 @@ async function newPage() {
   return context.newPage();
 }
 
-async function signIn(page, email) {
-  await page.goto("/");
+async function signIn(page, email, path = "/contacts") {
+  await page.goto(path);
   await page.getByTestId("auth-signin-email").fill(email);
   await page.getByTestId("auth-signin-password").fill(PASSWORD);
   await page.getByTestId("auth-signin-submit").click();
@@ -110,6 +110,207 @@ async function assertAccessible(page, name) {
 async function storageIsEmpty(page) {
   return page.evaluate(() => localStorage.length === 0 && sessionStorage.length === 0);
 }
+
+// --- dashboard, notifications, audit log and events ------------------------------------------
+
+/** Client-side navigation (a reload would end the in-memory session). */
+async function goInApp(page, path) {
+  await page.evaluate((to) => {
+    window.history.pushState({}, "", to);
+    window.dispatchEvent(new PopStateEvent("popstate"));
+  }, path);
+}
+
+/** The page does not scroll sideways (charts get a moment to follow a resize); names what sticks out. */
+async function assertNoSideScroll(page, name) {
+  const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+  if (await waitFor(fits, "layout", 3_000).catch(() => false)) return;
+  const wide = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const out = [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > width + 1);
+    // The outermost offenders: those whose parent still fits.
+    return out
+      .filter((e) => !out.includes(e.parentElement))
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}[${e.getAttribute("data-testid") ?? e.className}] ends at ${Math.round(e.getBoundingClientRect().right)}`);
+  });
+  assert.fail(`${name} scrolls sideways: ${wide.join("; ")}`);
+}
+
+/** Screenshots at desktop and phone size, each checked for sideways scrolling. */
+async function shootBothSizes(page, name) {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await assertNoSideScroll(page, name);
+  await shoot(page, name);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await assertNoSideScroll(page, `${name} (phone)`);
+  await shoot(page, `${name}-phone`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+test("the owner lands on the dashboard with the demo figures, changes range and interval, downloads CSV", async () => {
+  const page = await newPage();
+  await signIn(page, "owner@acme.test", "/");
+  await page.waitForURL(/\/dashboard$/);
+  const bookings = page.getByTestId("dashboard-kpi-bookings");
+  await bookings.waitFor();
+  assert.ok(Number(await bookings.innerText()) > 0, "bookings in the last 30 days");
+  assert.match(await page.getByTestId("dashboard-kpi-revenue-gross").innerText(), /[1-9]/);
+  assert.match(await page.getByTestId("dashboard-kpi-utilization").innerText(), /%$/);
+  assert.equal(await page.getByTestId("dashboard-range-preset").inputValue(), "last30");
+  await page.getByTestId("dashboard-revenue-chart").locator("svg").first().waitFor();
+  await page.getByTestId("dashboard-utilization-chart").locator("svg").first().waitFor();
+  assert.equal(await page.getByTestId("dashboard-revenue-row").count(), 30);
+  await page.getByTestId("dashboard-utilization-table-toggle").click();
+  assert.ok((await page.getByTestId("dashboard-utilization-row").count()) > 0);
+  await assertAccessible(page, "dashboard");
+  await shootBothSizes(page, "dashboard");
+
+  await page.getByTestId("dashboard-range-interval").selectOption("week");
+  await page.waitForURL(/interval=week/);
+  await waitFor(async () => (await page.getByTestId("dashboard-revenue-row").count()) <= 6, "weekly buckets", 15_000);
+  assert.match(await page.getByTestId("dashboard-revenue-summary").innerText(), /weeks?\./);
+
+  const yearSummary = page.waitForResponse((response) => /\/analytics\/summary\?from=\d{4}-01-01&/.test(response.url()));
+  await page.getByTestId("dashboard-range-preset").selectOption("thisYear");
+  await page.waitForURL(/preset=thisYear/);
+  assert.equal((await yearSummary).status(), 200);
+  assert.match(await bookings.innerText(), /^\d+$/);
+  await page.getByTestId("dashboard-range-from").fill("2020-01-01");
+  await page.getByTestId("dashboard-range-to").fill("2020-01-31");
+  await page.waitForURL(/from=2020-01-01&to=2020-01-31/);
+  await waitFor(async () => (await bookings.innerText()) === "0", "nothing in January 2020", 15_000);
+  await page.getByTestId("dashboard-revenue-empty").waitFor();
+  await page.getByTestId("dashboard-range-preset").selectOption("last30");
+
+  const download = page.waitForEvent("download");
+  await page.getByTestId("dashboard-revenue-csv").click();
+  const file = await download;
+  assert.match(file.suggestedFilename(), /\.csv$/);
+  const csv = readFileSync(await file.path(), "utf8");
+  assert.match(csv.split("\n")[0], /^bucket,revenue_gross,refunds,revenue_net,invoiced,currency/);
+  assert.ok(csv.trim().split("\n").length > 2, "a row per bucket");
+  await page.context().close();
+});
+
+test("a notification sent to the owners raises the owner's badge, shows in the inbox and is read", async () => {
+  const page = await newPage();
+  await signIn(page, "owner@acme.test");
+  const count = page.getByTestId("shell-notifications-count");
+  await count.waitFor();
+  const unreadBefore = Number(await count.innerText());
+
+  // An admin notifies everyone holding the owner role (the hub's real send path).
+  const title = `Quarterly figures are ready ${Date.now()}`;
+  const sent = await fetch(`${hub.backend}/api/v1/notifications`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${await apiToken("admin@acme.test")}` },
+    body: JSON.stringify({ role: "owner", category: "system", title, body: "See the dashboard.", action_url: "/dashboard" }),
+  });
+  assert.equal(sent.status, 201, await sent.text());
+  await waitFor(async () => Number(await count.innerText()) === unreadBefore + 1, "the badge counts it", 40_000);
+
+  await page.getByTestId("shell-notifications-badge").click();
+  const item = page.getByTestId("notifications-list-item").filter({ hasText: title });
+  await item.waitFor();
+  assert.equal(await item.getAttribute("data-unread"), "true");
+  await assertAccessible(page, "notifications");
+  await shootBothSizes(page, "notifications");
+
+  await page.getByTestId("notifications-filter-unread").click();
+  await page.waitForURL(/unread=true/);
+  await item.getByTestId("notifications-list-read").click();
+  await waitFor(async () => Number(await count.innerText()) === unreadBefore, "the badge goes down", 10_000);
+  await item.waitFor({ state: "detached" });
+  await page.getByTestId("notifications-filter-unread").click();
+  await page.waitForURL((url) => !url.search.includes("unread"));
+  await waitFor(async () => (await item.getAttribute("data-unread")) === "false", "read in the full list", 10_000);
+  if (unreadBefore > 0) {
+    await page.getByTestId("notifications-list-read-all").click();
+    await page.getByTestId("notifications-read-all-done").waitFor();
+    await waitFor(async () => Number(await count.innerText()) === 0, "all read", 10_000);
+  }
+
+  const emailBooking = page.getByTestId("notifications-preferences-booking-email");
+  const was = await emailBooking.isChecked();
+  await emailBooking.setChecked(!was);
+  await page.getByTestId("notifications-preferences-save").click();
+  await page.getByTestId("notifications-preferences-saved").waitFor();
+  assert.equal(await emailBooking.isChecked(), !was);
+  await page.context().close();
+});
+
+test("an admin reads the audit log and the events, and redelivery asks first", async () => {
+  const page = await newPage();
+  await signIn(page, "admin@acme.test");
+  await page.getByTestId("shell-nav-audit").click();
+  await page.getByTestId("audit-list-table").waitFor();
+  assert.ok((await page.getByTestId("audit-list-row").count()) > 0, "the demo data is audited");
+  await assertAccessible(page, "audit");
+  await shootBothSizes(page, "audit");
+  await page.getByTestId("audit-filter-object-type").fill("contact");
+  await page.getByTestId("audit-filter-apply").click();
+  await page.waitForURL(/object_type=contact/);
+  await waitFor(async () => {
+    const objects = await page.getByTestId("audit-list-object").allInnerTexts();
+    return objects.length > 0 && objects.every((text) => text.startsWith("contact:"));
+  }, "only contacts", 15_000);
+  await page.getByTestId("audit-list-filter-object").first().click();
+  await page.waitForURL(/object_id=/);
+  await page.getByTestId("audit-list-row").first().waitFor();
+
+  await page.getByTestId("shell-nav-events").click();
+  await page.getByTestId("events-list-table").waitFor();
+  assert.ok((await page.getByTestId("events-list-row").count()) > 0, "the demo data published events");
+  const ids = await page.getByTestId("events-list-row").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-event-id")));
+  assert.equal(new Set(ids).size, ids.length, "no event twice");
+  await assertAccessible(page, "events");
+  await shootBothSizes(page, "events");
+  await page.getByTestId("events-filter-type").fill("booking.created");
+  await page.getByTestId("events-filter-apply").click();
+  await page.waitForURL(/type=booking.created/);
+  await waitFor(async () => {
+    const types = await page.getByTestId("events-list-type").allInnerTexts();
+    return types.length > 0 && types.every((type) => type === "booking.created");
+  }, "only booking.created", 15_000);
+
+  await page.getByTestId("events-list-open").first().click();
+  await page.getByTestId("events-detail-deliveries").waitFor();
+  assert.equal(await page.getByTestId("events-detail-type").innerText(), "booking.created");
+  assert.ok((await page.getByTestId("events-detail-delivery").count()) > 0);
+  await assertAccessible(page, "event-detail");
+  await shootBothSizes(page, "event-detail");
+
+  await page.getByTestId("events-detail-redeliver").click();
+  const dialog = page.getByTestId("events-redeliver-dialog");
+  await dialog.waitFor();
+  await assertAccessible(page, "event-redeliver-dialog");
+  await page.getByTestId("events-redeliver-dialog-cancel").click();
+  await dialog.waitFor({ state: "hidden" });
+  await page.getByTestId("events-detail-redeliver").click();
+  await page.getByTestId("events-redeliver-dialog-confirm").click();
+  // No delivery worker runs in this hub, so every delivery is still pending: the refusal is said in words.
+  const refused = page.getByTestId("events-detail-redeliver-error");
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /still being delivered/);
+  assert.doesNotMatch(await refused.innerText(), /delivery_in_progress/);
+  await page.context().close();
+});
+
+test("a viewer sees the dashboard but no admin links, and is told so at the admin screens", async () => {
+  const page = await newPage();
+  await signIn(page, "viewer@acme.test", "/");
+  await page.getByTestId("dashboard-kpi-bookings").waitFor();
+  await page.getByTestId("shell-nav-dashboard").waitFor();
+  assert.equal(await page.getByTestId("shell-nav-audit").count(), 0);
+  assert.equal(await page.getByTestId("shell-nav-events").count(), 0);
+  await goInApp(page, "/audit");
+  await page.getByTestId("audit-forbidden").waitFor();
+  await assertAccessible(page, "audit-forbidden");
+  await goInApp(page, "/events");
+  await page.getByTestId("events-forbidden").waitFor();
+  await page.context().close();
+});
 
 test("sign in as the owner, list and search contacts, sign out", async () => {
   const page = await newPage();

@@ -131,7 +131,9 @@ def main() -> None:
                 env=envs[name],
                 port=ports[name],
             )
-            stack.enter_context(process)
+            # A generous start: on a loaded machine Django's first import alone can take half a minute.
+            stack.callback(process.stop)
+            process.start(timeout=120)
         sys.stdout.write(
             json.dumps(
                 {

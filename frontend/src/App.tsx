@@ -1,12 +1,16 @@
 import { Navigate, Route, Routes } from "react-router";
 import { useAuth } from "./auth/AuthContext";
 import { AcceptInvitation } from "./screens/AcceptInvitation";
+import { Audit } from "./screens/Audit";
 import { Bookings } from "./screens/Bookings";
 import { Contacts } from "./screens/Contacts";
+import { Dashboard } from "./screens/Dashboard";
+import { EventDetail, Events } from "./screens/Events";
 import { InvoiceDetail } from "./screens/InvoiceDetail";
 import { Invoices } from "./screens/Invoices";
 import { NewBooking } from "./screens/NewBooking";
 import { NewInvoice } from "./screens/NewInvoice";
+import { Notifications } from "./screens/Notifications";
 import { Payments } from "./screens/Payments";
 import { Shell } from "./screens/Shell";
 import { SignIn } from "./screens/SignIn";
@@ -19,6 +23,7 @@ export function App() {
       <Route path="/invitations/accept" element={<AcceptInvitation />} />
       {state.status === "signed-in" ? (
         <Route element={<Shell />}>
+          <Route path="/dashboard" element={<Dashboard />} />
           <Route path="/contacts" element={<Contacts />} />
           <Route path="/bookings" element={<Bookings />} />
           <Route path="/bookings/new" element={<NewBooking />} />
@@ -27,7 +32,11 @@ export function App() {
           <Route path="/invoices/:id" element={<InvoiceDetail />} />
           <Route path="/payments" element={<Payments />} />
           <Route path="/team" element={<Team />} />
-          <Route path="*" element={<Navigate to="/contacts" replace />} />
+          <Route path="/notifications" element={<Notifications />} />
+          <Route path="/audit" element={<Audit />} />
+          <Route path="/events" element={<Events />} />
+          <Route path="/events/:id" element={<EventDetail />} />
+          <Route path="*" element={<Navigate to="/dashboard" replace />} />
         </Route>
       ) : (
         <Route path="*" element={<SignIn />} />

@@ -5,33 +5,44 @@ import { backend, unwrap } from "../api/client";
 import { errorOf, type UserError } from "../api/problem";
 import { useAuth, useMe } from "../auth/AuthContext";
 import { Button, ErrorAlert } from "../ui";
+import { canAdminister } from "./insightsLogic";
+import { notificationsKey } from "./Notifications";
 
 const navItems = [
+  { to: "/dashboard", label: "Dashboard", testId: "shell-nav-dashboard" },
   { to: "/contacts", label: "Contacts", testId: "shell-nav-contacts" },
   { to: "/bookings", label: "Bookings", testId: "shell-nav-bookings" },
   { to: "/invoices", label: "Invoices", testId: "shell-nav-invoices" },
   { to: "/payments", label: "Payments", testId: "shell-nav-payments" },
   { to: "/team", label: "Team", testId: "shell-nav-team" },
 ];
+const adminNavItems = [
+  { to: "/audit", label: "Audit log", testId: "shell-nav-audit" },
+  { to: "/events", label: "Events", testId: "shell-nav-events" },
+];
+const navLinkClass = ({ isActive }: { isActive: boolean }) =>
+  `inline-flex items-center gap-1 rounded-md px-3 py-2 text-sm font-medium focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-amber-300 ${isActive ? "bg-slate-950 text-white" : "text-slate-200 hover:bg-slate-700"}`;
 
-function UnreadBadge() {
+/** The Notifications link with the unread count (polled; the inbox invalidates it after a read). */
+function NotificationsLink() {
   const me = useMe();
   const unread = useQuery({
-    queryKey: ["notifications", "unread-count", me.organization_id],
+    queryKey: [...notificationsKey(me.organization_id), "unread-count"],
     queryFn: async () => unwrap(await backend.GET("/api/v1/notifications/unread-count")).count,
-    refetchInterval: 60_000,
+    refetchInterval: 15_000,
   });
   const count = unread.data ?? 0;
   return (
-    <span data-testid="shell-notifications-badge" className="inline-flex items-center gap-1 text-sm text-slate-200">
+    <NavLink to="/notifications" data-testid="shell-notifications-badge" className={navLinkClass}>
       Notifications
       <span
-        aria-label={`${count} unread notifications`}
+        data-testid="shell-notifications-count"
+        aria-label={`(${count} unread)`}
         className={`min-w-6 rounded-full px-2 py-0.5 text-center text-xs font-semibold ${count ? "bg-amber-300 text-slate-900" : "bg-slate-600 text-white"}`}
       >
         {count}
       </span>
-    </span>
+    </NavLink>
   );
 }
 
@@ -88,16 +99,10 @@ export function Shell() {
         <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-4 px-4 py-3">
           <span className="text-lg font-bold">Hub</span>
           <nav aria-label="Main">
-            <ul className="flex gap-1">
-              {navItems.map((item) => (
+            <ul className="flex flex-wrap gap-1">
+              {[...navItems, ...(canAdminister(me.roles) ? adminNavItems : [])].map((item) => (
                 <li key={item.to}>
-                  <NavLink
-                    to={item.to}
-                    data-testid={item.testId}
-                    className={({ isActive }) =>
-                      `rounded-md px-3 py-2 text-sm font-medium focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-amber-300 ${isActive ? "bg-slate-950 text-white" : "text-slate-200 hover:bg-slate-700"}`
-                    }
-                  >
+                  <NavLink to={item.to} data-testid={item.testId} className={navLinkClass}>
                     {item.label}
                   </NavLink>
                 </li>
@@ -105,7 +110,7 @@ export function Shell() {
             </ul>
           </nav>
           <div className="ml-auto flex flex-wrap items-center gap-4">
-            <UnreadBadge />
+            <NotificationsLink />
             <OrganizationSwitch />
             <span data-testid="shell-user-email" className="text-sm text-slate-200">
               {me.email}

@@ -19,13 +19,15 @@ export const me: Me = {
   amr: ["pwd"],
   memberships: [{ organization: acme, role: "manager" }],
 };
-const api: AuthApi = {
-  login: async () => ({ tokens }),
-  verifyMfa: async () => tokens,
-  me: async () => me,
-  switchOrganization: async () => tokens,
-  logout: async () => undefined,
-};
+function authApi(user: Me): AuthApi {
+  return {
+    login: async () => ({ tokens }),
+    verifyMfa: async () => tokens,
+    me: async () => user,
+    switchOrganization: async () => tokens,
+    logout: async () => undefined,
+  };
+}
 
 export function json(body: unknown, status = 200) {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
@@ -39,12 +41,14 @@ function SignedIn({ children }: { children: ReactNode }) {
   return auth.state.status === "signed-in" ? <>{children}</> : null;
 }
 
-/** Renders `element` at `url` (matched by `path`), with a fresh query cache; any other path renders a placeholder. */
-export function renderAt(url: string, path: string, element: ReactElement) {
+/** Renders `element` at `url` (matched by `path`), with a fresh query cache; any other path renders a placeholder.
+ * `role` signs in with that role instead of manager. */
+export function renderAt(url: string, path: string, element: ReactElement, role?: Me["roles"][number]) {
+  const user = role ? { ...me, roles: [role], memberships: [{ organization: acme, role }] } : me;
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   return render(
     <QueryClientProvider client={queryClient}>
-      <AuthProvider api={api} session={session}>
+      <AuthProvider api={authApi(user)} session={session}>
         <SignedIn>
           <MemoryRouter initialEntries={[url]}>
             <Routes>
