@@ -2,6 +2,7 @@ import { Navigate, Route, Routes } from "react-router";
 import { useAuth } from "./auth/AuthContext";
 import { AcceptInvitation } from "./screens/AcceptInvitation";
 import { Bookings } from "./screens/Bookings";
+import { ContactDetail, NewContact } from "./screens/ContactDetail";
 import { Contacts } from "./screens/Contacts";
 import { InvoiceDetail } from "./screens/InvoiceDetail";
 import { Invoices } from "./screens/Invoices";
@@ -20,6 +21,8 @@ export function App() {
       {state.status === "signed-in" ? (
         <Route element={<Shell />}>
           <Route path="/contacts" element={<Contacts />} />
+          <Route path="/contacts/new" element={<NewContact />} />
+          <Route path="/contacts/:id" element={<ContactDetail />} />
           <Route path="/bookings" element={<Bookings />} />
           <Route path="/bookings/new" element={<NewBooking />} />
           <Route path="/invoices" element={<Invoices />} />

@@ -19,10 +19,11 @@ export const me: Me = {
   amr: ["pwd"],
   memberships: [{ organization: acme, role: "manager" }],
 };
+let signedInAs: Me = me;
 const api: AuthApi = {
   login: async () => ({ tokens }),
   verifyMfa: async () => tokens,
-  me: async () => me,
+  me: async () => signedInAs,
   switchOrganization: async () => tokens,
   logout: async () => undefined,
 };
@@ -39,8 +40,9 @@ function SignedIn({ children }: { children: ReactNode }) {
   return auth.state.status === "signed-in" ? <>{children}</> : null;
 }
 
-/** Renders `element` at `url` (matched by `path`), with a fresh query cache; any other path renders a placeholder. */
-export function renderAt(url: string, path: string, element: ReactElement) {
+/** Renders `element` at `url` (matched by `path`) signed in `as` (the manager by default), with a fresh query cache; any other path renders a placeholder. */
+export function renderAt(url: string, path: string, element: ReactElement, as: Me = me) {
+  signedInAs = as;
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   return render(
     <QueryClientProvider client={queryClient}>
