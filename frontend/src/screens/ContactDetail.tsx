@@ -174,9 +174,9 @@ function ContactPayments({ contact }: { contact: Contact }) {
   );
 }
 
-function Field({ label, children, testId }: { label: string; children: ReactNode; testId: string }) {
+function Field({ label, children, testId, className = "" }: { label: string; children: ReactNode; testId: string; className?: string }) {
   return (
-    <div className="flex min-w-0 flex-col gap-0.5">
+    <div className={`flex min-w-0 flex-col gap-0.5 ${className}`}>
       <dt className="text-xs font-semibold text-slate-600 uppercase">{label}</dt>
       <dd className="break-words text-sm text-slate-900" data-testid={testId}>
         {children}
@@ -426,11 +426,9 @@ export function ContactDetail() {
             <Field label="Added" testId="contacts-detail-created">
               {formatDateTime(data.created_at)}
             </Field>
-            <div className="sm:col-span-2">
-              <Field label="Notes" testId="contacts-detail-notes">
-                <span className="whitespace-pre-wrap">{data.notes || "—"}</span>
-              </Field>
-            </div>
+            <Field label="Notes" testId="contacts-detail-notes" className="sm:col-span-2">
+              <span className="whitespace-pre-wrap">{data.notes || "—"}</span>
+            </Field>
           </dl>
           <Actions
             contact={data}

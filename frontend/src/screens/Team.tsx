@@ -87,7 +87,7 @@ function MemberRow({
         {member.user.name}
         {self && <span className="ml-1 text-xs font-normal text-slate-600">(you)</span>}
       </td>
-      <td className="px-3 py-2 break-all">{member.user.email}</td>
+      <td className="px-3 py-2">{member.user.email}</td>
       <td className="px-3 py-2" data-testid="team-members-role">
         {ROLE_LABELS[member.role]}
         {lastOwner && <span className="block text-xs text-slate-600">Only owner</span>}
@@ -95,7 +95,7 @@ function MemberRow({
       {options.length > 0 && (
         <td className="px-3 py-2">
           {editable ? (
-            <div className="flex flex-wrap items-center gap-2">
+            <div className="flex items-center gap-2 whitespace-nowrap">
               <label className="sr-only" htmlFor={`role-${member.user.id}`}>
                 New role of {name}
               </label>
