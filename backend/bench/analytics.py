@@ -232,8 +232,12 @@ def _disagreements(name: str, answer: dict[str, Any], rows: list[tuple[Any, ...]
             (i["resource_id"], i["bucket"]): (i["booked_minutes"], i["available_minutes"]) for i in items
         }
         keys = sorted(naive_u.keys() | app_u.keys())
+        # The naive query has no row for a resource with no working time in a bucket: zeros.
+        none = (0, 0)
         return [
-            f"{k}: naive {naive_u.get(k)} app {app_u.get(k)}" for k in keys if naive_u.get(k) != app_u.get(k)
+            f"{k}: naive {naive_u.get(k, none)} app {app_u.get(k, none)}"
+            for k in keys
+            if naive_u.get(k, none) != app_u.get(k, none)
         ]
     naive_b = {str(key): count for key, count in rows}
     app_b = {i["key"]: i["count"] for i in items if i["count"]}
@@ -351,11 +355,15 @@ def _measure(stack: Stack, year: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 "cached": cached,
                 "naive_sql": naive_figures,
                 "speedup": round(naive_figures["p50_ms"] / uncached["p50_ms"], 1),
+                # The speedup even an answer that took no time to compute would show: the naive
+                # query against the whole served request with its answer already in Redis.
+                "speedup_ceiling": round(naive_figures["p50_ms"] / cached["p50_ms"], 1),
             }
             print(
                 f"{name:>22}: uncached p50 {uncached['p50_ms']:8.1f} p95 {uncached['p95_ms']:8.1f} ms"
                 f"  cached p50 {cached['p50_ms']:6.1f} p95 {cached['p95_ms']:6.1f} ms"
                 f"  naive p50 {naive_figures['p50_ms']:8.1f} ms  x{figures[name]['speedup']}"
+                f" (ceiling x{figures[name]['speedup_ceiling']})"
                 + (f"  DISAGREES ({len(disagree)})" if disagree else ""),
                 flush=True,
             )
