@@ -103,15 +103,16 @@ def test_another_type_is_inactive(
         ("iss", settings.IDENTITY_ISSUER + "/"),
         ("aud", ["another-service"]),
         ("aud", "hub-backend-2"),
-        ("exp", int(time.time()) - 3600),
-        ("nbf", int(time.time()) + 3600),
+        # Fixed values, never computed at collection: parallel workers must collect the same ids.
+        ("exp", 946_684_800),  # 2000-01-01
+        ("nbf", 4_102_444_800),  # 2100-01-01
         ("org_id", "not-a-uuid"),
         ("org_id", ["0a0e0000-0000-4000-8000-000000000001"]),
-        ("org_id", str(uuid.uuid4())),  # well formed, no membership there
-        ("sid", str(uuid.uuid4())),  # unknown session
+        ("org_id", "5e1f0000-0000-4000-8000-00000000000a"),  # well formed, no membership there
+        ("sid", "5e1f0000-0000-4000-8000-00000000000b"),  # unknown session
         ("sid", "not-a-uuid"),
         ("sid", 42),
-        ("sub", str(uuid.uuid4())),  # the session is someone else's
+        ("sub", "5e1f0000-0000-4000-8000-00000000000c"),  # the session is someone else's
         ("jti", 7),
     ],
 )
