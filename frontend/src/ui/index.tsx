@@ -77,40 +77,6 @@ export function SelectField({
   );
 }
 
-export function TextAreaField({
-  label,
-  error,
-  hint,
-  ...props
-}: React.TextareaHTMLAttributes<HTMLTextAreaElement> & { label: string; error?: string; hint?: string; "data-testid": string }) {
-  const id = useId();
-  const describedBy = error ? `${id}-error` : hint ? `${id}-hint` : undefined;
-  return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor={id} className="text-sm font-medium text-slate-800">
-        {label}
-      </label>
-      <textarea
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        className={`rounded-md border border-slate-400 px-3 py-2 text-sm text-slate-900 ${focus}`}
-        {...props}
-      />
-      {hint && !error && (
-        <p id={`${id}-hint`} className="text-xs text-slate-600">
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p id={`${id}-error`} className="text-xs text-red-700">
-          {error}
-        </p>
-      )}
-    </div>
-  );
-}
-
 export function ErrorAlert({ error, testId }: { error: UserError | null | undefined; testId: string }) {
   if (!error) return null;
   return (
