@@ -5,7 +5,8 @@ import { errorOf, type UserError } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
 import { Button, ErrorAlert, SelectField, Table, TextField } from "../ui";
 import { localDate, statusLabel } from "./bookingLogic";
-import { fetchAnalyticsCsv, organizationTimeZone, saveBlob, useRevenue, useSummary, useUtilization, type CsvSeries, type Summary } from "./insightsData";
+import { saveBlob } from "../api/download";
+import { fetchAnalyticsCsv, organizationTimeZone, useRevenue, useSummary, useUtilization, type CsvSeries, type Summary } from "./insightsData";
 import {
   INTERVALS,
   INTERVAL_LABELS,

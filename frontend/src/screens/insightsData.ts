@@ -74,14 +74,3 @@ export async function fetchAnalyticsCsv(series: CsvSeries, range: DateRange, int
   return { blob: result.data as Blob, filename: csvFilename(result.response.headers.get("Content-Disposition"), series, range) };
 }
 
-/** Saves a blob under a file name (a download, not a new tab). */
-export function saveBlob(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}

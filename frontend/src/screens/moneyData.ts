@@ -8,6 +8,7 @@ import { ApiError, problemCode } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
 import { newIdempotencyKey } from "./bookingLogic";
 import { IdempotencyKeys } from "./invoiceLogic";
+import { saveBlob } from "../api/download";
 
 export type Invoice = components["schemas"]["InvoiceOut"];
 export type InvoiceLine = Invoice["lines"][number];
@@ -65,14 +66,7 @@ export function openBlob(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
   // Same-origin blob: URL, so no opener to guard against (and "noopener" would make open() return null).
   const opened = window.open(url, "_blank");
-  if (!opened) {
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = filename;
-    document.body.append(link);
-    link.click();
-    link.remove();
-  }
+  if (!opened) saveBlob(blob, filename);
   // Long enough for the new tab to have read it.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
