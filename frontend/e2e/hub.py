@@ -31,6 +31,7 @@ COMMUNICATION = ROOT / "services" / "communication-service"
 # Its own Redis database (the test suites use 3-9 and 15, the fuzz 12): login-failure counters
 # of one run must not lock out the next.
 REDIS_URL = "redis://127.0.0.1:6379/11"
+READY_TIMEOUT_SECONDS = 180.0
 SIGNING_SECRET = "dev-insecure-frontend-e2e-identity-webhook-secret"  # noqa: S105 - a test-run secret
 
 
@@ -131,9 +132,9 @@ def main() -> None:
                 env=envs[name],
                 port=ports[name],
             )
-            # A generous start: on a loaded machine Django's first import alone can take half a minute.
+            # A busy machine can take longer than the default 30 s to import Django and answer.
             stack.callback(process.stop)
-            process.start(timeout=120)
+            process.start(timeout=READY_TIMEOUT_SECONDS)
         sys.stdout.write(
             json.dumps(
                 {
