@@ -289,11 +289,33 @@ test("an admin reads the audit log and the events, and redelivery asks first", a
   await dialog.waitFor({ state: "hidden" });
   await page.getByTestId("events-detail-redeliver").click();
   await page.getByTestId("events-redeliver-dialog-confirm").click();
-  // No delivery worker runs in this hub, so every delivery is still pending: the refusal is said in words.
+  // The workflow-intelligence delivery is still pending (nothing listens there) and nothing failed:
+  // the refusal is said in words.
   const refused = page.getByTestId("events-detail-redeliver-error");
   await refused.waitFor();
   assert.match(await refused.innerText(), /still being delivered/);
   assert.doesNotMatch(await refused.innerText(), /delivery_in_progress/);
+
+  // The backend's worker delivers the event to the real communication-service; sending it again
+  // there too is accepted and delivered once more.
+  const eventId = (await page.getByTestId("events-detail-id").innerText()).trim();
+  const token = await apiToken("admin@acme.test");
+  const communication = async () => (await api(token, "GET", `/events/${eventId}`)).body.deliveries.find((d) => d.destination === "communication-service");
+  await waitFor(async () => (await communication())?.status === "delivered", "the delivery to communication-service", 120_000);
+  await goInApp(page, "/events");
+  await goInApp(page, `/events/${eventId}`);
+  const row = page.getByTestId("events-detail-delivery").filter({ hasText: "communication" });
+  await waitFor(async () => (await row.getByTestId("events-detail-delivery-status").innerText()) === "Delivered", "shown as delivered", 15_000);
+  await page.getByTestId("events-detail-redeliver").click();
+  await page.getByTestId("events-redeliver-include-delivered").check();
+  await page.getByTestId("events-redeliver-dialog-confirm").click();
+  const queued = page.getByTestId("events-detail-redelivered");
+  await queued.waitFor();
+  assert.match(await queued.innerText(), /communication/);
+  await waitFor(async () => {
+    const delivery = await communication();
+    return delivery?.status === "delivered" && delivery.attempts === 1;
+  }, "delivered again", 120_000);
   await page.context().close();
 });
 
@@ -984,7 +1006,7 @@ test("a manager creates a contact, books it, exports, archives and erases it", a
   const phoneError = await page.locator(`[id="${await phone.getAttribute("aria-describedby")}"]`).innerText();
   assert.match(phoneError, /phone/i);
   await assertAccessible(page, "contact-new");
-  await shoot(page, "contact-new");
+  await shootBothSizes(page, "contact-new");
   await phone.fill("+49 30 1234567");
   await page.getByTestId("contacts-new-submit").click();
 
@@ -1030,7 +1052,7 @@ test("a manager creates a contact, books it, exports, archives and erases it", a
   const wall = new Intl.DateTimeFormat("en-GB", { timeZone: resourceZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(start));
   assert.match(await booking.getByTestId("contacts-detail-booking-open").innerText(), new RegExp(`, ${wall}–`));
   await assertAccessible(page, "contact-detail");
-  await shoot(page, "contact-detail");
+  await shootBothSizes(page, "contact-detail");
 
   // Export: a JSON file with the contact's data, fetched with the bearer token.
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("contacts-detail-export").click()]);
@@ -1096,7 +1118,7 @@ test("an owner changes a member's role, removes one, and cannot demote the last 
   const row = (email) => page.locator(`[data-testid="team-members-row"][data-email="${email}"]`);
   await row(joiner).waitFor();
   await assertAccessible(page, "team-members");
-  await shoot(page, "team-members");
+  await shootBothSizes(page, "team-members");
 
   await row(joiner).getByTestId("team-members-role-select").selectOption("manager");
   await row(joiner).getByTestId("team-members-role-save").click();
@@ -1127,17 +1149,14 @@ test("an owner changes a member's role, removes one, and cannot demote the last 
   assert.doesNotMatch(await refusal.innerText(), /last_owner/);
   assert.equal(await me.getByTestId("team-members-role-select").inputValue(), "owner");
   await assertAccessible(page, "team-last-owner");
-  await shoot(page, "team-last-owner");
+  await shootBothSizes(page, "team-last-owner");
   await page.context().close();
 });
 
 test("at phone width every screen fits, the menu opens and closes, the skip link leads to the content", async () => {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
   const page = await context.newPage();
-  const fits = async (name) => {
-    const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
-    assert.ok(scroll <= client, `${name}: ${scroll}px wide in a ${client}px viewport`);
-  };
+  const fits = (name) => assertNoSideScroll(page, name);
   await page.goto("/");
   await page.getByTestId("auth-signin-submit").waitFor();
   await fits("sign-in");
@@ -1161,11 +1180,23 @@ test("at phone width every screen fits, the menu opens and closes, the skip link
   };
 
   await fits("contacts");
-  await menu.click();
+  // By keyboard: the button opens the menu on its first link; Escape folds it, back on the button.
+  await menu.focus();
+  await page.keyboard.press("Enter");
   await page.getByTestId("shell-nav-team").waitFor();
+  await waitFor(async () => (await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))) === "shell-nav-dashboard", "focus on the first link");
   await assertAccessible(page, "phone-menu");
+  await fits("phone-menu");
   await shoot(page, "phone-menu");
+  await page.keyboard.press("Escape");
+  await page.getByTestId("shell-nav-team").waitFor({ state: "hidden" });
+  assert.equal(await menu.getAttribute("aria-expanded"), "false");
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "shell-menu-button");
+  // A link followed from the menu folds it and leaves focus on the content.
   await menu.click();
+  await page.getByTestId("shell-nav-contacts").click();
+  await waitFor(async () => (await menu.getAttribute("aria-expanded")) === "false", "the menu folds");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "main");
   await shoot(page, "phone-contacts");
 
   await page.getByTestId("contacts-list-open").first().click();
@@ -1205,7 +1236,22 @@ test("at phone width every screen fits, the menu opens and closes, the skip link
 
   await go("shell-nav-team");
   await page.getByTestId("team-members-list").waitFor();
+  await page.getByTestId("team-members-role-select").first().waitFor();
+  await page.getByTestId("team-invitations-empty").or(page.getByTestId("team-invitations-table")).waitFor();
   await fits("team");
   await shoot(page, "phone-team");
+
+  await go("shell-nav-dashboard");
+  await page.getByTestId("dashboard-kpi-bookings").waitFor();
+  await fits("dashboard");
+  await go("shell-notifications-badge");
+  await page.getByTestId("notifications-preferences-save").waitFor();
+  await fits("notifications");
+  await go("shell-nav-audit");
+  await page.getByTestId("audit-list-table").waitFor();
+  await fits("audit");
+  await go("shell-nav-events");
+  await page.getByTestId("events-list-table").waitFor();
+  await fits("events");
   await context.close();
 });
