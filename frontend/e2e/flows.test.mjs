@@ -289,11 +289,33 @@ test("an admin reads the audit log and the events, and redelivery asks first", a
   await dialog.waitFor({ state: "hidden" });
   await page.getByTestId("events-detail-redeliver").click();
   await page.getByTestId("events-redeliver-dialog-confirm").click();
-  // No delivery worker runs in this hub, so every delivery is still pending: the refusal is said in words.
+  // The workflow-intelligence delivery is still pending (nothing listens there) and nothing failed:
+  // the refusal is said in words.
   const refused = page.getByTestId("events-detail-redeliver-error");
   await refused.waitFor();
   assert.match(await refused.innerText(), /still being delivered/);
   assert.doesNotMatch(await refused.innerText(), /delivery_in_progress/);
+
+  // The backend's worker delivers the event to the real communication-service; sending it again
+  // there too is accepted and delivered once more.
+  const eventId = (await page.getByTestId("events-detail-id").innerText()).trim();
+  const token = await apiToken("admin@acme.test");
+  const communication = async () => (await api(token, "GET", `/events/${eventId}`)).body.deliveries.find((d) => d.destination === "communication-service");
+  await waitFor(async () => (await communication())?.status === "delivered", "the delivery to communication-service", 120_000);
+  await goInApp(page, "/events");
+  await goInApp(page, `/events/${eventId}`);
+  const row = page.getByTestId("events-detail-delivery").filter({ hasText: "communication" });
+  await waitFor(async () => (await row.getByTestId("events-detail-delivery-status").innerText()) === "Delivered", "shown as delivered", 15_000);
+  await page.getByTestId("events-detail-redeliver").click();
+  await page.getByTestId("events-redeliver-include-delivered").check();
+  await page.getByTestId("events-redeliver-dialog-confirm").click();
+  const queued = page.getByTestId("events-detail-redelivered");
+  await queued.waitFor();
+  assert.match(await queued.innerText(), /communication/);
+  await waitFor(async () => {
+    const delivery = await communication();
+    return delivery?.status === "delivered" && delivery.attempts === 1;
+  }, "delivered again", 120_000);
   await page.context().close();
 });
 
@@ -387,7 +409,7 @@ test("switch organization as a member of two", async () => {
     15_000,
   );
   await page.getByTestId("shell-nav-team").click();
-  await page.getByTestId("team-members-table").waitFor();
+  await page.getByTestId("team-members-list").waitFor();
   await page.context().close();
 });
 
@@ -405,7 +427,7 @@ test("invite from Team, revoke another, accept the mailed link with a new accoun
   const page = await newPage();
   await signIn(page, "owner@acme.test");
   await page.getByTestId("shell-nav-team").click();
-  await page.getByTestId("team-members-table").waitFor();
+  await page.getByTestId("team-members-list").waitFor();
   const stamp = Date.now();
   const invitee = `newcomer-${stamp}@example.org`;
   const revoked = `changed-mind-${stamp}@example.org`;
@@ -948,4 +970,288 @@ test("voiding an invoice with payments is refused in words; a viewer reads invoi
   await viewer.getByTestId("payments-list-table").waitFor();
   assert.equal(await viewer.getByTestId("payments-list-refund-button").count(), 0);
   await viewer.context().close();
+});
+
+// --- people: a contact's page (export, archive, erase), Team roles, phone width -------------
+
+const ACME_ID = "0a0e0000-0000-4000-8000-000000000001";
+
+async function identityApi(token, method, path, body) {
+  const response = await fetch(`${hub.identity}/api/v1${path}`, {
+    method,
+    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+test("a manager creates a contact, books it, exports, archives and erases it", async () => {
+  const page = await newPage();
+  await signIn(page, "manager@acme.test");
+  await page.getByTestId("contacts-list-table").waitFor();
+  await page.getByTestId("contacts-list-new").click();
+  const stamp = Date.now();
+  const email = `lena.vogel.${stamp}@example.org`;
+  await page.getByTestId("contacts-new-first-name").fill("Lena");
+  await page.getByTestId("contacts-new-last-name").fill(`Vogel ${stamp}`);
+  await page.getByTestId("contacts-new-email").fill(email);
+  await page.getByTestId("contacts-new-phone").fill("12");
+  await page.getByTestId("contacts-new-tags").fill("vip, newsletter");
+  await page.getByTestId("contacts-new-notes").fill("Prefers mornings");
+  await page.getByTestId("contacts-new-submit").click();
+  // The API refuses the phone: its message sits at the field, in words.
+  const phone = page.getByTestId("contacts-new-phone");
+  await waitFor(async () => (await phone.getAttribute("aria-invalid")) === "true", "the phone's error");
+  const phoneError = await page.locator(`[id="${await phone.getAttribute("aria-describedby")}"]`).innerText();
+  assert.match(phoneError, /phone/i);
+  await assertAccessible(page, "contact-new");
+  await shootBothSizes(page, "contact-new");
+  await phone.fill("+49 30 1234567");
+  await page.getByTestId("contacts-new-submit").click();
+
+  const detail = page.getByTestId("contacts-detail");
+  await detail.waitFor();
+  const contactId = await detail.getAttribute("data-contact-id");
+  assert.match(contactId, UUID_RE);
+  assert.equal(await page.getByTestId("contacts-detail-name").innerText(), `Lena Vogel ${stamp}`);
+  assert.equal(await page.getByTestId("contacts-detail-email").innerText(), email);
+  assert.equal(await page.getByTestId("contacts-detail-phone").innerText(), "+49301234567");
+  assert.equal(await page.getByTestId("contacts-detail-tags").innerText(), "vip, newsletter");
+  await page.getByTestId("contacts-detail-notice").waitFor();
+
+  // From the list: the row links to the page.
+  await page.getByTestId("contacts-detail-back").click();
+  await page.getByTestId("contacts-search-input").fill(String(stamp));
+  await waitFor(async () => (await page.getByTestId("contacts-list-row").count()) === 1, "the search");
+  await page.getByTestId("contacts-list-open").click();
+  await detail.waitFor();
+
+  // Edit: a note changes, the rest stays.
+  await page.getByTestId("contacts-detail-edit").click();
+  await page.getByTestId("contacts-edit-notes").fill("Prefers afternoons");
+  await page.getByTestId("contacts-edit-submit").click();
+  await waitFor(async () => (await page.getByTestId("contacts-detail-notes").innerText()) === "Prefers afternoons", "the edit");
+
+  // New booking opens with the contact chosen; the booking shows on the contact's page.
+  await page.getByTestId("contacts-detail-bookings-empty").waitFor();
+  await page.getByTestId("contacts-detail-book").click();
+  await page.getByTestId("bookings-new-contact-chosen").filter({ hasText: `Lena Vogel ${stamp}` }).waitFor();
+  await page.getByTestId("bookings-new-date").fill(comingWeekday());
+  const slots = page.getByTestId("bookings-new-slot");
+  await slots.first().waitFor();
+  await waitFor(async () => slots.first().isEnabled(), "slots ready to book");
+  const start = await slots.first().getAttribute("data-start");
+  await slots.first().click();
+  await page.getByTestId("bookings-new-booked-summary").waitFor();
+  await page.goBack();
+  const booking = page.getByTestId("contacts-detail-booking");
+  await booking.waitFor();
+  const resourceZone = await booking.locator("td").first().locator("span").innerText();
+  assert.equal(resourceZone, "Europe/Berlin");
+  const wall = new Intl.DateTimeFormat("en-GB", { timeZone: resourceZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(start));
+  assert.match(await booking.getByTestId("contacts-detail-booking-open").innerText(), new RegExp(`, ${wall}–`));
+  await assertAccessible(page, "contact-detail");
+  await shootBothSizes(page, "contact-detail");
+
+  // Export: a JSON file with the contact's data, fetched with the bearer token.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("contacts-detail-export").click()]);
+  assert.match(download.suggestedFilename(), new RegExp(`^contact-${contactId}-\\d{4}-\\d{2}-\\d{2}\\.json$`));
+  const exported = JSON.parse(readFileSync(await download.path(), "utf8"));
+  assert.equal(exported.sections.contact.id, contactId);
+  assert.equal(exported.sections.contact.email, email);
+  assert.equal(exported.sections.contact.notes, "Prefers afternoons");
+  assert.equal(exported.sections.bookings.length, 1, JSON.stringify(exported.sections.bookings));
+
+  // Archive, confirmed.
+  await page.getByTestId("contacts-detail-archive").click();
+  await page.getByTestId("contacts-archive-dialog-confirm").click();
+  await page.getByTestId("contacts-detail-archived").waitFor();
+  await page.getByTestId("contacts-detail-archive").waitFor({ state: "detached" });
+
+  // Erase asks for the word first.
+  await page.getByTestId("contacts-detail-erase").click();
+  await page.getByTestId("contacts-erase-dialog").waitFor();
+  await page.getByTestId("contacts-erase-dialog-confirm").click();
+  assert.equal(await page.getByTestId("contacts-erase-confirm-input").getAttribute("aria-invalid"), "true");
+  await page.getByTestId("contacts-erase-confirm-input").fill("ERASE");
+  await assertAccessible(page, "contact-erase-dialog");
+  await shoot(page, "contact-erase-dialog");
+  await page.getByTestId("contacts-erase-dialog-confirm").click();
+  await page.getByTestId("contacts-erase-dialog").waitFor({ state: "hidden" });
+  await waitFor(async () => (await page.getByTestId("contacts-detail-name").innerText()) === "Erased", "the erasure");
+  for (const field of ["email", "phone", "tags", "notes"]) {
+    assert.equal(await page.getByTestId(`contacts-detail-${field}`).innerText(), "—", field);
+  }
+  await page.getByTestId("contacts-detail-erased").waitFor();
+  assert.equal(await page.getByTestId("contacts-detail-erase").count(), 0);
+  await shoot(page, "contact-erased");
+  const token = await apiToken("manager@acme.test");
+  const after = (await api(token, "GET", `/contacts/${contactId}`)).body;
+  assert.deepEqual(
+    { first_name: after.first_name, last_name: after.last_name, email: after.email, phone: after.phone, notes: after.notes, tags: after.tags },
+    { first_name: "Erased", last_name: "", email: null, phone: null, notes: "", tags: [] },
+  );
+  assert.ok(after.erased_at);
+  await page.context().close();
+});
+
+test("an owner changes a member's role, removes one, and cannot demote the last owner", async () => {
+  // Someone joins Acme as a viewer: invited and accepted through the APIs.
+  const ownerToken = await apiToken("owner@acme.test");
+  const joiner = `joiner-${Date.now()}@example.org`;
+  const invited = await identityApi(ownerToken, "POST", `/organizations/${ACME_ID}/invitations`, { email: joiner, role: "viewer" });
+  assert.equal(invited.status, 201, JSON.stringify(invited.body));
+  const link = await waitFor(() => mailedLink(joiner), `the invitation mail to ${joiner}`);
+  const accepted = await identityApi(null, "POST", "/invitations/accept", {
+    token: new URL(link).searchParams.get("token"),
+    name: "Jo Joiner",
+    password: "a long passphrase of my own",
+  });
+  assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+
+  const page = await newPage();
+  await signIn(page, "owner@acme.test");
+  await page.getByTestId("contacts-list-table").waitFor();
+  await page.getByTestId("shell-nav-team").click();
+  await page.getByTestId("team-members-list").waitFor();
+  const row = (email) => page.locator(`[data-testid="team-members-row"][data-email="${email}"]`);
+  await row(joiner).waitFor();
+  await assertAccessible(page, "team-members");
+  await shootBothSizes(page, "team-members");
+
+  await row(joiner).getByTestId("team-members-role-select").selectOption("manager");
+  await row(joiner).getByTestId("team-members-role-save").click();
+  await page.getByTestId("team-members-notice").filter({ hasText: "Jo Joiner is now manager." }).waitFor();
+  await waitFor(async () => (await row(joiner).getByTestId("team-members-role").innerText()).startsWith("Manager"), "the new role");
+  const members = (await identityApi(ownerToken, "GET", `/organizations/${ACME_ID}/members?limit=200`)).body.items;
+  assert.equal(members.find((member) => member.user.email === joiner).role, "manager");
+
+  // Removing is confirmed first.
+  await row(joiner).getByTestId("team-members-remove").click();
+  const dialog = row(joiner).getByTestId("team-remove-dialog");
+  await dialog.waitFor();
+  await shoot(page, "team-remove-member-dialog");
+  await dialog.getByTestId("team-remove-dialog-confirm").click();
+  await page.getByTestId("team-members-notice").filter({ hasText: "Jo Joiner was removed" }).waitFor();
+  await row(joiner).waitFor({ state: "detached" });
+  const left = (await identityApi(ownerToken, "GET", `/organizations/${ACME_ID}/members?limit=200`)).body.items;
+  assert.equal(left.filter((member) => member.user.email === joiner).length, 0);
+
+  // The only owner demoting themselves: refused, in words, and the role stays.
+  const me = row("owner@acme.test");
+  await me.getByText("Only owner").waitFor();
+  await me.getByTestId("team-members-role-select").selectOption("admin");
+  await me.getByTestId("team-members-role-save").click();
+  const refusal = page.getByTestId("team-members-change-error");
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), /only owner/);
+  assert.doesNotMatch(await refusal.innerText(), /last_owner/);
+  assert.equal(await me.getByTestId("team-members-role-select").inputValue(), "owner");
+  await assertAccessible(page, "team-last-owner");
+  await shootBothSizes(page, "team-last-owner");
+  await page.context().close();
+});
+
+test("at phone width every screen fits, the menu opens and closes, the skip link leads to the content", async () => {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  const fits = (name) => assertNoSideScroll(page, name);
+  await page.goto("/");
+  await page.getByTestId("auth-signin-submit").waitFor();
+  await fits("sign-in");
+  await signIn(page, "owner@acme.test");
+  await page.getByTestId("contacts-list-table").waitFor();
+
+  // The skip link is the first stop and moves focus to the content.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "shell-skip-link");
+  assert.ok(await page.getByTestId("shell-skip-link").isVisible());
+  await page.keyboard.press("Enter");
+  await waitFor(async () => (await page.evaluate(() => document.activeElement?.id)) === "main", "focus on the content");
+
+  const menu = page.getByTestId("shell-menu-button");
+  const go = async (nav) => {
+    assert.equal(await page.getByTestId(nav).isVisible(), false, `${nav} folded away`);
+    await menu.click();
+    assert.equal(await menu.getAttribute("aria-expanded"), "true");
+    await page.getByTestId(nav).click();
+    await waitFor(async () => (await menu.getAttribute("aria-expanded")) === "false", "the menu closes");
+  };
+
+  await fits("contacts");
+  // By keyboard: the button opens the menu on its first link; Escape folds it, back on the button.
+  await menu.focus();
+  await page.keyboard.press("Enter");
+  await page.getByTestId("shell-nav-team").waitFor();
+  await waitFor(async () => (await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))) === "shell-nav-dashboard", "focus on the first link");
+  await assertAccessible(page, "phone-menu");
+  await fits("phone-menu");
+  await shoot(page, "phone-menu");
+  await page.keyboard.press("Escape");
+  await page.getByTestId("shell-nav-team").waitFor({ state: "hidden" });
+  assert.equal(await menu.getAttribute("aria-expanded"), "false");
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "shell-menu-button");
+  // A link followed from the menu folds it and leaves focus on the content.
+  await menu.click();
+  await page.getByTestId("shell-nav-contacts").click();
+  await waitFor(async () => (await menu.getAttribute("aria-expanded")) === "false", "the menu folds");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "main");
+  await shoot(page, "phone-contacts");
+
+  await page.getByTestId("contacts-list-open").first().click();
+  await page.getByTestId("contacts-detail").waitFor();
+  await page.getByTestId("contacts-balance").waitFor();
+  await fits("contact-detail");
+  await shoot(page, "phone-contact-detail");
+  await page.getByTestId("contacts-detail-back").click();
+  await page.getByTestId("contacts-list-new").click();
+  await page.getByTestId("contacts-new-form").waitFor();
+  await fits("contact-new");
+
+  await go("shell-nav-bookings");
+  await page.getByTestId("bookings-list-period").waitFor();
+  await page.getByTestId("bookings-filter-previous").click();
+  await page.getByTestId("bookings-list-table").waitFor();
+  await fits("bookings");
+  await shoot(page, "phone-bookings");
+  await page.getByTestId("bookings-list-new").click();
+  await page.getByTestId("bookings-new-date").fill(comingWeekday());
+  await page.getByTestId("bookings-new-slot").first().waitFor();
+  await fits("new-booking");
+  await shoot(page, "phone-new-booking");
+
+  await go("shell-nav-invoices");
+  await page.getByTestId("invoices-list-table").waitFor();
+  await fits("invoices");
+  await shoot(page, "phone-invoices");
+  await page.getByTestId("invoices-list-open").first().click();
+  await page.getByTestId("invoices-detail-total").waitFor();
+  await fits("invoice-detail");
+  await shoot(page, "phone-invoice-detail");
+
+  await go("shell-nav-payments");
+  await page.getByTestId("payments-list-table").waitFor();
+  await fits("payments");
+
+  await go("shell-nav-team");
+  await page.getByTestId("team-members-list").waitFor();
+  await page.getByTestId("team-members-role-select").first().waitFor();
+  await page.getByTestId("team-invitations-empty").or(page.getByTestId("team-invitations-table")).waitFor();
+  await fits("team");
+  await shoot(page, "phone-team");
+
+  await go("shell-nav-dashboard");
+  await page.getByTestId("dashboard-kpi-bookings").waitFor();
+  await fits("dashboard");
+  await go("shell-notifications-badge");
+  await page.getByTestId("notifications-preferences-save").waitFor();
+  await fits("notifications");
+  await go("shell-nav-audit");
+  await page.getByTestId("audit-list-table").waitFor();
+  await fits("audit");
+  await go("shell-nav-events");
+  await page.getByTestId("events-list-table").waitFor();
+  await fits("events");
+  await context.close();
 });

@@ -1,8 +1,9 @@
 """The real hub for the frontend's end-to-end tests, every part a process on an ephemeral port.
 
 identity-service (demo users) with its outbox worker, communication-service with an SMTP sink
-writing .eml files, and the backend (demo data). Prints one JSON line with the URLs and the mail
-directory, then runs until its standard input closes (the test runner holds it open).
+writing .eml files, and the backend (demo data) with its event delivery worker. Prints one JSON
+line with the URLs and the mail directory, then runs until its standard input closes (the test
+runner holds it open).
 
 Run with the backend's virtualenv: backend/.venv/bin/python frontend/e2e/hub.py --frontend-url URL
 """
@@ -31,6 +32,7 @@ COMMUNICATION = ROOT / "services" / "communication-service"
 # Its own Redis database (the test suites use 3-9 and 15, the fuzz 12): login-failure counters
 # of one run must not lock out the next.
 REDIS_URL = "redis://127.0.0.1:6379/11"
+READY_TIMEOUT_SECONDS = 180.0
 SIGNING_SECRET = "dev-insecure-frontend-e2e-identity-webhook-secret"  # noqa: S105 - a test-run secret
 
 
@@ -82,9 +84,12 @@ def main() -> None:
         "backend": {
             **common,
             "DATABASE_URL": recreate_database(f"{prefix}_backend"),
-            # Nothing listens there and no backend worker runs: its events stay in the outbox.
+            # The worker below delivers to the real communication-service; nothing listens at the
+            # workflow address, so those deliveries stay pending (retried, never dead within a run):
+            # an event always has one delivery still in progress and one delivered.
             "COMMUNICATION_SERVICE_URL": urls["communication"],
             "WORKFLOW_SERVICE_URL": f"http://127.0.0.1:{free_port()}",
+            "EVENT_DELIVERY_MAX_ATTEMPTS": "1000",
         },
     }
     directories = {"identity": IDENTITY, "communication": COMMUNICATION, "backend": BACKEND}
@@ -123,6 +128,9 @@ def main() -> None:
             *("--port", str(ports["smtp"]), "--directory", str(mail_dir)),
         )
         background("identity-worker", IDENTITY, envs["identity"], "manage.py", "procrastinate", "worker")
+        # The backend's event delivery worker, without its metrics port (it would clash between runs).
+        worker_env = {**envs["backend"], "METRICS_PORT": ""}
+        background("backend-worker", BACKEND, worker_env, "manage.py", "procrastinate", "worker")
         for name, directory in directories.items():
             process = ServiceProcess(
                 cwd=directory,
@@ -131,9 +139,9 @@ def main() -> None:
                 env=envs[name],
                 port=ports[name],
             )
-            # A generous start: on a loaded machine Django's first import alone can take half a minute.
+            # A busy machine can take longer than the default 30 s to import Django and answer.
             stack.callback(process.stop)
-            process.start(timeout=120)
+            process.start(timeout=READY_TIMEOUT_SECONDS)
         sys.stdout.write(
             json.dumps(
                 {

@@ -3,6 +3,7 @@ import { useAuth } from "./auth/AuthContext";
 import { AcceptInvitation } from "./screens/AcceptInvitation";
 import { Audit } from "./screens/Audit";
 import { Bookings } from "./screens/Bookings";
+import { ContactDetail, NewContact } from "./screens/ContactDetail";
 import { Contacts } from "./screens/Contacts";
 import { Dashboard } from "./screens/Dashboard";
 import { EventDetail, Events } from "./screens/Events";
@@ -25,6 +26,8 @@ export function App() {
         <Route element={<Shell />}>
           <Route path="/dashboard" element={<Dashboard />} />
           <Route path="/contacts" element={<Contacts />} />
+          <Route path="/contacts/new" element={<NewContact />} />
+          <Route path="/contacts/:id" element={<ContactDetail />} />
           <Route path="/bookings" element={<Bookings />} />
           <Route path="/bookings/new" element={<NewBooking />} />
           <Route path="/invoices" element={<Invoices />} />

@@ -158,6 +158,12 @@ export function Bookings() {
     update({ status: STATUSES.filter((s) => next.includes(s)).join(",") || null });
   }
 
+  // New booking opens on the viewed resource and day (today when the viewed day is past).
+  const bookingDay = date < localDate(new Date(), zone) ? null : date;
+  const newBookingLink = `/bookings/new?${new URLSearchParams({
+    ...(bookingDay ? { date: bookingDay } : {}),
+    ...(resourceId ? { resource: resourceId } : {}),
+  })}`;
   const periodWords =
     view === "day" ? formatDateLong(period.first) : `${formatDateLong(period.first)} – ${formatDateLong(period.last)}`;
   const cancellingName = cancelling ? contactName(contacts.get(cancelling.contact_id)) : "";
@@ -170,7 +176,7 @@ export function Bookings() {
         </h1>
         {mayBook && (
           <Link
-            to="/bookings/new"
+            to={newBookingLink}
             data-testid="bookings-list-new"
             className={`ml-auto inline-flex items-center rounded-md bg-indigo-700 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-800 ${focus}`}
           >
@@ -261,6 +267,14 @@ export function Bookings() {
         <p data-testid="bookings-list-empty" className="text-sm text-slate-700">
           No bookings {view === "day" ? "on this day" : "in this week"}
           {resourceId || statuses.length ? " that match the filters" : ""}.
+          {mayBook && bookingDay && (
+            <>
+              {" "}
+              <Link to={newBookingLink} className={`text-indigo-700 underline ${focus}`} data-testid="bookings-list-empty-book">
+                Book a free time
+              </Link>
+            </>
+          )}
         </p>
       ) : (
         items.length > 0 && (

@@ -1,5 +1,6 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
+import { Link } from "react-router";
 import { backend, unwrap } from "../api/client";
 import { errorOf } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
@@ -7,7 +8,10 @@ import { Button, ErrorAlert, Table, TextField } from "../ui";
 import type { Contact } from "./bookingData";
 import { contactName } from "./bookingLogic";
 import { formatMoney } from "./invoiceLogic";
+import { canEditContacts } from "./contactLogic";
 import { useContactBalance } from "./moneyData";
+
+const focus = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
 
 const PAGE_SIZE = 25;
 
@@ -21,7 +25,7 @@ export function useDebounced(value: string, delay = 250): string {
 }
 
 /** A contact's money per currency: invoiced, paid, refunded, outstanding and overdue. */
-function ContactBalance({ contact, onClose }: { contact: Contact; onClose: () => void }) {
+export function ContactBalance({ contact, onClose }: { contact: Contact; onClose?: () => void }) {
   const balance = useContactBalance(contact.id);
   const name = contactName(contact);
   return (
@@ -36,9 +40,11 @@ function ContactBalance({ contact, onClose }: { contact: Contact; onClose: () =>
         <h2 id="contact-balance-heading" className="text-lg font-semibold">
           Balance of {name}
         </h2>
-        <Button variant="secondary" className="ml-auto" onClick={onClose} data-testid="contacts-balance-close">
-          Close
-        </Button>
+        {onClose && (
+          <Button variant="secondary" className="ml-auto" onClick={onClose} data-testid="contacts-balance-close">
+            Close
+          </Button>
+        )}
       </div>
       {balance.isError && <ErrorAlert error={errorOf(balance.error)} testId="contacts-balance-error" />}
       {balance.isPending ? (
@@ -105,9 +111,20 @@ export function Contacts() {
 
   return (
     <section aria-labelledby="contacts-heading" className="flex flex-col gap-4">
-      <h1 id="contacts-heading" className="text-2xl font-semibold">
-        Contacts
-      </h1>
+      <div className="flex flex-wrap items-center gap-3">
+        <h1 id="contacts-heading" className="text-2xl font-semibold">
+          Contacts
+        </h1>
+        {canEditContacts(me.roles) && (
+          <Link
+            to="/contacts/new"
+            data-testid="contacts-list-new"
+            className={`ml-auto inline-flex items-center rounded-md bg-indigo-700 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-800 ${focus}`}
+          >
+            New contact
+          </Link>
+        )}
+      </div>
       <div className="max-w-sm">
         <TextField
           label="Search contacts"
@@ -132,9 +149,11 @@ export function Contacts() {
         items.length > 0 && (
           <Table caption="Contacts" head={["Name", "Email", "Phone", "Tags", "Money"]} testId="contacts-list-table">
             {items.map((contact) => (
-              <tr key={contact.id} data-testid="contacts-list-row">
+              <tr key={contact.id} data-testid="contacts-list-row" data-contact-id={contact.id}>
                 <td className="px-3 py-2 font-medium">
-                  {[contact.first_name, contact.last_name].filter(Boolean).join(" ")}
+                  <Link to={`/contacts/${contact.id}`} className={`text-indigo-700 underline ${focus}`} data-testid="contacts-list-open">
+                    {[contact.first_name, contact.last_name].filter(Boolean).join(" ")}
+                  </Link>
                 </td>
                 <td className="px-3 py-2">{contact.email ?? ""}</td>
                 <td className="px-3 py-2">{contact.phone ?? ""}</td>

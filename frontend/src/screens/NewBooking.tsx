@@ -1,13 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { backend, unwrap } from "../api/client";
 import { errorOf, problemCode, type UserError } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
 import { Button, ErrorAlert, Notice, SelectField, TextField } from "../ui";
 import { ContactPicker } from "./ContactPicker";
 import { StatusBadge } from "./Bookings";
-import { browserZone, byId, useResources, useServices, type Booking, type Contact, type Slot } from "./bookingData";
+import { browserZone, byId, useContactsById, useResources, useServices, type Booking, type Contact, type Slot } from "./bookingData";
 import {
   SLOT_TAKEN_CODES,
   addDays,
@@ -32,15 +32,21 @@ export function NewBooking() {
   const services = useServices();
   const activeResources = (resources.data ?? []).filter((resource) => resource.is_active);
   const activeServices = (services.data ?? []).filter((service) => service.is_active);
-  const [resourceChoice, setResourceId] = useState("");
+  // `?resource=&date=&contact=` prefill the form (links from the Bookings view and a contact's page).
+  const [params] = useSearchParams();
+  const [resourceChoice, setResourceId] = useState(params.get("resource") ?? "");
   const [serviceChoice, setServiceId] = useState("");
-  const resourceId = resourceChoice || activeResources[0]?.id || "";
+  const resourceId =
+    (activeResources.some((option) => option.id === resourceChoice) ? resourceChoice : "") || activeResources[0]?.id || "";
   const serviceId = serviceChoice || activeServices[0]?.id || "";
   const resource = byId(resources.data).get(resourceId);
   const zone = resource?.timezone ?? browserZone();
-  const [dateChoice, setDate] = useState("");
+  const [dateChoice, setDate] = useState(params.get("date") ?? "");
   const date = isIsoDate(dateChoice) ? dateChoice : localDate(new Date(), zone);
-  const [contact, setContact] = useState<Contact | null>(null);
+  const [contactChoice, setContact] = useState<Contact | null>(null);
+  const prefilledContactId = params.get("contact");
+  const prefilled = useContactsById(prefilledContactId ? [prefilledContactId] : []).get(prefilledContactId ?? "");
+  const contact = contactChoice ?? (prefilled && prefilled.erased_at === null ? prefilled : null);
   const [error, setError] = useState<UserError | null>(null);
   const [taken, setTaken] = useState(false);
   const [booked, setBooked] = useState<{ booking: Booking; contact: Contact } | null>(null);

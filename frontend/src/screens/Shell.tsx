@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { NavLink, Outlet } from "react-router";
+import { useEffect, useRef, useState } from "react";
+import { NavLink, Outlet, useLocation } from "react-router";
 import { backend, unwrap } from "../api/client";
 import { errorOf, type UserError } from "../api/problem";
 import { useAuth, useMe } from "../auth/AuthContext";
@@ -86,49 +86,116 @@ function OrganizationSwitch() {
   );
 }
 
+/**
+ * The navigation's fold at phone width (below `md`; wider, the Menu button is hidden and the
+ * panel always shown). Opening moves focus to the first link; Escape closes and gives focus back
+ * to the button; following a link closes it and puts focus on the new screen's content.
+ */
+export function usePhoneMenu() {
+  const [open, setOpen] = useState(false);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const panelRef = useRef<HTMLDivElement>(null);
+  const mainRef = useRef<HTMLElement>(null);
+  const { pathname } = useLocation();
+
+  // Any other way to a new screen (back, a link in the content) folds it too.
+  useEffect(() => setOpen(false), [pathname]);
+
+  useEffect(() => {
+    if (!open) return;
+    panelRef.current?.querySelector<HTMLElement>("a[href], button, select")?.focus();
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key !== "Escape") return;
+      setOpen(false);
+      buttonRef.current?.focus();
+    };
+    document.addEventListener("keydown", onKeyDown);
+    return () => document.removeEventListener("keydown", onKeyDown);
+  }, [open]);
+
+  /** A link followed from the open menu: fold it and continue on the content (the link is hidden now). */
+  function onPanelClick(event: React.MouseEvent) {
+    if (!open || !(event.target instanceof Element) || !event.target.closest("a[href]")) return;
+    setOpen(false);
+    mainRef.current?.focus();
+  }
+
+  return { open, toggle: () => setOpen((was) => !was), onPanelClick, buttonRef, panelRef, mainRef };
+}
+
 export function Shell() {
   const auth = useAuth();
   const me = useMe();
   const queryClient = useQueryClient();
+  const menu = usePhoneMenu();
   return (
     <div className="min-h-screen">
-      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:bg-white focus:p-2" data-testid="shell-skip-link">
+      <a
+        href="#main"
+        className="sr-only z-50 rounded-md focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:bg-white focus:p-2 focus:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600"
+        data-testid="shell-skip-link"
+      >
         Skip to content
       </a>
       <header className="bg-slate-800 text-white">
-        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-4 px-4 py-3">
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3">
           <span className="text-lg font-bold">Hub</span>
-          <nav aria-label="Main">
-            <ul className="flex flex-wrap gap-1">
-              {[...navItems, ...(canAdminister(me.roles) ? adminNavItems : [])].map((item) => (
-                <li key={item.to}>
-                  <NavLink to={item.to} data-testid={item.testId} className={navLinkClass}>
-                    {item.label}
-                  </NavLink>
-                </li>
-              ))}
-            </ul>
-          </nav>
-          <div className="ml-auto flex flex-wrap items-center gap-4">
-            <NotificationsLink />
-            <OrganizationSwitch />
-            <span data-testid="shell-user-email" className="text-sm text-slate-200">
-              {me.email}
-            </span>
-            <Button
-              variant="secondary"
-              data-testid="shell-signout-button"
-              onClick={async () => {
-                await auth.signOut().catch(() => undefined);
-                queryClient.clear();
-              }}
-            >
-              Sign out
-            </Button>
+          <button
+            type="button"
+            className="ml-auto rounded-md px-3 py-2 text-sm font-semibold text-white ring-1 ring-slate-500 hover:bg-slate-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-amber-300 md:hidden"
+            ref={menu.buttonRef}
+            aria-expanded={menu.open}
+            aria-controls="shell-menu"
+            onClick={menu.toggle}
+            data-testid="shell-menu-button"
+          >
+            {menu.open ? "Close menu" : "Menu"}
+          </button>
+          <div
+            id="shell-menu"
+            ref={menu.panelRef}
+            onClick={menu.onPanelClick}
+            className={`${menu.open ? "flex" : "hidden"} w-full flex-col gap-3 md:flex md:w-auto md:grow md:flex-row md:flex-wrap md:items-center md:gap-4`}
+            data-testid="shell-menu"
+          >
+            <nav aria-label="Main">
+              <ul className="flex flex-col gap-1 md:flex-row md:flex-wrap">
+                {[...navItems, ...(canAdminister(me.roles) ? adminNavItems : [])].map((item) => (
+                  <li key={item.to}>
+                    <NavLink
+                      to={item.to}
+                      data-testid={item.testId}
+                      className={({ isActive }) =>
+                        `block rounded-md px-3 py-2 text-sm font-medium focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-amber-300 ${isActive ? "bg-slate-950 text-white" : "text-slate-200 hover:bg-slate-700"}`
+                      }
+                    >
+                      {item.label}
+                    </NavLink>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+            <div className="flex min-w-0 flex-wrap items-center gap-4 md:ml-auto">
+              <NotificationsLink />
+              <OrganizationSwitch />
+              <span data-testid="shell-user-email" className="min-w-0 text-sm break-all text-slate-200">
+                {me.email}
+              </span>
+              <Button
+                variant="secondary"
+                data-testid="shell-signout-button"
+                onClick={async () => {
+                  await auth.signOut().catch(() => undefined);
+                  queryClient.clear();
+                }}
+              >
+                Sign out
+              </Button>
+            </div>
           </div>
         </div>
       </header>
-      <main id="main" className="mx-auto max-w-6xl px-4 py-6">
+      <main id="main" ref={menu.mainRef} tabIndex={-1} className="mx-auto max-w-6xl px-4 py-6 focus:outline-none">
         <Outlet />
       </main>
     </div>

@@ -3,14 +3,164 @@ import { useState, type FormEvent } from "react";
 import { identity, unwrap } from "../api/client";
 import type { components } from "../api/generated/identity";
 import { errorOf, fieldMessage, type UserError } from "../api/problem";
-import { useMe } from "../auth/AuthContext";
+import { useAuth, useMe } from "../auth/AuthContext";
 import { Button, ConfirmDialog, ErrorAlert, Notice, SelectField, Table, TextField } from "../ui";
+import {
+  ROLES,
+  ROLE_LABELS,
+  assignableRoles,
+  canManageMembers,
+  isLastOwner,
+  mayTouch,
+  memberChangeError,
+  type Member,
+  type Role,
+} from "./teamLogic";
 
-type Role = components["schemas"]["Role"];
 type Invitation = components["schemas"]["InvitationOut"];
-const ROLES: Role[] = ["viewer", "staff", "manager", "admin", "owner"];
+const focus = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
+
+function MemberRow({
+  member,
+  members,
+  organizationId,
+  onResult,
+}: {
+  member: Member;
+  members: Member[];
+  organizationId: string;
+  onResult: (result: { notice?: string; error?: UserError }) => void;
+}) {
+  const me = useMe();
+  const auth = useAuth();
+  const queryClient = useQueryClient();
+  const actorRole = me.memberships.find((membership) => membership.organization.id === organizationId)?.role;
+  const [role, setRole] = useState<Role>(member.role);
+  const [removing, setRemoving] = useState(false);
+  const self = member.user.id === me.id;
+  const editable = mayTouch(actorRole, member.role);
+  const lastOwner = isLastOwner(members, member);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["members", organizationId] });
+
+  const change = useMutation({
+    mutationFn: async (next: Role) =>
+      unwrap(
+        await identity.PATCH("/api/v1/organizations/{organization_id}/members/{user_id}", {
+          params: { path: { organization_id: organizationId, user_id: member.user.id } },
+          body: { role: next },
+        }),
+      ),
+    onSuccess: async (changed) => {
+      onResult({ notice: `${changed.user.name} is now ${ROLE_LABELS[changed.role].toLowerCase()}.` });
+      await refresh();
+      // One's own role lives in the token: fetch one that says the new role.
+      if (self) await auth.switchOrganization(organizationId).catch(() => undefined);
+    },
+    onError: (caught) => {
+      setRole(member.role);
+      onResult({ error: memberChangeError(caught, "role") });
+      void refresh();
+    },
+  });
+  const remove = useMutation({
+    mutationFn: async () =>
+      unwrap(
+        await identity.DELETE("/api/v1/organizations/{organization_id}/members/{user_id}", {
+          params: { path: { organization_id: organizationId, user_id: member.user.id } },
+        }),
+      ),
+    onSuccess: () => {
+      onResult({ notice: `${member.user.name} was removed from the organization.` });
+      void refresh();
+    },
+    onError: (caught) => {
+      onResult({ error: memberChangeError(caught, "remove") });
+      void refresh();
+    },
+  });
+
+  const name = member.user.name || member.user.email;
+  const options = assignableRoles(actorRole);
+  // A card that wraps (name and email, role, controls): at phone width it stacks instead of
+  // scrolling sideways; from `md` up the cards line up as rows with the same columns.
+  return (
+    <li
+      data-testid="team-members-row"
+      data-user-id={member.user.id}
+      data-email={member.user.email}
+      className="grid gap-2 px-3 py-3 md:grid-cols-[minmax(0,1fr)_8rem_20rem] md:items-center md:gap-4"
+    >
+      <div className="min-w-0">
+        <p className="font-medium break-words">
+          {member.user.name}
+          {self && <span className="ml-1 text-xs font-normal text-slate-600">(you)</span>}
+        </p>
+        <p className="text-sm break-all text-slate-700">{member.user.email}</p>
+      </div>
+      <p className="text-sm" data-testid="team-members-role">
+        {ROLE_LABELS[member.role]}
+        {lastOwner && <span className="block text-xs text-slate-600">Only owner</span>}
+      </p>
+      {options.length > 0 &&
+        (editable ? (
+          <div className="flex flex-wrap items-center gap-2">
+            <select
+              aria-label={`New role of ${name}`}
+              value={role}
+              onChange={(event) => setRole(event.target.value as Role)}
+              data-testid="team-members-role-select"
+              className={`rounded-md border border-slate-400 bg-white px-2 py-1.5 text-sm ${focus}`}
+            >
+              {options.map((option) => (
+                <option key={option} value={option}>
+                  {ROLE_LABELS[option]}
+                </option>
+              ))}
+            </select>
+            <Button
+              variant="secondary"
+              disabled={role === member.role || change.isPending}
+              onClick={() => change.mutate(role)}
+              aria-label={`Change the role of ${name}`}
+              data-testid="team-members-role-save"
+            >
+              {change.isPending ? "Changing…" : "Change role"}
+            </Button>
+            {!self && (
+              <Button
+                variant="danger"
+                disabled={remove.isPending}
+                onClick={() => setRemoving(true)}
+                aria-label={`Remove ${name}`}
+                data-testid="team-members-remove"
+              >
+                Remove
+              </Button>
+            )}
+            <ConfirmDialog
+              open={removing}
+              title={`Remove ${name}?`}
+              confirmLabel="Remove"
+              testId="team-remove-dialog"
+              onCancel={() => setRemoving(false)}
+              onConfirm={() => {
+                setRemoving(false);
+                remove.mutate();
+              }}
+            >
+              {name} loses access to this organization at once and is signed out of it. They can be invited again.
+            </ConfirmDialog>
+          </div>
+        ) : (
+          <p className="text-xs text-slate-600">Only an owner changes an owner.</p>
+        ))}
+    </li>
+  );
+}
 
 function Members({ organizationId }: { organizationId: string }) {
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<UserError | null>(null);
   const members = useQuery({
     queryKey: ["members", organizationId],
     queryFn: async () =>
@@ -23,15 +173,27 @@ function Members({ organizationId }: { organizationId: string }) {
   if (members.isPending) return <p role="status" data-testid="team-members-loading">Loading members…</p>;
   if (members.isError) return <ErrorAlert error={errorOf(members.error)} testId="team-members-error" />;
   return (
-    <Table caption="Members" head={["Name", "Email", "Role"]} testId="team-members-table">
-      {members.data.map((member) => (
-        <tr key={member.user.id} data-testid="team-members-row">
-          <td className="px-3 py-2 font-medium">{member.user.name}</td>
-          <td className="px-3 py-2">{member.user.email}</td>
-          <td className="px-3 py-2">{member.role}</td>
-        </tr>
-      ))}
-    </Table>
+    <section aria-labelledby="team-members-heading" className="flex flex-col gap-3">
+      <h2 id="team-members-heading" className="text-lg font-semibold">
+        Members ({members.data.length})
+      </h2>
+      {notice && <Notice testId="team-members-notice">{notice}</Notice>}
+      <ErrorAlert error={error} testId="team-members-change-error" />
+      <ul aria-labelledby="team-members-heading" data-testid="team-members-list" className="divide-y divide-slate-100 rounded-md bg-white ring-1 ring-slate-200">
+        {members.data.map((member) => (
+          <MemberRow
+            key={member.user.id}
+            member={member}
+            members={members.data}
+            organizationId={organizationId}
+            onResult={(result) => {
+              setNotice(result.notice ?? null);
+              setError(result.error ?? null);
+            }}
+          />
+        ))}
+      </ul>
+    </section>
   );
 }
 
@@ -72,7 +234,7 @@ function InviteForm({ organizationId }: { organizationId: string }) {
       <ErrorAlert error={error} testId="team-invite-error" />
       {sent && <Notice testId="team-invite-sent">Invitation sent to {sent}.</Notice>}
       <div className="flex flex-wrap items-end gap-3">
-        <div className="min-w-64 grow">
+        <div className="min-w-0 grow basis-64">
           <TextField
             label="Email"
             type="email"
@@ -161,26 +323,28 @@ function Invitations({ organizationId }: { organizationId: string }) {
         <Table caption="Pending invitations" head={["Email", "Role", "Status", "Actions"]} testId="team-invitations-table">
           {invitations.data.map((invitation) => (
             <tr key={invitation.id} data-testid="team-invitations-row">
-              <td className="px-3 py-2">{invitation.email}</td>
+              <td className="px-3 py-2 break-all">{invitation.email}</td>
               <td className="px-3 py-2">{invitation.role}</td>
               <td className="px-3 py-2">{invitation.status}</td>
-              <td className="flex gap-2 px-3 py-2">
-                <Button
-                  variant="secondary"
-                  onClick={() => resend.mutate(invitation)}
-                  aria-label={`Resend invitation to ${invitation.email}`}
-                  data-testid="team-invitations-resend"
-                >
-                  Resend
-                </Button>
-                <Button
-                  variant="danger"
-                  onClick={() => setRevoking(invitation)}
-                  aria-label={`Revoke invitation to ${invitation.email}`}
-                  data-testid="team-invitations-revoke"
-                >
-                  Revoke
-                </Button>
+              <td className="px-3 py-2">
+                <div className="flex flex-wrap gap-2">
+                  <Button
+                    variant="secondary"
+                    onClick={() => resend.mutate(invitation)}
+                    aria-label={`Resend invitation to ${invitation.email}`}
+                    data-testid="team-invitations-resend"
+                  >
+                    Resend
+                  </Button>
+                  <Button
+                    variant="danger"
+                    onClick={() => setRevoking(invitation)}
+                    aria-label={`Revoke invitation to ${invitation.email}`}
+                    data-testid="team-invitations-revoke"
+                  >
+                    Revoke
+                  </Button>
+                </div>
               </td>
             </tr>
           ))}
@@ -206,7 +370,7 @@ function Invitations({ organizationId }: { organizationId: string }) {
 export function Team() {
   const me = useMe();
   const organizationId = me.organization_id;
-  const canManage = me.roles.includes("owner") || me.roles.includes("admin");
+  const canManage = canManageMembers(me.roles);
   if (!organizationId) return <p>You are not a member of any organization.</p>;
   return (
     <section aria-labelledby="team-heading" className="flex flex-col gap-6">
@@ -221,7 +385,7 @@ export function Team() {
         </>
       ) : (
         <p data-testid="team-manage-hint" className="text-sm text-slate-700">
-          Only owners and admins can invite people.
+          Only owners and admins can invite people and change roles.
         </p>
       )}
     </section>

@@ -42,9 +42,9 @@ function SignedIn({ children }: { children: ReactNode }) {
 }
 
 /** Renders `element` at `url` (matched by `path`), with a fresh query cache; any other path renders a placeholder.
- * `role` signs in with that role instead of manager. */
-export function renderAt(url: string, path: string, element: ReactElement, role?: Me["roles"][number]) {
-  const user = role ? { ...me, roles: [role], memberships: [{ organization: acme, role }] } : me;
+ * `as` signs in as that user, or as the manager with that one role (the manager by default). */
+export function renderAt(url: string, path: string, element: ReactElement, as: Me | Me["roles"][number] = me) {
+  const user = typeof as === "string" ? { ...me, roles: [as], memberships: [{ organization: acme, role: as }] } : as;
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   return render(
     <QueryClientProvider client={queryClient}>

@@ -77,6 +77,40 @@ export function SelectField({
   );
 }
 
+export function TextAreaField({
+  label,
+  error,
+  hint,
+  ...props
+}: React.TextareaHTMLAttributes<HTMLTextAreaElement> & { label: string; error?: string; hint?: string; "data-testid": string }) {
+  const id = useId();
+  const describedBy = error ? `${id}-error` : hint ? `${id}-hint` : undefined;
+  return (
+    <div className="flex flex-col gap-1">
+      <label htmlFor={id} className="text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      <textarea
+        id={id}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
+        className={`rounded-md border border-slate-400 px-3 py-2 text-sm text-slate-900 ${focus}`}
+        {...props}
+      />
+      {hint && !error && (
+        <p id={`${id}-hint`} className="text-xs text-slate-600">
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p id={`${id}-error`} className="text-xs text-red-700">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function ErrorAlert({ error, testId }: { error: UserError | null | undefined; testId: string }) {
   if (!error) return null;
   return (
@@ -103,7 +137,10 @@ export function Notice({ children, testId }: { children: ReactNode; testId: stri
 
 export function Table({ caption, head, children, testId }: { caption: string; head: string[]; children: ReactNode; testId: string }) {
   return (
-    <div className="overflow-x-auto rounded-md ring-1 ring-slate-200">
+    // `relative` makes this box the containing block of absolutely placed cells' content (an
+    // sr-only label is position:absolute): without it such content escapes the scroll box and
+    // widens the page, even though the table itself scrolls inside.
+    <div className="relative overflow-x-auto rounded-md ring-1 ring-slate-200">
       <table data-testid={testId} className="min-w-full divide-y divide-slate-200 text-left text-sm">
         <caption className="sr-only">{caption}</caption>
         <thead className="bg-slate-50">
