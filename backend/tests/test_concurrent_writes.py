@@ -16,9 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from conftest import LiveBackend
+from hubkit.testing import wait_until
 
 pytestmark = pytest.mark.xdist_group("live")
 
@@ -269,3 +271,54 @@ def test_concurrent_redeliveries_queue_the_event_once(live_backend: LiveBackend)
         event_id,
     )
     assert changes == deliveries  # one audited change per delivery, not one per request
+
+
+def test_concurrent_sends_with_one_dedupe_key_notify_once(live_backend: LiveBackend) -> None:
+    admin = live_backend.api("admin@acme.test")
+    staff = live_backend.api("staff@acme.test").get("/me").json()["user"]["subject"]
+    for _ in range(ROUNDS):
+        _dedupe_round(live_backend, admin=admin, recipient=staff)
+
+
+def _dedupe_round(live: LiveBackend, *, admin: httpx.Client, recipient: str) -> None:
+    """Two sends of one dedupe key, both past their look-up for earlier sends before either inserts.
+
+    A table lock held here lets both requests read "not sent yet" and then wait at their insert
+    of the dedupe record; released, one commits and the other meets the unique constraint, so
+    the loser's answer comes from the service's `IntegrityError` branch (without it: a 500).
+    """
+    key = f"race-{uuid.uuid4().hex}"
+    body = {"recipient_ids": [recipient], "category": "booking", "title": "Once", "dedupe_key": key}
+    with psycopg.connect(live.database_url) as locker:
+        locker.execute("LOCK TABLE notifications_notificationdispatch IN SHARE MODE")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            barrier = threading.Barrier(2)
+
+            def send() -> httpx.Response:
+                barrier.wait(timeout=30)
+                return admin.post("/notifications", json=body)
+
+            futures = [pool.submit(send) for _ in range(2)]
+            wait_until(lambda: _waiting_on(live, "notifications_notificationdispatch") == 2, timeout=30)
+            locker.rollback()
+            answers = [f.result() for f in futures]
+    assert sorted(a.status_code for a in answers) == [200, 201], [a.text for a in answers]
+    first, replay = sorted(answers, key=lambda a: a.status_code, reverse=True)
+    assert replay.json()["items"] == first.json()["items"]
+    [item] = first.json()["items"]
+    rows = live.query(
+        "SELECT n.id, d.channels FROM notifications_notification n JOIN notifications_notificationdispatch d"
+        " ON d.notification_id = n.id WHERE n.dedupe_key = %s",
+        key,
+    )
+    assert [(str(i), c) for i, c in rows] == [(item["id"], ["email", "in_app"])]
+    events = _events(live, item["id"])
+    assert [(type_, data["channel"]) for type_, data in events] == [("notification.requested", "email")]
+
+
+def _waiting_on(live: LiveBackend, table: str) -> int:
+    """Sessions waiting for a lock on `table` (the requests stopped at their insert)."""
+    [(count,)] = live.query(
+        "SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted", table
+    )
+    return int(count)
