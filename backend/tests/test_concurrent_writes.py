@@ -40,6 +40,35 @@ def all_at_once(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Respons
         return list(pool.map(run, calls))
 
 
+def one_original(answers: list[httpx.Response], *, status: int = 201) -> httpx.Response:
+    """The one original among answers to one `Idempotency-Key` sent at once, all checked.
+
+    Every other answer is its replay (same status, `Idempotent-Replayed: true`, the same bytes)
+    or 409 `idempotency_key_in_use` while the original was still running.
+    """
+    originals = [a for a in answers if a.status_code == status and "Idempotent-Replayed" not in a.headers]
+    assert len(originals) == 1, [(a.status_code, a.text) for a in answers]
+    [original] = originals
+    for answer in answers:
+        if answer is original:
+            continue
+        if answer.status_code == 409:
+            assert answer.json()["code"] == "idempotency_key_in_use", answer.text
+            assert answer.headers["Retry-After"] == "1"
+        else:
+            replay = (answer.status_code, answer.headers.get("Idempotent-Replayed"), answer.content)
+            assert replay == (status, "true", original.content)
+    return original
+
+
+def event_count(live: LiveBackend, type_: str, subject_id: str) -> int:
+    """Outbox events of one type about one subject (the served backend's own rows)."""
+    [(count,)] = live.query(
+        "SELECT count(*) FROM events_event WHERE type = %s AND subject_id = %s", type_, subject_id
+    )
+    return int(count)
+
+
 def _events(live: LiveBackend, subject_id: str) -> list[tuple[str, Any]]:
     """The subject's events in publishing order (the outbox position of their first delivery)."""
     rows = live.query(
