@@ -346,7 +346,7 @@ def _dedupe_round(live: LiveBackend, *, admin: httpx.Client, recipient: str) -> 
 
 
 def _waiting_on(live: LiveBackend, table: str) -> int:
-    """Sessions waiting for a lock on `table` (the requests stopped at their insert)."""
+    """Connections waiting for a lock on `table` (the requests stopped at their insert)."""
     [(count,)] = live.query(
         "SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted", table
     )

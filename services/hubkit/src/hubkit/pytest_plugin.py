@@ -1,7 +1,7 @@
 """The pytest plugin of every hub test suite (`pytest_plugins` in each conftest).
 
 Empties this run's Redis namespaces (`hubkit.testing.redis_namespace`: the settings' cache and
-every service a test started) at the start and at the end of the session, key by key under
+every service a test started) at the start and at the end of the test run, key by key under
 their prefixes: the Redis databases are shared with other runs and other developers.
 """
 
