@@ -22,6 +22,8 @@ from hubkit.identity import identity_config, reset_verifier, shared_cache_keys
 from hubkit.testing import IdentityService, ServiceProcess, manage, recreate_database, start_identity_service
 
 ROOT = Path(__file__).resolve().parent.parent
+# This run's Redis keys (the settings' cache, every identity-service started) emptied at its start and end.
+pytest_plugins = ["hubkit.pytest_plugin"]
 
 
 def use_identity(url: str) -> None:
@@ -38,7 +40,6 @@ def start_identity(name: str, worker: str) -> IdentityService:
     return start_identity_service(
         repo_root=ROOT,
         database_name=f"test_{backend_db}_identity_{name}_{worker}",
-        redis_url=f"redis://127.0.0.1:6379/{_redis_db(worker)}",
     )
 
 
@@ -65,11 +66,6 @@ def identity_service(worker: str) -> Iterator[IdentityService]:
     finally:
         use_identity(original)
         service.process.stop()
-
-
-def _redis_db(worker: str) -> int:
-    """Each test process's identity-service gets its own Redis db (lockout counters stay apart)."""
-    return 8 + (int(worker[2:]) if worker.startswith("gw") else 7)
 
 
 @pytest.fixture(scope="session")

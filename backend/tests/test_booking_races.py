@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from conftest import LiveBackend
-from tests.test_concurrent_writes import all_at_once
+from tests.test_concurrent_writes import all_at_once, event_count, one_original
 
 pytestmark = pytest.mark.xdist_group("live")
 
@@ -190,3 +190,24 @@ def test_confirm_and_cancel_racing_end_in_one_of_them(live_backend: LiveBackend)
     assert kinds.count("booking.cancelled") == 1
     assert kinds.count("booking.confirmed") <= 1
     assert sum(1 for a in answers if a.status_code == 200) == len(kinds) - 1
+
+
+def test_clients_sending_one_booking_with_one_key_book_it_once(live_backend: LiveBackend) -> None:
+    staff, resource, service, contacts = _setup(live_backend)
+    body = {
+        "resource_id": resource,
+        "service_id": service,
+        "contact_id": contacts[0],
+        "start": _day_after_tomorrow(11).isoformat(),
+    }
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    answers = all_at_once([functools.partial(staff.post, "/bookings", json=body, headers=key)] * CLIENTS)
+
+    # Never a booking_conflict with itself: one original, the rest its replays or "in flight".
+    assert len(answers) == CLIENTS
+    booking = one_original(answers).json()
+    again = staff.post("/bookings", json=body, headers=key)
+    replayed = (again.status_code, again.headers.get("Idempotent-Replayed"), again.json())
+    assert replayed == (201, "true", booking)
+    assert _active_rows(live_backend, resource) == 1
+    assert event_count(live_backend, "booking.created", booking["id"]) == 1

@@ -16,9 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from conftest import LiveBackend
+from hubkit.testing import wait_until
 
 pytestmark = pytest.mark.xdist_group("live")
 
@@ -36,6 +38,35 @@ def all_at_once(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Respons
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return list(pool.map(run, calls))
+
+
+def one_original(answers: list[httpx.Response], *, status: int = 201) -> httpx.Response:
+    """The one original among answers to one `Idempotency-Key` sent at once, all checked.
+
+    Every other answer is its replay (same status, `Idempotent-Replayed: true`, the same bytes)
+    or 409 `idempotency_key_in_use` while the original was still running.
+    """
+    originals = [a for a in answers if a.status_code == status and "Idempotent-Replayed" not in a.headers]
+    assert len(originals) == 1, [(a.status_code, a.text) for a in answers]
+    [original] = originals
+    for answer in answers:
+        if answer is original:
+            continue
+        if answer.status_code == 409:
+            assert answer.json()["code"] == "idempotency_key_in_use", answer.text
+            assert answer.headers["Retry-After"] == "1"
+        else:
+            replay = (answer.status_code, answer.headers.get("Idempotent-Replayed"), answer.content)
+            assert replay == (status, "true", original.content)
+    return original
+
+
+def event_count(live: LiveBackend, type_: str, subject_id: str) -> int:
+    """Outbox events of one type about one subject (the served backend's own rows)."""
+    [(count,)] = live.query(
+        "SELECT count(*) FROM events_event WHERE type = %s AND subject_id = %s", type_, subject_id
+    )
+    return int(count)
 
 
 def _events(live: LiveBackend, subject_id: str) -> list[tuple[str, Any]]:
@@ -269,3 +300,54 @@ def test_concurrent_redeliveries_queue_the_event_once(live_backend: LiveBackend)
         event_id,
     )
     assert changes == deliveries  # one audited change per delivery, not one per request
+
+
+def test_concurrent_sends_with_one_dedupe_key_notify_once(live_backend: LiveBackend) -> None:
+    admin = live_backend.api("admin@acme.test")
+    staff = live_backend.api("staff@acme.test").get("/me").json()["user"]["subject"]
+    for _ in range(ROUNDS):
+        _dedupe_round(live_backend, admin=admin, recipient=staff)
+
+
+def _dedupe_round(live: LiveBackend, *, admin: httpx.Client, recipient: str) -> None:
+    """Two sends of one dedupe key, both past their look-up for earlier sends before either inserts.
+
+    A table lock held here lets both requests read "not sent yet" and then wait at their insert
+    of the dedupe record; released, one commits and the other meets the unique constraint, so
+    the loser's answer comes from the service's `IntegrityError` branch (without it: a 500).
+    """
+    key = f"race-{uuid.uuid4().hex}"
+    body = {"recipient_ids": [recipient], "category": "booking", "title": "Once", "dedupe_key": key}
+    with psycopg.connect(live.database_url) as locker:
+        locker.execute("LOCK TABLE notifications_notificationdispatch IN SHARE MODE")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            barrier = threading.Barrier(2)
+
+            def send() -> httpx.Response:
+                barrier.wait(timeout=30)
+                return admin.post("/notifications", json=body)
+
+            futures = [pool.submit(send) for _ in range(2)]
+            wait_until(lambda: _waiting_on(live, "notifications_notificationdispatch") == 2, timeout=30)
+            locker.rollback()
+            answers = [f.result() for f in futures]
+    assert sorted(a.status_code for a in answers) == [200, 201], [a.text for a in answers]
+    first, replay = sorted(answers, key=lambda a: a.status_code, reverse=True)
+    assert replay.json()["items"] == first.json()["items"]
+    [item] = first.json()["items"]
+    rows = live.query(
+        "SELECT n.id, d.channels FROM notifications_notification n JOIN notifications_notificationdispatch d"
+        " ON d.notification_id = n.id WHERE n.dedupe_key = %s",
+        key,
+    )
+    assert [(str(i), c) for i, c in rows] == [(item["id"], ["email", "in_app"])]
+    events = _events(live, item["id"])
+    assert [(type_, data["channel"]) for type_, data in events] == [("notification.requested", "email")]
+
+
+def _waiting_on(live: LiveBackend, table: str) -> int:
+    """Connections waiting for a lock on `table` (the requests stopped at their insert)."""
+    [(count,)] = live.query(
+        "SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted", table
+    )
+    return int(count)

@@ -1,3 +1,3 @@
 """Fixtures live in tests/fixtures.py so the test lint rules apply to them."""
 
-pytest_plugins = ["tests.fixtures"]
+pytest_plugins = ["tests.fixtures", "hubkit.pytest_plugin"]

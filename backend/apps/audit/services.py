@@ -55,12 +55,15 @@ def audit_scrub_object(
     return count
 
 
-def audit_bulk_created(instances: Sequence[models.Model], *, cids: Sequence[str | None]) -> list[LogEntry]:
+def audit_bulk_created(
+    instances: Sequence[models.Model], *, cids: Sequence[str | None], actor: Any = None
+) -> list[LogEntry]:
     """The CREATE entries auditlog would write for rows saved one by one, for rows bulk-inserted.
 
-    For hot paths that insert many rows of an audited model at once (delivery attempts). Each
-    entry has the fields, diff and tenant data auditlog's own receiver gives it; no actor (the
-    callers are background jobs) and auditlog's pre/post_log signals are not sent.
+    For hot paths that insert many rows of an audited model at once (delivery attempts, a
+    notification's recipients). Each entry has the fields, diff and tenant data auditlog's own
+    receiver gives it, and `actor` (a mirror user; None from background jobs); auditlog's
+    pre/post_log signals are not sent.
     """
     entries = []
     for instance, cid in zip(instances, cids, strict=True):
@@ -75,6 +78,7 @@ def audit_bulk_created(instances: Sequence[models.Model], *, cids: Sequence[str 
                     None, instance, use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES
                 ),
                 cid=cid,
+                actor=actor,
                 additional_data=_additional_data(instance),
             )
         )

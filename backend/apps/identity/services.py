@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -67,7 +68,7 @@ def user_ensure(*, kind: str, subject: str, email: str, name: str) -> User:
     cached: User | None = _users.get(cache_key)
     if cached is not None:
         return cached
-    user_id = uuid.uuid5(_SERVICE_NAMESPACE, subject) if kind == User.Kind.SERVICE else _uuid(subject)
+    user_id = _user_id(kind, subject)
     defaults = {"kind": kind, "email": email, "name": name}
     try:
         with transaction.atomic():
@@ -79,6 +80,38 @@ def user_ensure(*, kind: str, subject: str, email: str, name: str) -> User:
         user.email, user.name = email, name
     _users.put(cache_key, user)
     return user
+
+
+def users_ensure(*, kind: str, people: Sequence[tuple[str, str, str]]) -> list[User]:
+    """`user_ensure` for many (subject, email, name) at once: those not cached in two or three
+    queries however many they are, plus one per changed email or name; in the order given."""
+    found: dict[str, User] = {}
+    missing: dict[str, tuple[str, str]] = {}
+    for subject, email, name in people:
+        cached: User | None = _users.get((kind, subject, email, name))
+        if cached is not None:
+            found[subject] = cached
+        else:
+            missing[subject] = (email, name)
+    if missing:
+        existing = {u.subject: u for u in User.objects.filter(subject__in=missing)}
+        new = [
+            User(id=_user_id(kind, subject), kind=kind, subject=subject, email=email, name=name)
+            for subject, (email, name) in missing.items()
+            if subject not in existing
+        ]
+        if new:
+            # A concurrent first request may create some of them: theirs is kept, then read.
+            User.objects.bulk_create(new, ignore_conflicts=True)
+            existing = {u.subject: u for u in User.objects.filter(subject__in=missing)}
+        for subject, (email, name) in missing.items():
+            user = existing[subject]
+            if (user.email, user.name) != (email, name):
+                User.objects.filter(pk=user.pk).update(email=email, name=name)
+                user.email, user.name = email, name
+            _users.put((kind, subject, email, name), user)
+            found[subject] = user
+    return [found[subject] for subject, _, _ in people]
 
 
 def principal_from_claims(*, claims: TokenClaims, token: str) -> Principal:
@@ -103,6 +136,10 @@ def principal_from_claims(*, claims: TokenClaims, token: str) -> Principal:
         token=token,
         claims=claims,
     )
+
+
+def _user_id(kind: str, subject: str) -> uuid.UUID:
+    return uuid.uuid5(_SERVICE_NAMESPACE, subject) if kind == User.Kind.SERVICE else _uuid(subject)
 
 
 def _uuid(subject: str) -> uuid.UUID:

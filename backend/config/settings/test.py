@@ -1,10 +1,9 @@
 """Test runs: real PostgreSQL and Redis, no pool (pytest-django owns connections)."""
 
-import os
-
 from config.env import env
 from config.settings.base import *  # noqa: F403
 from hubkit.settings import database_config
+from hubkit.testing import redis_namespace
 
 DEBUG = False
 WHITENOISE_USE_FINDERS = True
@@ -14,16 +13,8 @@ DATABASES = {
         env.str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_backend"), pool=False
     ),
 }
-# Each pytest-xdist worker talks to its own identity-service: keep their caches apart.
-# Separate runs (another DATABASE_URL, or the same one run twice at once) must not share cache
-# keys either: the run id (or the process id without xdist) keeps them apart.
-CACHES["default"]["KEY_PREFIX"] = "-".join(
-    [
-        "hub-backend-test",
-        DATABASES["default"]["NAME"],
-        env.str("PYTEST_XDIST_WORKER", "main"),
-        env.str("PYTEST_XDIST_TESTRUNUID", str(os.getpid())),
-    ]
-)
+# Per run and xdist worker (each worker talks to its own identity-service; runs at once or one
+# after another never share a key), emptied at the run's start and end (`hubkit.pytest_plugin`).
+CACHES["default"] = redis_namespace("backend").cache()
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ROOT_URLCONF = env.str("ROOT_URLCONF", "config.urls")

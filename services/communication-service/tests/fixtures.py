@@ -210,12 +210,10 @@ def _use_identity(url: str) -> None:
 @pytest.fixture(scope="session")
 def identity_service(worker: str) -> Iterator[IdentityService]:
     """The real identity-service (fresh database, demo users), started once per test process."""
-    redis_db = 4 + (int(worker[2:]) % 3 if worker.startswith("gw") else 3)
     service = start_identity_service(
         repo_root=ROOT,
         # Named after this run's own database too, so parallel runs never drop each other's.
         database_name=f"{settings.DATABASES['default']['NAME']}_identity_{worker}",
-        redis_url=f"redis://127.0.0.1:6379/{redis_db}",
     )
     original = identity_config().service_url
     _use_identity(service.url)

@@ -30,6 +30,11 @@ NOT_AUDITED = {
 # for code at module level.
 BULK_WRITES_ALLOWED = {
     ("apps/identity/services.py", "user_ensure"): "mirror User is no business model and is not audited",
+    ("apps/identity/services.py", "users_ensure"): "mirror User is no business model and is not audited",
+    ("apps/notifications/services/notifications.py", "_send"): (
+        "the notifications and dispatch records it inserts are audited in the same transaction"
+        " (audit_bulk_created)"
+    ),
     ("apps/events/services.py", "event_redact_subject"): "Event is not audited (see NOT_AUDITED)",
     ("apps/transactions/services/ledger.py", "ledger_record"): "LedgerEntry is not audited (see NOT_AUDITED)",
     ("apps/events/delivery.py", "_record"): (

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import threading
+import functools
+import uuid
 from datetime import timedelta
 from typing import Any
 from unittest import mock
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from apps.core.models import Contact
 from apps.idempotency.models import IdempotencyRecord
 from apps.idempotency.services import idempotency_purge_expired, request_fingerprint
+from conftest import LiveBackend
 from hubkit.testing import IdentityService
-from tests.factories import ACME_ID, ROLE_EMAILS, acme, client_as
+from tests.factories import ACME_ID, GLOBEX_ID, ROLE_EMAILS, acme, client_as, globex
+from tests.test_concurrent_writes import all_at_once, event_count, one_original
 
 pytestmark = pytest.mark.django_db
 ADA = {"first_name": "Ada", "email": "ada@example.com"}
@@ -112,26 +114,74 @@ def test_without_a_key_nothing_is_stored(identity_service: IdentityService) -> N
     assert IdempotencyRecord.objects.count() == 0
 
 
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_requests_with_one_key_create_once(identity_service: IdentityService) -> None:
-    token = identity_service.token(ROLE_EMAILS["staff"])
-    statuses: list[int] = []
-    barrier = threading.Barrier(4)
+@pytest.mark.xdist_group("live")
+def test_concurrent_requests_with_one_key_create_once(live_backend: LiveBackend) -> None:
+    staff = live_backend.api(ROLE_EMAILS["staff"])
+    marker = uuid.uuid4().hex
+    key = {"Idempotency-Key": f"race-{marker}"}
+    body = {"first_name": "Ada", "last_name": marker}
+    answers = all_at_once([functools.partial(staff.post, "/contacts", json=body, headers=key)] * 10)
 
-    def send() -> None:
-        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", raise_request_exception=False)
-        barrier.wait()
-        statuses.append(_post(client, ADA, "race-key").status_code)
-        connection.close()
+    assert len(answers) == 10
+    contact = one_original(answers).json()
+    again = staff.post("/contacts", json=body, headers=key)
+    replayed = (again.status_code, again.headers.get("Idempotent-Replayed"), again.json())
+    assert replayed == (201, "true", contact)
+    assert live_backend.query("SELECT id FROM core_contact WHERE last_name = %s", marker) == [
+        (uuid.UUID(contact["id"]),)
+    ]
+    assert event_count(live_backend, "contact.created", contact["id"]) == 1
 
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses).count(201) >= 1
-    assert set(statuses) <= {201, 409}  # a replay, or "still in flight" while the first runs
+
+def test_a_stale_claim_is_taken_over_after_its_window(
+    identity_service: IdentityService, settings: Any
+) -> None:
+    """A first attempt that died mid-way (its record still in progress) no longer blocks its key."""
+    staff = client_as(identity_service, ROLE_EMAILS["staff"])
+    subject = staff.get("/api/v1/me").json()["user"]["subject"]
+    body = b'{"first_name": "Ada"}'
+    now = timezone.now()
+    window = timedelta(seconds=settings.IDEMPOTENCY_IN_PROGRESS_SECONDS)
+    records = {}
+    for key, age in [("k-fresh", window - timedelta(seconds=5)), ("k-stale", window + timedelta(seconds=1))]:
+        records[key] = IdempotencyRecord.objects.create(
+            organization_id=ACME_ID,
+            caller=subject,
+            key=key,
+            created_at=now - age,
+            expires_at=now + timedelta(days=1),
+            fingerprint=request_fingerprint(method="POST", path="/api/v1/contacts", body=body),
+        )
+
+    def post(key: str) -> Any:
+        return staff.post("/api/v1/contacts", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+
+    assert post("k-fresh").json()["code"] == "idempotency_key_in_use"
+    taken_over = post("k-stale")
+    assert taken_over.status_code == 201, taken_over.content
+    assert "Idempotent-Replayed" not in taken_over
     assert _contacts() == 1
+    record = IdempotencyRecord.objects.get(pk=records["k-stale"].pk)
+    assert (record.state, record.response_status) == (IdempotencyRecord.State.COMPLETED, 201)
+    assert record.created_at > now - timedelta(seconds=5)
+    replay = post("k-stale")
+    assert (replay.status_code, replay["Idempotent-Replayed"]) == (201, "true")
+    assert replay.content == taken_over.content
+    assert _contacts() == 1
+
+
+def test_the_same_key_in_two_organizations_creates_two_objects(identity_service: IdentityService) -> None:
+    """One caller (a member of both), one key, one body: each organization gets its own contact."""
+    answers = [
+        _post(client_as(identity_service, "both@hub.test", organization), ADA, "per-org-key")
+        for organization in (ACME_ID, GLOBEX_ID)
+    ]
+    assert [a.status_code for a in answers] == [201, 201]
+    assert ["Idempotent-Replayed" in a for a in answers] == [False, False]
+    assert answers[0].json()["id"] != answers[1].json()["id"]
+    assert _contacts() == 1
+    assert Contact.objects.for_organization(globex()).count() == 1
+    assert IdempotencyRecord.objects.filter(key="per-org-key").count() == 2
 
 
 def test_expired_records_are_purged() -> None:

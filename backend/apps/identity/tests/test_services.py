@@ -1,12 +1,13 @@
 import threading
 import uuid
+from typing import Any
 
 import pytest
 from django.db import connection
 
 from apps.identity.models import Organization, User
 from apps.identity.principal import Role
-from apps.identity.services import clear_principal_caches, principal_from_claims
+from apps.identity.services import clear_principal_caches, principal_from_claims, users_ensure
 from hubkit.identity import InvalidToken, TokenClaims
 
 ORG = "0a0e0000-0000-4000-8000-00000000abcd"
@@ -100,3 +101,24 @@ def test_concurrent_first_sight_creates_one_mirror_each() -> None:
     assert errors == []
     assert User.objects.filter(subject=claims["sub"]).count() == 1
     assert Organization.objects.filter(id=ORG).count() == 1
+
+
+@pytest.mark.django_db
+def test_users_ensure_makes_the_new_updates_the_changed_and_keeps_the_order(
+    django_assert_num_queries: Any,
+) -> None:
+    known = User.objects.create(id=uuid.uuid4(), subject=str(uuid.uuid4()), email="old@x.test", name="Old")
+    fresh = [str(uuid.uuid4()) for _ in range(3)]
+    people = [
+        (fresh[0], "a@x.test", "A"),
+        (known.subject, "new@x.test", "New"),
+        *[(s, "", "") for s in fresh[1:]],
+    ]
+    # One look-up, one insert of the three new rows, one read back, one update of the changed row.
+    with django_assert_num_queries(4):
+        users = users_ensure(kind=User.Kind.USER, people=people)
+    assert [u.subject for u in users] == [p[0] for p in people]
+    assert users[0].id == uuid.UUID(fresh[0])
+    assert User.objects.get(pk=known.pk).email == "new@x.test"
+    with django_assert_num_queries(0):  # cached now
+        assert users_ensure(kind=User.Kind.USER, people=people) == users

@@ -12,15 +12,17 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.audit.services import audit_bulk_created
 from apps.events.services import publish
 from apps.events.types import EventType
 from apps.identity.models import Organization, User
-from apps.identity.services import user_ensure
+from apps.identity.services import users_ensure
 from apps.identity.tenancy import refresh_for_update
 from apps.notifications.clients.identity_members import Member, organization_members
 from apps.notifications.exceptions import UnknownRecipients
 from apps.notifications.models import Category, Channel, Notification, NotificationDispatch, Severity
 from apps.notifications.selectors import notification_list, preference_matrices
+from hubkit.request_id import get_request_id
 
 DEDUPE_CONSTRAINT = "notif_dispatch_dedupe_uniq"
 DELIVERY_CHANNELS = (Channel.EMAIL, Channel.SMS)
@@ -53,10 +55,9 @@ def _recipients(
 def _mirror_users(members: Sequence[Member]) -> list[User]:
     # Committed on their own, before the notification transaction: mirror rows are cached per
     # process and must never be rolled back under the cache.
-    return [
-        user_ensure(kind=User.Kind.USER, subject=str(m.user_id), email=m.email[:254], name=m.name[:200])
-        for m in members
-    ]
+    return users_ensure(
+        kind=User.Kind.USER, people=[(str(m.user_id), m.email[:254], m.name[:200]) for m in members]
+    )
 
 
 def notification_send(
@@ -121,7 +122,11 @@ def _send(
             )
         pending = [u for u in users if u.id not in done]
         matrices = preference_matrices(organization=organization, users=pending)
+        # One INSERT per table however many recipients (and the audit entries auditlog would
+        # write per row, also in one): a send's queries do not grow with its recipients.
         created: list[Notification] = []
+        dispatches: list[NotificationDispatch] = []
+        deliveries: list[tuple[User, Channel, uuid.UUID]] = []
         for user in pending:
             allowed = {
                 cell.channel
@@ -131,27 +136,38 @@ def _send(
             notification_id = uuid.uuid4()
             if Channel.IN_APP in allowed:
                 created.append(
-                    Notification.objects.for_organization(organization).create(
-                        id=notification_id, recipient=user, dedupe_key=dedupe_key, **content
+                    Notification(
+                        organization=organization,
+                        id=notification_id,
+                        recipient=user,
+                        dedupe_key=dedupe_key,
+                        **content,
                     )
                 )
             if dedupe_key:
-                NotificationDispatch.objects.for_organization(organization).create(
-                    recipient=user,
-                    dedupe_key=dedupe_key,
-                    notification_id=notification_id,
-                    channels=sorted(allowed),
-                )
-            for channel in DELIVERY_CHANNELS:
-                if channel in allowed:
-                    _publish_delivery(
+                dispatches.append(
+                    NotificationDispatch(
                         organization=organization,
-                        actor=actor,
-                        user=user,
-                        channel=channel,
+                        recipient=user,
+                        dedupe_key=dedupe_key,
                         notification_id=notification_id,
-                        content=content,
+                        channels=sorted(allowed),
                     )
+                )
+            deliveries.extend((user, c, notification_id) for c in DELIVERY_CHANNELS if c in allowed)
+        for rows in (created, dispatches):
+            if rows:
+                type(rows[0]).objects.for_organization(organization).bulk_create(rows)
+                audit_bulk_created(rows, cids=[get_request_id()] * len(rows), actor=actor)
+        for user, channel, notification_id in deliveries:
+            _publish_delivery(
+                organization=organization,
+                actor=actor,
+                user=user,
+                channel=channel,
+                notification_id=notification_id,
+                content=content,
+            )
         earlier: list[Notification] = []
         if done:
             earlier = list(

@@ -6,11 +6,19 @@ from typing import Any
 import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
 from django.db.models import Model
+from django.test.utils import CaptureQueriesContext
 
+from apps.events.lines import SHARDS
 from apps.events.models import Event
 from apps.events.services import publish
+from apps.events.subscriptions import subscriptions_for
+from apps.events.types import EventType
+from apps.events.wakeups import delivery_wake
 from apps.identity.models import Organization, User
+from apps.identity.services import clear_principal_caches
 from apps.notifications.clients.identity_members import IdentityMembersUnavailable
 from apps.notifications.exceptions import PreferenceMandatory, UnknownRecipients
 from apps.notifications.models import Notification, NotificationDispatch, NotificationPreference
@@ -288,3 +296,92 @@ def test_effective_preferences_layer_user_over_organization_over_built_in(org: O
         ).enabled
         is False
     )
+
+
+def _deliveries(org: Organization) -> set[tuple[str, str]]:
+    """(recipient user id, channel) of every delivery event published so far."""
+    return {(e.data["recipient"]["user_id"], e.data["channel"]) for e in requested(org)}
+
+
+def test_an_organization_default_changes_what_a_send_publishes(org: Organization, actor: User) -> None:
+    recipients = [STAFF_ID, VIEWER_ID]
+    send(org, actor, recipient_ids=recipients, category="workflow", dedupe_key="before")
+    assert _deliveries(org) == set()  # built in: workflow is in-app only
+    preference_set(organization=org, user=None, changes=[PreferenceChange("workflow", "email", enabled=True)])
+    send(org, actor, recipient_ids=recipients, category="workflow", dedupe_key="after")
+    assert _deliveries(org) == {(str(STAFF_ID), "email"), (str(VIEWER_ID), "email")}
+
+
+def test_a_user_choice_wins_over_the_organization_default(org: Organization, actor: User) -> None:
+    preference_set(
+        organization=org,
+        user=None,
+        changes=[
+            PreferenceChange("booking", "email", enabled=False),
+            PreferenceChange("booking", "sms", enabled=False),
+        ],
+    )
+    enable(org, STAFF_ID, "email")  # the organization switched it off; the user on
+    enable(org, VIEWER_ID, "sms")
+    enable(org, VIEWER_ID, "in_app", enabled=False)
+    result = send(org, actor, recipient_ids=[STAFF_ID, VIEWER_ID, MANAGER_ID], dedupe_key="k")
+    assert _deliveries(org) == {(str(STAFF_ID), "email"), (str(VIEWER_ID), "sms")}
+    assert {n.recipient_id for n in result.items} == {STAFF_ID, MANAGER_ID}
+
+
+@pytest.mark.parametrize("category", ["system", "booking"])
+def test_a_sends_queries_do_not_grow_with_its_recipients(
+    org: Organization, actor: User, category: str, django_assert_num_queries: Any
+) -> None:
+    """One recipient or four, first sight of their mirror rows included: the same queries.
+
+    Delivery events excepted: each is its own outbox row (`publish`), so a booking send is
+    compared with the same number of events per recipient added.
+    """
+    many = [MANAGER_ID, STAFF_ID, VIEWER_ID, BOTH_ID]
+    _steady_state()
+    with CaptureQueriesContext(connection) as one:
+        send(org, actor, recipient_ids=[MANAGER_ID], category=category, dedupe_key="one")
+    per_event = _queries_of_one_publish(org, actor) if category == "booking" else 0
+    clear_principal_caches()  # the other three are first seen by the next send, as the first was
+    with django_assert_num_queries(len(one) + (len(many) - 1) * per_event):
+        send(org, actor, recipient_ids=many, category=category, dedupe_key="many")
+    assert Notification.objects.for_organization(org).filter(dedupe_key="many").count() == len(many)
+    assert LogEntry.objects.filter(object_repr__startswith="Notification ").count() == 2 * (1 + len(many))
+
+
+def _steady_state() -> None:
+    """What a running process has: content types cached, a drain job waiting for every shard.
+
+    Which shard an event lands in follows its random subject id; with a job already waiting
+    for each, every publish costs the same and the counts compare.
+    """
+    ContentType.objects.get_for_models(Notification, NotificationDispatch)
+    with transaction.atomic():
+        for subscription in subscriptions_for(EventType.NOTIFICATION_REQUESTED):
+            for shard in range(SHARDS):
+                delivery_wake(destination=subscription.name, shard=shard)
+
+
+def _queries_of_one_publish(org: Organization, actor: User) -> int:
+    """What the outbox costs for one more delivery event of a send (its shard already woken)."""
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        publish(
+            organization=org,
+            type=EventType.NOTIFICATION_REQUESTED,
+            subject_type="notification",
+            subject_id=uuid.uuid4(),
+            data={
+                "notification_id": uuid.uuid4(),
+                "channel": "email",
+                "recipient": {"user_id": MANAGER_ID, "email": "m@example.com", "name": "M", "phone": None},
+                "category": "booking",
+                "severity": "info",
+                "title": "t",
+                "body": "",
+                "data": {},
+                "action_url": "",
+            },
+            actor=actor,
+        )
+    return len(queries)

@@ -3,6 +3,7 @@
 from config.env import env
 from config.settings.base import *  # noqa: F403
 from hubkit.settings import database_config
+from hubkit.testing import redis_namespace
 
 DEBUG = False
 WHITENOISE_USE_FINDERS = True
@@ -12,10 +13,9 @@ DATABASES = {
         env.str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_communication"), pool=False
     ),
 }
-# Each pytest-xdist worker talks to its own identity-service: keep their cached keys apart.
-CACHES["default"]["KEY_PREFIX"] = "-".join(
-    ["hub-communication-test", DATABASES["default"]["NAME"], env.str("PYTEST_XDIST_WORKER", "main")]
-)
+# Per run and xdist worker, so runs at once or one after another never share a key (lockout
+# counters, cached keys); emptied at the run's start and end (`hubkit.pytest_plugin`).
+CACHES["default"] = redis_namespace("communication").cache()
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WEBHOOK_SECRETS = ["dev-insecure-communication-webhook-secret-test"]
 IDENTITY_WEBHOOK_SECRETS = ["dev-insecure-identity-webhook-secret-test"]

@@ -4,6 +4,7 @@ the identity settings every service verifies tokens with."""
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -98,12 +99,20 @@ DJANGO_TEMPLATES = [
 ]
 
 
+REDIS_KEY_PREFIX_ENV = "REDIS_KEY_PREFIX"
+"""When set, replaces every service's own cache key prefix: two deployments (or test runs) on one
+Redis database keep their keys apart."""
+
+
 def redis_cache(url: str, *, prefix: str) -> dict[str, Any]:
-    """A CACHES entry on Redis with short socket timeouts: a Redis outage never hangs a request."""
+    """A CACHES entry on Redis with short socket timeouts: a Redis outage never hangs a request.
+
+    Keys start with `prefix`, or with `REDIS_KEY_PREFIX` from the environment when that is set.
+    """
     return {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": url,
-        "KEY_PREFIX": prefix,
+        "KEY_PREFIX": os.environ.get(REDIS_KEY_PREFIX_ENV) or prefix,
         "TIMEOUT": 300,
         "OPTIONS": {"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
     }

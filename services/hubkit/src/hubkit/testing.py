@@ -9,17 +9,24 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import psycopg
+import redis
 from psycopg import sql
 
+from hubkit.settings import REDIS_KEY_PREFIX_ENV, redis_cache
+
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgres://postgres@127.0.0.1:5432")
+RUN_ENV = "HUB_TEST_RUN"
+"""This test run's id, in the environment so every xdist worker and every service they start shares it."""
 
 
 def free_port() -> int:
@@ -191,6 +198,80 @@ def recreate_database(name: str) -> str:
     return f"{PG_ADMIN_URL}/{name}"
 
 
+def run_id() -> str:
+    """One id per test run: the first process to ask (xdist's controller) sets it for the rest."""
+    return os.environ.setdefault(RUN_ENV, os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex[:12])
+
+
+def worker_id() -> str:
+    """This test process's name: the xdist worker id, or `main` without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+# Database 0 is the development services', 6 the benchmarks', 12 the fuzz run's (it empties it).
+_WORKER_DBS = (1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 13, 14)
+_MAIN_DB = 15  # a run without xdist
+
+
+def _worker_db(worker: str) -> int:
+    return _WORKER_DBS[int(worker[2:]) % len(_WORKER_DBS)] if worker.startswith("gw") else _MAIN_DB
+
+
+@dataclass(frozen=True)
+class RedisNamespace:
+    """Where one test process (or a service it started) keeps its Redis keys: a URL and a key prefix."""
+
+    url: str
+    prefix: str
+
+    def cache(self) -> dict[str, Any]:
+        """The `CACHES["default"]` of a test settings module (the environment's prefix ignored)."""
+        return {**redis_cache(self.url, prefix=self.prefix), "KEY_PREFIX": self.prefix}
+
+    def env(self) -> dict[str, str]:
+        """The environment that puts a service's cache into this namespace (`hubkit.settings.redis_cache`)."""
+        return {"REDIS_URL": self.url, REDIS_KEY_PREFIX_ENV: self.prefix}
+
+    def flush(self) -> int:
+        """Deletes this namespace's keys, and no other: the database is shared, so never FLUSHDB."""
+        pattern = "".join("\\" + c if c in "*?[]\\" else c for c in self.prefix) + ":*"
+        client = redis.Redis.from_url(self.url, socket_timeout=5.0)
+        try:
+            deleted = 0
+            batch: list[bytes] = []
+            for key in client.scan_iter(match=pattern, count=500):
+                batch.append(key)
+                if len(batch) == 500:
+                    deleted += int(client.unlink(*batch))
+                    batch = []
+            if batch:
+                deleted += int(client.unlink(*batch))
+            return deleted
+        finally:
+            client.close()
+
+
+_namespaces: dict[tuple[str, str], RedisNamespace] = {}
+
+
+def redis_namespace(name: str, *, redis_url: str | None = None) -> RedisNamespace:
+    """This run's and worker's Redis namespace for `name`, remembered for `flush_redis_namespaces`.
+
+    The database is the worker's own on `REDIS_URL`'s server (or the one `redis_url` names); the
+    prefix holds the run id and the worker, so back-to-back and simultaneous runs never meet.
+    """
+    if redis_url is None:
+        base = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+        redis_url = urlunsplit(base._replace(path=f"/{_worker_db(worker_id())}"))
+    namespace = RedisNamespace(url=redis_url, prefix=f"test-{run_id()}-{worker_id()}-{name}")
+    return _namespaces.setdefault((namespace.url, namespace.prefix), namespace)
+
+
+def flush_redis_namespaces() -> int:
+    """Deletes the keys of every namespace this process handed out (`hubkit.pytest_plugin` calls it)."""
+    return sum(namespace.flush() for namespace in list(_namespaces.values()))
+
+
 @dataclass
 class IdentityService:
     """A running identity-service for tests and benchmarks, with demo users logged in on demand."""
@@ -237,11 +318,17 @@ class IdentityService:
         return str(response.json()["access_token"])
 
 
-def start_identity_service(*, repo_root: Path, database_name: str, redis_url: str) -> IdentityService:
+def start_identity_service(
+    *, repo_root: Path, database_name: str, redis_url: str | None = None
+) -> IdentityService:
     """Start the real identity-service (fresh database, migrated, demo data) on an ephemeral port.
 
-    The caller stops it with `service.process.stop()`. Its venv must exist (`make setup`).
+    Its cache (lockout counters) lives in a Redis namespace of its own (`redis_namespace`, on the
+    worker's database unless `redis_url` names one), emptied now and at the end of the run. The
+    caller stops it with `service.process.stop()`. Its venv must exist (`make setup`).
     """
+    cache = redis_namespace(f"identity-{database_name}", redis_url=redis_url)
+    cache.flush()
     directory = repo_root / "services" / "identity-service"
     database_url = recreate_database(database_name)
     port = free_port()
@@ -250,7 +337,7 @@ def start_identity_service(*, repo_root: Path, database_name: str, redis_url: st
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DATABASE_URL": database_url,
         "IDENTITY_ISSUER": url,
-        "REDIS_URL": redis_url,
+        **cache.env(),
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
     }

@@ -3,6 +3,7 @@
 from config.env import env
 from config.settings.base import *  # noqa: F403
 from hubkit.settings import database_config
+from hubkit.testing import redis_namespace
 
 DEBUG = False
 WHITENOISE_USE_FINDERS = True
@@ -12,8 +13,9 @@ DATABASES = {
         env.str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_identity"), pool=False
     ),
 }
-# Per test database, so parallel runs against other databases never share counters.
-CACHES["default"]["KEY_PREFIX"] = "hub-identity-test-" + DATABASES["default"]["NAME"]
+# Per run and xdist worker, so runs at once or one after another never share a key (lockout
+# counters, cached keys); emptied at the run's start and end (`hubkit.pytest_plugin`).
+CACHES["default"] = redis_namespace("identity").cache()
 # Still argon2 (a test proves it), with cheap parameters so the suite stays fast.
 PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 LOGIN_MAX_FAILURES = 3
