@@ -125,7 +125,7 @@ def real_backend(identity_service: IdentityService, worker: str) -> Iterator[Rea
     process = ServiceProcess(
         cwd=BACKEND_DIR, wsgi="config.wsgi:application", python=venv_python(BACKEND_DIR), env=env
     )
-    process.start()
+    process.start(timeout=180)  # the backend loads many apps; slow while other suites run
     try:
         yield RealBackend(process=process, identity=identity_service)
     finally:
