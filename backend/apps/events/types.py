@@ -152,7 +152,9 @@ class EventRecipient(EventData):
     user_id: uuid.UUID
     email: str
     name: str
-    phone: str | None
+    phone: str | None = Field(
+        description="E.164, from the user's identity-service profile; null when they set none"
+    )
 
 
 # The `data` of each type.

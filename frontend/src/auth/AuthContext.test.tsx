@@ -11,6 +11,7 @@ const me = (organization: string): Me => ({
   id: "u1",
   email: "both@hub.test",
   name: "Bo Both",
+  phone: null,
   mfa_enabled: false,
   organization_id: organization,
   roles: ["staff"],

@@ -13,6 +13,7 @@ export const me: Me = {
   id: "u1",
   email: "manager@acme.test",
   name: "Max Manager",
+  phone: null,
   mfa_enabled: false,
   organization_id: "acme",
   roles: ["manager"],

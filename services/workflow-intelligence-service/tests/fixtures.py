@@ -1,4 +1,4 @@
-"""Shared fixtures: the real identity-service, a stand-in backend over real HTTP, signed events."""
+"""Shared fixtures: the real identity-service and backend, a scripted backend for faults, signed events."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
+import jsonschema_rs
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -21,10 +23,18 @@ from django.test import Client
 
 from apps.workflows.clients.backend import reset_backend_client
 from hubkit.identity import identity_config, reset_verifier, shared_cache_keys
-from hubkit.testing import IdentityService, start_identity_service
+from hubkit.testing import (
+    IdentityService,
+    ServiceProcess,
+    manage,
+    recreate_database,
+    start_identity_service,
+    venv_python,
+)
 from hubkit.webhooks import sign_headers
 
 ROOT = Path(__file__).resolve().parents[3]
+BACKEND_DIR = ROOT / "backend"
 ACME = "0a0e0000-0000-4000-8000-000000000001"
 GLOBEX = "0a0e0000-0000-4000-8000-000000000002"
 WORKFLOW_CLIENT = ("workflow-intelligence-service", "dev-insecure-workflow-client-secret")
@@ -48,7 +58,8 @@ def identity_service(worker: str) -> Iterator[IdentityService]:
     """The real identity-service (fresh database, demo data), started once per test process."""
     service = start_identity_service(
         repo_root=ROOT,
-        database_name=f"test_hub_workflow_identity_{worker}",
+        # Named after this run's own database, so two runs on one machine never share one.
+        database_name=f"{settings.DATABASES['default']['NAME']}_identity_{worker}",
         redis_url="redis://127.0.0.1:6379/3",
     )
     original = identity_config().service_url
@@ -58,6 +69,110 @@ def identity_service(worker: str) -> Iterator[IdentityService]:
     finally:
         use_identity(original)
         service.process.stop()
+
+
+@dataclass
+class RealBackend:
+    """The hub's backend, served by Granian on its own fresh database, trusting `identity`."""
+
+    process: ServiceProcess
+    identity: IdentityService
+
+    @property
+    def url(self) -> str:
+        return self.process.url
+
+    def get(self, email: str, path: str) -> Any:
+        """GET an /api/v1 path as this demo user; the decoded JSON."""
+        response = httpx.get(
+            f"{self.url}/api/v1{path}",
+            headers={"Authorization": f"Bearer {self.identity.token(email)}"},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def notifications(self, email: str, event_id: str) -> list[dict[str, Any]]:
+        """This user's notifications a workflow run created for the event."""
+        items: list[dict[str, Any]] = self.get(email, "/notifications?limit=200")["items"]
+        return [n for n in items if (n.get("data") or {}).get("event_id") == event_id]
+
+    def requested_events(self, event_id: str) -> list[dict[str, Any]]:
+        """The backend's `notification.requested` envelopes of the run for the event (admin view)."""
+        items: list[dict[str, Any]] = self.get(
+            "admin@acme.test", "/events?type=notification.requested&limit=200"
+        )["items"]
+        return [e for e in items if e["data"]["data"].get("event_id") == event_id]
+
+
+@pytest.fixture(scope="session")
+def real_backend(identity_service: IdentityService, worker: str) -> Iterator[RealBackend]:
+    """The real backend, started once per test process (migrating it costs seconds).
+
+    No event worker runs: what the backend publishes stays in its outbox, read through its API.
+    """
+    run = settings.DATABASES["default"]["NAME"]
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": recreate_database(f"{run}_backend_{worker}"),
+        "REDIS_URL": "redis://127.0.0.1:6379/3",
+        "IDENTITY_SERVICE_URL": identity_service.url,
+        "IDENTITY_ISSUER": identity_service.url,
+    }
+    manage(BACKEND_DIR, env, "migrate", "--no-input", "-v", "0")
+    process = ServiceProcess(
+        cwd=BACKEND_DIR, wsgi="config.wsgi:application", python=venv_python(BACKEND_DIR), env=env
+    )
+    process.start(timeout=180)  # the backend loads many apps; slow while other suites run
+    try:
+        yield RealBackend(process=process, identity=identity_service)
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def backend(settings: Any, real_backend: RealBackend) -> Iterator[RealBackend]:
+    """This service calls the real backend: a request it would refuse fails the test."""
+    settings.BACKEND_URL = real_backend.url
+    # The backend asks identity-service who the members are before it answers: give it time.
+    settings.BACKEND_TIMEOUT_SECONDS = 15.0
+    reset_backend_client()
+    try:
+        yield real_backend
+    finally:
+        reset_backend_client()
+
+
+def _backend_operation(method: str, path: str) -> tuple[dict[str, Any], jsonschema_rs.Validator]:
+    """The operation in the backend's committed OpenAPI document and a validator of its JSON body."""
+    document = json.loads((BACKEND_DIR / "openapi.json").read_text())
+    operation: dict[str, Any] = document["paths"][path][method]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    validator = jsonschema_rs.validator_for(
+        {**body, "components": document["components"]}, validate_formats=True
+    )
+    return operation, validator
+
+
+def openapi_violations(method: str, path: str, headers: dict[str, str], body: Any) -> list[str]:
+    """How a request breaks the backend's OpenAPI: its body, header parameters, bearer auth."""
+    operation, validator = _backend_operation(method, path)
+    problems = [f"body: {error.message}" for error in validator.iter_errors(body)]
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] != "header":
+            continue
+        value = headers.get(parameter["name"].lower())
+        if value is None:
+            if parameter.get("required"):
+                problems.append(f"header {parameter['name']}: missing")
+            continue
+        schema = jsonschema_rs.validator_for(parameter["schema"])
+        problems += [f"header {parameter['name']}: {e.message}" for e in schema.iter_errors(value)]
+    if not headers.get("authorization", "").startswith("Bearer "):
+        problems.append("header Authorization: no bearer token")
+    return problems
 
 
 @dataclass
@@ -79,12 +194,18 @@ class Received:
 
 
 @dataclass
-class FakeBackend:
-    """Answers POST /api/v1/notifications as scripted (then 201), recording every request."""
+class ScriptedBackend:
+    """Answers POST /api/v1/notifications as scripted (then 201), recording every request.
+
+    Only for what the real backend cannot be made to do on demand (5xx, slowness, a 401 for a
+    fresh token, bodies outside its contract). Every request is still checked against the
+    backend's OpenAPI: one it would refuse is answered 422 and fails the test at teardown.
+    """
 
     url: str = ""
     script: list[Reply] = field(default_factory=list)
     requests: list[Received] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_reply(self) -> Reply:
@@ -92,19 +213,23 @@ class FakeBackend:
             return self.script.pop(0) if self.script else Reply()
 
 
-def _handler(backend: FakeBackend) -> type[BaseHTTPRequestHandler]:
+def _handler(backend: ScriptedBackend) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            received = Received(path=self.path, headers=headers, body=json.loads(raw or b"{}"))
+            violations = (
+                openapi_violations("post", self.path, headers, received.body)
+                if self.path == "/api/v1/notifications"
+                else [f"no such operation: POST {self.path}"]
+            )
             with backend.lock:
-                backend.requests.append(
-                    Received(
-                        path=self.path,
-                        headers={k.lower(): v for k, v in self.headers.items()},
-                        body=json.loads(raw or b"{}"),
-                    )
-                )
-            reply = backend.next_reply()
+                backend.requests.append(received)
+                backend.violations.extend(violations)
+            reply = (
+                Reply(status=422, body={"code": "validation_error"}) if violations else backend.next_reply()
+            )
             time.sleep(reply.delay)
             body = reply.body
             if body is None:
@@ -126,14 +251,12 @@ def _handler(backend: FakeBackend) -> type[BaseHTTPRequestHandler]:
 
 
 @pytest.fixture
-def backend(settings: Any, identity_service: IdentityService) -> Iterator[FakeBackend]:
-    """A stand-in for the backend's notifications endpoint, served over real HTTP.
+def scripted_backend(settings: Any, identity_service: IdentityService) -> Iterator[ScriptedBackend]:
+    """A scripted stand-in for the backend's notifications endpoint, served over real HTTP.
 
-    The backend is another hub service and its POST /api/v1/notifications is still being built;
-    this server speaks the agreed contract only until the end-to-end suite runs against the real
-    backend. Nothing in this service is mocked: the client, tokens and HTTP are all real.
+    Nothing in this service is mocked: the client, tokens and HTTP are all real.
     """
-    fake = FakeBackend()
+    fake = ScriptedBackend()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -147,6 +270,7 @@ def backend(settings: Any, identity_service: IdentityService) -> Iterator[FakeBa
         server.shutdown()
         server.server_close()
         reset_backend_client()
+    assert fake.violations == [], "requests the backend's OpenAPI refuses"
 
 
 def envelope(

@@ -33,12 +33,14 @@ class Member:
     email: str
     name: str
     role: str
+    phone: str | None = None  # E.164, as the user set it in identity-service
 
 
 class _User(BaseModel):
     id: uuid.UUID
     email: str
     name: str
+    phone: str | None = None
 
 
 class _Membership(BaseModel):
@@ -110,7 +112,9 @@ def organization_members(*, organization_id: uuid.UUID, role: str | None = None)
         for _ in range(MAX_PAGES):
             page = _get_page(organization_id, params)
             members.extend(
-                Member(user_id=m.user.id, email=m.user.email, name=m.user.name, role=m.role)
+                Member(
+                    user_id=m.user.id, email=m.user.email, name=m.user.name, role=m.role, phone=m.user.phone
+                )
                 for m in page.items
             )
             if page.next_cursor is None:

@@ -82,7 +82,10 @@ def notification_send(
     """
     if (recipient_ids is None) == (role is None):
         raise ValueError("address the notification by recipient_ids or by role, not both")
-    users = _mirror_users(_recipients(organization=organization, recipient_ids=recipient_ids, role=role))
+    members = _recipients(organization=organization, recipient_ids=recipient_ids, role=role)
+    users = _mirror_users(members)
+    # The phone is identity-service's, read fresh with the member list; the mirror does not keep it.
+    phones = {user.id: member.phone for user, member in zip(users, members, strict=True)}
     content = {
         "category": Category(category).value,
         "severity": Severity(severity).value,
@@ -93,14 +96,24 @@ def notification_send(
     }
     try:
         return _send(
-            organization=organization, actor=actor, users=users, content=content, dedupe_key=dedupe_key
+            organization=organization,
+            actor=actor,
+            users=users,
+            phones=phones,
+            content=content,
+            dedupe_key=dedupe_key,
         )
     except IntegrityError as exc:
         # A concurrent request with the same dedupe key won: replay, which now finds its rows.
         if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) != DEDUPE_CONSTRAINT:
             raise
         return _send(
-            organization=organization, actor=actor, users=users, content=content, dedupe_key=dedupe_key
+            organization=organization,
+            actor=actor,
+            users=users,
+            phones=phones,
+            content=content,
+            dedupe_key=dedupe_key,
         )
 
 
@@ -109,6 +122,7 @@ def _send(
     organization: Organization,
     actor: User | None,
     users: list[User],
+    phones: Mapping[uuid.UUID, str | None],
     content: dict[str, Any],
     dedupe_key: str,
 ) -> SendResult:
@@ -164,6 +178,7 @@ def _send(
                 organization=organization,
                 actor=actor,
                 user=user,
+                phone=phones[user.id],
                 channel=channel,
                 notification_id=notification_id,
                 content=content,
@@ -183,6 +198,7 @@ def _publish_delivery(
     organization: Organization,
     actor: User | None,
     user: User,
+    phone: str | None,
     channel: Channel,
     notification_id: uuid.UUID,
     content: dict[str, Any],
@@ -195,7 +211,7 @@ def _publish_delivery(
         data={
             "notification_id": notification_id,
             "channel": channel.value,
-            "recipient": {"user_id": user.id, "email": user.email, "name": user.name, "phone": None},
+            "recipient": {"user_id": user.id, "email": user.email, "name": user.name, "phone": phone},
             **content,
         },
         actor=actor,

@@ -3006,7 +3006,10 @@ export interface components {
             email: string;
             /** Name */
             name: string;
-            /** Phone */
+            /**
+             * Phone
+             * @description E.164, from the user's identity-service profile; null when they set none
+             */
             phone: string | null;
             /**
              * User Id

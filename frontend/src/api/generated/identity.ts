@@ -362,7 +362,12 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change the signed-in user's name or phone
+         * @description Only fields sent change; `phone` null or "" removes the number. An invalid number is 422
+         *     `invalid_phone`.
+         */
+        patch: operations["update_me"];
         trace?: never;
     };
     "/oauth/introspect": {
@@ -750,6 +755,11 @@ export interface components {
             name: string;
             /** Organization Id */
             organization_id: string | null;
+            /**
+             * Phone
+             * @description Where the user takes text messages, in E.164 (e.g. +4930123456); null when none.
+             */
+            phone: string | null;
             /** Roles */
             roles: components["schemas"]["Role"][];
         };
@@ -947,6 +957,22 @@ export interface components {
             type: string;
         };
         /**
+         * ProfilePatch
+         * @description The caller's own profile fields to change; left-out fields keep their value.
+         */
+        ProfilePatch: {
+            /**
+             * Name
+             * @description The name others see.
+             */
+            name?: string | null;
+            /**
+             * Phone
+             * @description A mobile number in international form (+<country code>…), stored in E.164; "" or null removes it. Text messages go there when the user enables SMS.
+             */
+            phone?: string | null;
+        };
+        /**
          * RefreshIn
          * @description The current refresh token; it is rotated, and reusing a rotated one ends the session.
          */
@@ -1117,6 +1143,11 @@ export interface components {
             mfa_enabled: boolean;
             /** Name */
             name: string;
+            /**
+             * Phone
+             * @description Where the user takes text messages, in E.164 (e.g. +4930123456); null when none.
+             */
+            phone: string | null;
         };
     };
     responses: never;
@@ -2746,6 +2777,93 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfilePatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

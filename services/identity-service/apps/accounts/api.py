@@ -1,6 +1,7 @@
 """/users/me, /organizations and their members (people join through invitations: apps/invitations)."""
 
 import uuid
+from dataclasses import replace
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -15,6 +16,7 @@ from apps.accounts.schemas import (
     MeOut,
     OrganizationIn,
     OrganizationOut,
+    ProfilePatch,
 )
 from apps.accounts.selectors import (
     member_list,
@@ -22,9 +24,9 @@ from apps.accounts.selectors import (
     membership_of_actor,
     organization_for_service,
 )
-from apps.accounts.services import member_remove, member_update_role, organization_create
+from apps.accounts.services import member_remove, member_update_role, organization_create, user_profile_update
 from apps.tokens.auth import AccessTokenAuth, ServiceTokenAuth, principal_of
-from apps.tokens.verification import ServicePrincipal
+from apps.tokens.verification import Principal, ServicePrincipal
 from hubkit.openapi import problem_responses
 from hubkit.pagination import KeysetPagination, paginate
 
@@ -38,20 +40,39 @@ OrganizationId = PathEx[uuid.UUID, P(description="The organization's id.")]
 UserId = PathEx[uuid.UUID, P(description="The member's user id.")]
 
 
-@users_router.get("/me", response=MeOut, operation_id="get_me", summary="The signed-in user")
-def get_me(request: HttpRequest) -> MeOut:
-    principal = principal_of(request)
+def _me(principal: Principal) -> MeOut:
     memberships = [MembershipOut.from_orm(m) for m in membership_list_for_user(user=principal.user)]
     return MeOut(
         id=principal.user.id,
         email=principal.user.email,
         name=principal.user.name,
+        phone=principal.user.phone,
         mfa_enabled=principal.user.mfa_enabled,
         organization_id=principal.organization_id,
         roles=[Role(principal.membership.role)] if principal.membership else [],
         amr=principal.claims.get("amr", []),
         memberships=memberships,
     )
+
+
+@users_router.get("/me", response=MeOut, operation_id="get_me", summary="The signed-in user")
+def get_me(request: HttpRequest) -> MeOut:
+    return _me(principal_of(request))
+
+
+@users_router.patch(
+    "/me", response=MeOut, operation_id="update_me", summary="Change the signed-in user's name or phone"
+)
+def update_me(request: HttpRequest, payload: ProfilePatch) -> MeOut:
+    """Only fields sent change; `phone` null or "" removes the number. An invalid number is 422
+    `invalid_phone`."""
+    principal = principal_of(request)
+    user = user_profile_update(
+        user=principal.user,
+        name=payload.name,
+        phone=(payload.phone or "") if "phone" in payload.model_fields_set else None,
+    )
+    return _me(replace(principal, user=user))
 
 
 @organizations_router.get(

@@ -45,3 +45,8 @@ class InvalidPassword(ValidationFailed):
 class InvalidTimezone(ValidationFailed):
     code = "invalid_timezone"
     title = "Unknown time zone"
+
+
+class InvalidPhone(ValidationFailed):
+    code = "invalid_phone"
+    title = "Not a phone number"

@@ -21,6 +21,9 @@ class Role(models.TextChoices):
 
 MANAGING_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 
+# A phone number in E.164: "+", a country code and at most 15 digits in all.
+E164_PATTERN = r"^\+[1-9][0-9]{1,14}$"
+
 
 class UserManager(BaseUserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> "User":
@@ -39,6 +42,8 @@ class User(AbstractBaseUser):
     # Stored lowercased; the functional constraint guards against anything that bypasses that.
     email = models.EmailField(max_length=254, unique=True)
     name = models.CharField(max_length=200)
+    # E.164 ("+4930123456") where the user wants text messages; "" when they gave none.
+    phone = models.CharField(max_length=16, blank=True, default="")
     is_active = models.BooleanField(default=True)
     # When the user proved they read mail at `email` (accepting an invitation mailed there).
     email_verified_at = models.DateTimeField(null=True, blank=True)
@@ -56,7 +61,13 @@ class User(AbstractBaseUser):
     objects: ClassVar[UserManager] = UserManager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique")]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(phone="") | models.Q(phone__regex=E164_PATTERN),
+                name="accounts_user_phone_e164",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.email

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import StringConstraints
+from pydantic import StringConstraints, field_validator
 
 from apps.accounts.models import Role
 from hubkit.fields import Text
@@ -31,7 +31,15 @@ class UserOut(Schema):
     id: uuid.UUID
     email: str
     name: str
+    phone: str | None = Field(
+        description="Where the user takes text messages, in E.164 (e.g. +4930123456); null when none."
+    )
     mfa_enabled: bool
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _blank_as_null(cls, value: object) -> object:
+        return value or None
 
 
 class MembershipOut(Schema):
@@ -48,6 +56,19 @@ class MeOut(UserOut):
     roles: list[Role]
     amr: list[str]
     memberships: list[MembershipOut]
+
+
+class ProfilePatch(Schema):
+    """The caller's own profile fields to change; left-out fields keep their value."""
+
+    name: Name | None = Field(default=None, description="The name others see.")
+    phone: Annotated[Text, StringConstraints(max_length=40)] | None = Field(
+        default=None,
+        description=(
+            "A mobile number in international form (+<country code>…), stored in E.164; "
+            '"" or null removes it. Text messages go there when the user enables SMS.'
+        ),
+    )
 
 
 class OrganizationIn(Schema):

@@ -4,6 +4,7 @@ import uuid
 import zoneinfo
 from functools import cache
 
+import phonenumbers
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,6 +15,7 @@ from django.utils.text import slugify
 from apps.accounts.exceptions import (
     EmailTaken,
     InvalidPassword,
+    InvalidPhone,
     InvalidTimezone,
     LastOwner,
     MemberNotFound,
@@ -81,6 +83,41 @@ def user_set_password(*, user: User, password: str) -> User:
     user.set_password(password)
     user.save(update_fields=["password", "updated_at"])
     return user
+
+
+def phone_normalize(*, value: str) -> str:
+    """A dialable number in E.164 ("+49 30 123456" → "+4930123456"); "" stays "" (no phone)."""
+    if not value.strip():
+        return ""
+    try:
+        # No default region: a number without its "+<country code>" has no single meaning here.
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException as exc:
+        raise _invalid_phone("Give the number in international form, e.g. +4930123456.") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise _invalid_phone("This is not a valid phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _invalid_phone(message: str) -> InvalidPhone:
+    return InvalidPhone(message, errors=[{"field": "phone", "message": message}])
+
+
+def user_profile_update(*, user: User, name: str | None = None, phone: str | None = None) -> User:
+    """The user's own name and phone (None: unchanged; phone "" removes it), locked and re-read."""
+    normalized = phone_normalize(value=phone) if phone is not None else None
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(id=user.id)
+        changed = []
+        if name is not None and name.strip() != locked.name:
+            locked.name = name.strip()
+            changed.append("name")
+        if normalized is not None and normalized != locked.phone:
+            locked.phone = normalized
+            changed.append("phone")
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+    return locked
 
 
 @cache

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.test import Client
 
 from apps.accounts.models import Organization, Role, User
@@ -243,3 +244,51 @@ def test_service_tokens_need_the_members_read_scope_and_a_live_client(
         **other,
     )
     assert response.status_code == 401
+
+
+def test_users_set_their_own_phone_in_e164_and_members_see_it(
+    api: Client, make_user: Callable[..., User], org: Organization, token_of: Callable[[User], dict[str, Any]]
+) -> None:
+    user = make_user((org, Role.STAFF))
+    auth = token_of(user)
+    assert api.get("/api/v1/users/me", **auth).json()["phone"] is None
+
+    response = api.patch(
+        "/api/v1/users/me", {"phone": "+49 30 1234567"}, content_type="application/json", **auth
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["phone"] == "+49301234567"
+    user.refresh_from_db()
+    assert (user.phone, user.name) == ("+49301234567", user.name)
+    listed = api.get(members_url(org), **token_of(make_user((org, Role.VIEWER)))).json()["items"]
+    assert {m["user"]["id"]: m["user"]["phone"] for m in listed}[str(user.id)] == "+49301234567"
+
+    renamed = api.patch("/api/v1/users/me", {"name": "Sam Staff"}, content_type="application/json", **auth)
+    assert (renamed.json()["name"], renamed.json()["phone"]) == ("Sam Staff", "+49301234567")
+    cleared = api.patch("/api/v1/users/me", {"phone": None}, content_type="application/json", **auth)
+    assert cleared.json()["phone"] is None
+    user.refresh_from_db()
+    assert user.phone == ""
+
+
+@pytest.mark.parametrize("phone", ["030 1234567", "+49 12", "call me", "+999123456789"])
+def test_a_phone_that_is_no_international_number_is_422_and_nothing_changes(
+    api: Client, make_user: Callable[..., User], token_of: Callable[[User], dict[str, Any]], phone: str
+) -> None:
+    user = make_user()
+    auth = token_of(user)
+    response = api.patch("/api/v1/users/me", {"phone": phone}, content_type="application/json", **auth)
+    assert response.status_code == 422
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["code"] == "invalid_phone"
+    assert [e["field"] for e in response.json()["errors"]] == ["phone"]
+    user.refresh_from_db()
+    assert user.phone == ""
+
+
+def test_the_database_refuses_a_phone_outside_e164(make_user: Callable[..., User]) -> None:
+    user = make_user()
+    user.phone = "0301234567"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        user.save(update_fields=["phone"])

@@ -72,7 +72,7 @@ class NotificationRequest:
 
 @dataclass(frozen=True)
 class NotificationResult:
-    created: bool  # False: the dedupe key was already used and nothing new was created
+    created: bool  # False: the dedupe key was already used (a 200, or a replayed 201): nothing new
     notification_ids: list[str]
     attempts: int
 
@@ -135,8 +135,12 @@ class BackendClient:
             raise BackendRejected(
                 f"backend answered {status} without a list of notifications", attempts=attempts, status=status
             )
+        # The Idempotency-Key is the dedupe key: a repeat is usually the first 201, replayed.
+        replayed = response.headers.get("Idempotent-Replayed", "").lower() == "true"
         return NotificationResult(
-            created=status == 201, notification_ids=[str(i["id"]) for i in items], attempts=attempts
+            created=status == 201 and not replayed,
+            notification_ids=[str(i["id"]) for i in items],
+            attempts=attempts,
         )
 
 

@@ -1,4 +1,4 @@
-"""POST /api/v1/events end to end: signature, envelope, dedupe, rules, backend calls, runs."""
+"""POST /api/v1/events end to end: signature, envelope, dedupe, rules, calls to the real backend, runs."""
 
 from __future__ import annotations
 
@@ -14,16 +14,27 @@ from django.test import Client
 from prometheus_client import REGISTRY
 
 from apps.workflows.models import ReceivedEvent, Rule, Run
-from apps.workflows.services import LARGE_REFUND_RULE, NO_SHOW_RULE
+from apps.workflows.services import LARGE_REFUND_RULE, NO_SHOW_RULE, rules_ensure_defaults
 from hubkit.identity import get_verifier
 from hubkit.webhooks import sign_headers
-from tests.fixtures import ACME, GLOBEX, FakeBackend, Reply, deliver, envelope, no_show, refund, signed
+from tests.fixtures import (
+    ACME,
+    GLOBEX,
+    RealBackend,
+    Reply,
+    ScriptedBackend,
+    deliver,
+    envelope,
+    no_show,
+    refund,
+    signed,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-def test_no_show_notifies_managers_once_with_an_org_scoped_service_token(
-    backend: FakeBackend, send_event: Any
+def test_no_show_notifies_the_managers_through_the_backend_once(
+    backend: RealBackend, send_event: Any
 ) -> None:
     event = no_show()
     response = send_event(event)
@@ -32,28 +43,20 @@ def test_no_show_notifies_managers_once_with_an_org_scoped_service_token(
     body = response.json()
     assert body["status"] == "accepted"
     assert [r["status"] for r in body["runs"]] == ["succeeded"]
-    assert len(backend.requests) == 1
-    sent = backend.requests[0]
-    assert sent.path == "/api/v1/notifications"
     rule = Rule.objects.get(organization_id=ACME, name=NO_SHOW_RULE)
-    assert sent.body["role"] == "manager"
-    assert "recipient_ids" not in sent.body
-    assert sent.body["category"] == "booking"
-    assert sent.body["dedupe_key"] == f"workflow:{rule.id}:{event['id']}"
-    assert sent.body["data"]["event_id"] == event["id"]
-    assert sent.body["data"]["booking_id"] == event["data"]["booking"]["id"]
-    assert "Ada Lovelace" in sent.body["title"]
-    assert "Check-up" in sent.body["body"]
-    assert "Dr. Rivera" in sent.body["body"]
-    assert sent.headers["idempotency-key"] == sent.body["dedupe_key"]
-    assert sent.headers["x-request-id"] == event["correlation_id"]
-    # The token is a real one from identity-service, for this event's organization only.
-    claims = get_verifier().verify(sent.token)
-    assert claims.client_id == "workflow-intelligence-service"
-    assert claims.is_service
-    assert str(claims.organization_id) == ACME
-    assert "notifications:write" in claims.scopes
-    assert "roles" not in claims.raw
+    [notification] = backend.notifications("manager@acme.test", event["id"])
+    assert notification["category"] == "booking"
+    assert notification["data"]["booking_id"] == event["data"]["booking"]["id"]
+    assert notification["data"]["rule_id"] == str(rule.id)
+    assert "Ada Lovelace" in notification["title"]
+    assert "Check-up" in notification["body"]
+    assert "Dr. Rivera" in notification["body"]
+    # Managers only, and the backend's own events name this service and the event's correlation id.
+    assert backend.notifications("staff@acme.test", event["id"]) == []
+    requested = backend.requested_events(event["id"])
+    assert requested
+    assert {e["actor"]["type"] for e in requested} == {"service"}
+    assert {e["correlation_id"] for e in requested} == {event["correlation_id"]}
     run = Run.objects.get()
     assert (run.status, run.rule_id, str(run.event_id), run.attempts) == (
         "succeeded",
@@ -65,7 +68,28 @@ def test_no_show_notifies_managers_once_with_an_org_scoped_service_token(
     assert ReceivedEvent.objects.filter(id=event["id"]).exists()
 
 
-def test_first_event_creates_the_default_rules_once(backend: FakeBackend, send_event: Any) -> None:
+def test_the_call_carries_an_org_scoped_service_token_and_the_event_ids(
+    scripted_backend: ScriptedBackend, send_event: Any
+) -> None:
+    event = no_show()
+    assert send_event(event).status_code == 200
+    [sent] = scripted_backend.requests
+    rule = Rule.objects.get(organization_id=ACME, name=NO_SHOW_RULE)
+    assert sent.path == "/api/v1/notifications"
+    assert (sent.body["role"], sent.body["dedupe_key"]) == ("manager", f"workflow:{rule.id}:{event['id']}")
+    assert "recipient_ids" not in sent.body
+    assert sent.headers["idempotency-key"] == sent.body["dedupe_key"]
+    assert sent.headers["x-request-id"] == event["correlation_id"]
+    # The token is a real one from identity-service, for this event's organization only.
+    claims = get_verifier().verify(sent.token)
+    assert claims.client_id == "workflow-intelligence-service"
+    assert claims.is_service
+    assert str(claims.organization_id) == ACME
+    assert "notifications:write" in claims.scopes
+    assert "roles" not in claims.raw
+
+
+def test_first_event_creates_the_default_rules_once(backend: RealBackend, send_event: Any) -> None:
     send_event(no_show())
     send_event(refund("5.00"))
     rules = Rule.objects.filter(organization_id=ACME)
@@ -79,16 +103,17 @@ def _receipts(event_type: str, outcome: str) -> float:
     return REGISTRY.get_sample_value("hub_events_received_total", labels) or 0.0
 
 
-def test_redelivery_is_a_duplicate_and_calls_nothing(backend: FakeBackend) -> None:
+def test_redelivery_is_a_duplicate_and_calls_nothing(backend: RealBackend) -> None:
     accepted, duplicate = _receipts("booking.no_show", "accepted"), _receipts("booking.no_show", "duplicate")
-    body, headers = signed(no_show())
+    event = no_show()
+    body, headers = signed(event)
     assert deliver(body, headers).json()["status"] == "accepted"
 
     again = deliver(body, headers)
 
     assert again.status_code == 200
     assert again.json() == {"status": "duplicate", "runs": []}
-    assert len(backend.requests) == 1
+    assert len(backend.notifications("manager@acme.test", event["id"])) == 1
     assert Run.objects.count() == 1
     assert _receipts("booking.no_show", "accepted") - accepted == 1
     assert _receipts("booking.no_show", "duplicate") - duplicate == 1
@@ -96,8 +121,9 @@ def test_redelivery_is_a_duplicate_and_calls_nothing(backend: FakeBackend) -> No
 
 @pytest.mark.parametrize("failure", [Reply(status=500), Reply(status=503), Reply(delay=1.5)])
 def test_transient_backend_failure_is_503_with_nothing_stored_and_redelivery_succeeds(
-    backend: FakeBackend, failure: Reply
+    scripted_backend: ScriptedBackend, failure: Reply
 ) -> None:
+    backend = scripted_backend
     backend.script = [failure]
     body, headers = signed(no_show())
 
@@ -122,9 +148,15 @@ def test_transient_backend_failure_is_503_with_nothing_stored_and_redelivery_suc
     assert backend.requests[0].body["dedupe_key"] == backend.requests[1].body["dedupe_key"]
 
 
-def test_permanent_backend_refusal_records_a_failed_run_and_answers_200(backend: FakeBackend) -> None:
-    backend.script = [Reply(status=422, body={"code": "validation_error", "detail": "role unknown"})]
-    body, headers = signed(no_show())
+def test_permanent_backend_refusal_records_a_failed_run_and_answers_200(backend: RealBackend) -> None:
+    # The backend refuses for good a recipient who is not a member of the organization.
+    rules_ensure_defaults(organization_id=uuid.UUID(ACME))
+    stranger = str(uuid.uuid4())
+    Rule.objects.filter(organization_id=ACME, name=NO_SHOW_RULE).update(
+        action=Rule.Action.NOTIFY_USERS, action_params={"recipient_ids": [stranger], "category": "booking"}
+    )
+    event = no_show()
+    body, headers = signed(event)
 
     response = deliver(body, headers)
 
@@ -132,12 +164,15 @@ def test_permanent_backend_refusal_records_a_failed_run_and_answers_200(backend:
     run = Run.objects.get()
     assert run.status == "failed"
     assert "422" in run.detail
-    assert "role unknown" in run.detail
+    assert "unknown_recipients" in run.detail
     assert deliver(body, headers).json()["status"] == "duplicate"
-    assert len(backend.requests) == 1
+    assert backend.requested_events(event["id"]) == []
 
 
-def test_stale_token_is_forgotten_and_the_call_retried_once(backend: FakeBackend, send_event: Any) -> None:
+def test_stale_token_is_forgotten_and_the_call_retried_once(
+    scripted_backend: ScriptedBackend, send_event: Any
+) -> None:
+    backend = scripted_backend
     send_event(no_show())  # caches a token for ACME
     backend.script = [Reply(status=401)]
 
@@ -153,12 +188,12 @@ def test_stale_token_is_forgotten_and_the_call_retried_once(backend: FakeBackend
 
 
 def test_refund_below_threshold_is_skipped_without_calling_the_backend(
-    backend: FakeBackend, send_event: Any
+    scripted_backend: ScriptedBackend, send_event: Any
 ) -> None:
     response = send_event(refund("99.99"))
 
     assert response.status_code == 200
-    assert backend.requests == []
+    assert scripted_backend.requests == []
     run = Run.objects.get()
     assert run.status == "skipped"
     assert "below" in run.detail
@@ -166,19 +201,19 @@ def test_refund_below_threshold_is_skipped_without_calling_the_backend(
 
 @pytest.mark.parametrize(("amount", "currency"), [("100.00", "EUR"), ("250.00", "USD")])
 def test_refund_at_or_above_threshold_notifies_admins(
-    backend: FakeBackend, send_event: Any, amount: str, currency: str
+    backend: RealBackend, send_event: Any, amount: str, currency: str
 ) -> None:
-    response = send_event(refund(amount, currency))
+    event = refund(amount, currency)
+    response = send_event(event)
 
     assert response.json()["runs"][0]["status"] == "succeeded"
-    assert len(backend.requests) == 1
-    sent = backend.requests[0].body
-    assert sent["role"] == "admin"
-    assert f"{amount} {currency}" in sent["title"]
-    assert "refund_id" in sent["data"]
+    [notification] = backend.notifications("admin@acme.test", event["id"])
+    assert f"{amount} {currency}" in notification["title"]
+    assert notification["data"]["refund_id"] == event["subject"]["id"]
+    assert backend.notifications("manager@acme.test", event["id"]) == []
 
 
-def test_inactive_rule_does_not_run(backend: FakeBackend, send_event: Any) -> None:
+def test_inactive_rule_does_not_run(scripted_backend: ScriptedBackend, send_event: Any) -> None:
     send_event(refund("1.00"))  # first event: default rules exist now
     Rule.objects.filter(organization_id=ACME, name=NO_SHOW_RULE).update(is_active=False)
 
@@ -186,11 +221,11 @@ def test_inactive_rule_does_not_run(backend: FakeBackend, send_event: Any) -> No
 
     assert response.status_code == 200
     assert response.json()["runs"] == []
-    assert backend.requests == []
+    assert scripted_backend.requests == []
     assert not Run.objects.filter(event_type="booking.no_show").exists()
 
 
-def test_event_type_without_rules_is_accepted_and_recorded(backend: FakeBackend, send_event: Any) -> None:
+def test_event_type_without_rules_is_accepted_and_recorded(backend: RealBackend, send_event: Any) -> None:
     event = no_show()
     event["type"] = "contact.created"
     response = send_event(event)
@@ -206,34 +241,34 @@ def _assert_rejected(response: Any, status: int, code: str) -> None:
     assert Run.objects.count() == 0
 
 
-def test_wrong_secret_is_401(backend: FakeBackend) -> None:
+def test_wrong_secret_is_401(backend: RealBackend) -> None:
     _assert_rejected(deliver(*signed(no_show(), secret="someone-elses-secret")), 401, "invalid_signature")
 
 
-def test_tampered_body_is_401(backend: FakeBackend) -> None:
+def test_tampered_body_is_401(backend: RealBackend) -> None:
     event = no_show()
     body, headers = signed(event)
     tampered = body.replace(ACME.encode(), GLOBEX.encode())
     _assert_rejected(deliver(tampered, headers), 401, "invalid_signature")
 
 
-def test_missing_signature_headers_is_401(backend: FakeBackend) -> None:
+def test_missing_signature_headers_is_401(backend: RealBackend) -> None:
     body, _ = signed(no_show())
     _assert_rejected(deliver(body, {}), 401, "invalid_signature")
 
 
-def test_stale_timestamp_is_401(backend: FakeBackend) -> None:
+def test_stale_timestamp_is_401(backend: RealBackend) -> None:
     old = datetime.now(tz=UTC) - timedelta(minutes=10)
     _assert_rejected(deliver(*signed(no_show(), timestamp=old)), 401, "invalid_signature")
 
 
-def test_rotation_accepts_any_current_secret(backend: FakeBackend, settings: Any) -> None:
+def test_rotation_accepts_any_current_secret(backend: RealBackend, settings: Any) -> None:
     settings.WEBHOOK_SECRETS = ["new-rotated-secret-value", "dev-insecure-workflow-webhook-secret"]
     response = deliver(*signed(no_show(), secret="new-rotated-secret-value"))
     assert response.status_code == 200
 
 
-def test_signed_but_malformed_json_is_400(backend: FakeBackend) -> None:
+def test_signed_but_malformed_json_is_400(backend: RealBackend) -> None:
     body = b'{"id": "not closed'
     headers = sign_headers(msg_id="msg_1", body=body, secrets=["dev-insecure-workflow-webhook-secret"])
     _assert_rejected(deliver(body, headers), 400, "malformed_json")
@@ -250,38 +285,39 @@ def test_signed_but_malformed_json_is_400(backend: FakeBackend) -> None:
         {"data": []},
     ],
 )
-def test_signed_but_invalid_envelope_is_422(backend: FakeBackend, breakage: dict[str, Any]) -> None:
+def test_signed_but_invalid_envelope_is_422(backend: RealBackend, breakage: dict[str, Any]) -> None:
     response = deliver(*signed({**no_show(), **breakage}))
     _assert_rejected(response, 422, "invalid_envelope")
     assert response.json()["errors"]
 
 
-def test_webhook_id_must_be_the_envelope_id(backend: FakeBackend) -> None:
+def test_webhook_id_must_be_the_envelope_id(backend: RealBackend) -> None:
     event = no_show()
     body = json.dumps(event).encode()
     headers = sign_headers(msg_id="another-id", body=body, secrets=["dev-insecure-workflow-webhook-secret"])
     _assert_rejected(deliver(body, headers), 422, "invalid_envelope")
 
 
-def test_an_unknown_event_type_is_422(backend: FakeBackend) -> None:
+def test_an_unknown_event_type_is_422(backend: RealBackend) -> None:
     response = deliver(*signed(envelope("booking.exploded")))
     _assert_rejected(response, 422, "invalid_envelope")
     assert [error["field"] for error in response.json()["errors"]] == ["type"]
     assert not ReceivedEvent.objects.exists()
 
 
-def test_an_upper_case_webhook_id_is_the_same_event(backend: FakeBackend, settings: Any) -> None:
+def test_an_upper_case_webhook_id_is_the_same_event(backend: RealBackend, settings: Any) -> None:
     event = no_show()
     body, headers = signed(event)
     shouted = sign_headers(msg_id=event["id"].upper(), body=body, secrets=settings.WEBHOOK_SECRETS)
     assert deliver(body, shouted).json()["status"] == "accepted"
     assert deliver(body, headers).json() == {"status": "duplicate", "runs": []}
     assert ReceivedEvent.objects.get().id == uuid.UUID(event["id"])
-    assert len(backend.requests) == 1
+    assert len(backend.notifications("manager@acme.test", event["id"])) == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_duplicates_run_the_rule_once(backend: FakeBackend) -> None:
+def test_concurrent_duplicates_run_the_rule_once(scripted_backend: ScriptedBackend) -> None:
+    backend = scripted_backend
     # The first delivery holds its transaction open while the backend is slow.
     backend.script = [Reply(delay=0.5), Reply(delay=0.5)]
     body, headers = signed(no_show())

@@ -10,7 +10,16 @@ from django.test import Client
 from apps.workflows.models import Rule, Run
 from apps.workflows.services import LARGE_REFUND_RULE, NO_SHOW_RULE
 from hubkit.testing import IdentityService
-from tests.fixtures import ACME, GLOBEX, WORKFLOW_CLIENT, FakeBackend, bearer, no_show, refund
+from tests.fixtures import (
+    ACME,
+    GLOBEX,
+    WORKFLOW_CLIENT,
+    RealBackend,
+    ScriptedBackend,
+    bearer,
+    no_show,
+    refund,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +40,7 @@ def runs_reader(identity_service: IdentityService) -> tuple[str, str]:
 
 
 @pytest.fixture
-def acme_and_globex_runs(backend: FakeBackend, send_event: Any) -> dict[str, list[str]]:
+def acme_and_globex_runs(backend: RealBackend, send_event: Any) -> dict[str, list[str]]:
     acme = [send_event(no_show()).json()["runs"][0]["id"] for _ in range(3)]
     acme.append(send_event(refund("1.00")).json()["runs"][0]["id"])
     globex = [send_event(no_show(organization_id=GLOBEX)).json()["runs"][0]["id"]]
@@ -130,7 +139,7 @@ def test_service_token_needs_runs_read(
 
 
 def test_admin_lists_and_patches_rules_of_their_org(
-    identity_service: IdentityService, backend: FakeBackend, send_event: Any
+    identity_service: IdentityService, backend: RealBackend, send_event: Any
 ) -> None:
     send_event(no_show())
     send_event(no_show(organization_id=GLOBEX))
@@ -149,12 +158,13 @@ def test_admin_lists_and_patches_rules_of_their_org(
     assert patched.status_code == 200, patched.content
     assert patched.json()["condition"] == {"min_amount": "20.00"}
 
-    send_event(refund("25.00"))
-    assert backend.requests[-1].body["role"] == "admin"
+    event = refund("25.00")
+    send_event(event)
+    assert len(backend.notifications("admin@acme.test", event["id"])) == 1
 
 
 def test_patching_a_rule_off_stops_it(
-    identity_service: IdentityService, backend: FakeBackend, send_event: Any
+    identity_service: IdentityService, scripted_backend: ScriptedBackend, send_event: Any
 ) -> None:
     send_event(refund("1.00"))
     rule = Rule.objects.get(organization_id=ACME, name=NO_SHOW_RULE)
@@ -164,14 +174,14 @@ def test_patching_a_rule_off_stops_it(
     assert response.status_code == 200
     assert response.json()["is_active"] is False
     send_event(no_show())
-    assert backend.requests == []
+    assert scripted_backend.requests == []
 
 
 @pytest.mark.parametrize(
     "payload", [{"condition": {"min_amount": "-1"}}, {"condition": {"colour": "red"}}, {"enabled": True}]
 )
 def test_invalid_rule_patch_is_422_and_changes_nothing(
-    identity_service: IdentityService, backend: FakeBackend, send_event: Any, payload: dict[str, Any]
+    identity_service: IdentityService, backend: RealBackend, send_event: Any, payload: dict[str, Any]
 ) -> None:
     send_event(refund("1.00"))
     rule = Rule.objects.get(organization_id=ACME, name=LARGE_REFUND_RULE)
@@ -184,7 +194,7 @@ def test_invalid_rule_patch_is_422_and_changes_nothing(
 
 
 def test_rule_of_another_org_is_404(
-    identity_service: IdentityService, backend: FakeBackend, send_event: Any
+    identity_service: IdentityService, backend: RealBackend, send_event: Any
 ) -> None:
     send_event(no_show(organization_id=GLOBEX))
     rule = Rule.objects.get(organization_id=GLOBEX, name=NO_SHOW_RULE)
