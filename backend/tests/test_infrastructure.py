@@ -168,7 +168,7 @@ def build_problems(compose: Compose, root: Path) -> list[str]:
         directory = context / service_dir
         problems.extend(
             f"{name}: SERVICE_DIR {service_dir} has no {required}"
-            for required in ("requirements.txt", "manage.py")
+            for required in ("pyproject.toml", "manage.py")
             if not (directory / required).is_file()
         )
     return problems
@@ -438,7 +438,7 @@ def test_checkers_find_port_clashes_and_local_port_mismatches() -> None:
 def test_checkers_find_a_missing_dockerfile_and_service_dir() -> None:
     assert build_problems(BAD_COMPOSE, ROOT) == [
         "api: Dockerfile infrastructure/docker/missing.Dockerfile does not exist",
-        "api: SERVICE_DIR services/nowhere has no requirements.txt",
+        "api: SERVICE_DIR services/nowhere has no pyproject.toml",
         "api: SERVICE_DIR services/nowhere has no manage.py",
     ]
 
