@@ -138,6 +138,8 @@ def service_port_problems(compose: Compose) -> list[str]:
         port = environment(service).get("PORT")
         if port is None:
             continue
+        if "command" in service:
+            continue  # not the image's web server (a worker, a job): PORT is not what it listens on
         targets = {target for _, target in port_mappings(service)}
         if targets and targets != {int(port)}:
             problems.append(f"{name}: PORT={port} but publishes container port(s) {sorted(targets)}")
@@ -161,6 +163,8 @@ def build_problems(compose: Compose, root: Path) -> list[str]:
         dockerfile = context / build.get("dockerfile", "Dockerfile")
         if not dockerfile.is_file():
             problems.append(f"{name}: Dockerfile {dockerfile.relative_to(root)} does not exist")
+        if dockerfile.name != "python-service.Dockerfile":
+            continue  # the frontend's image builds frontend/, no Django service
         service_dir = (build.get("args") or {}).get("SERVICE_DIR")
         if service_dir is None:
             problems.append(f"{name}: no SERVICE_DIR build arg")
@@ -168,7 +172,7 @@ def build_problems(compose: Compose, root: Path) -> list[str]:
         directory = context / service_dir
         problems.extend(
             f"{name}: SERVICE_DIR {service_dir} has no {required}"
-            for required in ("requirements.txt", "manage.py")
+            for required in ("pyproject.toml", "manage.py")
             if not (directory / required).is_file()
         )
     return problems
@@ -389,7 +393,7 @@ BAD_COMPOSE: Compose = {
         "api": {
             "build": {
                 "context": ".",
-                "dockerfile": "infrastructure/docker/missing.Dockerfile",
+                "dockerfile": "infrastructure/docker/python-service.Dockerfile",
                 "args": {"SERVICE_DIR": "services/nowhere", "PORT": "9000"},
             },
             "ports": [{"published": 5433, "target": 8000}],
@@ -436,9 +440,12 @@ def test_checkers_find_port_clashes_and_local_port_mismatches() -> None:
 
 
 def test_checkers_find_a_missing_dockerfile_and_service_dir() -> None:
+    missing = {"services": {"api": {"build": {"dockerfile": "infrastructure/docker/missing.Dockerfile"}}}}
+    assert build_problems(missing, ROOT) == [
+        "api: Dockerfile infrastructure/docker/missing.Dockerfile does not exist"
+    ]
     assert build_problems(BAD_COMPOSE, ROOT) == [
-        "api: Dockerfile infrastructure/docker/missing.Dockerfile does not exist",
-        "api: SERVICE_DIR services/nowhere has no requirements.txt",
+        "api: SERVICE_DIR services/nowhere has no pyproject.toml",
         "api: SERVICE_DIR services/nowhere has no manage.py",
     ]
 

@@ -2,32 +2,46 @@
 # Build context is the repository root, e.g.
 #   docker build -f infrastructure/docker/python-service.Dockerfile \
 #     --build-arg SERVICE_DIR=services/identity-service --build-arg PORT=8001 .
-# Each service directory must hold requirements.txt (fully pinned), manage.py and
-# config/wsgi.py with `application`, and serve GET /api/health/ (liveness).
+# Each service directory must be a member of the uv workspace (pyproject.toml with its runtime
+# dependencies, locked in the root uv.lock) and hold manage.py and config/wsgi.py with
+# `application`, and serve GET /api/health/ (liveness).
 
-# ---- builder: the service's pinned requirements plus hubkit, in a self-contained venv ----
-FROM python:3.11-slim AS builder
+# ---- builder: the service's locked runtime dependencies plus hubkit, in a self-contained venv ----
+FROM python:3.11.14-slim-bookworm AS builder
 
 ARG SERVICE_DIR=backend
+# The uv the repository bootstraps (infrastructure/scripts/lib.sh UV_VERSION, pyproject.toml).
+ARG UV_VERSION=0.13.8
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PATH=/opt/venv/bin:$PATH
+    UV_PROJECT_ENVIRONMENT=/opt/venv \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_LINK_MODE=copy \
+    UV_NO_CACHE=1
 
-# Same path as in the runtime stage: venv scripts carry absolute shebangs.
-RUN python -m venv /opt/venv
+RUN pip install "uv==${UV_VERSION}"
 
-COPY ${SERVICE_DIR}/requirements.txt /tmp/requirements.txt
-RUN pip install -r /tmp/requirements.txt
+# The workspace: its lock and every member's pyproject (uv checks the lock against all of them),
+# and hubkit's source, which is installed into the venv.
+WORKDIR /src
+COPY pyproject.toml uv.lock ./
+COPY backend/pyproject.toml backend/
+COPY services/identity-service/pyproject.toml services/identity-service/
+COPY services/communication-service/pyproject.toml services/communication-service/
+COPY services/workflow-intelligence-service/pyproject.toml services/workflow-intelligence-service/
+COPY services/hubkit services/hubkit
 
-# hubkit's dependencies are pinned by the service's requirements.txt, hence --no-deps;
-# a regular (non-editable) install puts it inside the venv, so it travels with it.
-# pip check fails the build if the service's pins miss something hubkit needs.
-COPY services/hubkit /tmp/hubkit
-RUN pip install --no-deps /tmp/hubkit && pip check
+# Exactly the service's locked runtime dependencies, hubkit's included (hubkit's pyproject declares
+# them): --no-dev leaves the dev group (ruff, mypy, pytest, honcho, ...) out; --no-editable copies
+# hubkit into the venv (the same path as in the runtime stage: venv scripts carry absolute
+# shebangs). pip check fails the build should anything still be missing.
+RUN uv sync --locked --no-dev --no-editable \
+      --package "$(sed -n 's/^name = "\(.*\)"$/\1/p' "${SERVICE_DIR}/pyproject.toml" | head -n 1)" \
+    && uv pip check --python /opt/venv/bin/python
 
 # ---- runtime: venv + service source, non-root, served by Granian (WSGI) ----
-FROM python:3.11-slim AS runtime
+FROM python:3.11.14-slim-bookworm AS runtime
 
 ARG SERVICE_DIR=backend
 ARG PORT=8000

@@ -26,3 +26,5 @@ for name in "${benches[@]}"; do
   say "benchmark $name"
   .venv/bin/python -m "bench.$name"
 done
+# The committed summary of the latest figures (backend/bench/RESULTS.md).
+.venv/bin/python -m bench.summary

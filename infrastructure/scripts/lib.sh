@@ -6,8 +6,13 @@ TOOLS="$ROOT/.tools"
 UV="$TOOLS/bin/uv"
 UV_VERSION="0.13.8"
 
-# Every Python project with its own virtualenv and pinned requirements.txt.
+# Every Python service with its own virtualenv: members of the one uv workspace (pyproject.toml
+# at the root, one uv.lock), hubkit being the fifth member, installed into each of them.
 PY_PROJECTS=(backend services/identity-service services/communication-service services/workflow-intelligence-service)
+
+# The PostgreSQL server every service's database lives on (`make run` uses hub_backend,
+# hub_identity, hub_communication, hub_workflow there); <SERVICE>_DATABASE_URL moves one alone.
+PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31mxx\033[0m %s\n' "$*" >&2; exit 1; }
@@ -31,14 +36,17 @@ ensure_uv() {
   fi
 }
 
-# Create or update one project's venv: exactly its pinned requirements plus hubkit (editable).
+# A workspace member's package name: the `name` of its pyproject's [project] table.
+project_name() {
+  sed -n 's/^name = "\(.*\)"$/\1/p' "$ROOT/$1/pyproject.toml" | head -n 1
+}
+
+# Create or update one project's venv: exactly its locked dependencies, its dev group and hubkit
+# (editable). --locked also fails when a pyproject changed without `make lock`.
 ensure_venv() {
-  local project="$1" dir="$ROOT/$1"
-  if [[ ! -x "$dir/.venv/bin/python" ]]; then
-    "$UV" venv --quiet --python "$(find_python)" "$dir/.venv"
-  fi
-  VIRTUAL_ENV="$dir/.venv" "$UV" pip sync --quiet "$dir/requirements.txt"
-  VIRTUAL_ENV="$dir/.venv" "$UV" pip install --quiet --no-deps -e "$ROOT/services/hubkit"
+  local project="$1"
+  UV_PROJECT_ENVIRONMENT="$ROOT/$project/.venv" "$UV" sync --quiet --locked \
+    --project "$ROOT" --package "$(project_name "$project")" --python "$(find_python)"
 }
 
 # The frontend's node_modules, from the committed lock: `npm ci` when missing or the lock changed.

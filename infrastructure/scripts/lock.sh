@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Re-pins each project's requirements.txt from its requirements.in (run after editing a .in).
+# Re-locks the workspace (uv.lock) from every member's pyproject.toml: run after editing a
+# dependency there. Versions already locked stay unless a changed requirement needs another;
+# `make lock UPGRADE=1` moves everything to the newest allowed versions.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_uv
-for project in "${PY_PROJECTS[@]}"; do
-  say "pinning $project"
-  "$UV" pip compile --quiet --python-version 3.11 --no-header \
-    "$ROOT/$project/requirements.in" -o "$ROOT/$project/requirements.txt"
-done
+say "locking the workspace (uv.lock)"
+upgrade=()
+if [[ -n "${UPGRADE:-}" ]]; then upgrade=(--upgrade); fi
+"$UV" lock --project "$ROOT" "${upgrade[@]}"

@@ -3,12 +3,13 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bootstrap
 
-PG_BASE="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
+# PG_URL (lib.sh) moves every database; <SERVICE>_DATABASE_URL one. DATABASE_URL itself is not
+# read here: it is what each service process gets (the Procfile sets it from these).
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
-export BACKEND_DATABASE_URL="${DATABASE_URL:-$PG_BASE/hub_backend}"
-export IDENTITY_DATABASE_URL="${IDENTITY_DATABASE_URL:-$PG_BASE/hub_identity}"
-export WORKFLOW_DATABASE_URL="${WORKFLOW_DATABASE_URL:-$PG_BASE/hub_workflow}"
-export COMMUNICATION_DATABASE_URL="${COMMUNICATION_DATABASE_URL:-$PG_BASE/hub_communication}"
+export BACKEND_DATABASE_URL="${BACKEND_DATABASE_URL:-$PG_URL/hub_backend}"
+export IDENTITY_DATABASE_URL="${IDENTITY_DATABASE_URL:-$PG_URL/hub_identity}"
+export WORKFLOW_DATABASE_URL="${WORKFLOW_DATABASE_URL:-$PG_URL/hub_workflow}"
+export COMMUNICATION_DATABASE_URL="${COMMUNICATION_DATABASE_URL:-$PG_URL/hub_communication}"
 
 say "checking PostgreSQL and Redis"
 "$ROOT/backend/.venv/bin/python" "$ROOT/infrastructure/scripts/preflight.py" \

@@ -1,0 +1,53 @@
+"""bench.summary: the committed RESULTS.md rendered from the benchmarks' JSON."""
+
+import json
+from pathlib import Path
+
+from bench import summary
+
+RESULT = {
+    "benchmark": "analytics",
+    "server": "granian wsgi, 2 worker(s)",
+    "cpus": 2,
+    "targets": {
+        "summary": {
+            "path": "/analytics/summary",
+            "answer_bytes": 612,
+            "uncached": {"p50_ms": 68.88, "p95_ms": 142.83, "max_ms": 196.81},
+            "cached": {"p50_ms": 7.27, "p95_ms": 7.91, "max_ms": 9.82},
+            "speedup": 56.4,
+            "naive_agrees": True,
+        },
+    },
+    "goals": {"uncached_p95_ms": 100.0, "speedup": 20.0},
+    "goals_missed": ["summary.uncached_p95_ms"],
+}
+
+
+def test_a_result_file_becomes_a_table_of_its_distributions(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "analytics.json").write_text(json.dumps(RESULT))
+    output = tmp_path / "RESULTS.md"
+    summary.main(["--results", str(results), "--output", str(output)])
+    text = output.read_text()
+    assert "## analytics\n" in text
+    assert "- server: granian wsgi, 2 worker(s)\n- cpus: 2\n" in text
+    assert "- goals: uncached_p95_ms 100, speedup 20\n" in text
+    assert "- goals missed: `summary.uncached_p95_ms`\n" in text
+    assert "| measurement | p50 ms | p95 ms | max ms | figures |\n" in text
+    # The target's own figures once, on its first row; byte counts and booleans left out.
+    assert "| summary · uncached | 68.88 | 142.83 | 196.81 | speedup 56.4 |\n" in text
+    assert "| summary · cached | 7.27 | 7.91 | 9.82 |  |\n" in text
+
+
+def test_a_benchmark_without_targets_and_percentiles_it_lacks() -> None:
+    text = summary.render({"throughput": {"latency": {"p50_ms": 3, "p99_ms": 9.5}, "goals_missed": []}})
+    assert "## throughput\n" in text
+    assert "- goals missed: none\n" in text
+    assert "| measurement | p50 ms | p99 ms | figures |\n" in text
+    assert "| latency | 3 | 9.5 |  |\n" in text
+
+
+def test_no_results_say_how_to_get_them() -> None:
+    assert summary.render({}).endswith("No results yet: run `make bench`.\n")

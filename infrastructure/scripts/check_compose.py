@@ -1,0 +1,165 @@
+"""Checks docker-compose.local.yml against the Procfile and the settings the services read.
+
+`make run` starts the Procfile; `docker compose -f docker-compose.local.yml up` must start the same
+hub. Each compose service that stands for a Procfile process says so with the label
+`hub.procfile: <process>`. Problems found (exit status 1):
+
+- a service with neither `image` nor `build`, or a `depends_on` target that is no service;
+- a Procfile process without its compose counterpart (or a label naming no process);
+- an environment variable a hub service does not read (a typo, or a setting since renamed):
+  every key must be read by the service's own code or hubkit's (`env.str("NAME", ...)`,
+  `os.environ.get("NAME")`, ...) or be one the image itself uses.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.local.yml"
+PROCFILE = ROOT / "Procfile"
+PYTHON_DOCKERFILE = "python-service.Dockerfile"
+PROCFILE_LABEL = "hub.procfile"
+# Read by the Python image itself (python-service.Dockerfile's ENV and CMD), not by settings.
+IMAGE_VARIABLES = {"DJANGO_SETTINGS_MODULE", "PORT", "WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR"}
+# Directories whose code a running service does not execute.
+NOT_RUNTIME = {"tests", "bench", "fuzz", ".venv", "migrations", "staticfiles", "node_modules"}
+ENV_READ = re.compile(
+    r"""(?:\benv(?:\.\w+)?\(|os\.environ(?:\.get)?[\[(]|os\.getenv\()\s*["']([A-Z][A-Z0-9_]*)["']"""
+)
+
+Compose = dict[str, Any]
+
+
+def load_compose(path: Path = COMPOSE_FILE) -> Compose:
+    data = yaml.safe_load(path.read_text())
+    if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
+        raise SystemExit(f"{path.name}: not a compose file with services")
+    return data
+
+
+def procfile_processes(text: str) -> list[str]:
+    """Process names of a Procfile (`name: command` lines; comments and blanks skipped)."""
+    return [
+        line.split(":", 1)[0].strip()
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#") and ":" in line
+    ]
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        return dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+    return {key: "" if value is None else str(value) for key, value in env.items()}
+
+
+def dependencies(service: dict[str, Any]) -> list[str]:
+    depends_on = service.get("depends_on") or {}
+    return list(depends_on)
+
+
+def structure_problems(compose: Compose) -> list[str]:
+    """Every service has an image or a build; every depends_on target is a service."""
+    services = compose["services"]
+    problems = [
+        f"{name}: neither image nor build"
+        for name, svc in services.items()
+        if not (svc.get("image") or svc.get("build"))
+    ]
+    problems.extend(
+        f"{name}: depends on unknown service {target}"
+        for name, svc in services.items()
+        for target in dependencies(svc)
+        if target not in services
+    )
+    return problems
+
+
+def procfile_problems(compose: Compose, processes: Iterable[str]) -> list[str]:
+    """Each Procfile process has a compose service labelled with its name, and only those."""
+    labelled: dict[str, list[str]] = {}
+    for name, svc in compose["services"].items():
+        process = (svc.get("labels") or {}).get(PROCFILE_LABEL)
+        if process is not None:
+            labelled.setdefault(str(process), []).append(name)
+    wanted = list(processes)
+    problems = [
+        f"Procfile process {process!r} has no compose service (label {PROCFILE_LABEL})"
+        for process in wanted
+        if process not in labelled
+    ]
+    problems.extend(
+        f"{', '.join(names)}: label {PROCFILE_LABEL}={process!r} names no Procfile process"
+        for process, names in labelled.items()
+        if process not in wanted
+    )
+    return problems
+
+
+def service_dirs(compose: Compose) -> dict[str, str]:
+    """Compose service -> the hub service directory its Python image was built from."""
+    by_image: dict[str, str] = {}
+    found: dict[str, str] = {}
+    for name, svc in compose["services"].items():
+        build = svc.get("build")
+        if isinstance(build, dict) and Path(str(build.get("dockerfile", ""))).name == PYTHON_DOCKERFILE:
+            directory = str((build.get("args") or {}).get("SERVICE_DIR", "backend"))
+            found[name] = directory
+            if svc.get("image"):
+                by_image[str(svc["image"])] = directory
+    for name, svc in compose["services"].items():
+        if name not in found and str(svc.get("image")) in by_image:
+            found[name] = by_image[str(svc["image"])]
+    return found
+
+
+def variables_read(directories: Iterable[Path]) -> set[str]:
+    """Environment variable names the Python code under `directories` reads."""
+    names: set[str] = set()
+    for directory in directories:
+        for path in directory.rglob("*.py"):
+            if NOT_RUNTIME.isdisjoint(path.relative_to(directory).parts):
+                names.update(ENV_READ.findall(path.read_text()))
+    return names
+
+
+def environment_problems(compose: Compose, root: Path = ROOT) -> list[str]:
+    """Every variable set on a hub service is one its code (or hubkit's, or its image) reads."""
+    problems: list[str] = []
+    hubkit = root / "services" / "hubkit" / "src"
+    known: dict[str, set[str]] = {}
+    for name, directory in service_dirs(compose).items():
+        if directory not in known:
+            known[directory] = variables_read([root / directory, hubkit]) | IMAGE_VARIABLES
+        problems.extend(
+            f"{name}: {key} is not a setting {directory} reads"
+            for key in environment(compose["services"][name])
+            if key not in known[directory]
+        )
+    return problems
+
+
+def problems(compose: Compose, procfile_text: str, root: Path = ROOT) -> list[str]:
+    return (
+        structure_problems(compose)
+        + procfile_problems(compose, procfile_processes(procfile_text))
+        + environment_problems(compose, root)
+    )
+
+
+def main() -> int:
+    found = problems(load_compose(), PROCFILE.read_text())
+    for problem in found:
+        print(f"{COMPOSE_FILE.name}: {problem}", file=sys.stderr)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
