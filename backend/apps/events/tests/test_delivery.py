@@ -6,12 +6,13 @@ exercised deterministically; the end-to-end tests in backend/tests/ use the real
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,6 +54,8 @@ class Receiver:
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     failing: set[str] = field(default_factory=set)  # webhook-ids answered with 503
+    # Runs while a POST is being answered, before its answer is sent (a worker racing this drain).
+    while_answering: Callable[[], None] | None = None
 
     def types_in_order(self) -> list[tuple[str, str]]:
         return [(json.loads(b)["subject"]["id"], json.loads(b)["type"]) for _, b in self.received]
@@ -69,6 +72,8 @@ def receiver() -> Iterator[Receiver]:
             status, headers = state.script.pop(0) if state.script else (200, {})
             if self.headers["webhook-id"] in state.failing:
                 status, headers = 503, {}
+            if state.while_answering is not None:
+                state.while_answering()
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -632,3 +637,76 @@ def test_a_drain_that_delivered_everything_logs_nothing_at_info(
     caplog.set_level(logging.INFO)
     drain_deliveries(destination="probe", shard=line_shard(subject_line("contact", "c-1")))
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == []
+
+
+def _same_shard_subjects(count: int, shard: int = 0) -> list[str]:
+    """Contact subjects whose lines share one shard (fixed names: every xdist worker collects alike)."""
+    names = (f"s-{n}" for n in itertools.count())
+    in_shard = (s for s in names if line_shard(subject_line("contact", s)) == shard)
+    return list(itertools.islice(in_shard, count))
+
+
+def _batches_of(subjects: list[str], size: int) -> list[set[str]]:
+    return [set(subjects[i : i + size]) for i in range(0, len(subjects), size)]
+
+
+def _batches_received(receiver: Receiver, size: int) -> list[set[str]]:
+    """The subjects received, cut into batches (lines of one batch are sent side by side, in any order)."""
+    return _batches_of([subject for subject, _ in receiver.types_in_order()], size)
+
+
+def _drain_jobs_due() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'events.drain' AND status = 'todo'"
+            " AND coalesce(scheduled_at, now()) <= now()"
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _run_worker() -> None:
+    """procrastinate's worker in this process, on its own connection as `manage.py procrastinate worker`
+    runs it, one job at a time until none is due (a job queued by the one running is fetched next)."""
+    with app.replace_connector(app.connector.get_worker_connector()) as worker_app:  # type: ignore[attr-defined]
+        worker_app.run_worker(
+            queues=["events"], wait=False, concurrency=1, install_signal_handlers=False, listen_notify=False
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_drain_stops_at_its_budget_and_the_follow_up_job_continues(
+    subscribed: Receiver, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.EVENT_DRAIN_BATCH = 2  # a batch is the first two ready deliveries, by position
+    settings.EVENT_DRAIN_SECONDS = 0.0  # the budget is spent by the first batch
+    subjects = _same_shard_subjects(5)
+    for subject in subjects:
+        _publish(subject)
+    assert len(_jobs()) == 1  # one waiting drain serves all five
+    caplog.set_level(logging.DEBUG, logger="apps.events")
+    _run_worker()
+    assert _batches_received(subscribed, 2) == _batches_of(subjects, 2)
+    drained = [r.getMessage() for r in caplog.records if r.getMessage().startswith("drained probe/")]
+    assert drained == [
+        "drained probe/0: 2 attempt(s) delivered=2 (continued by a follow-up job)",
+        "drained probe/0: 2 attempt(s) delivered=2 (continued by a follow-up job)",
+        "drained probe/0: 1 attempt(s) delivered=1 (continued by a follow-up job)",
+    ]  # and a fourth job found nothing left and finished
+    assert set(Delivery.all_tenants.values_list("status", flat=True)) == {"delivered"}
+    assert _drain_jobs_due() == 0
+
+
+def test_with_time_to_spare_a_drain_works_through_every_batch_itself(
+    subscribed: Receiver, settings: Any
+) -> None:
+    settings.EVENT_DRAIN_BATCH = 2
+    subjects = _same_shard_subjects(5)
+    for subject in subjects:
+        _publish(subject)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")  # the drain below is that job, running
+    report = drain(destination="probe", shard=0)
+    assert (report.attempts, report.follow_up) == (5, False)
+    assert _batches_received(subscribed, 2) == _batches_of(subjects, 2)
+    assert _jobs() == []  # nothing left to hand over
