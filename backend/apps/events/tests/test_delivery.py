@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -27,12 +28,12 @@ from django.utils import timezone
 from procrastinate.contrib.django import app
 from prometheus_client.parser import text_string_to_metric_families
 
-from apps.events.clients.webhook import encode_body
-from apps.events.delivery import DrainReport, delivery_sweep, drain
+from apps.events.clients.webhook import SendResult, encode_body
+from apps.events.delivery import DrainReport, _ready_batch, _record, delivery_sweep, drain
 from apps.events.envelope import event_envelope
 from apps.events.lines import SHARDS, line_shard, subject_line
 from apps.events.models import Delivery, DeliveryAttempt, Event
-from apps.events.sending import backoff_seconds
+from apps.events.sending import attempt_outcome, backoff_seconds
 from apps.events.services import publish
 from apps.events.tasks import DrainRetry, drain_deliveries, retry_stalled
 from apps.events.tests.factories import contact_data, contact_updated_data
@@ -525,12 +526,12 @@ def test_concurrent_publishers_share_one_waiting_drain_job(subscribed: Receiver)
     assert len(subscribed.received) == 8
 
 
-def _insert_job(status: str, queueing_lock: str) -> int:
+def _insert_job(status: str, queueing_lock: str, worker_id: int | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO procrastinate_jobs (queue_name, task_name, queueing_lock, args, status)"
-            " VALUES ('events', 'events.drain', %s, '{}', %s) RETURNING id",
-            [queueing_lock, status],
+            "INSERT INTO procrastinate_jobs (queue_name, task_name, queueing_lock, args, status, worker_id)"
+            " VALUES ('events', 'events.drain', %s, '{}', %s, %s) RETURNING id",
+            [queueing_lock, status, worker_id],
         )
         row = cursor.fetchone()
     assert row is not None
@@ -710,3 +711,134 @@ def test_with_time_to_spare_a_drain_works_through_every_batch_itself(
     assert (report.attempts, report.follow_up) == (5, False)
     assert _batches_received(subscribed, 2) == _batches_of(subjects, 2)
     assert _jobs() == []  # nothing left to hand over
+
+
+def _insert_worker(*, silent_for_seconds: float) -> int:
+    """A worker row as procrastinate keeps it, its last heartbeat that long ago."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO procrastinate_workers (last_heartbeat)"
+            " VALUES (now() - make_interval(secs => %s)) RETURNING id",
+            [silent_for_seconds],
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_stalled_sweep_leaves_a_live_workers_drain_and_retries_a_silent_ones(settings: Any) -> None:
+    settings.EVENT_STALLED_WORKER_SECONDS = 30.0
+    live = _insert_job("doing", "events:probe:0", worker_id=_insert_worker(silent_for_seconds=2))
+    late = _insert_job("doing", "events:probe:1", worker_id=_insert_worker(silent_for_seconds=25))
+    gone = _insert_job("doing", "events:probe:2", worker_id=_insert_worker(silent_for_seconds=300))
+    assert async_to_sync(retry_stalled)(app) == 1
+    # A worker late with its heartbeat, but not past the limit, still owns its job.
+    assert _job_statuses() == {live: "doing", late: "doing", gone: "todo"}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("other_status", [200, 503], ids=["delivered", "retry"])
+def test_a_delivery_another_drainer_recorded_meanwhile_is_not_recorded_twice(
+    subscribed: Receiver, other_status: int
+) -> None:
+    delivery = Delivery.all_tenants.get(event=_publish())
+
+    def another_drainer_records_it() -> None:
+        """As a second drainer would (a worker presumed dead, its job retried): on its own connection."""
+        subscribed.while_answering = None
+        try:
+            [ready] = _ready_batch("probe", delivery.shard)
+            result = SendResult(other_status, "", 1.0, None)
+            _record([attempt_outcome(ready, result, started=timezone.now(), final=False)])
+        finally:
+            connection.close()
+
+    subscribed.while_answering = another_drainer_records_it
+    report = _drain()
+    assert (report.attempts, report.by_status) == (0, {})  # its 200 arrived after the other's record
+    assert len(subscribed.received) == 1
+    delivery.refresh_from_db()
+    [attempt] = DeliveryAttempt.all_tenants.filter(delivery=delivery)
+    assert (attempt.number, attempt.status_code) == (1, other_status)
+    assert (delivery.attempts, delivery.last_status_code) == (1, other_status)
+    assert delivery.status == ("delivered" if other_status == 200 else "pending")
+    attempt_entries = LogEntry.objects.filter(content_type__model="deliveryattempt")
+    assert list(attempt_entries.values_list("object_pk", flat=True)) == [str(attempt.pk)]
+
+
+def test_redelivery_resends_delivered_deliveries_only_when_asked(
+    subscribed: Receiver, settings: Any, identity_service: IdentityService
+) -> None:
+    settings.EVENT_SUBSCRIPTIONS = [
+        *settings.EVENT_SUBSCRIPTIONS,
+        {"name": "mirror", "url": subscribed.url, "types": ["contact.*"], "secrets": [SECRET]},
+    ]
+    event = _publish()
+    subscribed.script = [(200, {}), (404, {})]
+    assert _drain("probe").by_status == {"delivered": 1}
+    assert _drain("mirror").by_status == {"failed": 1}
+    admin = client_as(identity_service, ROLE_EMAILS["admin"])
+
+    def redeliver(query: str = "") -> list[tuple[str, str]]:
+        response = admin.post(f"/api/v1/events/{event.id}/redeliver{query}")
+        assert response.status_code == 200, response.content
+        return sorted((d["destination"], d["status"]) for d in response.json()["redelivered"])
+
+    assert redeliver() == [("mirror", "pending")]  # the failed one only
+    assert _drain("probe").attempts == 0
+    assert _drain("mirror").by_status == {"delivered": 1}
+    assert len(subscribed.received) == 3
+    assert redeliver() == []  # everything arrived: nothing to send again unless asked
+    assert redeliver("?include_delivered=false") == []
+    assert (_drain("probe").attempts, _drain("mirror").attempts) == (0, 0)
+    assert redeliver("?include_delivered=true") == [("mirror", "pending"), ("probe", "pending")]
+    assert _drain("probe").by_status == {"delivered": 1}
+    assert _drain("mirror").by_status == {"delivered": 1}
+    assert len(subscribed.received) == 5
+    assert {h["webhook-id"] for h, _ in subscribed.received} == {str(event.id)}  # receivers dedupe
+    probe = Delivery.all_tenants.get(event=event, destination="probe")
+    assert DeliveryAttempt.all_tenants.filter(delivery=probe, outcome="delivered").count() == 2
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_an_http_date_retry_after_schedules_the_retry_at_that_date(subscribed: Receiver, status: int) -> None:
+    due = (timezone.now() + timedelta(minutes=2)).replace(microsecond=0)
+    subscribed.script = [(status, {"Retry-After": format_datetime(due, usegmt=True)})]  # IMF-fixdate
+    delivery = Delivery.all_tenants.get(event=_publish())
+    assert _drain().by_status == {"pending": 1}
+    delivery.refresh_from_db()
+    assert delivery.next_attempt_at is not None
+    # Not the backoff's 1-2 s: the receiver's date (plus the moments between its answer and the record).
+    assert due - timedelta(milliseconds=1) <= delivery.next_attempt_at <= due + timedelta(seconds=30)
+
+
+@pytest.mark.parametrize(
+    "retry_after",
+    ["Sun, 06 Nov 1994 08:49:37 GMT", "Thu, 32 Foo 2026 25:61:00 GMT", "soon, perhaps"],
+    ids=["past", "impossible-date", "garbled"],
+)
+def test_a_past_or_unreadable_retry_after_falls_back_to_the_backoff(
+    subscribed: Receiver, retry_after: str
+) -> None:
+    subscribed.script = [(503, {"Retry-After": retry_after})]
+    delivery = Delivery.all_tenants.get(event=_publish())
+    assert _drain().by_status == {"pending": 1}
+    delivery.refresh_from_db()
+    assert delivery.next_attempt_at is not None
+    # The first backoff step (base 2 s, equal jitter): due within 2 s, not at once and not never.
+    assert timezone.now() < delivery.next_attempt_at <= timezone.now() + timedelta(seconds=2)
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_a_failure_recorded_and_not_followed(subscribed: Receiver, status: int) -> None:
+    subscribed.script = [(status, {"Location": subscribed.url + "/moved"})]
+    delivery = Delivery.all_tenants.get(event=_publish())
+    assert _drain().by_status == {"failed": 1}
+    assert len(subscribed.received) == 1  # the Location was never asked
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_status_code, delivery.next_attempt_at) == ("failed", status, None)
+    [attempt] = DeliveryAttempt.all_tenants.filter(delivery=delivery)
+    assert (attempt.status_code, attempt.outcome) == (status, "refused")
+    _time_passes()
+    assert _drain().attempts == 0  # final: a redirect is a misconfigured subscription, not a blip
