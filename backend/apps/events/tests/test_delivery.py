@@ -425,15 +425,44 @@ def test_a_failed_drain_job_is_retried_with_a_capped_backoff() -> None:
     assert delays == [1, 2, 8, 60]
 
 
-def test_backoff_grows_exponentially_with_jitter_and_a_cap(settings: Any) -> None:
+def _waits(attempts: range, draws: int = 200) -> dict[int, list[float]]:
+    return {n: [backoff_seconds(n) for _ in range(draws)] for n in attempts}
+
+
+def test_backoff_grows_until_its_cap_and_its_jitter_stays_in_bounds(settings: Any) -> None:
     settings.EVENT_DELIVERY_BACKOFF_BASE_SECONDS = 2.0
     settings.EVENT_DELIVERY_BACKOFF_MAX_SECONDS = 60.0
-    for attempt, ceiling in [(1, 2), (2, 4), (3, 8), (5, 32), (9, 60)]:
-        delays = [backoff_seconds(attempt) for _ in range(200)]
-        assert all(ceiling / 2 <= d <= ceiling for d in delays), attempt
-        assert len(set(delays)) > 100  # jittered, not lock-step
-    assert backoff_seconds(1, retry_after=45) >= 45
-    assert backoff_seconds(1, retry_after=10_000) <= 60
+    waits = _waits(range(1, 16))
+    # Never at once, never longer than the cap, however many attempts failed.
+    assert all(0 < w <= 60 for ws in waits.values() for w in ws)
+    # While doubling stays under the cap (2 s doubled four times is 32 s), a later retry never
+    # waits less than any earlier one: the jitter of one step does not reach into the next.
+    for n in range(1, 5):
+        assert min(waits[n + 1]) >= max(waits[n]), n
+    assert max(waits[1]) <= 2
+    assert min(waits[5]) >= 8
+    # At the cap, the waits stay in the cap's upper half.
+    assert all(30 <= w <= 60 for n in range(7, 16) for w in waits[n])
+    # Jittered (retries of many deliveries spread out), but each wait at least half its step's longest.
+    for n, ws in waits.items():
+        assert len(set(ws)) > 100, n
+        assert min(ws) >= max(ws) / 2, n
+
+
+def test_a_receiver_that_stays_down_is_retried_for_the_documented_horizon(settings: Any) -> None:
+    """With the default settings: 8.5 to 17 minutes of waits before the last attempt (docs/events.md)."""
+    retries = range(1, settings.EVENT_DELIVERY_MAX_ATTEMPTS)  # the waits between the attempts
+    horizons = [sum(backoff_seconds(n) for n in retries) for _ in range(200)]
+    assert all(8.5 * 60 <= h <= 17 * 60 for h in horizons)
+    assert max(horizons) - min(horizons) > 60  # the jitter adds up; retries do not move in lock-step
+
+
+def test_backoff_honours_retry_after_up_to_the_cap(settings: Any) -> None:
+    settings.EVENT_DELIVERY_BACKOFF_BASE_SECONDS = 2.0
+    settings.EVENT_DELIVERY_BACKOFF_MAX_SECONDS = 60.0
+    assert all(backoff_seconds(1, retry_after=45) >= 45 for _ in range(50))
+    assert all(backoff_seconds(1, retry_after=10_000) <= 60 for _ in range(50))
+    assert all(backoff_seconds(3, retry_after=0) >= 4 for _ in range(50))  # "now" still backs off
 
 
 def test_a_removed_subscription_fails_its_deliveries_for_good(subscribed: Receiver, settings: Any) -> None:
