@@ -2,12 +2,11 @@
 
 import json
 import logging
-from unittest import mock
 
 import pytest
 from django.test import Client
 
-from config.api import api
+from tests.urls_faults import LEAK
 
 PROBLEM = "application/problem+json"
 
@@ -36,16 +35,19 @@ def test_routing_errors_are_problems(method: str, path: str, status: int, code: 
     assert body["request_id"] == "route-check-1"
 
 
-def test_exception_in_a_view_is_500_logged_with_request_id(caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.urls("tests.urls_faults")
+@pytest.mark.parametrize("path", ["/api/v1/faults/boom", "/api/v1/faults-view/boom"], ids=["ninja", "django"])
+def test_exception_in_a_view_is_500_logged_with_request_id(
+    caplog: pytest.LogCaptureFixture, path: str
+) -> None:
     client = Client(raise_request_exception=False)
-    with (
-        mock.patch.object(api, "get_openapi_schema", side_effect=RuntimeError("db password leaked")),
-        caplog.at_level(logging.ERROR),
-    ):
-        response = client.get("/api/v1/openapi.json", HTTP_X_REQUEST_ID="boom-check-1")
+    with caplog.at_level(logging.ERROR):
+        response = client.get(path, HTTP_X_REQUEST_ID="boom-check-1")
     assert response.status_code == 500
     assert response["Content-Type"] == PROBLEM
-    assert b"leaked" not in response.content
+    body = json.loads(response.content)
+    assert (body["code"], body["request_id"]) == ("internal_error", "boom-check-1")
+    assert LEAK.encode() not in response.content
     assert b"Traceback" not in response.content
     errors = [r for r in caplog.records if r.name == "hubkit.errors"]
     assert errors

@@ -239,9 +239,13 @@ parallel.
 ## Answers, retries and dead letters
 
 - `2xx`: delivered.
+- `3xx`: `failed`, not followed and not retried (a subscription's URL must answer itself).
 - Network errors, timeouts, `5xx`, `408`, `409`, `429`: retried with exponential backoff and
   equal jitter (from `EVENT_DELIVERY_BACKOFF_BASE_SECONDS`, doubling, capped at
-  `EVENT_DELIVERY_BACKOFF_MAX_SECONDS`), never sooner than a `Retry-After` on `429`/`503`.
+  `EVENT_DELIVERY_BACKOFF_MAX_SECONDS`; each wait at least half its step), never sooner than a
+  `Retry-After` on `429`/`503` (seconds or an HTTP date; a past or unreadable one is ignored).
+  With the defaults (2 s, 600 s, 10 attempts) a receiver that stays down is tried for 8.5 to
+  17 minutes (nine waits of at most 2, 4, ... 512 s) before its delivery is `dead`.
 - `413`: `refused_too_large`, not retried (the same bytes never fit). The hub never publishes an
   envelope larger than `hubkit.events.MAX_EVENT_BYTES`, the limit `receive_event` enforces.
 - Any other `4xx`: `failed`, not retried.

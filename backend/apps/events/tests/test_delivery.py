@@ -6,14 +6,16 @@ exercised deterministically; the end-to-end tests in backend/tests/ use the real
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -26,12 +28,12 @@ from django.utils import timezone
 from procrastinate.contrib.django import app
 from prometheus_client.parser import text_string_to_metric_families
 
-from apps.events.clients.webhook import encode_body
-from apps.events.delivery import DrainReport, delivery_sweep, drain
+from apps.events.clients.webhook import SendResult, encode_body
+from apps.events.delivery import DrainReport, _ready_batch, _record, delivery_sweep, drain
 from apps.events.envelope import event_envelope
 from apps.events.lines import SHARDS, line_shard, subject_line
 from apps.events.models import Delivery, DeliveryAttempt, Event
-from apps.events.sending import backoff_seconds
+from apps.events.sending import attempt_outcome, backoff_seconds
 from apps.events.services import publish
 from apps.events.tasks import DrainRetry, drain_deliveries, retry_stalled
 from apps.events.tests.factories import contact_data, contact_updated_data
@@ -53,6 +55,8 @@ class Receiver:
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     failing: set[str] = field(default_factory=set)  # webhook-ids answered with 503
+    # Runs while a POST is being answered, before its answer is sent (a worker racing this drain).
+    while_answering: Callable[[], None] | None = None
 
     def types_in_order(self) -> list[tuple[str, str]]:
         return [(json.loads(b)["subject"]["id"], json.loads(b)["type"]) for _, b in self.received]
@@ -69,6 +73,8 @@ def receiver() -> Iterator[Receiver]:
             status, headers = state.script.pop(0) if state.script else (200, {})
             if self.headers["webhook-id"] in state.failing:
                 status, headers = 503, {}
+            if state.while_answering is not None:
+                state.while_answering()
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -419,15 +425,44 @@ def test_a_failed_drain_job_is_retried_with_a_capped_backoff() -> None:
     assert delays == [1, 2, 8, 60]
 
 
-def test_backoff_grows_exponentially_with_jitter_and_a_cap(settings: Any) -> None:
+def _waits(attempts: range, draws: int = 200) -> dict[int, list[float]]:
+    return {n: [backoff_seconds(n) for _ in range(draws)] for n in attempts}
+
+
+def test_backoff_grows_until_its_cap_and_its_jitter_stays_in_bounds(settings: Any) -> None:
     settings.EVENT_DELIVERY_BACKOFF_BASE_SECONDS = 2.0
     settings.EVENT_DELIVERY_BACKOFF_MAX_SECONDS = 60.0
-    for attempt, ceiling in [(1, 2), (2, 4), (3, 8), (5, 32), (9, 60)]:
-        delays = [backoff_seconds(attempt) for _ in range(200)]
-        assert all(ceiling / 2 <= d <= ceiling for d in delays), attempt
-        assert len(set(delays)) > 100  # jittered, not lock-step
-    assert backoff_seconds(1, retry_after=45) >= 45
-    assert backoff_seconds(1, retry_after=10_000) <= 60
+    waits = _waits(range(1, 16))
+    # Never at once, never longer than the cap, however many attempts failed.
+    assert all(0 < w <= 60 for ws in waits.values() for w in ws)
+    # While doubling stays under the cap (2 s doubled four times is 32 s), a later retry never
+    # waits less than any earlier one: the jitter of one step does not reach into the next.
+    for n in range(1, 5):
+        assert min(waits[n + 1]) >= max(waits[n]), n
+    assert max(waits[1]) <= 2
+    assert min(waits[5]) >= 8
+    # At the cap, the waits stay in the cap's upper half.
+    assert all(30 <= w <= 60 for n in range(7, 16) for w in waits[n])
+    # Jittered (retries of many deliveries spread out), but each wait at least half its step's longest.
+    for n, ws in waits.items():
+        assert len(set(ws)) > 100, n
+        assert min(ws) >= max(ws) / 2, n
+
+
+def test_a_receiver_that_stays_down_is_retried_for_the_documented_horizon(settings: Any) -> None:
+    """With the default settings: 8.5 to 17 minutes of waits before the last attempt (docs/events.md)."""
+    retries = range(1, settings.EVENT_DELIVERY_MAX_ATTEMPTS)  # the waits between the attempts
+    horizons = [sum(backoff_seconds(n) for n in retries) for _ in range(200)]
+    assert all(8.5 * 60 <= h <= 17 * 60 for h in horizons)
+    assert max(horizons) - min(horizons) > 60  # the jitter adds up; retries do not move in lock-step
+
+
+def test_backoff_honours_retry_after_up_to_the_cap(settings: Any) -> None:
+    settings.EVENT_DELIVERY_BACKOFF_BASE_SECONDS = 2.0
+    settings.EVENT_DELIVERY_BACKOFF_MAX_SECONDS = 60.0
+    assert all(backoff_seconds(1, retry_after=45) >= 45 for _ in range(50))
+    assert all(backoff_seconds(1, retry_after=10_000) <= 60 for _ in range(50))
+    assert all(backoff_seconds(3, retry_after=0) >= 4 for _ in range(50))  # "now" still backs off
 
 
 def test_a_removed_subscription_fails_its_deliveries_for_good(subscribed: Receiver, settings: Any) -> None:
@@ -520,12 +555,12 @@ def test_concurrent_publishers_share_one_waiting_drain_job(subscribed: Receiver)
     assert len(subscribed.received) == 8
 
 
-def _insert_job(status: str, queueing_lock: str) -> int:
+def _insert_job(status: str, queueing_lock: str, worker_id: int | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO procrastinate_jobs (queue_name, task_name, queueing_lock, args, status)"
-            " VALUES ('events', 'events.drain', %s, '{}', %s) RETURNING id",
-            [queueing_lock, status],
+            "INSERT INTO procrastinate_jobs (queue_name, task_name, queueing_lock, args, status, worker_id)"
+            " VALUES ('events', 'events.drain', %s, '{}', %s, %s) RETURNING id",
+            [queueing_lock, status, worker_id],
         )
         row = cursor.fetchone()
     assert row is not None
@@ -632,3 +667,207 @@ def test_a_drain_that_delivered_everything_logs_nothing_at_info(
     caplog.set_level(logging.INFO)
     drain_deliveries(destination="probe", shard=line_shard(subject_line("contact", "c-1")))
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == []
+
+
+def _same_shard_subjects(count: int, shard: int = 0) -> list[str]:
+    """Contact subjects whose lines share one shard (fixed names: every xdist worker collects alike)."""
+    names = (f"s-{n}" for n in itertools.count())
+    in_shard = (s for s in names if line_shard(subject_line("contact", s)) == shard)
+    return list(itertools.islice(in_shard, count))
+
+
+def _batches_of(subjects: list[str], size: int) -> list[set[str]]:
+    return [set(subjects[i : i + size]) for i in range(0, len(subjects), size)]
+
+
+def _batches_received(receiver: Receiver, size: int) -> list[set[str]]:
+    """The subjects received, cut into batches (lines of one batch are sent side by side, in any order)."""
+    return _batches_of([subject for subject, _ in receiver.types_in_order()], size)
+
+
+def _drain_jobs_due() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'events.drain' AND status = 'todo'"
+            " AND coalesce(scheduled_at, now()) <= now()"
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _run_worker() -> None:
+    """procrastinate's worker in this process, on its own connection as `manage.py procrastinate worker`
+    runs it, one job at a time until none is due (a job queued by the one running is fetched next)."""
+    with app.replace_connector(app.connector.get_worker_connector()) as worker_app:  # type: ignore[attr-defined]
+        worker_app.run_worker(
+            queues=["events"], wait=False, concurrency=1, install_signal_handlers=False, listen_notify=False
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_drain_stops_at_its_budget_and_the_follow_up_job_continues(
+    subscribed: Receiver, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.EVENT_DRAIN_BATCH = 2  # a batch is the first two ready deliveries, by position
+    settings.EVENT_DRAIN_SECONDS = 0.0  # the budget is spent by the first batch
+    subjects = _same_shard_subjects(5)
+    for subject in subjects:
+        _publish(subject)
+    assert len(_jobs()) == 1  # one waiting drain serves all five
+    caplog.set_level(logging.DEBUG, logger="apps.events")
+    _run_worker()
+    assert _batches_received(subscribed, 2) == _batches_of(subjects, 2)
+    drained = [r.getMessage() for r in caplog.records if r.getMessage().startswith("drained probe/")]
+    assert drained == [
+        "drained probe/0: 2 attempt(s) delivered=2 (continued by a follow-up job)",
+        "drained probe/0: 2 attempt(s) delivered=2 (continued by a follow-up job)",
+        "drained probe/0: 1 attempt(s) delivered=1 (continued by a follow-up job)",
+    ]  # and a fourth job found nothing left and finished
+    assert set(Delivery.all_tenants.values_list("status", flat=True)) == {"delivered"}
+    assert _drain_jobs_due() == 0
+
+
+def test_with_time_to_spare_a_drain_works_through_every_batch_itself(
+    subscribed: Receiver, settings: Any
+) -> None:
+    settings.EVENT_DRAIN_BATCH = 2
+    subjects = _same_shard_subjects(5)
+    for subject in subjects:
+        _publish(subject)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")  # the drain below is that job, running
+    report = drain(destination="probe", shard=0)
+    assert (report.attempts, report.follow_up) == (5, False)
+    assert _batches_received(subscribed, 2) == _batches_of(subjects, 2)
+    assert _jobs() == []  # nothing left to hand over
+
+
+def _insert_worker(*, silent_for_seconds: float) -> int:
+    """A worker row as procrastinate keeps it, its last heartbeat that long ago."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO procrastinate_workers (last_heartbeat)"
+            " VALUES (now() - make_interval(secs => %s)) RETURNING id",
+            [silent_for_seconds],
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_stalled_sweep_leaves_a_live_workers_drain_and_retries_a_silent_ones(settings: Any) -> None:
+    settings.EVENT_STALLED_WORKER_SECONDS = 30.0
+    live = _insert_job("doing", "events:probe:0", worker_id=_insert_worker(silent_for_seconds=2))
+    late = _insert_job("doing", "events:probe:1", worker_id=_insert_worker(silent_for_seconds=25))
+    gone = _insert_job("doing", "events:probe:2", worker_id=_insert_worker(silent_for_seconds=300))
+    assert async_to_sync(retry_stalled)(app) == 1
+    # A worker late with its heartbeat, but not past the limit, still owns its job.
+    assert _job_statuses() == {live: "doing", late: "doing", gone: "todo"}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("other_status", [200, 503], ids=["delivered", "retry"])
+def test_a_delivery_another_drainer_recorded_meanwhile_is_not_recorded_twice(
+    subscribed: Receiver, other_status: int
+) -> None:
+    delivery = Delivery.all_tenants.get(event=_publish())
+
+    def another_drainer_records_it() -> None:
+        """As a second drainer would (a worker presumed dead, its job retried): on its own connection."""
+        subscribed.while_answering = None
+        try:
+            [ready] = _ready_batch("probe", delivery.shard)
+            result = SendResult(other_status, "", 1.0, None)
+            _record([attempt_outcome(ready, result, started=timezone.now(), final=False)])
+        finally:
+            connection.close()
+
+    subscribed.while_answering = another_drainer_records_it
+    report = _drain()
+    assert (report.attempts, report.by_status) == (0, {})  # its 200 arrived after the other's record
+    assert len(subscribed.received) == 1
+    delivery.refresh_from_db()
+    [attempt] = DeliveryAttempt.all_tenants.filter(delivery=delivery)
+    assert (attempt.number, attempt.status_code) == (1, other_status)
+    assert (delivery.attempts, delivery.last_status_code) == (1, other_status)
+    assert delivery.status == ("delivered" if other_status == 200 else "pending")
+    attempt_entries = LogEntry.objects.filter(content_type__model="deliveryattempt")
+    assert list(attempt_entries.values_list("object_pk", flat=True)) == [str(attempt.pk)]
+
+
+def test_redelivery_resends_delivered_deliveries_only_when_asked(
+    subscribed: Receiver, settings: Any, identity_service: IdentityService
+) -> None:
+    settings.EVENT_SUBSCRIPTIONS = [
+        *settings.EVENT_SUBSCRIPTIONS,
+        {"name": "mirror", "url": subscribed.url, "types": ["contact.*"], "secrets": [SECRET]},
+    ]
+    event = _publish()
+    subscribed.script = [(200, {}), (404, {})]
+    assert _drain("probe").by_status == {"delivered": 1}
+    assert _drain("mirror").by_status == {"failed": 1}
+    admin = client_as(identity_service, ROLE_EMAILS["admin"])
+
+    def redeliver(query: str = "") -> list[tuple[str, str]]:
+        response = admin.post(f"/api/v1/events/{event.id}/redeliver{query}")
+        assert response.status_code == 200, response.content
+        return sorted((d["destination"], d["status"]) for d in response.json()["redelivered"])
+
+    assert redeliver() == [("mirror", "pending")]  # the failed one only
+    assert _drain("probe").attempts == 0
+    assert _drain("mirror").by_status == {"delivered": 1}
+    assert len(subscribed.received) == 3
+    assert redeliver() == []  # everything arrived: nothing to send again unless asked
+    assert redeliver("?include_delivered=false") == []
+    assert (_drain("probe").attempts, _drain("mirror").attempts) == (0, 0)
+    assert redeliver("?include_delivered=true") == [("mirror", "pending"), ("probe", "pending")]
+    assert _drain("probe").by_status == {"delivered": 1}
+    assert _drain("mirror").by_status == {"delivered": 1}
+    assert len(subscribed.received) == 5
+    assert {h["webhook-id"] for h, _ in subscribed.received} == {str(event.id)}  # receivers dedupe
+    probe = Delivery.all_tenants.get(event=event, destination="probe")
+    assert DeliveryAttempt.all_tenants.filter(delivery=probe, outcome="delivered").count() == 2
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_an_http_date_retry_after_schedules_the_retry_at_that_date(subscribed: Receiver, status: int) -> None:
+    due = (timezone.now() + timedelta(minutes=2)).replace(microsecond=0)
+    subscribed.script = [(status, {"Retry-After": format_datetime(due, usegmt=True)})]  # IMF-fixdate
+    delivery = Delivery.all_tenants.get(event=_publish())
+    assert _drain().by_status == {"pending": 1}
+    delivery.refresh_from_db()
+    assert delivery.next_attempt_at is not None
+    # Not the backoff's 1-2 s: the receiver's date (plus the moments between its answer and the record).
+    assert due - timedelta(milliseconds=1) <= delivery.next_attempt_at <= due + timedelta(seconds=30)
+
+
+@pytest.mark.parametrize(
+    "retry_after",
+    ["Sun, 06 Nov 1994 08:49:37 GMT", "Thu, 32 Foo 2026 25:61:00 GMT", "soon, perhaps"],
+    ids=["past", "impossible-date", "garbled"],
+)
+def test_a_past_or_unreadable_retry_after_falls_back_to_the_backoff(
+    subscribed: Receiver, retry_after: str
+) -> None:
+    subscribed.script = [(503, {"Retry-After": retry_after})]
+    delivery = Delivery.all_tenants.get(event=_publish())
+    assert _drain().by_status == {"pending": 1}
+    delivery.refresh_from_db()
+    assert delivery.next_attempt_at is not None
+    # The first backoff step (base 2 s, equal jitter): due within 2 s, not at once and not never.
+    assert timezone.now() < delivery.next_attempt_at <= timezone.now() + timedelta(seconds=2)
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_a_failure_recorded_and_not_followed(subscribed: Receiver, status: int) -> None:
+    subscribed.script = [(status, {"Location": subscribed.url + "/moved"})]
+    delivery = Delivery.all_tenants.get(event=_publish())
+    assert _drain().by_status == {"failed": 1}
+    assert len(subscribed.received) == 1  # the Location was never asked
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_status_code, delivery.next_attempt_at) == ("failed", status, None)
+    [attempt] = DeliveryAttempt.all_tenants.filter(delivery=delivery)
+    assert (attempt.status_code, attempt.outcome) == (status, "refused")
+    _time_passes()
+    assert _drain().attempts == 0  # final: a redirect is a misconfigured subscription, not a blip

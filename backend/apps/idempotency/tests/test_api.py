@@ -6,7 +6,6 @@ import functools
 import uuid
 from datetime import timedelta
 from typing import Any
-from unittest import mock
 
 import pytest
 from django.test import Client
@@ -18,6 +17,7 @@ from apps.idempotency.services import idempotency_purge_expired, request_fingerp
 from conftest import LiveBackend
 from hubkit.testing import IdentityService
 from tests.factories import ACME_ID, GLOBEX_ID, ROLE_EMAILS, acme, client_as, globex
+from tests.faults import rows_refused
 from tests.test_concurrent_writes import all_at_once, event_count, one_original
 
 pytestmark = pytest.mark.django_db
@@ -96,8 +96,10 @@ def test_errors_are_replayed_too_but_server_failures_free_the_key(identity_servi
     clash = _post(staff, ADA, "k-5b")  # same email: 409 contact_email_taken, stored as the outcome
     assert clash.status_code == 409
     assert _post(staff, ADA, "k-5b").json() == clash.json()
-    with mock.patch("apps.core.api.contacts.contact_create", side_effect=RuntimeError("database exploded")):
-        assert _post(staff, {"first_name": "Cy"}, "k-5c").status_code == 500
+    with rows_refused(Contact, where="first_name = 'Cy'"):  # the database fails the insert
+        failed = _post(staff, {"first_name": "Cy"}, "k-5c")
+    assert (failed.status_code, failed["Content-Type"]) == (500, "application/problem+json")
+    assert _contacts() == 1  # Ada alone: the failed write left nothing
     assert _post(staff, {"first_name": "Cy"}, "k-5c").status_code == 201  # the retry is processed
 
 
