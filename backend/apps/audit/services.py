@@ -7,6 +7,7 @@ from typing import Any
 
 from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
+from auditlog.signals import accessed
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -85,3 +86,12 @@ def audit_bulk_created(instances: Sequence[models.Model], *, cids: Sequence[str 
 def _additional_data(instance: models.Model) -> Any:
     get_additional_data = getattr(instance, "get_additional_data", None)
     return get_additional_data() if callable(get_additional_data) else None
+
+
+def audit_access(*, instance: models.Model) -> None:
+    """Records that the caller read the object's personal data (a detail or an export): one entry, `access`.
+
+    django-auditlog's own access action: the actor, the request id (`cid`) and the organization
+    are stored as on every change entry. List pages record nothing per row (see AGENTS.md).
+    """
+    accessed.send(sender=type(instance), instance=instance)
