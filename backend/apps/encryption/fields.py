@@ -52,6 +52,8 @@ class EncryptedTextField(EncryptedField, models.TextField):  # type: ignore[type
         return value
 
     def get_db_prep_save(self, value: Any, connection: BaseDatabaseWrapper) -> Any:
+        if hasattr(value, "as_sql"):
+            return value  # an expression (bulk_update's CASE): its Values are sealed one by one
         value = self.get_prep_value(value)
         if not value:
             return value
@@ -73,8 +75,8 @@ class EncryptedJSONField(EncryptedField, models.TextField):  # type: ignore[type
         return value
 
     def get_db_prep_save(self, value: Any, connection: BaseDatabaseWrapper) -> Any:
-        if value is None:
-            return None
+        if value is None or hasattr(value, "as_sql"):
+            return value
         return keyring().encrypt(json.dumps(value, cls=DjangoJSONEncoder).encode())
 
     def value_to_string(self, obj: models.Model) -> str:
@@ -91,6 +93,6 @@ class EncryptedBinaryField(EncryptedField, models.BinaryField):  # type: ignore[
         return keyring().decrypt(raw.decode("ascii")) if raw.startswith(PREFIX.encode()) else raw
 
     def get_db_prep_save(self, value: Any, connection: BaseDatabaseWrapper) -> Any:
-        if not value:
+        if not value or hasattr(value, "as_sql"):
             return super().get_db_prep_save(value, connection)
         return super().get_db_prep_save(keyring().encrypt(bytes(value)).encode("ascii"), connection)
