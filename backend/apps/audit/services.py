@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from auditlog.context import set_actor
 from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
 from auditlog.signals import accessed
@@ -13,7 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.encoding import smart_str
 
-from apps.identity.models import Organization
+from apps.identity.models import Organization, User
 
 ERASED = "[erased]"
 
@@ -88,10 +89,12 @@ def _additional_data(instance: models.Model) -> Any:
     return get_additional_data() if callable(get_additional_data) else None
 
 
-def audit_access(*, instance: models.Model) -> None:
+def audit_access(*, instance: models.Model, actor: User | None) -> None:
     """Records that the caller read the object's personal data (a detail or an export): one entry, `access`.
 
     django-auditlog's own access action: the actor, the request id (`cid`) and the organization
     are stored as on every change entry. List pages record nothing per row (see AGENTS.md).
     """
-    accessed.send(sender=type(instance), instance=instance)
+    # Reads run without auditlog's actor context (edge.permissions sets it for writes only).
+    with set_actor(actor):
+        accessed.send(sender=type(instance), instance=instance)

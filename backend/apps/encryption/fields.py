@@ -24,7 +24,7 @@ from django.db.models.lookups import Exact, IsNull, Lookup
 from apps.encryption.keys import PREFIX, is_envelope, keyring
 
 
-class _EmptyOnlyExact(Exact):
+class _EmptyOnlyExact(Exact):  # type: ignore[type-arg]
     def get_prep_lookup(self) -> Any:
         if self.rhs not in ("", b"", None):
             raise FieldError(
@@ -62,6 +62,10 @@ class EncryptedTextField(EncryptedField, models.TextField):  # type: ignore[type
 
 class EncryptedJSONField(EncryptedField, models.TextField):  # type: ignore[type-arg]
     """A JSON document sealed as a whole (a text column: nothing inside it can be queried)."""
+
+    # What django-stubs types the attribute as: any JSON value, not the column's text.
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
 
     def from_db_value(self, value: str | None, expression: Any, connection: BaseDatabaseWrapper) -> Any:
         if value is None:

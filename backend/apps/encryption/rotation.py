@@ -38,7 +38,9 @@ class RotationResult:
 def encrypted_models() -> Iterator[tuple[type[models.Model], list[models.Field[Any, Any]]]]:
     """Every installed model with encrypted columns, and those columns."""
     for model in apps.get_models():
-        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]
+        fields: list[models.Field[Any, Any]] = [
+            f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)
+        ]
         if fields:
             yield model, fields
 

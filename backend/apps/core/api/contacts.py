@@ -50,7 +50,9 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
 @requires(Role.VIEWER, scope=CONTACTS_READ)
 def get_contact(request: HttpRequest, contact_id: ContactId) -> Contact:
     """The contact in full; each read is recorded on the audit trail (`GET /audit?kind=access`)."""
-    return contact_read(organization=organization_of(request), contact_id=contact_id)
+    return contact_read(
+        organization=organization_of(request), contact_id=contact_id, actor=principal_of(request).user
+    )
 
 
 @router.patch(
@@ -79,7 +81,8 @@ def export_contact(request: HttpRequest, contact_id: ContactId) -> dict[str, Any
     """GDPR access: everything held on the contact, one section per app (contact, audit, ...).
 
     Each export is recorded on the audit trail (`GET /audit?kind=access`)."""
-    return contact_export(contact=contact_get(organization=organization_of(request), contact_id=contact_id))
+    contact = contact_get(organization=organization_of(request), contact_id=contact_id)
+    return contact_export(contact=contact, actor=principal_of(request).user)
 
 
 @router.post("/{contact_id}/erase", response=ContactOut, operation_id="erase_contact")

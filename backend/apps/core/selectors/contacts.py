@@ -17,7 +17,7 @@ from apps.core.gdpr import export_sections
 from apps.core.models import Contact
 from apps.core.phones import email_lookup_form, normalize_email, normalize_phone
 from apps.encryption.keys import blind_index
-from apps.identity.models import Organization
+from apps.identity.models import Organization, User
 
 
 def contact_get(*, organization: Organization, contact_id: uuid.UUID) -> Contact:
@@ -28,10 +28,10 @@ def contact_get(*, organization: Organization, contact_id: uuid.UUID) -> Contact
     return contact
 
 
-def contact_read(*, organization: Organization, contact_id: uuid.UUID) -> Contact:
+def contact_read(*, organization: Organization, contact_id: uuid.UUID, actor: User | None) -> Contact:
     """The contact for a caller to see in full (its detail): the read is on the audit trail (`access`)."""
     contact = contact_get(organization=organization, contact_id=contact_id)
-    audit_access(instance=contact)
+    audit_access(instance=contact, actor=actor)
     return contact
 
 
@@ -77,7 +77,7 @@ def _phone_index_of(term: str) -> str:
         return ""
 
 
-def contact_export(*, contact: Contact) -> dict[str, Any]:
+def contact_export(*, contact: Contact, actor: User | None) -> dict[str, Any]:
     """Everything the hub holds on the contact, one section per registered app.
 
     The read is then recorded (`access`): the export lists the trail as it was before it.
@@ -86,5 +86,5 @@ def contact_export(*, contact: Contact) -> dict[str, Any]:
         "generated_at": timezone.now(),
         "sections": {name: section(contact) for name, section in export_sections().items()},
     }
-    audit_access(instance=contact)
+    audit_access(instance=contact, actor=actor)
     return export

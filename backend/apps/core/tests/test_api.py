@@ -9,8 +9,8 @@ from auditlog.models import LogEntry
 from django.db import connection
 from django.test import Client
 
-from apps.encryption.keys import blind_index
 from apps.core.models import Contact
+from apps.encryption.keys import blind_index
 from apps.events.models import Event
 from hubkit.testing import IdentityService
 from tests.factories import (

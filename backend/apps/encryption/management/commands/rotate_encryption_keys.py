@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             for model, fields in encrypted_models():
                 task = progress.add_task(model._meta.label, total=model._base_manager.count())
                 result = rotate_model(
-                    model, fields, batch_size=batch_size, on_batch=lambda n, t=task: progress.advance(t, n)
+                    model, fields, batch_size=batch_size, on_batch=partial(progress.advance, task)
                 )
                 left = rows_on_other_keys(model, fields)
                 self.stdout.write(
