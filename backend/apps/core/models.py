@@ -29,8 +29,8 @@ class Contact(TenantModel):
     phone = EncryptedTextField(blank=True)
     notes = EncryptedTextField(blank=True)
     # HMAC of the normalised email / phone (`blind_index`), set by save(): exact lookups, the unique rule.
-    email_index = models.CharField(max_length=64, blank=True, default="", editable=False)
-    phone_index = models.CharField(max_length=64, blank=True, default="", editable=False)
+    email_index = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    phone_index = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
     tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
     # Lower-cased names the `?q=` substring search matches, kept by PostgreSQL itself
     # (trigram-indexed). Names only: email and phone are encrypted, searched exactly by blind index.

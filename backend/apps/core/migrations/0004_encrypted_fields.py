@@ -24,12 +24,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="contact",
             name="email_index",
-            field=models.CharField(blank=True, default="", editable=False, max_length=64),
+            field=models.CharField(blank=True, default="", db_default="", editable=False, max_length=64),
         ),
         migrations.AddField(
             model_name="contact",
             name="phone_index",
-            field=models.CharField(blank=True, default="", editable=False, max_length=64),
+            field=models.CharField(blank=True, default="", db_default="", editable=False, max_length=64),
         ),
         migrations.AlterField(
             model_name="contact", name="email", field=apps.encryption.fields.EncryptedTextField(blank=True)
