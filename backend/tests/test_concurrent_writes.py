@@ -19,6 +19,7 @@ import httpx
 import psycopg
 import pytest
 
+from apps.encryption.keys import keyring
 from conftest import LiveBackend
 from hubkit.testing import wait_until
 
@@ -77,7 +78,8 @@ def _events(live: LiveBackend, subject_id: str) -> list[tuple[str, Any]]:
         " WHERE e.subject_id = %s GROUP BY e.id, e.type, e.data ORDER BY min(d.position)",
         subject_id,
     )
-    return [(type_, data) for type_, data in rows]
+    # The outbox's data is encrypted at rest (apps.encryption): opened with the same dev keys.
+    return [(type_, json.loads(keyring().decrypt(data))) for type_, data in rows]
 
 
 def _update_entries(live: LiveBackend, model: str, object_pk: str) -> list[dict[str, Any]]:
@@ -262,7 +264,8 @@ def test_concurrent_puts_of_one_date_leave_one_override(live_backend: LiveBacken
             date,
         )
         assert len(rows) == 1, rows
-        [(override_id, intervals, reason)] = rows
+        [(override_id, intervals, sealed_reason)] = rows
+        reason = keyring().decrypt(sealed_reason).decode()
         # What is stored is one writer's body whole, never a mix of two.
         assert {"intervals": intervals, "reason": reason} in bodies
         assert manager.get(path).json()["reason"] == reason

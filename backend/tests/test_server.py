@@ -1,5 +1,6 @@
 """The backend as it runs in production: served by Granian (WSGI) in its own process."""
 
+import base64
 import json
 import os
 import subprocess
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.conf import settings
 
 from hubkit.testing import ServiceProcess
 
@@ -53,8 +55,12 @@ def test_served_errors_are_problem_json_with_request_id(server_without_database:
     assert json.loads(response.content)["request_id"] == "served-check-1"
 
 
+PRODUCTION_KEYS = "2026-01:" + base64.b64encode(b"k" * 32).decode()
+
+
 def _start_production(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    unset = {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env |= {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "ALLOWED_HOSTS": "hub.example.org",
@@ -64,6 +70,8 @@ def _start_production(extra_env: dict[str, str]) -> subprocess.CompletedProcess[
         "COMMUNICATION_WEBHOOK_SECRETS": "m" * 40,
         "WORKFLOW_WEBHOOK_SECRETS": "w" * 40 + ",v" + "x" * 40,
         "IDENTITY_SERVICE_URL": "https://identity.example.org",
+        "FIELD_ENCRYPTION_KEYS": PRODUCTION_KEYS,
+        "BLIND_INDEX_KEY": "b" * 40,
         **extra_env,
     }
     return subprocess.run(
@@ -81,6 +89,33 @@ def test_production_refuses_the_dev_secret() -> None:
     result = _start_production({"SECRET_KEY": "dev-insecure-backend-secret-key-change-me"})
     assert result.returncode != 0
     assert "SECRET_KEY is a development secret" in result.stderr
+
+
+def test_production_starts_with_real_keys_only() -> None:
+    assert _start_production({"SECRET_KEY": "p" * 50}).stdout.strip() == "started"
+
+
+def test_production_refuses_to_start_without_encryption_keys() -> None:
+    result = _start_production({"SECRET_KEY": "p" * 50, "FIELD_ENCRYPTION_KEYS": ""})
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_production_refuses_the_dev_encryption_keys() -> None:
+    result = _start_production(
+        {"SECRET_KEY": "p" * 50, "FIELD_ENCRYPTION_KEYS": settings.DEV_FIELD_ENCRYPTION_KEYS}
+    )
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS is a development secret" in result.stderr
+
+
+def test_production_refuses_a_malformed_key_and_the_dev_blind_index_key() -> None:
+    malformed = _start_production({"SECRET_KEY": "p" * 50, "FIELD_ENCRYPTION_KEYS": "2026-01:" + "a" * 40})
+    assert malformed.returncode != 0
+    assert "not 16, 24 or 32 bytes" in malformed.stderr
+    dev_index = _start_production({"SECRET_KEY": "p" * 50, "BLIND_INDEX_KEY": settings.DEV_BLIND_INDEX_KEY})
+    assert dev_index.returncode != 0
+    assert "BLIND_INDEX_KEY is a development secret" in dev_index.stderr
 
 
 def test_production_refuses_debug() -> None:

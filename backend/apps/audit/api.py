@@ -16,7 +16,9 @@ router = Router(tags=["audit"])
 @requires(Role.ADMIN, introspect=True)
 @paginate(KeysetPagination, keys=("timestamp", "id"), descending=True)
 def list_audit_entries(request: HttpRequest, filters: Query[AuditFilter]) -> QuerySet[LogEntry]:
-    """Audit entries about the organization's objects, newest first; `request_id` is the X-Request-ID."""
+    """Audit entries about the organization's objects, newest first; `request_id` is the X-Request-ID.
+
+    `kind=access` lists who read which contact's detail or export, and when."""
     return audit_entry_list(
         organization=organization_of(request),
         object_type=filters.object_type,
@@ -24,4 +26,5 @@ def list_audit_entries(request: HttpRequest, filters: Query[AuditFilter]) -> Que
         actor_id=filters.actor_id,
         from_=filters.from_,
         to=filters.to,
+        kind=filters.kind,
     )

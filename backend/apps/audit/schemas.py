@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from auditlog.models import LogEntry
 from ninja import Schema
@@ -24,6 +24,11 @@ class AuditFilter(Schema):
     actor_id: uuid.UUID | None = Field(None, description="Only changes made by this user (mirror id).")
     from_: UtcDatetime | None = Field(None, alias="from", description="Entries at or after this instant.")
     to: UtcDatetime | None = Field(None, description="Entries before this instant.")
+    kind: Literal["change", "access"] | None = Field(
+        None,
+        description="`change`: creates, updates, deletes; `access`: reads of personal data (a contact's"
+        " detail or export). Both when left out.",
+    )
 
 
 class AuditActorOut(Schema):
@@ -35,7 +40,9 @@ class AuditActorOut(Schema):
 
 
 class AuditEntryOut(Schema):
-    """One change to an object: who, when, what (masked and erased values stay hidden)."""
+    """One change to an object, or one read of its personal data (`action: access`): who, when, what.
+
+    Masked and erased values stay hidden."""
 
     id: int
     timestamp: datetime

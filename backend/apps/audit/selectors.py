@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from auditlog.models import LogEntry
 from django.db.models import QuerySet
 
 from apps.identity.models import Organization
+
+AuditKind = Literal["change", "access"]
 
 
 def audit_entry_list(
@@ -19,8 +22,12 @@ def audit_entry_list(
     actor_id: uuid.UUID | None = None,
     from_: datetime | None = None,
     to: datetime | None = None,
+    kind: AuditKind | None = None,
 ) -> QuerySet[LogEntry]:
-    """Entries about the organization's objects (auditlog stores the tenant in additional_data)."""
+    """Entries about the organization's objects (auditlog stores the tenant in additional_data).
+
+    `kind`: `change` (create, update, delete) or `access` (reads of personal data).
+    """
     entries: QuerySet[LogEntry] = LogEntry.objects.filter(
         additional_data__organization_id=str(organization.id)
     ).select_related("actor", "content_type")
@@ -34,6 +41,10 @@ def audit_entry_list(
         entries = entries.filter(timestamp__gte=from_)
     if to:
         entries = entries.filter(timestamp__lt=to)
+    if kind == "access":
+        entries = entries.filter(action=LogEntry.Action.ACCESS)
+    elif kind == "change":
+        entries = entries.exclude(action=LogEntry.Action.ACCESS)
     return entries
 
 

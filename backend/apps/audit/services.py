@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from auditlog.context import set_actor
 from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
+from auditlog.signals import accessed
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.encoding import smart_str
 
-from apps.identity.models import Organization
+from apps.identity.models import Organization, User
 
 ERASED = "[erased]"
 
@@ -89,3 +91,14 @@ def audit_bulk_created(
 def _additional_data(instance: models.Model) -> Any:
     get_additional_data = getattr(instance, "get_additional_data", None)
     return get_additional_data() if callable(get_additional_data) else None
+
+
+def audit_access(*, instance: models.Model, actor: User | None) -> None:
+    """Records that the caller read the object's personal data (a detail or an export): one entry, `access`.
+
+    django-auditlog's own access action: the actor, the request id (`cid`) and the organization
+    are stored as on every change entry. List pages record nothing per row (see AGENTS.md).
+    """
+    # Reads run without auditlog's actor context (edge.permissions sets it for writes only).
+    with set_actor(actor):
+        accessed.send(sender=type(instance), instance=instance)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from auditlog.registry import auditlog
 from django.contrib.postgres.fields import ArrayField
@@ -11,6 +12,9 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Lower
 
+from apps.core.phones import email_lookup_form
+from apps.encryption.fields import EncryptedTextField
+from apps.encryption.keys import blind_index
 from apps.identity.tenancy import TenantModel
 
 CONTACT_PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "notes", "tags")
@@ -20,24 +24,18 @@ class Contact(TenantModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100, blank=True)
-    email = models.CharField(max_length=254, blank=True)
-    phone = models.CharField(max_length=32, blank=True)
-    notes = models.TextField(blank=True)
+    # Encrypted (apps.encryption); found by their blind indexes, never by their text.
+    email = EncryptedTextField(blank=True)
+    phone = EncryptedTextField(blank=True)
+    notes = EncryptedTextField(blank=True)
+    # HMAC of the normalised email / phone (`blind_index`), set by save(): exact lookups, the unique rule.
+    email_index = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    phone_index = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
     tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
-    # Lower-cased text the `?q=` search matches, kept by PostgreSQL itself (trigram-indexed).
+    # Lower-cased names the `?q=` substring search matches, kept by PostgreSQL itself
+    # (trigram-indexed). Names only: email and phone are encrypted, searched exactly by blind index.
     search_text = models.GeneratedField(
-        expression=Lower(
-            Concat(
-                "first_name",
-                Value(" "),
-                "last_name",
-                Value(" "),
-                "email",
-                Value(" "),
-                "phone",
-                output_field=models.TextField(),
-            )
-        ),
+        expression=Lower(Concat("first_name", Value(" "), "last_name", output_field=models.TextField())),
         output_field=models.TextField(),
         db_persist=True,
     )
@@ -50,8 +48,8 @@ class Contact(TenantModel):
         constraints = [
             models.UniqueConstraint(
                 F("organization"),
-                Lower("email"),
-                condition=Q(archived_at__isnull=True) & ~Q(email=""),
+                F("email_index"),
+                condition=Q(archived_at__isnull=True) & ~Q(email_index=""),
                 name="core_contact_active_email_uniq",
             ),
         ]
@@ -59,11 +57,21 @@ class Contact(TenantModel):
             models.Index(fields=["organization", "created_at", "id"], name="core_contact_org_created_idx"),
             GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="core_contact_search_trgm"),
             GinIndex(fields=["tags"], name="core_contact_tags_gin"),
+            models.Index(fields=["organization", "phone_index"], name="core_contact_phone_idx"),
         ]
 
     def __str__(self) -> str:
         # No personal data: this string becomes auditlog's object_repr.
         return f"Contact {self.id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keeps the blind indexes in step with email and phone, whoever saves (a partial save too)."""
+        self.email_index = blind_index(email_lookup_form(self.email))
+        self.phone_index = blind_index(self.phone)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"email", "phone"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "email_index", "phone_index"}
+        super().save(*args, **kwargs)
 
 
 class Resource(TenantModel):
@@ -94,7 +102,7 @@ class TimeOff(TenantModel):
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="time_off")
     start = models.DateTimeField()
     end = models.DateTimeField()
-    reason = models.CharField(max_length=200, blank=True)
+    reason = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -115,7 +123,7 @@ class WorkingHoursOverride(TenantModel):
     date = models.DateField()
     # [{"start": "HH:MM", "end": "HH:MM"}] in the resource's time zone, validated and sorted by the service.
     intervals = models.JSONField(default=list, blank=True)
-    reason = models.CharField(max_length=200, blank=True)
+    reason = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -158,14 +166,20 @@ class Service(TenantModel):
         return self.name
 
 
-# Audit: every business model is registered. Free-text notes may hold sensitive details: masked.
+# Audit: every business model is registered. Encrypted fields are masked (an entry must not hold
+# in clear what the row encrypts); the blind indexes are derived and left out.
 auditlog.register(
     Contact,
-    exclude_fields=["search_text", "updated_at"],
-    mask_fields=["notes"],
+    exclude_fields=["search_text", "updated_at", "email_index", "phone_index"],
+    mask_fields=["email", "phone", "notes"],
     mask_callable="apps.audit.masking.mask_value",
 )
 auditlog.register(Resource, exclude_fields=["updated_at"])
-auditlog.register(TimeOff)
-auditlog.register(WorkingHoursOverride, exclude_fields=["updated_at"])
+auditlog.register(TimeOff, mask_fields=["reason"], mask_callable="apps.audit.masking.mask_value")
+auditlog.register(
+    WorkingHoursOverride,
+    exclude_fields=["updated_at"],
+    mask_fields=["reason"],
+    mask_callable="apps.audit.masking.mask_value",
+)
 auditlog.register(Service, exclude_fields=["updated_at"])

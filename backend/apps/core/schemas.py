@@ -89,7 +89,9 @@ class ContactFilter(Schema):
     """Contact list filters."""
 
     q: Annotated[Text, StringConstraints(max_length=200)] | None = Field(
-        None, description="Case-insensitive substring of the name, email or phone."
+        None,
+        description="Case-insensitive part of the first or last name, or a whole email address or phone"
+        " number (matched exactly, after normalisation: they are stored encrypted).",
     )
     tags: Annotated[Text, StringConstraints(max_length=1100)] | None = Field(
         None, description="Comma-separated; a contact must carry every one."

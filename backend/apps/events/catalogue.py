@@ -16,7 +16,7 @@ from django.conf import settings
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
 from apps.events.subscriptions import event_subscriptions
-from apps.events.types import BACKEND, REGISTRY, EventTypeSpec, data_json_schema, published_schema
+from apps.events.types import BACKEND, REGISTRY, EventType, EventTypeSpec, data_json_schema, published_schema
 
 COMMAND = "manage.py events_catalogue"
 OPENAPI_REF = "#/components/schemas/{model}"
@@ -189,6 +189,10 @@ an HTTP `POST` of a JSON envelope to the subscriber's `/api/v1/events`:
 
 {subscriptions}
 
+Personal data: each type below says what it carries of it. Receivers need it (to address the
+contact or member), so it travels in the signed envelope; the backend's outbox keeps each event's
+`data` encrypted at rest, and erasing a contact redacts the `data` of its earlier events.
+
 Types whose publisher is another service (`identity-service`: invitations, security notices)
 are never sent by the backend: that service writes them to its own outbox in the transaction of
 the change and delivers them the same way (signed with its own secret, in order, retried with
@@ -283,6 +287,41 @@ def _documented_subscriptions() -> list[dict[str, Any]]:
     )
 
 
+# What each type carries of personal data. Receivers need it to do their job (addressing the contact
+# or member, rendering a message), so it stays in the events; at rest the outbox holds every
+# event's `data` encrypted (apps.encryption), and an erasure redacts the contact's earlier events.
+_CONTACT = "the contact's first and last name, email and phone, and tags"
+PERSONAL_DATA: dict[EventType, str] = {
+    EventType.CONTACT_CREATED: _CONTACT + " (never the notes)",
+    EventType.CONTACT_UPDATED: _CONTACT + " (never the notes); `changed` names fields, no values",
+    EventType.CONTACT_ERASED: "none (ids and a time only)",
+    **dict.fromkeys(
+        (
+            EventType.BOOKING_CREATED,
+            EventType.BOOKING_CONFIRMED,
+            EventType.BOOKING_RESCHEDULED,
+            EventType.BOOKING_COMPLETED,
+            EventType.BOOKING_NO_SHOW,
+            EventType.BOOKING_REMINDER_DUE,
+        ),
+        "the contact's name, email and phone (to address them); never the booking's notes",
+    ),
+    EventType.BOOKING_CANCELLED: (
+        "the contact's name, email and phone, and the free-text `cancel_reason`; never the notes"
+    ),
+    EventType.INVOICE_ISSUED: "none (the contact by id only; amounts, number and dates)",
+    EventType.INVOICE_VOIDED: "none (the contact by id only; amounts, number and dates)",
+    EventType.INVOICE_OVERDUE: "none (the contact by id only; amounts, number and dates)",
+    EventType.PAYMENT_SUCCEEDED: "none (the contact by id only; never the payment reference)",
+    EventType.REFUND_CREATED: "the free-text `reason`; the contact by id only",
+    EventType.NOTIFICATION_REQUESTED: (
+        "the member's name, email and phone (the recipient), and the title, body and data written for them"
+    ),
+    EventType.INVITATION_MAIL_REQUESTED: "the invited email and the inviter's name and email",
+    EventType.SECURITY_NOTICE_REQUESTED: "the member's name and email",
+}
+
+
 def catalogue_markdown() -> str:
     """docs/events.md: the envelope, signatures, order, retries, and every type with its `data` fields."""
     parts = [_INTRO.format(command=COMMAND, subscriptions=_subscriptions_text())]
@@ -298,6 +337,7 @@ def catalogue_markdown() -> str:
         status += f" Published by {publisher_text(spec)}."
         parts.append(
             f"\n### {name}\n\n{spec.description} Subject type: `{spec.subject_type}`.{status}\n\n"
+            f"Personal data: {PERSONAL_DATA[spec.name]}.\n\n"
             f"`data` ({spec.data.__name__}):\n\n{_fields_table(schema)}"
         )
     parts.append(

@@ -6,6 +6,8 @@ import uuid
 
 from django.db import models
 
+from apps.encryption.fields import EncryptedBinaryField
+
 
 class IdempotencyRecord(models.Model):
     class State(models.TextChoices):
@@ -20,7 +22,8 @@ class IdempotencyRecord(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_content_type = models.CharField(max_length=100, blank=True)
-    response_body = models.BinaryField(default=b"")
+    # The stored answer repeats what the request wrote (a contact's email, notes): encrypted.
+    response_body = EncryptedBinaryField(default=b"")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
 

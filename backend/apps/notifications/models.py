@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from apps.encryption.fields import EncryptedTextField
 from apps.identity.tenancy import TenantModel
 
 
@@ -58,7 +59,8 @@ class Notification(TenantModel):
     category = models.CharField(max_length=32, choices=Category.choices)
     severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.INFO)
     title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
+    # Written by admins and rules, so it may name a contact or a member: encrypted (apps.encryption).
+    body = EncryptedTextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     action_url = models.CharField(max_length=2000, blank=True)
     dedupe_key = models.CharField(max_length=200, blank=True)

@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 
 from apps.core.models import Contact, Resource, Service
+from apps.encryption.fields import EncryptedTextField
 from apps.identity.tenancy import TenantModel
 
 
@@ -57,8 +58,9 @@ class Booking(TenantModel):
     # Bookings sharing it may overlap: a group session's attendees. A one-to-one booking's own id.
     session = models.UUIDField()
     status = models.CharField(max_length=16, choices=BookingStatus.choices)
-    notes = models.TextField(blank=True)
-    cancel_reason = models.CharField(max_length=500, blank=True)
+    # Free text about the contact's visit: encrypted (apps.encryption).
+    notes = EncryptedTextField(blank=True)
+    cancel_reason = EncryptedTextField(blank=True)
     hold_expires_at = models.DateTimeField(null=True, blank=True)
     # The start a booking.reminder_due was published for (a reschedule makes a new reminder due).
     reminded_start = models.DateTimeField(null=True, blank=True)

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from apps.core.models import Contact, Service
+from apps.encryption.fields import EncryptedTextField
 from apps.identity.models import User
 from apps.identity.tenancy import TenantModel
 from apps.scheduling.models import Booking
@@ -69,14 +70,15 @@ class Invoice(TenantModel):
     currency = models.CharField(max_length=3)
     issue_date = models.DateField(null=True, blank=True)
     due_date = models.DateField()
-    notes = models.TextField(blank=True)
+    # Free text that may name the contact or their circumstances: encrypted (apps.encryption).
+    notes = EncryptedTextField(blank=True)
     net_total = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal(0))
     tax_total = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal(0))
     total = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal(0))
     # Sum of the payments recorded against it (refunds are kept apart: see services/payments.py).
     amount_paid = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal(0))
     amount_refunded = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal(0))
-    void_reason = models.CharField(max_length=500, blank=True)
+    void_reason = EncryptedTextField(blank=True)
     issued_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     # When invoice.overdue was published (once per invoice).
@@ -166,7 +168,7 @@ class Payment(TenantModel):
     amount = models.DecimalField(max_digits=20, decimal_places=4)
     currency = models.CharField(max_length=3)
     method = models.CharField(max_length=16, choices=PaymentMethod.choices)
-    reference = models.CharField(max_length=200, blank=True)
+    reference = EncryptedTextField(blank=True)
     received_at = models.DateTimeField()
     # Sum of its refunds: advanced under the payment's row lock, never past `amount`.
     amount_refunded = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal(0))
@@ -200,7 +202,7 @@ class Refund(TenantModel):
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(max_digits=20, decimal_places=4)
     currency = models.CharField(max_length=3)
-    reason = models.CharField(max_length=500)
+    reason = EncryptedTextField()
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -299,9 +301,9 @@ auditlog.register(BillingSettings, exclude_fields=["updated_at"])
 auditlog.register(
     Invoice,
     exclude_fields=["updated_at", "overdue_notified_at"],
-    mask_fields=["notes"],
+    mask_fields=["notes", "void_reason"],
     mask_callable="apps.audit.masking.mask_value",
 )
 auditlog.register(InvoiceLine)
-auditlog.register(Payment)
+auditlog.register(Payment, mask_fields=["reference"], mask_callable="apps.audit.masking.mask_value")
 auditlog.register(Refund, mask_fields=["reason"], mask_callable="apps.audit.masking.mask_value")

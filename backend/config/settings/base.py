@@ -33,6 +33,19 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # Typed diffs ({field: [old, new]} with lists and numbers kept), rendered as-is by GET /audit.
 AUDITLOG_STORE_JSON_CHANGES = True
 
+# Field encryption (apps.encryption): `kid:base64key,...`, the first key encrypts, every listed one
+# decrypts (a rotation lists the new key first, then the old). Development-only keys, labelled in
+# their ids and bytes; production.py requires real ones. The older dev key lets a rotation be tried.
+DEV_FIELD_ENCRYPTION_KEYS = (
+    "dev-insecure-2:ZGV2LWluc2VjdXJlLWZpZWxkLWtleS0zMi1ieXRlcyE=,"
+    "dev-insecure-1:ZGV2LWluc2VjdXJlLW9sZGVyLWZpZWxkLWtleS0zMiE="
+)
+FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", DEV_FIELD_ENCRYPTION_KEYS)
+# Keys the HMAC of the blind indexes (exact lookup of encrypted emails and phones); never an
+# encryption key. Changing it needs every index recomputed (`manage.py rotate_encryption_keys --reindex`).
+DEV_BLIND_INDEX_KEY = "dev-insecure-backend-blind-index-key"
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", DEV_BLIND_INDEX_KEY)
+
 # Contacts: numbers without a country prefix are read as numbers of this region.
 CONTACT_PHONE_DEFAULT_REGION = env.str("CONTACT_PHONE_DEFAULT_REGION", "DE")
 
@@ -45,6 +58,7 @@ INSTALLED_APPS = [
     "ninja",
     "auditlog",
     "procrastinate.contrib.django",
+    "apps.encryption",
     "apps.identity",
     "apps.idempotency",
     "apps.events",

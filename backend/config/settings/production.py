@@ -1,5 +1,6 @@
 """Production: every value from the environment; refuses to start with a dev secret or DEBUG."""
 
+from apps.encryption.keys import parse_keys
 from apps.events.subscriptions import event_subscriptions
 from config.env import env
 from config.settings.base import *  # noqa: F403
@@ -15,6 +16,12 @@ IDENTITY = IDENTITY | {
     "SERVICE_URL": env.str("IDENTITY_SERVICE_URL").rstrip("/"),
     "CLIENT_SECRET": env.str("IDENTITY_CLIENT_SECRET"),
 }
+
+# Required: without them personal fields could not be read or written (base's dev keys must not stand in).
+FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS")
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
+# Parsed now, so a malformed key list stops the start instead of the first request.
+parse_keys(FIELD_ENCRYPTION_KEYS)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
@@ -41,6 +48,9 @@ assert_production_ready(
     secrets={
         "SECRET_KEY": SECRET_KEY,
         "IDENTITY_CLIENT_SECRET": IDENTITY["CLIENT_SECRET"],
+        # The dev keys carry the label in their ids: the whole list is refused if one is listed.
+        "FIELD_ENCRYPTION_KEYS": FIELD_ENCRYPTION_KEYS,
+        "BLIND_INDEX_KEY": BLIND_INDEX_KEY,
         **{f"COMMUNICATION_WEBHOOK_SECRETS[{i}]": s for i, s in enumerate(COMMUNICATION_WEBHOOK_SECRETS)},
         **{f"WORKFLOW_WEBHOOK_SECRETS[{i}]": s for i, s in enumerate(WORKFLOW_WEBHOOK_SECRETS)},
     },

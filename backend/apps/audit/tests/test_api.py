@@ -42,3 +42,41 @@ def test_audit_filters_and_stays_within_the_organization(identity_service: Ident
     globex_items = globex_owner.get("/api/v1/audit?object_type=contact").json()["items"]
     assert [e["object_repr"].startswith("Contact") for e in globex_items] == [True]
     assert contact["id"] not in str(globex_items)
+
+
+@pytest.mark.django_db
+def test_detail_and_export_reads_are_access_entries_and_list_pages_are_not(
+    identity_service: IdentityService,
+) -> None:
+    staff = client_as(identity_service, ROLE_EMAILS["staff"])
+    admin = client_as(identity_service, ROLE_EMAILS["admin"])
+    contact = staff.post("/api/v1/contacts", {"first_name": "Ada"}, content_type="application/json").json()
+    assert staff.get("/api/v1/contacts").status_code == 200
+    assert staff.get("/api/v1/contacts?q=ada").status_code == 200
+
+    def accesses() -> list[dict[str, object]]:
+        answer = admin.get(f"/api/v1/audit?kind=access&object_id={contact['id']}")
+        assert answer.status_code == 200, answer.content
+        items: list[dict[str, object]] = answer.json()["items"]
+        return items
+
+    assert accesses() == []
+    detail = staff.get(f"/api/v1/contacts/{contact['id']}", HTTP_X_REQUEST_ID="read-detail-1")
+    assert detail.status_code == 200
+    assert (
+        staff.get(f"/api/v1/contacts/{contact['id']}/export", HTTP_X_REQUEST_ID="read-export-1").status_code
+        == 200
+    )
+    entries = accesses()
+    assert [(e["action"], e["object_type"], e["request_id"]) for e in entries] == [
+        ("access", "contact", "read-export-1"),
+        ("access", "contact", "read-detail-1"),
+    ]
+    assert {e["actor"]["email"] for e in entries} == {ROLE_EMAILS["staff"]}  # type: ignore[index]
+    assert all(e["changes"] == {} for e in entries)
+    changes = admin.get(f"/api/v1/audit?kind=change&object_id={contact['id']}").json()["items"]
+    assert [e["action"] for e in changes] == ["create"]
+    # Only admins read the trail.
+    manager = client_as(identity_service, ROLE_EMAILS["manager"])
+    assert manager.get("/api/v1/audit?kind=access").status_code == 403
+    assert admin.get("/api/v1/audit?kind=reads").status_code == 422

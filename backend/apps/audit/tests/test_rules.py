@@ -7,6 +7,7 @@ from pathlib import Path
 from auditlog.registry import auditlog
 from django.apps import apps
 
+from apps.encryption.fields import EncryptedField
 from apps.identity.tenancy import TenantModel
 
 BACKEND = Path(__file__).resolve().parents[3]
@@ -42,6 +43,10 @@ BULK_WRITES_ALLOWED = {
         " same transaction (audit_bulk_created)"
     ),
     ("apps/audit/services.py", "audit_scrub_object"): "rewrites the audit entries themselves",
+    ("apps/encryption/rotation.py", "_rewrite"): (
+        "re-seals values with the current key: the values (all the audit trail shows) stay the same"
+    ),
+    ("apps/encryption/migration_ops.py", "run"): "a data migration's step: seals values that do not change",
     ("apps/audit/services.py", "audit_bulk_created"): "writes audit entries, for rows inserted in bulk",
     ("apps/analytics/services.py", "_write"): "rollups are derived data, not audited (see NOT_AUDITED)",
     ("apps/analytics/services.py", "_write_availability"): "rollups are derived data (see NOT_AUDITED)",
@@ -56,6 +61,20 @@ SQL_METHODS = {"execute", "executemany"}
 # SQL that changes rows. SQL the scan cannot read (built at run time) counts as writing.
 WRITING_SQL = re.compile(r"\b(UPDATE|INSERT|DELETE|TRUNCATE|MERGE|COPY)\b", re.IGNORECASE)
 READING_SQL = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+
+
+def test_every_encrypted_field_of_an_audited_model_is_masked() -> None:
+    """An entry must not hold in clear what the row encrypts: creates and updates alike show `[masked]`."""
+    unmasked = [
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        if auditlog.contains(model)
+        for field in model._meta.concrete_fields
+        if isinstance(field, EncryptedField)
+        and field.name not in auditlog.get_model_fields(model)["mask_fields"]
+        and field.name not in auditlog.get_model_fields(model)["exclude_fields"]
+    ]
+    assert unmasked == []
 
 
 def test_every_tenant_model_is_audited() -> None:

@@ -8,7 +8,7 @@ from ninja import Query, Router, Status
 
 from apps.core.models import Contact
 from apps.core.schemas import ContactExport, ContactFilter, ContactId, ContactIn, ContactOut, ContactPatch
-from apps.core.selectors.contacts import contact_export, contact_get, contact_list
+from apps.core.selectors.contacts import contact_export, contact_get, contact_list, contact_read
 from apps.core.services.contacts import contact_archive, contact_create, contact_erase, contact_update
 from apps.identity.principal import Role, organization_of, principal_of
 from edge.permissions import requires
@@ -23,7 +23,7 @@ CONTACTS_READ = "contacts:read"
 @requires(Role.VIEWER, scope=CONTACTS_READ)
 @paginate(KeysetPagination, columns_of=ContactOut)
 def list_contacts(request: HttpRequest, filters: Query[ContactFilter]) -> QuerySet[Contact]:
-    """Active contacts, oldest first; `q` searches name, email and phone; `tags` must all match."""
+    """Active contacts, oldest first; `q`: part of a name, or a whole email or phone; `tags`: all match."""
     tags = [t.strip().lower() for t in (filters.tags or "").split(",") if t.strip()]
     return contact_list(
         organization=organization_of(request),
@@ -49,7 +49,10 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
 @router.get("/{contact_id}", response=ContactOut, operation_id="get_contact")
 @requires(Role.VIEWER, scope=CONTACTS_READ)
 def get_contact(request: HttpRequest, contact_id: ContactId) -> Contact:
-    return contact_get(organization=organization_of(request), contact_id=contact_id)
+    """The contact in full; each read is recorded on the audit trail (`GET /audit?kind=access`)."""
+    return contact_read(
+        organization=organization_of(request), contact_id=contact_id, actor=principal_of(request).user
+    )
 
 
 @router.patch(
@@ -75,8 +78,11 @@ def archive_contact(request: HttpRequest, contact_id: ContactId) -> Status[None]
 @router.get("/{contact_id}/export", response=ContactExport, operation_id="export_contact")
 @requires(Role.STAFF)
 def export_contact(request: HttpRequest, contact_id: ContactId) -> dict[str, Any]:
-    """GDPR access: everything held on the contact, one section per app (contact, audit, ...)."""
-    return contact_export(contact=contact_get(organization=organization_of(request), contact_id=contact_id))
+    """GDPR access: everything held on the contact, one section per app (contact, audit, ...).
+
+    Each export is recorded on the audit trail (`GET /audit?kind=access`)."""
+    contact = contact_get(organization=organization_of(request), contact_id=contact_id)
+    return contact_export(contact=contact, actor=principal_of(request).user)
 
 
 @router.post("/{contact_id}/erase", response=ContactOut, operation_id="erase_contact")

@@ -6,15 +6,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import phonenumbers
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 
 from apps.audit.services import audit_scrub_object
 from apps.core.exceptions import ContactEmailTaken, ContactErased
 from apps.core.gdpr import erasure_steps
 from apps.core.models import CONTACT_PERSONAL_FIELDS, Contact
+from apps.core.phones import normalize_email, normalize_phone
 from apps.core.services.names import normalize_name
 from apps.events.services import event_redact_subject, publish
 from apps.events.types import EventType
@@ -26,25 +26,6 @@ EMAIL_CONSTRAINT = "core_contact_active_email_uniq"
 ERASED_FIRST_NAME = "Erased"
 MAX_TAGS = 20
 _EDITABLE = ("first_name", "last_name", "email", "phone", "notes", "tags")
-
-
-def normalize_email(value: str) -> str:
-    """Syntax-checked (no DNS), domain lower-cased and IDNA-normalised; '' stays ''."""
-    value = value.strip()
-    if not value:
-        return ""
-    return str(validate_email(value, check_deliverability=False).normalized)
-
-
-def normalize_phone(value: str) -> str:
-    """E.164; numbers without a country prefix are read in CONTACT_PHONE_DEFAULT_REGION."""
-    value = value.strip()
-    if not value:
-        return ""
-    number = phonenumbers.parse(value, settings.CONTACT_PHONE_DEFAULT_REGION)
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:

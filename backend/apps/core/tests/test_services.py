@@ -128,7 +128,7 @@ def test_update_writes_only_real_changes(org: Organization, actor: User) -> None
     assert sorted(event.data["changed"]) == ["last_name", "phone"]
     [entry] = [e for e in entries_of(contact) if e.action == LogEntry.Action.UPDATE]
     assert entry.changes["last_name"] == ["Tester", "Lovelace"]
-    assert entry.changes["phone"] == ["", "+442079460958"]
+    assert entry.changes["phone"] == ["", "[masked]"]
 
 
 def test_update_to_a_taken_email_is_a_conflict_and_leaves_the_contact(org: Organization, actor: User) -> None:

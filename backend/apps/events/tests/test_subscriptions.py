@@ -38,6 +38,8 @@ def test_production_binds_the_environments_values_by_name() -> None:
         "ALLOWED_HOSTS": "hub.example.org",
         "IDENTITY_SERVICE_URL": "https://identity.example.org",
         "IDENTITY_CLIENT_SECRET": "c" * 40,
+        "FIELD_ENCRYPTION_KEYS": "prod-1:" + "a2V5" * 10 + "a2U=",
+        "BLIND_INDEX_KEY": "b" * 40,
         "COMMUNICATION_SERVICE_URL": "https://communication.example.org",
         "WORKFLOW_SERVICE_URL": "https://workflow.example.org/",
         "COMMUNICATION_WEBHOOK_SECRETS": "m" * 40,

@@ -120,6 +120,8 @@ export interface paths {
          * List Audit Entries
          * @description Audit entries about the organization's objects, newest first; `request_id` is the X-Request-ID.
          *
+         *         `kind=access` lists who read which contact's detail or export, and when.
+         *
          *     Requires: role ≥ admin (token and current role checked with the issuer; 503 when it cannot answer).
          */
         get: operations["list_audit_entries"];
@@ -335,7 +337,7 @@ export interface paths {
         };
         /**
          * List Contacts
-         * @description Active contacts, oldest first; `q` searches name, email and phone; `tags` must all match.
+         * @description Active contacts, oldest first; `q`: part of a name, or a whole email or phone; `tags`: all match.
          *
          *     Requires: role ≥ viewer or a service token with scope `contacts:read`.
          */
@@ -365,7 +367,9 @@ export interface paths {
         };
         /**
          * Get Contact
-         * @description Requires: role ≥ viewer or a service token with scope `contacts:read`.
+         * @description The contact in full; each read is recorded on the audit trail (`GET /audit?kind=access`).
+         *
+         *     Requires: role ≥ viewer or a service token with scope `contacts:read`.
          */
         get: operations["get_contact"];
         put?: never;
@@ -442,6 +446,8 @@ export interface paths {
         /**
          * Export Contact
          * @description GDPR access: everything held on the contact, one section per app (contact, audit, ...).
+         *
+         *         Each export is recorded on the audit trail (`GET /audit?kind=access`).
          *
          *     Requires: role ≥ staff.
          */
@@ -1566,7 +1572,9 @@ export interface components {
         };
         /**
          * AuditEntryOut
-         * @description One change to an object: who, when, what (masked and erased values stay hidden).
+         * @description One change to an object, or one read of its personal data (`action: access`): who, when, what.
+         *
+         *     Masked and erased values stay hidden.
          */
         AuditEntryOut: {
             /** Action */
@@ -1609,6 +1617,11 @@ export interface components {
              * @description Entries at or after this instant.
              */
             from?: string | null;
+            /**
+             * Kind
+             * @description `change`: creates, updates, deletes; `access`: reads of personal data (a contact's detail or export). Both when left out.
+             */
+            kind?: ("change" | "access") | null;
             /**
              * Object Id
              * @description Primary key of the object, as text.
@@ -2533,7 +2546,7 @@ export interface components {
             include_archived: boolean;
             /**
              * Q
-             * @description Case-insensitive substring of the name, email or phone.
+             * @description Case-insensitive part of the first or last name, or a whole email address or phone number (matched exactly, after normalisation: they are stored encrypted).
              */
             q?: string | null;
             /**
@@ -5445,6 +5458,8 @@ export interface operations {
                 from?: string | null;
                 /** @description Entries before this instant. */
                 to?: string | null;
+                /** @description `change`: creates, updates, deletes; `access`: reads of personal data (a contact's detail or export). Both when left out. */
+                kind?: ("change" | "access") | null;
                 /** @description Items per page (at most 200). */
                 limit?: number;
                 /** @description The `next_cursor` of the previous page; omit it for the first page. */
@@ -6408,7 +6423,7 @@ export interface operations {
     list_contacts: {
         parameters: {
             query?: {
-                /** @description Case-insensitive substring of the name, email or phone. */
+                /** @description Case-insensitive part of the first or last name, or a whole email address or phone number (matched exactly, after normalisation: they are stored encrypted). */
                 q?: string | null;
                 /** @description Comma-separated; a contact must carry every one. */
                 tags?: string | null;

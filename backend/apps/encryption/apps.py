@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EncryptionConfig(AppConfig):
+    name = "apps.encryption"
+    label = "encryption"
