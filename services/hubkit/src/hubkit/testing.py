@@ -74,7 +74,9 @@ class ServiceProcess:
     def read_log(self) -> str:
         return Path(self.log_path).read_text(errors="replace")
 
-    def start(self, timeout: float = 30.0) -> ServiceProcess:
+    def start(self, timeout: float = 120.0) -> ServiceProcess:
+        # A limit, not a measurement: a service becomes ready in a second or two, but on a loaded
+        # 2-core machine with several xdist workers starting theirs at once 30 s was seen to pass.
         self._log = tempfile.NamedTemporaryFile(prefix="service-", suffix=".log", delete=False)  # noqa: SIM115
         command = [
             self.python,
