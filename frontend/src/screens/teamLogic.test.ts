@@ -3,7 +3,7 @@ import { ApiError } from "../api/problem";
 import { assignableRoles, isLastOwner, mayTouch, memberChangeError, type Member, type Role } from "./teamLogic";
 
 const member = (id: string, role: Role): Member => ({
-  user: { id, email: `${id}@acme.test`, name: id, mfa_enabled: false },
+  user: { id, email: `${id}@acme.test`, name: id, mfa_enabled: false, phone: null },
   role,
   joined_at: "2026-12-01T10:00:00Z",
 });
