@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from auditlog.context import disable_auditlog
@@ -17,7 +17,7 @@ from apps.events.lines import line_shard, subject_line
 from apps.events.models import Delivery, Event
 from apps.events.subscriptions import subscriptions_for
 from apps.events.types import event_validate
-from apps.events.wakeups import delivery_wake
+from apps.events.wakeups import delivery_wake, delivery_wake_many
 from apps.identity.models import Organization, User
 from hubkit.errors import Conflict
 from hubkit.events import MAX_EVENT_BYTES
@@ -49,37 +49,74 @@ def publish(
     envelope larger than receivers accept (`hubkit.events.MAX_EVENT_BYTES`, as the exact bytes a
     delivery sends) raises `EventTooLarge` before anything is written.
     """
+    (event,) = publish_many(
+        organization=organization,
+        type=type,
+        subject_type=subject_type,
+        items=[(subject_id, data)],
+        actor=actor,
+    )
+    return event
+
+
+def publish_many(
+    *,
+    organization: Organization,
+    type: str,  # noqa: A002 - the envelope's field name
+    subject_type: str,
+    items: Sequence[tuple[uuid.UUID | str, Mapping[str, Any]]],
+    actor: User | None,
+) -> list[Event]:
+    """`publish` for many (subject id, data) of one type at once, in the order given.
+
+    One INSERT for the events, one for their deliveries and one query waking the drains of
+    every (destination, shard) touched, so a write that reports one event per recipient costs a fixed
+    number of queries however many recipients it has. Every envelope is checked before anything
+    is written.
+    """
     if not connection.in_atomic_block:
         raise OutboxOutsideTransaction(f"publish({type!r}) must run inside transaction.atomic()")
-    encoded = _encode(data, DjangoJSONEncoder())
-    event_validate(event_type=type, subject_type=subject_type, data=encoded)
-    event = Event(
-        organization=organization,
-        type=str(type),
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        data=encoded,
-        actor_type=(actor.kind if actor is not None else ""),
-        actor_id=(str(actor.id) if actor is not None else ""),
-        correlation_id=get_request_id() or "",
-    )
-    size = len(encode_body(event_envelope(event)))
-    if size > MAX_EVENT_BYTES:
-        raise EventTooLarge(
-            f"The {type} event would be {size} bytes; receivers accept at most {MAX_EVENT_BYTES}.",
-            errors=[{"field": "data", "message": f"The event would exceed {MAX_EVENT_BYTES} bytes."}],
+    encoder = DjangoJSONEncoder()
+    events: list[Event] = []
+    for subject_id, data in items:
+        encoded = _encode(data, encoder)
+        event_validate(event_type=type, subject_type=subject_type, data=encoded)
+        event = Event(
+            organization=organization,
+            type=str(type),
+            subject_type=subject_type,
+            subject_id=str(subject_id),
+            data=encoded,
+            actor_type=(actor.kind if actor is not None else ""),
+            actor_id=(str(actor.id) if actor is not None else ""),
+            correlation_id=get_request_id() or "",
         )
-    event.save(force_insert=True)
-    line = subject_line(subject_type, str(subject_id))
-    shard = line_shard(line)
-    for subscription in subscriptions_for(type):
-        # Queuing a delivery is part of the change being audited, not a separate act: no entry.
-        with disable_auditlog():
-            Delivery.objects.for_organization(organization).create(
-                event=event, destination=subscription.name, line=line, shard=shard
+        size = len(encode_body(event_envelope(event)))
+        if size > MAX_EVENT_BYTES:
+            raise EventTooLarge(
+                f"The {type} event would be {size} bytes; receivers accept at most {MAX_EVENT_BYTES}.",
+                errors=[{"field": "data", "message": f"The event would exceed {MAX_EVENT_BYTES} bytes."}],
             )
-        delivery_wake(destination=subscription.name, shard=shard)
-    return event
+        events.append(event)
+    if not events:
+        return []
+    Event.objects.for_organization(organization).bulk_create(events)
+    deliveries: list[Delivery] = []
+    for event in events:
+        line = subject_line(subject_type, event.subject_id)
+        shard = line_shard(line)
+        deliveries.extend(
+            Delivery(organization=organization, event=event, destination=s.name, line=line, shard=shard)
+            for s in subscriptions_for(type)
+        )
+    if deliveries:
+        # Queuing a delivery is part of the change being audited, not a separate act: no entry.
+        # One multi-row INSERT: `position` (a sequence default) follows the order of the rows,
+        # so each line's deliveries keep the order their events were published in.
+        with disable_auditlog():
+            Delivery.objects.for_organization(organization).bulk_create(deliveries)
+    delivery_wake_many([(d.destination, d.shard) for d in deliveries])
+    return events
 
 
 def event_redact_subject(*, organization: Organization, subject_type: str, subject_id: str) -> int:

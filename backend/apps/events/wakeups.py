@@ -21,7 +21,7 @@ app, so this module imports no task (the tasks import it).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -54,25 +54,39 @@ def delivery_wake(*, destination: str, shard: int) -> None:
     Runs in the publishing transaction: holds PUBLISHING shared until commit and defers a drain
     job unless one is already waiting. Under load, one waiting job serves many transactions.
     """
+    delivery_wake_many([(destination, shard)])
+
+
+def delivery_wake_many(pairs: Sequence[tuple[str, int]]) -> None:
+    """`delivery_wake` for several (destination, shard) at once: one query for all of them, plus a
+    deferred job for each that has none waiting."""
     if not connection.in_atomic_block:
         raise OutboxOutsideTransaction("a drain must be woken inside transaction.atomic()")
-    queueing_lock = drain_queueing_lock(destination, shard)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock_shared(%s, %s), EXISTS (SELECT 1 FROM procrastinate_jobs"
-            " WHERE queueing_lock = %s AND status = 'todo')",
-            [*advisory_key(PUBLISHING, destination, shard), queueing_lock],
-        )
-        row = cursor.fetchone()
-    if row is not None and row[1]:
+    wanted = list(dict.fromkeys(pairs))
+    if not wanted:
         return
-    try:
-        with transaction.atomic():  # a savepoint: a concurrent publisher may have queued it first
-            app.configure_task(name=DRAIN_TASK, allow_unknown=False, queueing_lock=queueing_lock).defer(
-                destination=destination, shard=shard
-            )
-    except AlreadyEnqueued:
-        pass  # that job is waiting, and will drain ours too
+    keys = [advisory_key(PUBLISHING, destination, shard) for destination, shard in wanted]
+    locks = [drain_queueing_lock(destination, shard) for destination, shard in wanted]
+    with connection.cursor() as cursor:
+        # Per row, the shared lock is taken before the waiting job is looked for (target list
+        # order), as the protocol above needs.
+        cursor.execute(
+            "SELECT u.lock, pg_advisory_xact_lock_shared(u.a, u.b) IS NULL, EXISTS (SELECT 1 FROM"
+            " procrastinate_jobs j WHERE j.queueing_lock = u.lock AND j.status = 'todo')"
+            " FROM unnest(%s::int[], %s::int[], %s::text[]) AS u(a, b, lock)",
+            [[a for a, _ in keys], [b for _, b in keys], locks],
+        )
+        waiting = {lock for lock, _, found in cursor.fetchall() if found}
+    for (destination, shard), queueing_lock in zip(wanted, locks, strict=True):
+        if queueing_lock in waiting:
+            continue
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent publisher may have queued it first
+                app.configure_task(name=DRAIN_TASK, allow_unknown=False, queueing_lock=queueing_lock).defer(
+                    destination=destination, shard=shard
+                )
+        except AlreadyEnqueued:
+            pass  # that job is waiting, and will drain ours too
 
 
 def delivery_wake_at(*, destination: str, shard: int, at: datetime) -> None:

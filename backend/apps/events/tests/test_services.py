@@ -2,14 +2,18 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from apps.events.clients.webhook import encode_body
 from apps.events.envelope import event_envelope
-from apps.events.exceptions import EventTooLarge, OutboxOutsideTransaction
+from apps.events.exceptions import EventDataInvalid, EventTooLarge, OutboxOutsideTransaction
 from apps.events.models import Delivery, Event
-from apps.events.services import publish
+from apps.events.services import publish, publish_many
+from apps.events.subscriptions import subscriptions_for
 from apps.events.tests.factories import booking_data, contact_data
+from apps.events.wakeups import drain_queueing_lock
 from apps.identity.models import Organization, User
 from hubkit.events import MAX_EVENT_BYTES
 from hubkit.request_id import set_request_id
@@ -136,3 +140,48 @@ def test_an_envelope_larger_than_receivers_accept_is_refused_before_anything_is_
     # Exactly at the limit is still deliverable.
     fits = _publish_notification("x" * room)
     assert len(encode_body(event_envelope(fits))) == MAX_EVENT_BYTES
+
+
+@pytest.mark.django_db
+def test_publish_many_writes_every_event_in_order_and_wakes_each_drain_once() -> None:
+    org = acme()
+    contact_id = uuid.uuid4()
+    others = [uuid.uuid4() for _ in range(5)]
+    items = [(subject, contact_data(contact_id=subject)) for subject in [contact_id, *others, contact_id]]
+    # Events, deliveries and the drains' wake-up: one query each (plus the drain jobs deferred for
+    # shards with none waiting), however many events.
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        events = publish_many(
+            organization=org, type="contact.created", subject_type="contact", items=items, actor=None
+        )
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "events_')]
+    assert len(inserts) == 2  # one for the events, one for their deliveries
+    assert [e.subject_id for e in events] == [str(subject) for subject, _ in items]
+    destinations = {s.name for s in subscriptions_for("contact.created")}
+    deliveries = Delivery.objects.for_organization(org).filter(event__in=events)
+    assert deliveries.count() == len(items) * len(destinations)
+    # A line's deliveries keep the order their events were published in.
+    for destination in destinations:
+        line = deliveries.filter(destination=destination, event__subject_id=str(contact_id))
+        assert [d.event_id for d in line.order_by("position")] == [events[0].id, events[-1].id]
+    # Every touched (destination, shard) has its drain job waiting.
+    locks = {drain_queueing_lock(d.destination, d.shard) for d in deliveries}
+    waiting = set(
+        ProcrastinateJob.objects.filter(queueing_lock__in=locks, status="todo").values_list(
+            "queueing_lock", flat=True
+        )
+    )
+    assert waiting == locks
+
+
+@pytest.mark.django_db
+def test_publish_many_checks_every_event_before_writing_any() -> None:
+    org = acme()
+    before = (Event.all_tenants.count(), Delivery.all_tenants.count())
+    good = (uuid.uuid4(), contact_data())
+    bad = (uuid.uuid4(), {"contact": {"id": "not a contact"}})
+    with transaction.atomic(), pytest.raises(EventDataInvalid):
+        publish_many(
+            organization=org, type="contact.created", subject_type="contact", items=[good, bad], actor=None
+        )
+    assert (Event.all_tenants.count(), Delivery.all_tenants.count()) == before

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.audit.services import audit_bulk_created
-from apps.events.services import publish
+from apps.events.services import publish_many
 from apps.events.types import EventType
 from apps.identity.models import Organization, User
 from apps.identity.services import users_ensure
@@ -173,16 +173,17 @@ def _send(
             if rows:
                 type(rows[0]).objects.for_organization(organization).bulk_create(rows)
                 audit_bulk_created(rows, cids=[get_request_id()] * len(rows), actor=actor)
-        for user, channel, notification_id in deliveries:
-            _publish_delivery(
-                organization=organization,
-                actor=actor,
-                user=user,
-                phone=phones[user.id],
-                channel=channel,
-                notification_id=notification_id,
-                content=content,
-            )
+        # One outbox write for every recipient's email/sms request, too (`publish_many`).
+        publish_many(
+            organization=organization,
+            type=EventType.NOTIFICATION_REQUESTED,
+            subject_type="notification",
+            items=[
+                (notification_id, _delivery_data(user, phones[user.id], channel, notification_id, content))
+                for user, channel, notification_id in deliveries
+            ],
+            actor=actor,
+        )
         earlier: list[Notification] = []
         if done:
             earlier = list(
@@ -193,29 +194,16 @@ def _send(
     return SendResult(items=earlier + created, created=bool(pending))
 
 
-def _publish_delivery(
-    *,
-    organization: Organization,
-    actor: User | None,
-    user: User,
-    phone: str | None,
-    channel: Channel,
-    notification_id: uuid.UUID,
-    content: dict[str, Any],
-) -> None:
-    publish(
-        organization=organization,
-        type=EventType.NOTIFICATION_REQUESTED,
-        subject_type="notification",
-        subject_id=notification_id,
-        data={
-            "notification_id": notification_id,
-            "channel": channel.value,
-            "recipient": {"user_id": user.id, "email": user.email, "name": user.name, "phone": phone},
-            **content,
-        },
-        actor=actor,
-    )
+def _delivery_data(
+    user: User, phone: str | None, channel: Channel, notification_id: uuid.UUID, content: dict[str, Any]
+) -> dict[str, Any]:
+    """A `notification.requested` event's data: one recipient on one channel."""
+    return {
+        "notification_id": notification_id,
+        "channel": channel.value,
+        "recipient": {"user_id": user.id, "email": user.email, "name": user.name, "phone": phone},
+        **content,
+    }
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:
