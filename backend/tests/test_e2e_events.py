@@ -28,6 +28,7 @@ from hubkit.testing import (
     free_port,
     manage,
     recreate_database,
+    redis_namespace,
     venv_python,
     wait_until,
 )
@@ -152,12 +153,13 @@ def hub(
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
-        "REDIS_URL": "redis://127.0.0.1:6379/5",
         "IDENTITY_SERVICE_URL": identity_service.url,
         "IDENTITY_ISSUER": identity_service.url,
     }
+    # Each service's cache in this run's and worker's own Redis namespace, emptied at the run's end.
     backend_env = {
         **common,
+        **redis_namespace(f"e2e-backend-{worker}").env(),
         "DATABASE_URL": databases["backend"],
         "COMMUNICATION_SERVICE_URL": urls["communication"],
         "WORKFLOW_SERVICE_URL": urls["workflow"],
@@ -171,11 +173,17 @@ def hub(
     }
     communication_env = {
         **common,
+        **redis_namespace(f"e2e-communication-{worker}").env(),
         "DATABASE_URL": databases["communication"],
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(ports["smtp"]),
     }
-    workflow_env = {**common, "DATABASE_URL": databases["workflow"], "BACKEND_URL": urls["backend"]}
+    workflow_env = {
+        **common,
+        **redis_namespace(f"e2e-workflow-{worker}").env(),
+        "DATABASE_URL": databases["workflow"],
+        "BACKEND_URL": urls["backend"],
+    }
     manage(BACKEND, backend_env, "migrate", "--no-input", "-v", "0")
     manage(COMMUNICATION, communication_env, "migrate", "--no-input", "-v", "0")
     manage(WORKFLOW, workflow_env, "migrate", "--no-input", "-v", "0")

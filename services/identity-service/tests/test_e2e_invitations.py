@@ -21,7 +21,15 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from hubkit.testing import ServiceProcess, free_port, manage, recreate_database, venv_python, wait_until
+from hubkit.testing import (
+    ServiceProcess,
+    free_port,
+    manage,
+    recreate_database,
+    redis_namespace,
+    venv_python,
+    wait_until,
+)
 
 SERVICE = Path(__file__).resolve().parent.parent
 COMMUNICATION = SERVICE.parent / "communication-service"
@@ -95,7 +103,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         **common,
         "DATABASE_URL": identity_database,
         "IDENTITY_ISSUER": identity_url,
-        "REDIS_URL": "redis://127.0.0.1:6379/6",
+        **redis_namespace("e2e-identity").env(),
         "EVENT_WEBHOOK_URL": communication_url + "/api/v1/events",
         "EVENT_SIGNING_SECRET": SIGNING_SECRET,
         "EVENT_DELIVERY_BACKOFF_BASE_SECONDS": "0.3",
@@ -106,7 +114,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     communication_env = {
         **common,
         "DATABASE_URL": communication_database,
-        "REDIS_URL": "redis://127.0.0.1:6379/6",
+        **redis_namespace("e2e-communication").env(),
         "IDENTITY_SERVICE_URL": identity_url,
         "IDENTITY_ISSUER": identity_url,
         "IDENTITY_WEBHOOK_SECRETS": SIGNING_SECRET,

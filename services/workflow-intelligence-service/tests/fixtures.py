@@ -28,6 +28,7 @@ from hubkit.testing import (
     ServiceProcess,
     manage,
     recreate_database,
+    redis_namespace,
     start_identity_service,
     venv_python,
 )
@@ -60,7 +61,6 @@ def identity_service(worker: str) -> Iterator[IdentityService]:
         repo_root=ROOT,
         # Named after this run's own database, so two runs on one machine never share one.
         database_name=f"{settings.DATABASES['default']['NAME']}_identity_{worker}",
-        redis_url="redis://127.0.0.1:6379/3",
     )
     original = identity_config().service_url
     use_identity(service.url)
@@ -117,7 +117,7 @@ def real_backend(identity_service: IdentityService, worker: str) -> Iterator[Rea
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
         "DATABASE_URL": recreate_database(f"{run}_backend_{worker}"),
-        "REDIS_URL": "redis://127.0.0.1:6379/3",
+        **redis_namespace(f"backend-{worker}").env(),
         "IDENTITY_SERVICE_URL": identity_service.url,
         "IDENTITY_ISSUER": identity_service.url,
     }
