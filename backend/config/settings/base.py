@@ -42,7 +42,8 @@ DEV_FIELD_ENCRYPTION_KEYS = (
 )
 FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", DEV_FIELD_ENCRYPTION_KEYS)
 # Keys the HMAC of the blind indexes (exact lookup of encrypted emails and phones); never an
-# encryption key. Changing it needs every index recomputed (`manage.py rotate_encryption_keys --reindex`).
+# encryption key. Changing it would need every index recomputed, and no command does that yet:
+# keep it for the database's lifetime.
 DEV_BLIND_INDEX_KEY = "dev-insecure-backend-blind-index-key"
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", DEV_BLIND_INDEX_KEY)
 
