@@ -25,12 +25,17 @@ export function Button({
   );
 }
 
-export function TextField({
+type FieldProps = { label: string; error?: string; hint?: string; "data-testid": string };
+
+/** A control with its label, and its hint or error tied to it (`aria-describedby`, `aria-invalid`). */
+function LabelledField({
   label,
   error,
   hint,
-  ...props
-}: InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string; hint?: string; "data-testid": string }) {
+  control,
+}: Omit<FieldProps, "data-testid"> & {
+  control: (aria: { id: string; "aria-invalid"?: true; "aria-describedby"?: string; className: string }) => ReactNode;
+}) {
   const id = useId();
   const describedBy = error ? `${id}-error` : hint ? `${id}-hint` : undefined;
   return (
@@ -38,13 +43,12 @@ export function TextField({
       <label htmlFor={id} className="text-sm font-medium text-slate-800">
         {label}
       </label>
-      <input
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        className={`rounded-md border border-slate-400 px-3 py-2 text-sm text-slate-900 ${focus}`}
-        {...props}
-      />
+      {control({
+        id,
+        "aria-invalid": error ? true : undefined,
+        "aria-describedby": describedBy,
+        className: `rounded-md border border-slate-400 px-3 py-2 text-sm text-slate-900 ${focus}`,
+      })}
       {hint && !error && (
         <p id={`${id}-hint`} className="text-xs text-slate-600">
           {hint}
@@ -57,6 +61,10 @@ export function TextField({
       )}
     </div>
   );
+}
+
+export function TextField({ label, error, hint, ...props }: InputHTMLAttributes<HTMLInputElement> & FieldProps) {
+  return <LabelledField label={label} error={error} hint={hint} control={(aria) => <input {...aria} {...props} />} />;
 }
 
 export function SelectField({
@@ -82,32 +90,9 @@ export function TextAreaField({
   error,
   hint,
   ...props
-}: React.TextareaHTMLAttributes<HTMLTextAreaElement> & { label: string; error?: string; hint?: string; "data-testid": string }) {
-  const id = useId();
-  const describedBy = error ? `${id}-error` : hint ? `${id}-hint` : undefined;
+}: React.TextareaHTMLAttributes<HTMLTextAreaElement> & FieldProps) {
   return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor={id} className="text-sm font-medium text-slate-800">
-        {label}
-      </label>
-      <textarea
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        className={`rounded-md border border-slate-400 px-3 py-2 text-sm text-slate-900 ${focus}`}
-        {...props}
-      />
-      {hint && !error && (
-        <p id={`${id}-hint`} className="text-xs text-slate-600">
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p id={`${id}-error`} className="text-xs text-red-700">
-          {error}
-        </p>
-      )}
-    </div>
+    <LabelledField label={label} error={error} hint={hint} control={(aria) => <textarea {...aria} {...props} />} />
   );
 }
 
