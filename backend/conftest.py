@@ -122,15 +122,9 @@ class LiveBackend:
             return conn.execute(sql, params).fetchall()
 
 
-@pytest.fixture(scope="session")
-def live_backend(identity_service: IdentityService, worker: str) -> Iterator[LiveBackend]:
-    """The backend as it runs in production, against the shared identity-service.
-
-    Its database is its own (migrated once per test process) and never rolled back between tests:
-    tests make their own rows and read them back over HTTP or with `query`.
-    """
-    run = settings.DATABASES["default"]["NAME"]
-    database_url = recreate_database(f"{run}_live_{worker}")
+def migrated_backend_database(name: str, identity_service: IdentityService) -> tuple[str, dict[str, str]]:
+    """A fresh, migrated database of this run for a served backend, and that backend's environment."""
+    database_url = recreate_database(f"{settings.DATABASES['default']['NAME']}_{name}")
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url,
@@ -139,6 +133,17 @@ def live_backend(identity_service: IdentityService, worker: str) -> Iterator[Liv
         "LOG_LEVEL": "WARNING",
     }
     manage(ROOT / "backend", env, "migrate", "--no-input", "-v", "0")
+    return database_url, env
+
+
+@pytest.fixture(scope="session")
+def live_backend(identity_service: IdentityService, worker: str) -> Iterator[LiveBackend]:
+    """The backend as it runs in production, against the shared identity-service.
+
+    Its database is its own (migrated once per test process) and never rolled back between tests:
+    tests make their own rows and read them back over HTTP or with `query`.
+    """
+    database_url, env = migrated_backend_database(f"live_{worker}", identity_service)
     process = ServiceProcess(
         cwd=ROOT / "backend",
         wsgi="config.wsgi:application",

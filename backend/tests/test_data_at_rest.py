@@ -15,12 +15,11 @@ from datetime import timedelta
 import httpx
 import psycopg
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from apps.encryption.keys import keyring
-from conftest import ROOT
-from hubkit.testing import IdentityService, ServiceProcess, manage, recreate_database
+from conftest import ROOT, migrated_backend_database
+from hubkit.testing import IdentityService, ServiceProcess, manage
 
 pytestmark = pytest.mark.xdist_group("live")
 PG_DUMP = "/usr/bin/pg_dump"
@@ -28,15 +27,7 @@ PG_DUMP = "/usr/bin/pg_dump"
 
 @pytest.fixture(scope="module")
 def seeded_backend(identity_service: IdentityService, worker: str) -> Iterator[tuple[ServiceProcess, str]]:
-    database_url = recreate_database(f"{settings.DATABASES['default']['NAME']}_dump_{worker}")
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url,
-        "IDENTITY_SERVICE_URL": identity_service.url,
-        "IDENTITY_ISSUER": identity_service.url,
-        "LOG_LEVEL": "WARNING",
-    }
-    manage(ROOT / "backend", env, "migrate", "--no-input", "-v", "0")
+    database_url, env = migrated_backend_database(f"dump_{worker}", identity_service)
     manage(ROOT / "backend", env, "seed_demo")
     with ServiceProcess(cwd=ROOT / "backend", wsgi="config.wsgi:application", env=env) as process:
         yield process, database_url
