@@ -101,8 +101,17 @@ export function usePhoneMenu() {
   // Any other way to a new screen (back, a link in the content) folds it too.
   useEffect(() => setOpen(false), [pathname]);
 
+  // Set by a link followed from the open menu. The focus moves in the effect, not in the click
+  // handler: the effect that focused the first link on opening may still be pending when a fast
+  // click follows, and it would run after the handler and take the focus back into the panel.
+  const focusMainOnClose = useRef(false);
+
   useEffect(() => {
-    if (!open) return;
+    if (!open) {
+      if (focusMainOnClose.current) mainRef.current?.focus();
+      focusMainOnClose.current = false;
+      return;
+    }
     panelRef.current?.querySelector<HTMLElement>("a[href], button, select")?.focus();
     const onKeyDown = (event: KeyboardEvent) => {
       if (event.key !== "Escape") return;
@@ -116,8 +125,8 @@ export function usePhoneMenu() {
   /** A link followed from the open menu: fold it and continue on the content (the link is hidden now). */
   function onPanelClick(event: React.MouseEvent) {
     if (!open || !(event.target instanceof Element) || !event.target.closest("a[href]")) return;
+    focusMainOnClose.current = true;
     setOpen(false);
-    mainRef.current?.focus();
   }
 
   return { open, toggle: () => setOpen((was) => !was), onPanelClick, buttonRef, panelRef, mainRef };
