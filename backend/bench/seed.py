@@ -8,9 +8,12 @@ catalog of services (group classes among them); a third of the completed session
 paid, left open, voided or refunded, each movement in the ledger as the services book it.
 
 It writes the history as it stands, not through the services: no audit log entries, no outbox
-events, no idempotency records. Everything else holds as if the services had written it: no two
-active bookings of a resource overlap (each resource's day is laid out on its own grid, and the
-exclusion constraint checks it anyway), group sessions share their `session`, every ledger
+events, no idempotency records. Personal data is stored as the models store it: a last pass seals
+every encrypted column's plain value with the current `FIELD_ENCRYPTION_KEYS` key and sets the
+contacts' blind indexes (`seal_personal_data`), so the served backend reads and finds it as its own.
+Everything else holds as if the services had written it: no two active bookings of a resource
+overlap (each resource's day is laid out on its own grid, and the exclusion constraint checks it
+anyway), group sessions share their `session`, every ledger
 transaction balances (the database's deferred trigger checks each one at commit), invoice
 `amount_paid`/`amount_refunded` and statuses agree with their payments and refunds, and invoice
 numbers continue the organization's `BillingSettings.next_invoice_number` without a gap.
@@ -38,6 +41,8 @@ from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import django
+import django.apps
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -329,8 +334,8 @@ class Generator:
                 archived = created + timedelta(days=30) if rng.random() < 0.02 else None
                 copy.write_row(
                     (
-                        *(contact_id, first, last, f"{first}.{last}.{i}@example.test".lower()),
-                        *(f"+49 30 {1000000 + i}", rng.choice(NOTES) if rng.random() < 0.05 else ""),
+                        *(contact_id, first, last, f"{first}.{last}.{i}@example.com".lower()),
+                        *(f"+4930{1000000 + i}", rng.choice(NOTES) if rng.random() < 0.05 else ""),
                         *(tags, min(archived, self.now) if archived else None, created, created, self.org),
                     )
                 )
@@ -766,6 +771,7 @@ def seed(database_url: str, options: Options) -> Result:
         generator.write_resources(resources)
         generator.bookings(resources)
         Ledger(generator, resources).write()
+        seal_personal_data(conn, options.organization_id, progress=options.progress)
         counts = {}
         for name, table in COUNTED.items():
             row = conn.execute(
@@ -774,6 +780,73 @@ def seed(database_url: str, options: Options) -> Result:
             ).fetchone()
             counts[name] = row[0] if row else 0
     return Result(counts=counts, seconds=round(time.monotonic() - began, 1))
+
+
+def seal_personal_data(conn: psycopg.Connection[Any], organization: uuid.UUID, *, progress: bool) -> int:
+    """Seals the organization's plain values in every encrypted text column; returns how many.
+
+    The generator writes plain text (COPY and set-based SQL cannot call the cipher); this pass
+    encrypts what it wrote with the backend's own field code, one column at a time and a batch per
+    UPDATE, and gives the contacts the blind indexes `Contact.save` would have set.
+    """
+    if not django.apps.apps.ready:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+        django.setup()
+    from apps.core.phones import email_lookup_form  # noqa: PLC0415 - Django is set up just above
+    from apps.encryption.fields import EncryptedTextField  # noqa: PLC0415
+    from apps.encryption.keys import PREFIX, blind_index, keyring  # noqa: PLC0415
+    from apps.encryption.rotation import encrypted_models  # noqa: PLC0415
+
+    ring = keyring()
+    sealed = 0
+    with conn.cursor() as cur:
+        # Blind indexes first, from the plain values (the index hashes the value, not its envelope).
+        rows = cur.execute(
+            "SELECT id, email, phone FROM core_contact WHERE organization_id = %s AND email NOT LIKE %s",
+            (organization, f"{PREFIX}%"),
+        ).fetchall()
+        with conn.transaction():
+            cur.execute(
+                "CREATE TEMP TABLE seal_index (id uuid, email_index text, phone_index text) ON COMMIT DROP"
+            )
+            with cur.copy("COPY seal_index FROM STDIN") as copy:
+                for contact_id, email, phone in rows:
+                    copy.write_row((contact_id, blind_index(email_lookup_form(email)), blind_index(phone)))
+            cur.execute(
+                "UPDATE core_contact c SET email_index = s.email_index, phone_index = s.phone_index"
+                " FROM seal_index s WHERE c.id = s.id"
+            )
+        for model, fields in encrypted_models():
+            table = model._meta.db_table
+            if "organization_id" not in {f.column for f in model._meta.concrete_fields}:
+                continue
+            for f in fields:
+                if not isinstance(f, EncryptedTextField):
+                    continue
+                column = sql.Identifier(f.column)
+                plain = cur.execute(
+                    sql.SQL(
+                        "SELECT id, {c} FROM {t} WHERE organization_id = %s AND {c} <> '' AND {c} NOT LIKE %s"
+                    ).format(c=column, t=sql.Identifier(table)),
+                    (organization, f"{PREFIX}%"),
+                ).fetchall()
+                if not plain:
+                    continue
+                bar = Progress(f"sealing {table}.{f.column}", len(plain), enabled=progress)
+                with conn.transaction():
+                    cur.execute("CREATE TEMP TABLE seal_value (id uuid, value text) ON COMMIT DROP")
+                    with cur.copy("COPY seal_value FROM STDIN") as copy:
+                        for row_id, value in plain:
+                            copy.write_row((row_id, ring.encrypt(value.encode())))
+                            bar.update()
+                    cur.execute(
+                        sql.SQL("UPDATE {t} x SET {c} = s.value FROM seal_value s WHERE x.id = s.id").format(
+                            t=sql.Identifier(table), c=column
+                        )
+                    )
+                bar.close()
+                sealed += len(plain)
+    return sealed
 
 
 def _database_url() -> str:

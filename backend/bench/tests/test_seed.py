@@ -248,3 +248,39 @@ def test_no_row_is_stamped_in_the_future(db: psycopg.Connection[Any]) -> None:
         """,
     )
     assert all(count == 0 for _, count in future), future
+
+
+def test_personal_data_is_sealed_and_found_as_the_backend_stores_it(db: psycopg.Connection[Any]) -> None:
+    """No encrypted column holds a plain value; the models decrypt them; email and phone are found."""
+    from apps.core.models import Contact  # noqa: PLC0415 - a model import needs Django set up
+    from apps.core.selectors.contacts import contact_list  # noqa: PLC0415
+    from apps.encryption.fields import EncryptedTextField  # noqa: PLC0415
+    from apps.encryption.rotation import encrypted_models  # noqa: PLC0415
+    from apps.identity.models import Organization  # noqa: PLC0415
+
+    checked = 0
+    for model, fields in encrypted_models():
+        for f in fields:
+            if not isinstance(f, EncryptedTextField) or model._meta.db_table == "events_event":
+                continue
+            plain = db.execute(
+                f"SELECT count(*) FROM {model._meta.db_table} WHERE \"{f.column}\" <> ''"  # noqa: S608
+                f" AND \"{f.column}\" NOT LIKE 'v1:%%'",
+            ).fetchone()
+            assert plain == (0,), f"{model._meta.db_table}.{f.column}"
+            checked += 1
+    assert checked >= 8
+    sealed_notes = rows(
+        db, "SELECT count(*) FROM scheduling_booking WHERE organization_id = %(org)s AND notes LIKE 'v1:%%'"
+    )
+    assert sealed_notes[0][0] > 0
+
+    organization = Organization.objects.get(id=ORG)
+    contact = (
+        Contact.objects.for_organization(organization).filter(archived_at=None).order_by("created_at").first()
+    )
+    assert contact is not None
+    assert contact.email.endswith("@example.com")
+    assert contact.phone.startswith("+4930")
+    assert list(contact_list(organization=organization, q=contact.email.upper())) == [contact]
+    assert list(contact_list(organization=organization, q=contact.phone)) == [contact]
