@@ -674,7 +674,7 @@ def test_what_cannot_be_booked_is_422_naming_each_field_and_writes_nothing(
 
 
 @pytest.mark.django_db
-def test_changing_only_the_notes_moves_nothing_and_publishes_nothing(
+def test_changing_only_the_notes_or_nothing_moves_nothing_and_publishes_nothing(
     as_role: Callable[[str], Client],
 ) -> None:
     staff = as_role("staff")
@@ -690,10 +690,17 @@ def test_changing_only_the_notes_moves_nothing_and_publishes_nothing(
     assert booking.notes == "Bring the X-rays"
     assert event_types(str(booking.id)) == []
     stamp = booking.updated_at
-    for unchanged in ({"notes": "Bring the X-rays "}, {}):
+    # The same notes, nothing, or the place it already has: no write, no event.
+    same_place = {
+        "start": iso(booking.start),
+        "end": iso(booking.end),
+        "resource_id": str(booking.resource_id),
+    }
+    for unchanged in ({"notes": "Bring the X-rays "}, {}, same_place):
         assert send(staff, "PATCH", path, unchanged).status_code == 200
         booking.refresh_from_db()
         assert booking.updated_at == stamp, unchanged
+    assert event_types(str(booking.id)) == []
 
 
 @pytest.mark.django_db
