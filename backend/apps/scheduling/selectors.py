@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.core.models import Resource, Service, TimeOff, WorkingHoursOverride
@@ -120,12 +120,8 @@ def resource_schedule(*, resource: Resource, within: Period) -> Schedule:
     return Schedule(working=working, time_off=time_off)
 
 
-def busy_index(
-    *, resource: Resource, within: Period, now: datetime, exclude: uuid.UUID | None = None
-) -> BusyIndex:
+def busy_index(*, resource: Resource, within: Period, now: datetime) -> BusyIndex:
     bookings = active_bookings(resource=resource, within=within, now=now)
-    if exclude is not None:
-        bookings = bookings.filter(~Q(pk=exclude))
     return BusyIndex(
         Busy(s, e, session)
         for s, e, session in bookings.values_list("blocked_start", "blocked_end", "session")

@@ -568,3 +568,198 @@ def test_idempotency_key_replays_a_booking(as_role: Callable[[str], Client]) -> 
     assert again["Idempotent-Replayed"] == "true"
     assert again.json()["id"] == first.json()["id"]
     assert Booking.objects.for_organization(acme()).count() == 1
+
+
+def ids(answer: Any) -> list[str]:
+    return [b["id"] for b in answer.json()["items"]]
+
+
+def error_fields(answer: Any) -> list[str]:
+    return [e["field"] for e in answer.json()["errors"]]
+
+
+@pytest.mark.django_db
+def test_list_filters_by_contact_and_before_a_start(as_role: Callable[[str], Client]) -> None:
+    resource, ann, bob = open_resource(), make_contact(), make_contact()
+    early = make_booking(resource=resource, contact=ann, start=tomorrow_at(9))
+    late = make_booking(resource=resource, contact=ann, start=tomorrow_at(15))
+    noon = make_booking(resource=resource, contact=bob, start=tomorrow_at(12))
+    viewer = as_role("viewer")
+    assert ids(send(viewer, "GET", f"/bookings?contact_id={ann.id}")) == [str(early.id), str(late.id)]
+    before_noon = iso(tomorrow_at(12)).replace("+", "%2B")
+    # start_before is exclusive: the booking starting at noon is not before noon.
+    assert ids(send(viewer, "GET", f"/bookings?start_before={before_noon}")) == [str(early.id)]
+    after_ten = iso(tomorrow_at(10)).replace("+", "%2B")
+    four = iso(tomorrow_at(16)).replace("+", "%2B")
+    window = f"/bookings?start_after={after_ten}&start_before={four}"
+    assert ids(send(viewer, "GET", window)) == [str(noon.id), str(late.id)]
+    assert ids(send(viewer, "GET", f"{window}&contact_id={ann.id}")) == [str(late.id)]
+    assert ids(send(viewer, "GET", f"/bookings?contact_id={uuid.uuid4()}")) == []
+
+
+@pytest.mark.django_db
+def test_a_deactivated_resource_or_service_has_no_slots(as_role: Callable[[str], Client]) -> None:
+    resource, service = open_resource(), make_service()
+    viewer = as_role("viewer")
+    path = slots_path(resource, service, tomorrow_at(9), tomorrow_at(17))
+    assert len(send(viewer, "GET", path).json()["items"]) == 31  # 09:00 to 16:30, every 15 minutes
+    service.is_active = False
+    service.save(update_fields=["is_active"])
+    assert send(viewer, "GET", path).json()["items"] == []
+    service.is_active, resource.is_active = True, False
+    service.save(update_fields=["is_active"])
+    resource.save(update_fields=["is_active"])
+    answer = send(viewer, "GET", path)
+    assert (answer.status_code, answer.json()["items"]) == (200, [])
+
+
+@pytest.mark.django_db
+def test_a_period_wholly_inside_the_notice_or_past_the_horizon_has_no_slots(
+    as_role: Callable[[str], Client],
+) -> None:
+    resource = open_resource(
+        working_hours=[{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
+    )
+    service = make_service()
+    viewer = as_role("viewer")
+    now = datetime.now(UTC)
+    # The default notice is an hour: nothing in the coming 30 minutes can be booked.
+    soon = send(
+        viewer, "GET", slots_path(resource, service, now - timedelta(hours=2), now + timedelta(minutes=30))
+    )
+    assert (soon.status_code, soon.json()["items"]) == (200, [])
+    assert send(as_role("admin"), "PATCH", "/scheduling/settings", {"max_horizon_days": 2}).status_code == 200
+    far = slots_path(resource, service, tomorrow_at(9, days=3), tomorrow_at(17, days=3))
+    assert send(viewer, "GET", far).json()["items"] == []
+    near = slots_path(resource, service, tomorrow_at(9), tomorrow_at(10))
+    assert len(send(viewer, "GET", near).json()["items"]) == 4
+
+
+@pytest.mark.django_db
+def test_what_cannot_be_booked_is_422_naming_each_field_and_writes_nothing(
+    as_role: Callable[[str], Client],
+) -> None:
+    staff = as_role("staff")
+    resource, service, contact = open_resource(), make_service(duration_minutes=30), make_contact()
+    archived = make_contact(archived_at=datetime.now(UTC))
+    retired, off_sale = open_resource(is_active=False), make_service(is_active=False)
+    before = row_counts()
+    at_ten = {"start": tomorrow_at(10), "end": tomorrow_at(11)}
+    to_archived = book(staff, resource_id=resource.id, contact_id=archived.id, **at_ten)
+    assert (to_archived.status_code, to_archived.json()["code"]) == (422, "validation_error")
+    assert error_fields(to_archived) == ["contact_id"]
+    neither = book(
+        staff, resource_id=retired.id, contact_id=contact.id, service_id=off_sale.id, start=tomorrow_at(10)
+    )
+    assert (neither.status_code, error_fields(neither)) == (422, ["resource_id", "service_id"])
+    longer = book(
+        staff,
+        resource_id=resource.id,
+        contact_id=contact.id,
+        service_id=service.id,
+        start=tomorrow_at(10),
+        end=tomorrow_at(10, 45),
+    )
+    assert (longer.status_code, error_fields(longer)) == (422, ["end"])
+    assert row_counts() == before
+    exact = book(
+        staff,
+        resource_id=resource.id,
+        contact_id=contact.id,
+        service_id=service.id,
+        start=tomorrow_at(10),
+        end=tomorrow_at(10, 30),
+    )
+    assert exact.status_code == 201, exact.content
+
+
+@pytest.mark.django_db
+def test_changing_only_the_notes_or_nothing_moves_nothing_and_publishes_nothing(
+    as_role: Callable[[str], Client],
+) -> None:
+    staff = as_role("staff")
+    booking = make_booking(start=tomorrow_at(10), notes="First visit")
+    path = f"/bookings/{booking.id}"
+    changed = send(staff, "PATCH", path, {"notes": "  Bring the X-rays  "})
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["notes"], changed.json()["start"]) == (
+        "Bring the X-rays",
+        iso(tomorrow_at(10)).replace("+00:00", "Z"),
+    )
+    booking.refresh_from_db()
+    assert booking.notes == "Bring the X-rays"
+    assert event_types(str(booking.id)) == []
+    stamp = booking.updated_at
+    # The same notes, nothing, or the place it already has: no write, no event.
+    same_place = {
+        "start": iso(booking.start),
+        "end": iso(booking.end),
+        "resource_id": str(booking.resource_id),
+    }
+    for unchanged in ({"notes": "Bring the X-rays "}, {}, same_place):
+        assert send(staff, "PATCH", path, unchanged).status_code == 200
+        booking.refresh_from_db()
+        assert booking.updated_at == stamp, unchanged
+    assert event_types(str(booking.id)) == []
+
+
+@pytest.mark.django_db
+def test_a_booking_moves_to_another_resource_that_can_take_it(as_role: Callable[[str], Client]) -> None:
+    staff = as_role("staff")
+    booking = make_booking(start=tomorrow_at(10), end=tomorrow_at(11))
+    path = f"/bookings/{booking.id}"
+    retired = open_resource(is_active=False)
+    refused = send(staff, "PATCH", path, {"resource_id": str(retired.id)})
+    assert (refused.status_code, error_fields(refused)) == (422, ["resource_id"])
+    theirs = open_resource(organization=globex())
+    assert send(staff, "PATCH", path, {"resource_id": str(theirs.id)}).status_code == 404
+    busy = open_resource()
+    make_booking(resource=busy, start=tomorrow_at(10, 30), end=tomorrow_at(12))
+    clash = send(staff, "PATCH", path, {"resource_id": str(busy.id)})
+    assert (clash.status_code, clash.json()["code"]) == (409, "booking_conflict")
+    free = open_resource()
+    moved = send(staff, "PATCH", path, {"resource_id": str(free.id)})
+    assert moved.status_code == 200, moved.content
+    assert (moved.json()["resource_id"], moved.json()["end"]) == (
+        str(free.id),
+        iso(tomorrow_at(11)).replace("+00:00", "Z"),
+    )
+    assert event_types(str(booking.id)) == ["booking.rescheduled"]
+
+
+@pytest.mark.django_db
+def test_an_expired_hold_cannot_be_rescheduled(as_role: Callable[[str], Client]) -> None:
+    hold = make_booking(
+        start=tomorrow_at(10),
+        status=BookingStatus.HELD,
+        hold_expires_at=datetime.now(UTC) - timedelta(seconds=1),
+    )
+    answer = send(as_role("staff"), "PATCH", f"/bookings/{hold.id}", {"start": iso(tomorrow_at(12))})
+    assert (answer.status_code, answer.json()["code"]) == (409, "hold_expired")
+    hold.refresh_from_db()
+    assert hold.start == tomorrow_at(10)
+
+
+@pytest.mark.django_db
+def test_a_group_booking_keeps_its_place_when_its_service_gets_longer(
+    as_role: Callable[[str], Client],
+) -> None:
+    staff = as_role("staff")
+    resource, service = open_resource(), make_service(duration_minutes=60, capacity=2)
+
+    def join(start: datetime) -> Any:
+        return book(
+            staff, resource_id=resource.id, contact_id=make_contact().id, service_id=service.id, start=start
+        )
+
+    first, _ = join(tomorrow_at(10)).json(), join(tomorrow_at(10))
+    later = join(tomorrow_at(14)).json()
+    service.duration_minutes = 90
+    service.save(update_fields=["duration_minutes"])
+    # Same start, new length: the booking is already one of the session's two places.
+    kept = send(staff, "PATCH", f"/bookings/{first['id']}", {"start": iso(tomorrow_at(10))})
+    assert kept.status_code == 200, kept.content
+    assert kept.json()["end"] == iso(tomorrow_at(11, 30)).replace("+00:00", "Z")
+    full = send(staff, "PATCH", f"/bookings/{later['id']}", {"start": iso(tomorrow_at(10))})
+    assert (full.status_code, full.json()["code"]) == (409, "session_full")
+    assert Booking.objects.for_organization(acme()).get(pk=later["id"]).start == tomorrow_at(14)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from auditlog.models import LogEntry
+from django.db import IntegrityError
 
 from apps.core.gdpr import export_sections
 from apps.core.services.contacts import contact_erase
@@ -13,9 +14,11 @@ from apps.events.models import Event
 from apps.scheduling.models import Booking, BookingStatus
 from apps.scheduling.services.bookings import booking_create, booking_reschedule
 from apps.scheduling.services.jobs import booking_expire_holds, booking_remind_due
+from apps.scheduling.services.placement import occupy, placement_of
 from apps.scheduling.services.settings import scheduling_settings_update
 from apps.scheduling.tests.factories import make_booking, open_resource, tomorrow_at
-from tests.factories import make_contact
+from hubkit.errors import ValidationFailed
+from tests.factories import globex, make_contact
 
 
 def _events(booking: Booking, type_: str) -> list[Event]:
@@ -129,3 +132,52 @@ def test_reminded_bookings_do_not_fill_the_batch() -> None:
     later = make_booking(start=tomorrow_at(11))
     assert booking_remind_due(now=tomorrow_at(11, days=0), limit=2) == 1
     assert _events(later, "booking.reminder_due")
+
+
+@pytest.mark.django_db
+def test_each_organization_is_reminded_with_its_own_lead() -> None:
+    start = tomorrow_at(10)
+    first = make_booking(start=start)
+    scheduling_settings_update(organization=first.organization, data={"reminder_lead_minutes": 60})
+    second = make_booking(resource=first.resource, start=start + timedelta(minutes=30))
+    theirs = make_booking(resource=open_resource(organization=globex()), start=start)
+    # An hour ahead of the first start: Acme's first booking is due, its second not yet;
+    # Globex keeps the default day's lead, so its booking came due long ago.
+    assert booking_remind_due(now=start - timedelta(minutes=60)) == 2
+    assert [bool(_events(b, "booking.reminder_due")) for b in (first, second, theirs)] == [True, False, True]
+    assert booking_remind_due(now=start - timedelta(minutes=30)) == 1
+    assert _events(second, "booking.reminder_due")
+
+
+@pytest.mark.django_db
+def test_a_booking_is_created_held_pending_or_confirmed_only() -> None:
+    resource, contact = open_resource(), make_contact()
+    with pytest.raises(ValidationFailed) as refused:
+        booking_create(
+            organization=resource.organization,
+            actor=None,
+            resource_id=resource.id,
+            contact_id=contact.id,
+            start=tomorrow_at(10),
+            end=tomorrow_at(11),
+            status=BookingStatus.COMPLETED,
+        )
+    assert [e["field"] for e in refused.value.errors] == ["status"]
+    assert not Booking.objects.for_organization(resource.organization).exists()
+
+
+@pytest.mark.django_db
+def test_a_refusal_other_than_the_overlap_is_not_reported_as_a_conflict() -> None:
+    booking = make_booking(start=tomorrow_at(10), end=tomorrow_at(11))
+    placement = placement_of(resource=booking.resource, service=None, start=booking.start, end=booking.end)
+    # A blocked period not covering the booking breaks another constraint of the table.
+    booking.blocked_start = booking.start + timedelta(minutes=5)
+    with pytest.raises(IntegrityError, match="scheduling_booking_blocked_covers_booking"):
+        occupy(
+            booking,
+            placement,
+            now=datetime.now(UTC),
+            save=lambda: booking.save(update_fields=["blocked_start"]),
+        )
+    booking.refresh_from_db()
+    assert booking.blocked_start == booking.start
