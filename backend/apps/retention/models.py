@@ -8,9 +8,11 @@ from auditlog.registry import auditlog
 from django.db import models
 
 from apps.identity.tenancy import TenantModel
+from hubkit.retention import EVENT_REDELIVERY_MAX_DAYS
 
 # (default, minimum, maximum) in days, per kind of record. The reasons are in AGENTS.md, "Retention".
-EVENTS_DAYS = (30, 7, 365)
+# Receivers keep their dedupe keys longer than the largest events period (hubkit.retention).
+EVENTS_DAYS = (30, 7, EVENT_REDELIVERY_MAX_DAYS)
 NOTIFICATIONS_DAYS = (180, 30, 730)
 AUDIT_DAYS = (1095, 365, 3650)
 ACCESS_LOG_DAYS = (365, 90, 3650)

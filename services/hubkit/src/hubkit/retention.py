@@ -16,6 +16,9 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 BATCH_SIZE = 1000
+# The longest the backend keeps a final event (the upper bound of its `events_days`), and so the
+# longest it may redeliver one: receivers keep their dedupe keys longer than this.
+EVENT_REDELIVERY_MAX_DAYS = 365
 
 
 def purge_in_batches(
