@@ -60,7 +60,7 @@ def _locked_batch(kind: Kind, *, organization: Organization, cutoff: datetime, b
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id FROM {kind.table} WHERE {kind.condition} "  # noqa: S608 - fixed fragments
-            "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+            "LIMIT %s FOR UPDATE SKIP LOCKED",
             [str(organization.id), cutoff, batch_size],
         )
         return [row[0] for row in cursor.fetchall()]
