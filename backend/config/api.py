@@ -10,6 +10,7 @@ from apps.events.openapi import EventWebhooksAPI
 from apps.identity.api import router as identity_router
 from apps.identity.auth import BearerAuth
 from apps.notifications.api import router as notifications_router
+from apps.retention.api import router as retention_router
 from apps.scheduling.api import availability_router, settings_router
 from apps.scheduling.api import router as bookings_router
 from apps.transactions.api import balance_router, invoices_router, ledger_router, payments_router
@@ -33,6 +34,7 @@ TAGS = {
     "audit": "Who changed what and when (admin and owner).",
     "events": "The outbox: events sent to the other services, and their deliveries.",
     "notifications": "The caller's notifications and preferences; sending them.",
+    "retention": "How long delivered events, notifications and audit entries are kept (admin and owner).",
 }
 
 api = EventWebhooksAPI(
@@ -65,3 +67,4 @@ api.add_router("/analytics", analytics_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", events_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/retention/settings", retention_router)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "apps.transactions",
     "apps.analytics",
     "apps.notifications",
+    "apps.retention",
     "apps.health",
     "apps.demo",
 ]

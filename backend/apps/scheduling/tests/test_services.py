@@ -181,3 +181,34 @@ def test_a_refusal_other_than_the_overlap_is_not_reported_as_a_conflict() -> Non
         )
     booking.refresh_from_db()
     assert booking.blocked_start == booking.start
+
+
+@pytest.mark.django_db
+def test_erasure_redacts_the_contacts_booking_events_the_outbox_keeps() -> None:
+    # Booking events carry the contact's name, email and phone for the receivers; the outbox keeps
+    # delivered ones for the retention period and given-up ones until they are purged.
+    resource = open_resource()
+    contact = make_contact(email="erin@example.test", phone="+491701234567")
+    other = make_contact(email="olga@example.test")
+    booking = booking_create(
+        organization=resource.organization,
+        actor=None,
+        resource_id=resource.id,
+        contact_id=contact.id,
+        start=tomorrow_at(10),
+        end=tomorrow_at(11),
+    )
+    kept = booking_create(
+        organization=resource.organization,
+        actor=None,
+        resource_id=resource.id,
+        contact_id=other.id,
+        start=tomorrow_at(12),
+        end=tomorrow_at(13),
+    )
+    assert _events(booking, "booking.created")[0].data["contact"]["email"] == "erin@example.test"
+
+    contact_erase(contact=contact, actor=None)
+
+    assert [e.data for e in Event.all_tenants.filter(subject_id=str(booking.id))] == [{"redacted": True}]
+    assert _events(kept, "booking.created")[0].data["contact"]["email"] == "olga@example.test"

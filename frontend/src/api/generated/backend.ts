@@ -1052,6 +1052,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/retention/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Retention Settings
+         * @description Requires: role ≥ admin.
+         */
+        get: operations["get_retention_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Retention Settings
+         * @description Requires: role ≥ admin (token and current role checked with the issuer; 503 when it cannot answer).
+         */
+        patch: operations["update_retention_settings"];
+        trace?: never;
+    };
     "/api/v1/scheduling/settings": {
         parameters: {
             query?: never;
@@ -4456,6 +4480,60 @@ export interface components {
             timezone?: string | null;
             /** Working Hours */
             working_hours?: components["schemas"]["WorkingHours"][] | null;
+        };
+        /**
+         * RetentionSettingsOut
+         * @description How long the hub keeps the organization's records before purging them, in days.
+         *
+         *     Invoices, payments, refunds and the ledger are never purged (commercial and tax law).
+         */
+        RetentionSettingsOut: {
+            /**
+             * Access Log Days
+             * @description Access entries: who read a contact's personal data.
+             */
+            access_log_days: number;
+            /**
+             * Audit Days
+             * @description Change entries of the audit trail.
+             */
+            audit_days: number;
+            /**
+             * Events Days
+             * @description Events whose every delivery is final, from when they happened.
+             */
+            events_days: number;
+            /**
+             * Notifications Days
+             * @description In-app notifications and their send records.
+             */
+            notifications_days: number;
+        };
+        /**
+         * RetentionSettingsPatch
+         * @description The periods to change; left-out ones keep their value.
+         */
+        RetentionSettingsPatch: {
+            /**
+             * Access Log Days
+             * @description Access entries: 90 to 3650 days, default 365.
+             */
+            access_log_days?: number | null;
+            /**
+             * Audit Days
+             * @description Change entries of the audit trail: 365 to 3650 days, default 1095.
+             */
+            audit_days?: number | null;
+            /**
+             * Events Days
+             * @description Events whose every delivery is final: 7 to 365 days, default 30.
+             */
+            events_days?: number | null;
+            /**
+             * Notifications Days
+             * @description Notifications and their send records: 30 to 730 days, default 180.
+             */
+            notifications_days?: number | null;
         };
         /**
          * RevenueFilter
@@ -9879,6 +9957,140 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_retention_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionSettingsOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_retention_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionSettingsPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionSettingsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

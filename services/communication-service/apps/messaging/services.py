@@ -17,6 +17,7 @@ from apps.messaging.clients.sms import get_sms_provider
 from apps.messaging.exceptions import SendUnavailable
 from apps.messaging.models import Channel, Message, MessageStatus, ReceivedEvent
 from apps.messaging.rendering import Outgoing
+from apps.messaging.retention import retention_purge_if_due
 from hubkit.events import EventEnvelope
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ def event_receive(*, envelope: EventEnvelope, outgoing: list[Outgoing]) -> Recei
         envelope.id,
         ", ".join(f"{m.channel} {m.status}" for m in messages) or "no messages",
     )
+    retention_purge_if_due()
     return "accepted"
 
 

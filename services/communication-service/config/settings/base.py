@@ -1,7 +1,10 @@
 """Settings shared by every environment; environment files change values, not structure."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import BASE_DIR, env
 from hubkit.logging import logging_from_env
+from hubkit.retention import EVENT_REDELIVERY_MAX_DAYS
 from hubkit.settings import BASE_MIDDLEWARE, database_config, identity_settings, redis_cache
 
 # Development-only secrets, clearly labelled; production.py refuses them.
@@ -73,6 +76,22 @@ WEBHOOK_SECRETS = env.list("WEBHOOK_SECRETS", [DEV_WEBHOOK_SECRET])  # the backe
 IDENTITY_WEBHOOK_SECRETS = env.list("IDENTITY_WEBHOOK_SECRETS", [DEV_IDENTITY_WEBHOOK_SECRET])
 # How long a sender should wait before retrying a delivery we could not send (503).
 SEND_RETRY_AFTER_SECONDS = env.int("SEND_RETRY_AFTER_SECONDS", 30)
+
+# Retention (apps/messaging/retention.py). Messages hold addresses and texts: kept 180 days for
+# support questions ("did the reminder go out?"), then purged. Received events hold no personal
+# data and are the dedupe keys: the backend can redeliver an event until it purges it, at most
+# 365 days after it happened (its largest `events_days`), so they are kept longer than that.
+MESSAGE_RETENTION_DAYS = env.int("MESSAGE_RETENTION_DAYS", 180)
+RECEIVED_EVENT_RETENTION_DAYS = env.int("RECEIVED_EVENT_RETENTION_DAYS", 400)
+# One purge round (a batch per table) at most this often, started by an event receipt.
+RETENTION_PURGE_INTERVAL_SECONDS = env.int("RETENTION_PURGE_INTERVAL_SECONDS", 300)
+if MESSAGE_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("MESSAGE_RETENTION_DAYS must be at least 1")
+if RECEIVED_EVENT_RETENTION_DAYS <= EVENT_REDELIVERY_MAX_DAYS:
+    raise ImproperlyConfigured(
+        f"RECEIVED_EVENT_RETENTION_DAYS must exceed {EVENT_REDELIVERY_MAX_DAYS}: the backend may "
+        "redeliver an event that long, and a purged dedupe key would send its messages twice"
+    )
 
 # Email over SMTP; locally the sink (`python -m apps.messaging.smtp_sink`) listens on 1025.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

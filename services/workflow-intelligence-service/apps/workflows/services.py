@@ -21,6 +21,7 @@ from apps.workflows.clients.backend import (
 from apps.workflows.evaluation import condition_verdict, render, template_context
 from apps.workflows.exceptions import ActionUnavailable
 from apps.workflows.models import ReceivedEvent, Rule, Run
+from apps.workflows.retention import retention_purge_if_due
 from hubkit.events import EventEnvelope
 
 logger = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ def event_receive(*, event: EventEnvelope) -> EventReceipt:
     EVENTS.labels("accepted").inc()
     for run in runs:
         RUNS.labels(run.event_type, run.status).inc()
+    retention_purge_if_due()
     return EventReceipt(status="accepted", runs=runs)
 
 

@@ -2,8 +2,11 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import BASE_DIR, env
 from hubkit.logging import logging_from_env
+from hubkit.retention import EVENT_REDELIVERY_MAX_DAYS
 from hubkit.settings import BASE_MIDDLEWARE, DJANGO_TEMPLATES, database_config, identity_settings, redis_cache
 
 # Development-only secrets, clearly labelled; production.py refuses them.
@@ -68,6 +71,23 @@ BACKEND_TIMEOUT_SECONDS = env.float("BACKEND_TIMEOUT_SECONDS", 5.0)
 
 # Default rules: a refund of at least this amount (any currency) alerts the admins.
 REFUND_ALERT_THRESHOLD = env.decimal("REFUND_ALERT_THRESHOLD", Decimal("100.00"))
+
+# Retention (apps/workflows/retention.py). A received event's envelope holds the contact's data
+# the rules read: blanked after 30 days, the row staying as the dedupe key. The backend may
+# redeliver an event until it purges it, at most 365 days after it happened, so the keys are
+# kept longer than that; runs (the rules' history) 180 days.
+EVENT_PAYLOAD_RETENTION_DAYS = env.int("EVENT_PAYLOAD_RETENTION_DAYS", 30)
+RECEIVED_EVENT_RETENTION_DAYS = env.int("RECEIVED_EVENT_RETENTION_DAYS", 400)
+RUN_RETENTION_DAYS = env.int("RUN_RETENTION_DAYS", 180)
+# One purge round (a batch per table) at most this often, started by an event receipt.
+RETENTION_PURGE_INTERVAL_SECONDS = env.int("RETENTION_PURGE_INTERVAL_SECONDS", 300)
+if min(EVENT_PAYLOAD_RETENTION_DAYS, RUN_RETENTION_DAYS) < 1:
+    raise ImproperlyConfigured("EVENT_PAYLOAD_RETENTION_DAYS and RUN_RETENTION_DAYS must be at least 1")
+if RECEIVED_EVENT_RETENTION_DAYS <= EVENT_REDELIVERY_MAX_DAYS:
+    raise ImproperlyConfigured(
+        f"RECEIVED_EVENT_RETENTION_DAYS must exceed {EVENT_REDELIVERY_MAX_DAYS}: the backend may "
+        "redeliver an event that long, and a purged dedupe key would run its rules twice"
+    )
 
 USE_TZ = True
 TIME_ZONE = "UTC"
