@@ -289,7 +289,7 @@ def _documented_subscriptions() -> list[dict[str, Any]]:
 
 # What each type carries of personal data. Receivers need it to do their job (addressing the contact
 # or member, rendering a message), so it stays in the events; at rest the outbox holds every
-# event's `data` encrypted (apps.encryption), and an erasure redacts the contact's earlier events.
+# event's `data` encrypted (hubkit.encryption), and an erasure redacts the contact's earlier events.
 _CONTACT = "the contact's first and last name, email and phone, and tags"
 PERSONAL_DATA: dict[EventType, str] = {
     EventType.CONTACT_CREATED: _CONTACT + " (never the notes)",

@@ -22,8 +22,8 @@ from django.apps import apps
 from django.db import models, transaction
 from django.db.models.functions import Cast
 
-from apps.encryption.fields import EncryptedBinaryField, EncryptedField
-from apps.encryption.keys import key_id_of, keyring
+from hubkit.encryption.fields import EncryptedBinaryField, EncryptedField
+from hubkit.encryption.keys import key_id_of, keyring
 
 DEFAULT_BATCH = 500
 
