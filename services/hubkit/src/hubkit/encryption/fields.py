@@ -35,7 +35,7 @@ class _EmptyOnlyExact(Exact):  # type: ignore[type-arg]
 
 
 class EncryptedField:
-    """Marks a field whose column holds envelopes (what rotation and the audit rules look for)."""
+    """Marks a field whose column holds envelopes (what rotation and a service's audit rules look for)."""
 
     def get_lookup(self, lookup_name: str) -> type[Lookup[Any]] | None:
         return {"exact": _EmptyOnlyExact, "isnull": IsNull}.get(lookup_name)

@@ -77,7 +77,7 @@ def _rewrite(
         stale = [pk for pk, raws in raw_of.items() if any(_is_stale(r, current) for r in raws)]
         if stale:
             rows = list(manager.filter(pk__in=stale).only("pk", *names))
-            # Not audited: the values do not change, only the key that seals them (see the audit rules).
+            # Not audited: the values do not change, only the key that seals them.
             manager.bulk_update(rows, names)
     return [pk for pk in pks if pk not in raw_of]
 
