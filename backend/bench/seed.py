@@ -793,9 +793,9 @@ def seal_personal_data(conn: psycopg.Connection[Any], organization: uuid.UUID, *
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
         django.setup()
     from apps.core.phones import email_lookup_form  # noqa: PLC0415 - Django is set up just above
-    from apps.encryption.fields import EncryptedTextField  # noqa: PLC0415
-    from apps.encryption.keys import PREFIX, blind_index, keyring  # noqa: PLC0415
-    from apps.encryption.rotation import encrypted_models  # noqa: PLC0415
+    from hubkit.encryption.fields import EncryptedTextField  # noqa: PLC0415
+    from hubkit.encryption.keys import PREFIX, blind_index, keyring  # noqa: PLC0415
+    from hubkit.encryption.rotation import encrypted_models  # noqa: PLC0415
 
     ring = keyring()
     sealed = 0

@@ -19,8 +19,8 @@ import httpx
 import psycopg
 import pytest
 
-from apps.encryption.keys import keyring
 from conftest import LiveBackend
+from hubkit.encryption.keys import keyring
 from hubkit.testing import wait_until
 
 pytestmark = pytest.mark.xdist_group("live")
@@ -78,7 +78,7 @@ def _events(live: LiveBackend, subject_id: str) -> list[tuple[str, Any]]:
         " WHERE e.subject_id = %s GROUP BY e.id, e.type, e.data ORDER BY min(d.position)",
         subject_id,
     )
-    # The outbox's data is encrypted at rest (apps.encryption): opened with the same dev keys.
+    # The outbox's data is encrypted at rest (hubkit.encryption): opened with the same dev keys.
     return [(type_, json.loads(keyring().decrypt(data))) for type_, data in rows]
 
 

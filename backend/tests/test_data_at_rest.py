@@ -17,8 +17,8 @@ import psycopg
 import pytest
 from django.utils import timezone
 
-from apps.encryption.keys import keyring
 from conftest import ROOT, migrated_backend_database
+from hubkit.encryption.keys import keyring
 from hubkit.testing import IdentityService, ServiceProcess, manage
 
 pytestmark = pytest.mark.xdist_group("live")

@@ -7,6 +7,7 @@ backend back with its own service token; mail lands in the real SMTP sink.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -22,6 +23,7 @@ from django.conf import settings
 from prometheus_client.parser import text_string_to_metric_families
 
 from apps.events.tests.factories import booking_data
+from hubkit.encryption.keys import parse_keys
 from hubkit.testing import (
     IdentityService,
     ServiceProcess,
@@ -45,6 +47,13 @@ pytestmark = pytest.mark.xdist_group("e2e")
 # delivery is dead: long enough for a stopped receiver to start again on a busy machine (with 4
 # attempts, 1.75-3.5 s, a slow restart let the delivery die first).
 MAX_ATTEMPTS = 6
+
+# The receivers' field encryption keys (they keep messages and envelopes encrypted): set here, so
+# the tests can open what they read from the receivers' databases.
+RECEIVER_KEYS = {
+    "communication": "dev-insecure-e2e-communication:ZGV2LWluc2VjdXJlLWUyZS1jb21tdW5pY2F0aW9uISE=",
+    "workflow": "dev-insecure-e2e-workflow:ZGV2LWluc2VjdXJlLWUyZS13b3JrZmxvdy1rZXktMSE=",
+}
 
 # Publishes events in one transaction inside the backend, as a domain service would.
 PUBLISH = """
@@ -131,6 +140,10 @@ class Hub:
         with psycopg.connect(self.databases[database], autocommit=True) as conn:
             return conn.execute(sql, params).fetchall()
 
+    def opened(self, database: str, value: str) -> str:
+        """A value read from an encrypted column of a receiver's database, decrypted."""
+        return parse_keys(RECEIVER_KEYS[database]).decrypt(value).decode() if value else ""
+
     def backendvenv_python(self, code: str) -> str:
         """Run code inside the backend (Django set up), e.g. to publish a synthetic event."""
         return manage(BACKEND, self.backend_env, "shell", "-c", code).stdout
@@ -175,6 +188,7 @@ def hub(
         **common,
         **redis_namespace(f"e2e-communication-{worker}").env(),
         "DATABASE_URL": databases["communication"],
+        "FIELD_ENCRYPTION_KEYS": RECEIVER_KEYS["communication"],
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(ports["smtp"]),
     }
@@ -182,6 +196,7 @@ def hub(
         **common,
         **redis_namespace(f"e2e-workflow-{worker}").env(),
         "DATABASE_URL": databases["workflow"],
+        "FIELD_ENCRYPTION_KEYS": RECEIVER_KEYS["workflow"],
         "BACKEND_URL": urls["backend"],
     }
     manage(BACKEND, backend_env, "migrate", "--no-input", "-v", "0")
@@ -285,9 +300,11 @@ def test_a_created_contact_reaches_both_receivers_signed_and_once(hub: Hub) -> N
     assert hub.query(
         "communication", "SELECT count(*) FROM messaging_receivedevent WHERE event_id = %s", event_id
     ) == [(1,)]
-    [(envelope,)] = hub.query(
+    [(sealed,)] = hub.query(
         "workflow", "SELECT envelope FROM workflows_receivedevent WHERE id = %s", event_id
     )
+    assert "eve@example.com" not in sealed  # the receiver keeps the event encrypted
+    envelope = json.loads(hub.opened("workflow", sealed))
     assert envelope["subject"] == {"type": "contact", "id": contact["id"]}
     assert envelope["organization_id"] == ACME
     # The delivery is visible to admins through the API too.
@@ -428,14 +445,18 @@ def test_a_member_with_a_phone_and_sms_on_gets_a_sent_sms_and_one_without_a_phon
         assert sent.status_code == 201, sent.text
 
         def sms_messages() -> list[tuple[Any, ...]]:
-            rows = hub.query(
-                "communication",
-                "SELECT recipient_name, recipient, status, reason, provider_message_id, body"
-                " FROM messaging_message WHERE channel = 'sms' AND event_type = 'notification.requested'"
-                " AND body LIKE %s ORDER BY recipient_name",
-                "%Server moved%",
-            )
-            return rows if len(rows) == 2 else []
+            # The texts are encrypted: opened here, then filtered and ordered.
+            opened = [
+                (hub.opened("communication", name), hub.opened("communication", recipient), *rest)
+                for name, recipient, *rest, body in hub.query(
+                    "communication",
+                    "SELECT recipient_name, recipient, status, reason, provider_message_id, body"
+                    " FROM messaging_message WHERE channel = 'sms'"
+                    " AND event_type = 'notification.requested'",
+                )
+                if "Server moved" in hub.opened("communication", body)
+            ]
+            return sorted(opened) if len(opened) == 2 else []
 
         staff, viewer = wait_until(sms_messages, timeout=45)
     finally:
@@ -477,20 +498,20 @@ def test_killing_the_worker_mid_flight_loses_nothing_duplicates_nothing_keeps_or
 
     wait_until(all_delivered, timeout=240, interval=0.5)
     assert received("communication", "messaging_receivedevent") == total
-    [(workflow_count,)] = hub.query(
-        "workflow",
-        "SELECT count(*) FROM workflows_receivedevent WHERE envelope->'subject'->>'id' LIKE 'kill-%%'",
-    )
-    assert workflow_count == total
+    # The envelopes are encrypted: opened here, in the order the receiver first saw the events.
+    envelopes = [
+        json.loads(hub.opened("workflow", sealed))
+        for (sealed,) in hub.query(
+            "workflow",
+            "SELECT envelope FROM workflows_receivedevent"
+            " WHERE type = 'contact.updated' ORDER BY received_at, id",
+        )
+    ]
+    killed = [e for e in envelopes if e["subject"]["id"].startswith("kill-")]
+    assert len(killed) == total
     # Order per subject, as each receiver first saw the events.
-    rows = hub.query(
-        "workflow",
-        "SELECT envelope->'subject'->>'id', (envelope->'data'->'contact'->>'last_name')::int"
-        " FROM workflows_receivedevent"
-        " WHERE envelope->'subject'->>'id' LIKE 'kill-%%' ORDER BY received_at, id",
-    )
     seen: dict[str, list[int]] = {}
-    for subject, seq in rows:
-        seen.setdefault(subject, []).append(seq)
+    for event in killed:
+        seen.setdefault(event["subject"]["id"], []).append(int(event["data"]["contact"]["last_name"]))
     assert len(seen) == subjects
     assert all(seqs == list(range(per_subject)) for seqs in seen.values())

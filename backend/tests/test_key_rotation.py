@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from apps.encryption.keys import key_id_of
 from conftest import ROOT, LiveBackend
+from hubkit.encryption.keys import key_id_of
 from hubkit.testing import manage
 
 pytestmark = pytest.mark.xdist_group("live")

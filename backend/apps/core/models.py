@@ -13,9 +13,9 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Lower
 
 from apps.core.phones import email_lookup_form
-from apps.encryption.fields import EncryptedTextField
-from apps.encryption.keys import blind_index
 from apps.identity.tenancy import TenantModel
+from hubkit.encryption.fields import EncryptedTextField
+from hubkit.encryption.keys import blind_index
 
 CONTACT_PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "notes", "tags")
 
@@ -24,7 +24,7 @@ class Contact(TenantModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100, blank=True)
-    # Encrypted (apps.encryption); found by their blind indexes, never by their text.
+    # Encrypted (hubkit.encryption); found by their blind indexes, never by their text.
     email = EncryptedTextField(blank=True)
     phone = EncryptedTextField(blank=True)
     notes = EncryptedTextField(blank=True)

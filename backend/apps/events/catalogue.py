@@ -191,7 +191,10 @@ an HTTP `POST` of a JSON envelope to the subscriber's `/api/v1/events`:
 
 Personal data: each type below says what it carries of it. Receivers need it (to address the
 contact or member), so it travels in the signed envelope; the backend's outbox keeps each event's
-`data` encrypted at rest, and erasing a contact redacts the `data` of its earlier events.
+`data` encrypted at rest, and so do the receivers with what they keep of it (the
+communication-service its messages' recipients, subjects and bodies, the
+workflow-intelligence-service the envelopes it received and its runs' details). Erasing a contact
+redacts the `data` of its earlier events in the backend.
 
 Types whose publisher is another service (`identity-service`: invitations, security notices)
 are never sent by the backend: that service writes them to its own outbox in the transaction of
@@ -289,7 +292,8 @@ def _documented_subscriptions() -> list[dict[str, Any]]:
 
 # What each type carries of personal data. Receivers need it to do their job (addressing the contact
 # or member, rendering a message), so it stays in the events; at rest the outbox holds every
-# event's `data` encrypted (apps.encryption), and an erasure redacts the contact's earlier events.
+# event's `data` encrypted (hubkit.encryption), as the receivers hold what they keep of it, and an
+# erasure redacts the contact's earlier events.
 _CONTACT = "the contact's first and last name, email and phone, and tags"
 PERSONAL_DATA: dict[EventType, str] = {
     EventType.CONTACT_CREATED: _CONTACT + " (never the notes)",

@@ -8,8 +8,8 @@ from auditlog.registry import auditlog
 from django.db import models
 from django.utils import timezone
 
-from apps.encryption.fields import EncryptedJSONField
 from apps.identity.tenancy import TenantModel
+from hubkit.encryption.fields import EncryptedJSONField
 
 
 class Event(TenantModel):
@@ -27,7 +27,7 @@ class Event(TenantModel):
     actor_id = models.CharField(max_length=64, blank=True)
     subject_type = models.CharField(max_length=64)
     subject_id = models.CharField(max_length=64)
-    # Encrypted as a whole (apps.encryption): booking events carry the contact's name, email and
+    # Encrypted as a whole (hubkit.encryption): booking events carry the contact's name, email and
     # phone for the receivers that write to them, and the outbox is in every dump and backup.
     data = EncryptedJSONField(default=dict)
     correlation_id = models.CharField(max_length=128, blank=True)

@@ -6,7 +6,7 @@ import uuid
 
 from django.db import models
 
-from apps.encryption.fields import EncryptedBinaryField
+from hubkit.encryption.fields import EncryptedBinaryField
 
 
 class IdempotencyRecord(models.Model):

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.encryption.fields import EncryptedTextField
 from apps.identity.tenancy import TenantModel
+from hubkit.encryption.fields import EncryptedTextField
 
 
 class Category(models.TextChoices):
@@ -59,7 +59,7 @@ class Notification(TenantModel):
     category = models.CharField(max_length=32, choices=Category.choices)
     severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.INFO)
     title = models.CharField(max_length=200)
-    # Written by admins and rules, so it may name a contact or a member: encrypted (apps.encryption).
+    # Written by admins and rules, so it may name a contact or a member: encrypted (hubkit.encryption).
     body = EncryptedTextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     action_url = models.CharField(max_length=2000, blank=True)

@@ -23,8 +23,8 @@ from django.db import models
 from django.db.models import F, Func, Q
 
 from apps.core.models import Contact, Resource, Service
-from apps.encryption.fields import EncryptedTextField
 from apps.identity.tenancy import TenantModel
+from hubkit.encryption.fields import EncryptedTextField
 
 
 class TsTzRange(Func):
@@ -58,7 +58,7 @@ class Booking(TenantModel):
     # Bookings sharing it may overlap: a group session's attendees. A one-to-one booking's own id.
     session = models.UUIDField()
     status = models.CharField(max_length=16, choices=BookingStatus.choices)
-    # Free text about the contact's visit: encrypted (apps.encryption).
+    # Free text about the contact's visit: encrypted (hubkit.encryption).
     notes = EncryptedTextField(blank=True)
     cancel_reason = EncryptedTextField(blank=True)
     hold_expires_at = models.DateTimeField(null=True, blank=True)

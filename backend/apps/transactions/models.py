@@ -19,10 +19,10 @@ from django.db import models
 from django.db.models import F, Q
 
 from apps.core.models import Contact, Service
-from apps.encryption.fields import EncryptedTextField
 from apps.identity.models import User
 from apps.identity.tenancy import TenantModel
 from apps.scheduling.models import Booking
+from hubkit.encryption.fields import EncryptedTextField
 
 
 class BillingSettings(TenantModel):
@@ -70,7 +70,7 @@ class Invoice(TenantModel):
     currency = models.CharField(max_length=3)
     issue_date = models.DateField(null=True, blank=True)
     due_date = models.DateField()
-    # Free text that may name the contact or their circumstances: encrypted (apps.encryption).
+    # Free text that may name the contact or their circumstances: encrypted (hubkit.encryption).
     notes = EncryptedTextField(blank=True)
     net_total = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal(0))
     tax_total = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal(0))

@@ -254,9 +254,9 @@ def test_personal_data_is_sealed_and_found_as_the_backend_stores_it(db: psycopg.
     """No encrypted column holds a plain value; the models decrypt them; email and phone are found."""
     from apps.core.models import Contact  # noqa: PLC0415 - a model import needs Django set up
     from apps.core.selectors.contacts import contact_list  # noqa: PLC0415
-    from apps.encryption.fields import EncryptedTextField  # noqa: PLC0415
-    from apps.encryption.rotation import encrypted_models  # noqa: PLC0415
     from apps.identity.models import Organization  # noqa: PLC0415
+    from hubkit.encryption.fields import EncryptedTextField  # noqa: PLC0415
+    from hubkit.encryption.rotation import encrypted_models  # noqa: PLC0415
 
     checked = 0
     for model, fields in encrypted_models():

@@ -33,7 +33,7 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # Typed diffs ({field: [old, new]} with lists and numbers kept), rendered as-is by GET /audit.
 AUDITLOG_STORE_JSON_CHANGES = True
 
-# Field encryption (apps.encryption): `kid:base64key,...`, the first key encrypts, every listed one
+# Field encryption (hubkit.encryption): `kid:base64key,...`, the first key encrypts, every listed one
 # decrypts (a rotation lists the new key first, then the old). Development-only keys, labelled in
 # their ids and bytes; production.py requires real ones. The older dev key lets a rotation be tried.
 DEV_FIELD_ENCRYPTION_KEYS = (
@@ -59,7 +59,7 @@ INSTALLED_APPS = [
     "ninja",
     "auditlog",
     "procrastinate.contrib.django",
-    "apps.encryption",
+    "hubkit.encryption",
     "apps.identity",
     "apps.idempotency",
     "apps.events",

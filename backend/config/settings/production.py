@@ -1,9 +1,9 @@
 """Production: every value from the environment; refuses to start with a dev secret or DEBUG."""
 
-from apps.encryption.keys import parse_keys
 from apps.events.subscriptions import event_subscriptions
 from config.env import env
 from config.settings.base import *  # noqa: F403
+from hubkit.encryption.keys import parse_keys
 from hubkit.logging import logging_from_env
 from hubkit.settings import assert_production_ready, secure_redirect_exempt
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from config.settings.base import DEV_FIELD_ENCRYPTION_KEYS
 from hubkit.testing import ServiceProcess, django_start, venv_python
 
 SERVICE = Path(__file__).resolve().parent.parent
@@ -19,6 +20,7 @@ PRODUCTION = {
     "WEBHOOK_SECRETS": "w" * 40,
     "IDENTITY_WEBHOOK_SECRETS": "i" * 40,
     "EMAIL_HOST": "smtp.example.org",
+    "FIELD_ENCRYPTION_KEYS": "prod-1:" + "cHJvZHVjdGlvbi1maWVsZC1lbmNyeXB0aW9uLWtleSE=",
     "DATABASE_URL": CLOSED_DB,
 }
 
@@ -33,6 +35,7 @@ def test_production_starts_with_a_full_environment() -> None:
     ("name", "value"),
     [
         ("SECRET_KEY", "dev-insecure-communication-secret-key"),
+        ("FIELD_ENCRYPTION_KEYS", DEV_FIELD_ENCRYPTION_KEYS),
         ("WEBHOOK_SECRETS", "w" * 40 + ",dev-insecure-backend-webhook-secret"),
         ("IDENTITY_WEBHOOK_SECRETS", "dev-insecure-identity-webhook-secret"),
     ],
@@ -44,11 +47,20 @@ def test_production_refuses_a_development_secret(name: str, value: str) -> None:
     assert name in result.stderr
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "IDENTITY_SERVICE_URL", "EMAIL_HOST", "WEBHOOK_SECRETS"])
+@pytest.mark.parametrize(
+    "missing",
+    ["SECRET_KEY", "IDENTITY_SERVICE_URL", "EMAIL_HOST", "WEBHOOK_SECRETS", "FIELD_ENCRYPTION_KEYS"],
+)
 def test_production_refuses_to_start_without_a_required_value(missing: str) -> None:
     result = django_start(SERVICE, {k: v for k, v in PRODUCTION.items() if k != missing})
     assert result.returncode != 0
     assert missing in result.stderr
+
+
+def test_production_refuses_a_malformed_encryption_key_list() -> None:
+    result = django_start(SERVICE, PRODUCTION | {"FIELD_ENCRYPTION_KEYS": "prod-1:" + "a2V5" * 11})
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS: key 'prod-1' is not 16, 24 or 32 bytes" in result.stderr
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Minimal Django settings for hubkit's own tests (PostgreSQL only for the paginator's tests)."""
+"""Minimal Django settings for hubkit's own tests (PostgreSQL for the paginator's and encryption's tests)."""
 
 import os
 
@@ -8,7 +8,8 @@ SECRET_KEY = "dev-insecure-hubkit-tests"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 ROOT_URLCONF = "tests.urls"
-INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+# `tests` holds the models the encrypted fields are tried on (no migrations: created as they are).
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "hubkit.encryption", "tests"]
 MIDDLEWARE = [
     "hubkit.request_id.RequestIdMiddleware",
     "hubkit.access.AccessLogMiddleware",
@@ -28,3 +29,10 @@ IDENTITY = {
     "CLIENT_ID": "hubkit-tests",
     "CLIENT_SECRET": "dev-insecure-hubkit-tests",
 }
+
+# Labelled test-only keys (hubkit.encryption): the first encrypts, both decrypt.
+FIELD_ENCRYPTION_KEYS = (
+    "dev-insecure-hubkit-2:" + "ZGV2LWluc2VjdXJlLWh1YmtpdC10ZXN0LWtleS0yISE=,"
+    "dev-insecure-hubkit-1:" + "ZGV2LWluc2VjdXJlLWh1YmtpdC10ZXN0LWtleS0xISE="
+)
+BLIND_INDEX_KEY = "dev-insecure-hubkit-blind-index-key"

@@ -7,8 +7,8 @@ from pathlib import Path
 from auditlog.registry import auditlog
 from django.apps import apps
 
-from apps.encryption.fields import EncryptedField
 from apps.identity.tenancy import TenantModel
+from hubkit.encryption.fields import EncryptedField
 
 BACKEND = Path(__file__).resolve().parents[3]
 
@@ -51,10 +51,6 @@ BULK_WRITES_ALLOWED = {
         " same transaction (audit_bulk_created)"
     ),
     ("apps/audit/services.py", "audit_scrub_object"): "rewrites the audit entries themselves",
-    ("apps/encryption/rotation.py", "_rewrite"): (
-        "re-seals values with the current key: the values (all the audit trail shows) stay the same"
-    ),
-    ("apps/encryption/migration_ops.py", "run"): "a data migration's step: seals values that do not change",
     ("apps/audit/services.py", "audit_bulk_created"): "writes audit entries, for rows inserted in bulk",
     ("apps/analytics/services.py", "_write"): "rollups are derived data, not audited (see NOT_AUDITED)",
     ("apps/analytics/services.py", "_write_availability"): "rollups are derived data (see NOT_AUDITED)",

@@ -16,8 +16,8 @@ from apps.core.exceptions import ContactNotFound
 from apps.core.gdpr import export_sections
 from apps.core.models import Contact
 from apps.core.phones import email_lookup_form, normalize_email, normalize_phone
-from apps.encryption.keys import blind_index
 from apps.identity.models import Organization, User
+from hubkit.encryption.keys import blind_index
 
 
 def contact_get(*, organization: Organization, contact_id: uuid.UUID) -> Contact:

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test import Client
 
 from apps.core.models import Contact
-from apps.encryption.keys import blind_index
 from apps.events.models import Event
+from hubkit.encryption.keys import blind_index
 from hubkit.testing import IdentityService
 from tests.factories import (
     ROLE_EMAILS,

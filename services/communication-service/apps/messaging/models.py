@@ -6,6 +6,8 @@ import uuid
 
 from django.db import models
 
+from hubkit.encryption.fields import EncryptedTextField
+
 
 class ReceivedEvent(models.Model):
     """One processed delivery; the unique `webhook_id` is what makes redeliveries harmless."""
@@ -46,14 +48,16 @@ class Message(models.Model):
     event_id = models.UUIDField()
     event_type = models.CharField(max_length=100)
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    recipient = models.CharField(max_length=320, blank=True, default="")
-    recipient_name = models.CharField(max_length=200, blank=True, default="")
-    subject = models.CharField(max_length=300, blank=True, default="")
-    body = models.TextField(blank=True, default="")
+    # Personal data, encrypted at rest (hubkit.encryption): never filtered or ordered on in SQL.
+    recipient = EncryptedTextField(blank=True, default="")
+    recipient_name = EncryptedTextField(blank=True, default="")
+    subject = EncryptedTextField(blank=True, default="")
+    body = EncryptedTextField(blank=True, default="")
     status = models.CharField(max_length=10, choices=MessageStatus.choices)
     reason = models.CharField(max_length=100, blank=True, default="")
     provider_message_id = models.CharField(max_length=300, blank=True, default="")
-    error = models.TextField(blank=True, default="")
+    # A provider's refusal may quote the address: encrypted too.
+    error = EncryptedTextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -13,6 +13,17 @@ DEV_WEBHOOK_SECRET = "dev-insecure-communication-webhook-secret"  # noqa: S105
 DEV_IDENTITY_WEBHOOK_SECRET = "dev-insecure-identity-webhook-secret"  # noqa: S105
 
 SECRET_KEY = env.str("SECRET_KEY", DEV_SECRET_KEY)
+
+# Field encryption (hubkit.encryption) of messages' recipients (addresses and names), subjects,
+# bodies and send errors:
+# `kid:base64key,...`, the first key encrypts, every listed one decrypts (a rotation lists the new
+# key first, then the old; `manage.py rotate_encryption_keys`). Development-only keys, labelled in
+# their ids and bytes and not the backend's; production.py requires real ones.
+DEV_FIELD_ENCRYPTION_KEYS = (
+    "dev-insecure-communication-2:ZGV2LWluc2VjdXJlLWNvbW11bmljYXRpb24ta2V5LTE=,"
+    "dev-insecure-communication-1:ZGV2LWluc2VjdXJlLWNvbW11bmljYXRpb24tb2xkLTE="
+)
+FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", DEV_FIELD_ENCRYPTION_KEYS)
 DEBUG = env.bool("DEBUG", False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
@@ -20,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.staticfiles",
     "ninja",
+    "hubkit.encryption",
     "apps.messaging",
 ]
 

@@ -2,6 +2,7 @@
 
 from config.env import env
 from config.settings.base import *  # noqa: F403
+from hubkit.encryption.keys import parse_keys
 from hubkit.logging import logging_from_env
 from hubkit.settings import assert_production_ready, secure_redirect_exempt
 
@@ -13,6 +14,10 @@ IDENTITY = IDENTITY | {"SERVICE_URL": env.str("IDENTITY_SERVICE_URL").rstrip("/"
 WEBHOOK_SECRETS = env.list("WEBHOOK_SECRETS")
 IDENTITY_WEBHOOK_SECRETS = env.list("IDENTITY_WEBHOOK_SECRETS")
 EMAIL_HOST = env.str("EMAIL_HOST")
+# Required: without them the encrypted fields could not be read or written (base's dev keys must
+# not stand in). Parsed now, so a malformed key list stops the start instead of the first request.
+FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS")
+parse_keys(FIELD_ENCRYPTION_KEYS)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
@@ -33,6 +38,8 @@ assert_production_ready(
     debug=DEBUG,
     secrets={
         "SECRET_KEY": SECRET_KEY,
+        # The dev keys carry the label in their ids: the whole list is refused if one is listed.
+        "FIELD_ENCRYPTION_KEYS": FIELD_ENCRYPTION_KEYS,
         **(_webhook_secrets or {"WEBHOOK_SECRETS": ""}),
         **(_identity_secrets or {"IDENTITY_WEBHOOK_SECRETS": ""}),
     },

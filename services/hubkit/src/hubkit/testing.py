@@ -200,6 +200,24 @@ def recreate_database(name: str) -> str:
     return f"{PG_ADMIN_URL}/{name}"
 
 
+PG_DUMP = "/usr/bin/pg_dump"
+
+
+def database_dump(settings_dict: Mapping[str, Any]) -> str:
+    """`pg_dump --data-only` of a Django database (its `settings_dict`): what a leaked dump shows.
+
+    It sees committed rows only: a test writing what it dumps runs with `transaction=True`.
+    """
+    command = [PG_DUMP, "--data-only", "--dbname", str(settings_dict["NAME"])]
+    for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
+        if settings_dict.get(key):
+            command += [option, str(settings_dict[key])]
+    env = {**os.environ, "PGPASSWORD": str(settings_dict.get("PASSWORD") or "")}
+    return subprocess.run(  # noqa: S603 - a fixed binary and the test's own database
+        command, env=env, capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+
+
 def run_id() -> str:
     """One id per test run: the first process to ask (xdist's controller) sets it for the rest."""
     return os.environ.setdefault(RUN_ENV, os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex[:12])

@@ -6,6 +6,8 @@ import uuid
 
 from django.db import models
 
+from hubkit.encryption.fields import EncryptedJSONField, EncryptedTextField
+
 
 class Rule(models.Model):
     class Action(models.TextChoices):
@@ -43,7 +45,8 @@ class ReceivedEvent(models.Model):
     type = models.CharField(max_length=100)
     occurred_at = models.DateTimeField()
     correlation_id = models.CharField(max_length=128, blank=True)
-    envelope = models.JSONField()
+    # The whole event, with the contact's name, email and phone: encrypted at rest (hubkit.encryption).
+    envelope = EncryptedJSONField()
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -66,7 +69,8 @@ class Run(models.Model):
     # Kept when a rule is deleted: the run stays as history.
     rule = models.ForeignKey(Rule, null=True, on_delete=models.SET_NULL, related_name="runs")
     status = models.CharField(max_length=20, choices=Status.choices)
-    detail = models.TextField(blank=True)
+    # May quote the backend's refusal of a notification rendered from the event: encrypted too.
+    detail = EncryptedTextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True)

@@ -24,7 +24,9 @@ from hubkit.retention import purge_due, purge_in_batches
 
 logger = logging.getLogger(__name__)
 
-_BLANK = "'{}'::jsonb"
+# The envelope column holds encrypted envelopes (hubkit.encryption); a blanked one is the plain
+# text `{}`, which the field reads as an empty document (nothing in it to seal).
+_BLANK = "'{}'"
 
 
 @dataclass(frozen=True)

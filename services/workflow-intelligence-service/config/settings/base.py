@@ -15,6 +15,17 @@ DEV_WEBHOOK_SECRET = "dev-insecure-workflow-webhook-secret"  # noqa: S105
 DEV_WORKFLOW_CLIENT_SECRET = "dev-insecure-workflow-client-secret"  # noqa: S105
 
 SECRET_KEY = env.str("SECRET_KEY", DEV_SECRET_KEY)
+
+# Field encryption (hubkit.encryption) of the received events' envelopes (contacts' names, emails,
+# phones) and the runs' details:
+# `kid:base64key,...`, the first key encrypts, every listed one decrypts (a rotation lists the new
+# key first, then the old; `manage.py rotate_encryption_keys`). Development-only keys, labelled in
+# their ids and bytes and not the backend's; production.py requires real ones.
+DEV_FIELD_ENCRYPTION_KEYS = (
+    "dev-insecure-workflow-2:ZGV2LWluc2VjdXJlLXdvcmtmbG93LWZpZWxka2V5LTE=,"
+    "dev-insecure-workflow-1:ZGV2LWluc2VjdXJlLXdvcmtmbG93LW9sZC1rZXktMSE="
+)
+FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", DEV_FIELD_ENCRYPTION_KEYS)
 DEBUG = env.bool("DEBUG", False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
@@ -22,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.staticfiles",
     "ninja",
+    "hubkit.encryption",
     "apps.workflows",
 ]
 

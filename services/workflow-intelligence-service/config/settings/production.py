@@ -2,6 +2,7 @@
 
 from config.env import env
 from config.settings.base import *  # noqa: F403
+from hubkit.encryption.keys import parse_keys
 from hubkit.logging import logging_from_env
 from hubkit.settings import assert_production_ready, secure_redirect_exempt
 
@@ -15,6 +16,10 @@ IDENTITY = IDENTITY | {
     "CLIENT_SECRET": env.str("WORKFLOW_CLIENT_SECRET"),
 }
 BACKEND_URL = env.str("BACKEND_URL").rstrip("/")
+# Required: without them the encrypted fields could not be read or written (base's dev keys must
+# not stand in). Parsed now, so a malformed key list stops the start instead of the first request.
+FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS")
+parse_keys(FIELD_ENCRYPTION_KEYS)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
@@ -32,6 +37,8 @@ assert_production_ready(
     debug=DEBUG,
     secrets={
         "SECRET_KEY": SECRET_KEY,
+        # The dev keys carry the label in their ids: the whole list is refused if one is listed.
+        "FIELD_ENCRYPTION_KEYS": FIELD_ENCRYPTION_KEYS,
         "WORKFLOW_CLIENT_SECRET": IDENTITY["CLIENT_SECRET"],
         **(_webhook_secrets or {"WEBHOOK_SECRETS": ""}),
     },

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from apps.encryption.keys import keyring
-from apps.encryption.rotation import DEFAULT_BATCH, encrypted_models, rotate_model, rows_on_other_keys
+from hubkit.encryption.keys import keyring
+from hubkit.encryption.rotation import DEFAULT_BATCH, encrypted_models, rotate_model, rows_on_other_keys
 
 
 class Command(BaseCommand):

@@ -22,8 +22,8 @@ from django.apps import apps
 from django.db import models, transaction
 from django.db.models.functions import Cast
 
-from apps.encryption.fields import EncryptedBinaryField, EncryptedField
-from apps.encryption.keys import key_id_of, keyring
+from hubkit.encryption.fields import EncryptedBinaryField, EncryptedField
+from hubkit.encryption.keys import key_id_of, keyring
 
 DEFAULT_BATCH = 500
 
@@ -77,7 +77,7 @@ def _rewrite(
         stale = [pk for pk, raws in raw_of.items() if any(_is_stale(r, current) for r in raws)]
         if stale:
             rows = list(manager.filter(pk__in=stale).only("pk", *names))
-            # Not audited: the values do not change, only the key that seals them (see the audit rules).
+            # Not audited: the values do not change, only the key that seals them.
             manager.bulk_update(rows, names)
     return [pk for pk in pks if pk not in raw_of]
 
