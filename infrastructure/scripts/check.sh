@@ -39,11 +39,18 @@ done
 # The compose stack against the Procfile and the settings it sets (infrastructure/scripts/check_compose.py).
 step "compose file matches the Procfile" "$ROOT/backend/.venv/bin/python" "$ROOT/infrastructure/scripts/check_compose.py"
 
-# Each pyproject's addopts carries --dist loadgroup; -n picks the workers.
-step "pytest hubkit" in_dir "$ROOT/services/hubkit" "$ROOT/backend/.venv/bin/pytest" -n "${PYTEST_WORKERS:-2}"
-step "pytest infrastructure" in_dir "$ROOT" "$ROOT/backend/.venv/bin/pytest" -n 0
+# Each pyproject's addopts carries --dist loadgroup; -n picks the workers. --cov measures the
+# lines its [tool.coverage.run] names (pytest-cov combines the workers' data into <project>/.coverage),
+# prints the files not fully covered and fails the step under its fail_under (85 %).
+step "pytest hubkit" in_dir "$ROOT/services/hubkit" "$ROOT/backend/.venv/bin/pytest" -n "${PYTEST_WORKERS:-2}" --cov
+step "pytest infrastructure" in_dir "$ROOT" "$ROOT/backend/.venv/bin/pytest" -n 0 --cov
 for project in "${PY_PROJECTS[@]}"; do
-  step "pytest $project" in_dir "$ROOT/$project" .venv/bin/pytest -n "${PYTEST_WORKERS:-2}"
+  step "pytest $project" in_dir "$ROOT/$project" .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --cov
+done
+# The money and scheduling apps hold 95 % of their lines, read from the backend run's data.
+for app in transactions scheduling; do
+  step "coverage apps/$app >= 95 %" in_dir "$ROOT/backend" \
+    .venv/bin/coverage report --include="apps/$app/*" --fail-under=95
 done
 
 # Every service started as a real process and fuzzed through its live OpenAPI (backend/fuzz).

@@ -365,7 +365,8 @@ class BillingSettingsOut(Schema):
 
     @staticmethod
     def resolve_default_tax_rate(obj: BillingSettings) -> str:
-        return str(obj.default_tax_rate)
+        # Two decimals, as stored: the unsaved defaults and a PATCH's answer hold other exponents.
+        return str(obj.default_tax_rate.quantize(Decimal("0.01")))
 
 
 class BillingSettingsPatch(Patch):

@@ -13,7 +13,9 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from apps.events.models import Event
+from apps.scheduling.tests.factories import make_booking
 from apps.transactions.models import Invoice, LedgerEntry, LedgerTransaction, Payment, Refund
+from apps.transactions.tests.factories import make_invoice, make_payment
 from tests.factories import acme, globex, make_contact, make_service, send
 
 PROBLEM = "application/problem+json"
@@ -381,3 +383,255 @@ def test_invoice_pdf_is_for_issued_invoices(as_role: Callable[[str], Client]) ->
     assert invoice["number"] in text
     assert "100.00" in text
     assert "Zoë" in text
+
+
+def refused_field(response: Any, status: int = 422, code: str = "validation_error") -> str:
+    """The field a refused write names, after checking the problem's status and code."""
+    assert (response.status_code, response["Content-Type"]) == (status, PROBLEM), response.content
+    assert response.json()["code"] == code
+    field: str = response.json()["errors"][0]["field"]
+    return field
+
+
+@pytest.mark.django_db
+def test_bad_invoice_input_names_its_field_and_writes_nothing(as_role: Callable[[str], Client]) -> None:
+    client = as_role("manager")
+    contact = make_contact()
+    far = str(timezone.localdate() + timedelta(days=11 * 366))
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"currency": "XXX"}, "currency"),
+        ({"due_date": far}, "due_date"),
+        ({"lines": [{"unit_price": "1.00"}]}, "lines[0].description"),
+        ({"lines": [{"description": "  ", "unit_price": "1.00"}]}, "lines[0].description"),
+        ({"lines": [{"description": "x"}]}, "lines[0].unit_price"),
+        ({"lines": [{"description": "x", "unit_price": "1.00", "quantity": "0"}]}, "lines[0].quantity"),
+        ({"lines": [{"description": "x", "unit_price": "1.00", "tax_rate": "100.01"}]}, "lines[0].tax_rate"),
+        # Quantity and unit price within their limits, the line's total with 20 % tax (1.2 billion) not.
+        (
+            {
+                "lines": [
+                    {"description": "ok", "unit_price": "1.00"},
+                    {"description": "x", "unit_price": "999.9999", "quantity": "1000000", "tax_rate": "20"},
+                ]
+            },
+            "lines[1].quantity",
+        ),
+    ]
+    for fields, field in cases:
+        response = send(client, "POST", "/invoices", {"contact_id": str(contact.id), **fields})
+        assert refused_field(response) == field, fields
+    many = [{"description": f"Line {n}", "unit_price": "1.00"} for n in range(101)]
+    assert (
+        send(client, "POST", "/invoices", {"contact_id": str(contact.id), "lines": many}).status_code == 422
+    )
+    assert Invoice.objects.for_organization(acme()).count() == 0
+
+
+@pytest.mark.django_db
+def test_an_archived_contact_is_not_invoiced(as_role: Callable[[str], Client]) -> None:
+    client = as_role("manager")
+    contact = make_contact(archived_at=timezone.now())
+    response = send(client, "POST", "/invoices", {"contact_id": str(contact.id), "lines": []})
+    assert refused_field(response) == "contact_id"
+    assert Invoice.objects.for_organization(acme()).count() == 0
+
+
+@pytest.mark.django_db
+def test_a_booking_is_invoiced_only_to_its_contact_and_only_with_a_service(
+    as_role: Callable[[str], Client],
+) -> None:
+    client = as_role("manager")
+    service = make_service(name="Massage", price_amount="55.50")
+    booking = make_booking(service=service)
+    stranger = make_contact()
+    foreign = send(
+        client, "POST", "/invoices", {"contact_id": str(stranger.id), "booking_id": str(booking.id)}
+    )
+    assert refused_field(foreign) == "booking_id"
+    serviceless = make_booking()
+    body = {"contact_id": str(serviceless.contact_id), "booking_id": str(serviceless.id)}
+    assert refused_field(send(client, "POST", "/invoices", body)) == "booking_id"
+    # With lines of its own a booking without a service is invoiced.
+    with_lines = draft(client, serviceless.contact, booking_id=str(serviceless.id))
+    assert with_lines["lines"][0]["description"] == "Consultation"
+    invoice = draft(client, booking.contact, lines=[], booking_id=str(booking.id))
+    [line] = invoice["lines"]
+    assert line["description"] == f"Massage, {booking.start:%Y-%m-%d} 10:00"  # its resource's zone is UTC
+    assert line["total"] == money("55.50")
+    # The draft may not move to another contact than its booking's.
+    moved = send(client, "PATCH", f"/invoices/{invoice['id']}", {"contact_id": str(stranger.id)})
+    assert refused_field(moved) == "contact_id"
+    assert send(client, "GET", f"/invoices/{invoice['id']}").json()["contact_id"] == str(booking.contact_id)
+
+
+@pytest.mark.django_db
+def test_a_draft_moves_to_another_contact_and_due_date(as_role: Callable[[str], Client]) -> None:
+    client = as_role("manager")
+    invoice = draft(client, make_contact())
+    other = make_contact()
+    due = str(timezone.localdate() + timedelta(days=30))
+    patched = send(
+        client, "PATCH", f"/invoices/{invoice['id']}", {"contact_id": str(other.id), "due_date": due}
+    )
+    assert patched.status_code == 200, patched.content
+    assert (patched.json()["contact_id"], patched.json()["due_date"]) == (str(other.id), due)
+    far = str(timezone.localdate() - timedelta(days=11 * 366))
+    refused = send(client, "PATCH", f"/invoices/{invoice['id']}", {"due_date": far})
+    assert refused_field(refused) == "due_date"
+    archived = make_contact(archived_at=timezone.now())
+    refused = send(client, "PATCH", f"/invoices/{invoice['id']}", {"contact_id": str(archived.id)})
+    assert refused_field(refused) == "contact_id"
+    assert send(client, "GET", f"/invoices/{invoice['id']}").json()["due_date"] == due
+
+
+@pytest.mark.django_db
+def test_invoices_are_listed_by_status_and_contact(as_role: Callable[[str], Client]) -> None:
+    client = as_role("manager")
+    ada, bob = make_contact(), make_contact()
+    ada_draft = draft(client, ada)
+    ada_issued = issued(client, ada)
+    bob_issued = issued(client, bob)
+
+    def listed(query: str) -> set[str]:
+        response = send(client, "GET", f"/invoices?{query}")
+        assert response.status_code == 200, response.content
+        return {invoice["id"] for invoice in response.json()["items"]}
+
+    assert listed("status=issued") == {ada_issued["id"], bob_issued["id"]}
+    assert listed("status=draft,paid") == {ada_draft["id"]}
+    assert listed(f"contact_id={ada.id}") == {ada_draft["id"], ada_issued["id"]}
+    assert listed(f"contact_id={bob.id}&status=draft") == set()
+    assert listed("overdue=false") == {ada_draft["id"], ada_issued["id"], bob_issued["id"]}
+
+
+@pytest.mark.django_db
+def test_payments_are_listed_latest_first_by_contact_and_invoice(as_role: Callable[[str], Client]) -> None:
+    client = as_role("manager")
+    ada, bob = make_contact(), make_contact()
+    invoice = issued(client, ada)
+    now = timezone.now()
+    on_invoice = pay(client, ada, "10.00", invoice, received_at=(now - timedelta(days=2)).isoformat()).json()
+    on_account = pay(client, ada, "5.00", received_at=(now - timedelta(days=1)).isoformat()).json()
+    bobs = pay(client, bob, "7.00").json()
+    refund = {"amount": money("2.00"), "reason": "Short session"}
+    send(client, "POST", f"/payments/{on_invoice['id']}/refunds", refund, **key())
+
+    def listed(query: str = "") -> list[str]:
+        response = send(as_role("viewer"), "GET", f"/payments{query}")
+        assert response.status_code == 200, response.content
+        return [payment["id"] for payment in response.json()["items"]]
+
+    assert listed() == [bobs["id"], on_account["id"], on_invoice["id"]]
+    assert listed(f"?contact_id={ada.id}") == [on_account["id"], on_invoice["id"]]
+    assert listed(f"?invoice_id={invoice['id']}") == [on_invoice["id"]]
+    [item] = send(client, "GET", f"/payments?invoice_id={invoice['id']}").json()["items"]
+    assert [r["amount"] for r in item["refunds"]] == [money("2.00")]
+    missing = send(client, "GET", f"/payments/{uuid.uuid4()}")
+    assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+    theirs = make_payment(contact=make_contact(organization=globex()))
+    assert send(client, "GET", f"/payments/{theirs.id}").status_code == 404
+    assert str(theirs.id) not in listed()
+
+
+@pytest.mark.django_db
+def test_a_payment_names_an_invoice_of_its_contact_in_this_organization(
+    as_role: Callable[[str], Client],
+) -> None:
+    client = as_role("manager")
+    ada = make_contact()
+    invoice = issued(client, ada)
+    others = pay(client, make_contact(), "10.00", invoice)
+    assert refused_field(others) == "invoice_id"
+    unknown = pay(client, ada, "10.00", {"id": str(uuid.uuid4())})
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found")
+    theirs = make_invoice(contact=make_contact(organization=globex()))
+    foreign = pay(client, ada, "10.00", {"id": str(theirs.id)})
+    assert foreign.status_code == 404
+    assert Payment.objects.for_organization(acme()).count() == 0
+    assert send(client, "GET", f"/invoices/{invoice['id']}").json()["amount_paid"] == money("0.00")
+
+
+@pytest.mark.django_db
+def test_a_refund_is_in_the_payments_currency(as_role: Callable[[str], Client]) -> None:
+    client = as_role("manager")
+    payment = pay(client, make_contact(), "10.00").json()
+    path = f"/payments/{payment['id']}/refunds"
+    response = send(client, "POST", path, {"amount": money("1.00", "USD"), "reason": "x"}, **key())
+    assert refused_field(response, code="currency_mismatch") == "amount.currency"
+    assert Refund.objects.for_organization(acme()).count() == 0
+    unknown = send(
+        client, "POST", f"/payments/{uuid.uuid4()}/refunds", {"amount": money("1.00"), "reason": "x"}, **key()
+    )
+    assert unknown.status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_ledger_is_listed_by_kind(as_role: Callable[[str], Client]) -> None:
+    client = as_role("manager")
+    contact = make_contact()
+    invoice = issued(client, contact)
+    pay(client, contact, "30.00", invoice)
+    pay(client, contact, "5.00")
+
+    def kinds(query: str) -> list[str]:
+        response = send(client, "GET", f"/transactions?{query}")
+        assert response.status_code == 200, response.content
+        return [t["kind"] for t in response.json()["items"]]
+
+    assert kinds("kind=payment") == ["payment", "payment"]
+    assert kinds(f"kind=invoice_issued&contact_id={contact.id}") == ["invoice_issued"]
+    assert kinds("kind=refund") == []
+    assert send(client, "GET", "/transactions?kind=transfer").status_code == 422
+
+
+@pytest.mark.django_db
+def test_billing_settings_have_defaults_and_change_what_later_invoices_take(
+    as_role: Callable[[str], Client],
+) -> None:
+    admin = as_role("admin")
+    assert send(as_role("viewer"), "GET", "/billing/settings").json() == {
+        "currency": "EUR",
+        "invoice_prefix": "INV-",
+        "next_invoice_number": 1,
+        "payment_terms_days": 14,
+        "default_tax_rate": "0.00",
+    }
+    changes = {
+        "currency": "CHF",
+        "invoice_prefix": "CH-",
+        "payment_terms_days": 30,
+        "default_tax_rate": "8.1",
+    }
+    patched = send(admin, "PATCH", "/billing/settings", changes)
+    assert patched.status_code == 200, patched.content
+    assert patched.json() == {**changes, "default_tax_rate": "8.10", "next_invoice_number": 1}
+    invoice = issued(
+        as_role("manager"), make_contact(), lines=[{"description": "Session", "unit_price": "100.00"}]
+    )
+    assert (invoice["number"], invoice["currency"], invoice["tax_total"]) == (
+        "CH-000001",
+        "CHF",
+        money("8.10", "CHF"),
+    )
+    assert invoice["due_date"] == str(timezone.localdate() + timedelta(days=30))
+    again = send(admin, "GET", "/billing/settings").json()
+    assert (again["next_invoice_number"], again["currency"]) == (2, "CHF")
+
+
+@pytest.mark.django_db
+def test_bad_billing_settings_are_refused_and_change_nothing(as_role: Callable[[str], Client]) -> None:
+    admin = as_role("admin")
+    assert refused_field(send(admin, "PATCH", "/billing/settings", {"currency": "XXX"})) == "currency"
+    refused = send(admin, "PATCH", "/billing/settings", {"default_tax_rate": "100.5"})
+    assert refused_field(refused) == "default_tax_rate"
+    for body in ({"payment_terms_days": 366}, {"currency": "eur"}, {"currency": None}):
+        assert send(admin, "PATCH", "/billing/settings", body).status_code == 422, body
+    assert (
+        send(as_role("manager"), "PATCH", "/billing/settings", {"payment_terms_days": 7}).status_code == 403
+    )
+    current = send(admin, "GET", "/billing/settings").json()
+    assert (current["currency"], current["default_tax_rate"], current["payment_terms_days"]) == (
+        "EUR",
+        "0.00",
+        14,
+    )

@@ -207,3 +207,61 @@ def test_metadata_names_the_invoice_and_its_seller() -> None:
     assert reader.metadata.author == "Acme Studio GmbH"
     assert reader.metadata.creation_date is not None
     assert reader.metadata.creation_date.date() == date(2026, 12, 1)
+
+
+def test_a_line_break_in_a_one_line_field_prints_as_a_space() -> None:
+    invoice = make_invoice(buyer=PdfParty(name="Ada\r\nLovelace", lines=("Flat 2\u2028Baker Street",)))
+    text = text_of(render_invoice_pdf(invoice))
+    assert "Ada Lovelace" in text
+    assert "Flat 2 Baker Street" in text
+
+
+def sizes_of(data: bytes) -> dict[str, float]:
+    """The font size each text run of the first page is set in."""
+    sizes: dict[str, float] = {}
+
+    def visit(text: str, cm: object, tm: object, font: object, size: float) -> None:
+        if text.strip():
+            sizes[text.strip()] = size
+
+    read(data).pages[0].extract_text(visitor_text=visit)
+    return sizes
+
+
+def test_a_figure_too_wide_for_its_column_is_set_smaller_and_printed_in_full() -> None:
+    big = make_line("Fleet", quantity="999999", unit_price="999.9999", tax_rate="20")
+    sizes = sizes_of(
+        render_invoice_pdf(make_invoice([big, make_line("Tea", quantity="1", unit_price="1.00")]))
+    )
+    assert sizes["999,998,900.00"] < 9.0  # the net of the big line
+    assert sizes["1,199,998,680.00"] < 9.0  # its total
+    assert sizes["999,999"] == sizes["1.20"] == 9.0  # what fits keeps the table's size
+
+
+def test_a_description_longer_than_a_page_is_cut_with_an_ellipsis() -> None:
+    description = " ".join(f"w{index}" for index in range(2000))
+    text = text_of(render_invoice_pdf(make_invoice([make_line(description), make_line("After it")])))
+    assert "w0 w1" in text
+    assert "w1999" not in text
+    assert "…" in text
+    assert "After it" in text
+    assert "Amount due" in text
+
+
+def test_the_totals_and_the_notes_never_split_across_pages() -> None:
+    # From one page of lines to two: somewhere in between, the totals and then the notes no
+    # longer fit under the last line and move to the next page whole.
+    moved = {"totals": 0, "notes": 0}
+    for count in range(16, 52, 2):
+        lines = [make_line(f"Item {index:03d}") for index in range(count)]
+        pages = [page.extract_text() for page in read(render_invoice_pdf(make_invoice(lines))).pages]
+        last_line = max(n for n, page in enumerate(pages) if f"Item {count - 1:03d}" in page)
+        [totals] = [n for n, page in enumerate(pages) if "Amount due" in page]
+        [notes] = [n for n, page in enumerate(pages) if "Please pay by bank transfer" in page]
+        assert "Paid" in pages[totals], count
+        assert "Notes" in pages[notes], count
+        assert last_line <= totals <= notes, count
+        moved["totals"] += totals > last_line
+        moved["notes"] += notes > totals
+    assert moved["totals"] > 0
+    assert moved["notes"] > 0

@@ -1,7 +1,8 @@
 """The ledger's database guarantees, the overdue job, numbering per organization and the GDPR export."""
 
+import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,7 +21,9 @@ from apps.transactions.models import (
 )
 from apps.transactions.selectors import invoice_get
 from apps.transactions.services.jobs import invoice_flag_overdue
+from apps.transactions.services.ledger import Leg, ledger_record
 from apps.transactions.services.payments import payment_refund
+from apps.transactions.tasks import flag_overdue_invoices
 from apps.transactions.tests.factories import make_invoice, make_payment
 from tests.factories import acme, globex, make_contact
 
@@ -153,3 +156,56 @@ def test_the_contacts_export_holds_its_invoices_payments_and_refunds() -> None:
     assert exported_payment["reference"] == "slip 7"
     assert exported_payment["refunds"][0]["reason"] == "Late start"
     assert sections["invoices"](make_contact()) == []
+
+
+@pytest.mark.parametrize(
+    "amounts",
+    [("10.00", "-9.99"), ("10.00", "0"), ()],
+    ids=["unbalanced", "one leg left after the zero one", "no legs"],
+)
+def test_the_ledger_service_refuses_legs_that_do_not_balance_before_writing(amounts: tuple[str, ...]) -> None:
+    contact = make_contact()
+    kinds = (AccountKind.CASH, AccountKind.RECEIVABLES)
+    legs = [
+        Leg(kinds[i % 2], Decimal(amount), contact=contact if i % 2 else None)
+        for i, amount in enumerate(amounts)
+    ]
+    with pytest.raises(ValueError, match="unbalanced payment transaction"):
+        ledger_record(
+            organization=acme(),
+            kind=TransactionKind.PAYMENT,
+            contact=contact,
+            currency="EUR",
+            occurred_at=timezone.now(),
+            description="by hand",
+            legs=legs,
+        )
+    assert LedgerTransaction.objects.for_organization(acme()).count() == 0
+
+
+def test_overdue_waits_for_the_due_date_to_pass_where_the_organization_is_behind_utc() -> None:
+    organization = acme()
+    organization.timezone = "Pacific/Pago_Pago"  # UTC-11: its dates run behind UTC
+    organization.save()
+    late = make_invoice(due_date=date(2026, 6, 8))
+    due_there_today = make_invoice(due_date=date(2026, 6, 9))
+    # 05:00 UTC on 10 June is 18:00 on 9 June in Pago Pago: only the invoice due on the 8th is late.
+    assert invoice_flag_overdue(now=datetime(2026, 6, 10, 5, tzinfo=UTC)) == 1
+    overdue = Event.all_tenants.filter(type="invoice.overdue")
+    assert list(overdue.values_list("subject_id", flat=True)) == [str(late.id)]
+    assert invoice_get(organization=organization, invoice_id=due_there_today.id).overdue_notified_at is None
+    # At 11:00 UTC it is 10 June there too.
+    assert invoice_flag_overdue(now=datetime(2026, 6, 10, 11, tzinfo=UTC)) == 1
+    assert set(overdue.values_list("subject_id", flat=True)) == {str(late.id), str(due_there_today.id)}
+
+
+def test_the_periodic_overdue_job_logs_what_it_published(caplog: pytest.LogCaptureFixture) -> None:
+    make_invoice(due_date=timezone.localdate() - timedelta(days=2))
+    make_invoice(due_date=timezone.localdate() + timedelta(days=2))
+    with caplog.at_level(logging.INFO, logger="apps.transactions.tasks"):
+        flag_overdue_invoices(timestamp=0)
+        flag_overdue_invoices(timestamp=0)
+    assert [record.getMessage() for record in caplog.records if record.name == "apps.transactions.tasks"] == [
+        "published invoice.overdue for 1 invoice(s)"
+    ]
+    assert Event.all_tenants.filter(type="invoice.overdue").count() == 1
