@@ -35,11 +35,15 @@ from apps.analytics.selectors.figures import (
     Window,
     active_resources,
     availability_figures,
+    availability_is_live,
     booking_figures,
+    live_availability_figures,
+    live_booking_figures,
     money_figures,
     outstanding,
 )
 from apps.analytics.selectors.freshness import data_version, plan_of
+from apps.analytics.selectors.rollups import rollup_utilization
 from apps.core.models import Resource, Service
 from apps.core.money import Money
 from apps.identity.models import Organization
@@ -231,24 +235,47 @@ def analytics_utilization(
 def _utilization(
     window: Window, resource_id: uuid.UUID | None, service_id: uuid.UUID | None
 ) -> list[dict[str, Any]]:
-    resources = active_resources(window.organization, resource_id)
-    booked = booking_figures(window, dims=("resource",), resource_id=resource_id, service_id=service_id)
-    available = availability_figures(window, resources=resources)
+    # The rollups give every cell (PostgreSQL groups and joins them); what is read live is added
+    # to its cells here, keyed by the resource id as text, as the rows carry it.
+    live: dict[tuple[date, str], list[int]] = {}
+    for (bucket, resource), (_, seconds) in live_booking_figures(
+        window, dims=("resource",), resource_id=resource_id, service_id=service_id
+    ).items():
+        live.setdefault((bucket, str(resource)), [0, 0])[0] += seconds
+    changed: list[uuid.UUID] = []
+    if availability_is_live(window):
+        free, changed = live_availability_figures(
+            window, resources=active_resources(window.organization, resource_id)
+        )
+        for (bucket, resource), seconds in free.items():
+            live.setdefault((bucket, str(resource)), [0, 0])[1] += seconds
+    rows = rollup_utilization(
+        organization=window.organization,
+        first=window.first,
+        last=window.last,
+        skip=window.live_days() if window.plan.state is not None else None,
+        skip_resources=changed,
+        interval=window.interval,
+        resource_id=resource_id,
+        service_id=service_id,
+    )
     items = []
-    for bucket in buckets(window.first, window.last, window.interval):
-        for resource in resources:
-            seconds = booked.get((bucket, resource.id), [0, 0])[1]
-            free = available.get((bucket, resource.id), 0)
-            items.append(
-                {
-                    "bucket": bucket,
-                    "resource_id": resource.id,
-                    "resource_name": resource.name,
-                    "booked_minutes": seconds // 60,
-                    "available_minutes": free // 60,
-                    "utilization": ratio(seconds, free),
-                }
-            )
+    for bucket, resource, name, rolled_booked, rolled_available in rows:
+        booked, available = rolled_booked, rolled_available
+        if live:
+            more = live.get((bucket, resource))
+            if more is not None:
+                booked, available = booked + more[0], available + more[1]
+        items.append(
+            {
+                "bucket": bucket,
+                "resource_id": resource,
+                "resource_name": name,
+                "booked_minutes": booked // 60,
+                "available_minutes": available // 60,
+                "utilization": ratio(booked, available),
+            }
+        )
     return items
 
 

@@ -153,3 +153,78 @@ def rollup_receivables(
         )
         (total,) = cursor.fetchone() or (Decimal(0),)
     return Decimal(total)
+
+
+UtilizationRow = tuple[date, str, str, int, int]  # bucket, resource id (text), name, booked s, available s
+
+
+def rollup_utilization(
+    *,
+    organization: Organization,
+    first: date,
+    last: date,
+    skip: Collection[date] | None,
+    skip_resources: Collection[uuid.UUID],
+    interval: Interval,
+    resource_id: uuid.UUID | None = None,
+    service_id: uuid.UUID | None = None,
+) -> list[UtilizationRow]:
+    """One row per bucket and active resource (by name), booked and available seconds from the rollups.
+
+    Every cell is listed, empty ones with zeros: PostgreSQL groups the month and day rows and
+    joins them to the buckets and resources, so the caller only adds what it reads live. Skipped
+    days are left out of both sides, skipped resources out of the available side; `skip=None`:
+    nothing from the rollups (they do not answer for this organization), zeros everywhere.
+    """
+    months: list[date] = []
+    day_runs: list[tuple[date, date]] = []
+    if skip is None:
+        skip = []
+    else:
+        months, day_runs = split_months(first, last, skip, interval)
+    day_where, day_params = _days_where(day_runs, skip)
+    booked_filter, booked_params = "", []
+    if resource_id is not None:
+        booked_filter += " AND resource_id = %s"
+        booked_params.append(resource_id)
+    if service_id is not None:
+        booked_filter += " AND service_id = %s"
+        booked_params.append(service_id)
+    statuses = list(BOOKED_STATUSES)
+    month_bucket, day_bucket = bucket_sql("month", interval), bucket_sql("day", interval)
+    booked = (
+        f"SELECT {month_bucket} AS bucket, resource_id, seconds FROM analytics_bookingmonth"  # noqa: S608 - this module's fragments
+        f" WHERE organization_id = %s AND month = ANY(%s) AND status = ANY(%s){booked_filter}"
+        f" UNION ALL SELECT {day_bucket}, resource_id, seconds FROM analytics_bookingday"
+        f" WHERE organization_id = %s AND {day_where} AND status = ANY(%s){booked_filter}"
+    )
+    available = (
+        f"SELECT {month_bucket} AS bucket, resource_id, seconds FROM analytics_availabilitymonth"  # noqa: S608 - this module's fragments
+        " WHERE organization_id = %s AND month = ANY(%s) AND NOT (resource_id = ANY(%s::uuid[]))"
+        f" UNION ALL SELECT {day_bucket}, resource_id, seconds FROM analytics_availabilityday"
+        f" WHERE organization_id = %s AND {day_where} AND NOT (resource_id = ANY(%s::uuid[]))"
+    )
+    org, others = organization.id, list(skip_resources)
+    one = " AND r.id = %s" if resource_id is not None else ""
+    params = [
+        buckets(first, last, interval),
+        org,
+        *([resource_id] if resource_id is not None else []),
+        *(org, months, statuses, *booked_params, org, *day_params, statuses, *booked_params),
+        *(org, months, others, org, *day_params, others),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.bucket, c.id::text, c.name,"  # noqa: S608 - only this module's fragments; values are parameters
+            " coalesce(b.seconds, 0)::bigint, coalesce(a.seconds, 0)::bigint"
+            " FROM (SELECT g.bucket, r.id, r.name FROM unnest(%s::date[]) AS g(bucket)"
+            f" CROSS JOIN core_resource AS r WHERE r.organization_id = %s AND r.is_active{one}) AS c"
+            " LEFT JOIN (SELECT bucket, resource_id, sum(seconds) AS seconds"
+            f" FROM ({booked}) AS x GROUP BY 1, 2) AS b ON b.bucket = c.bucket AND b.resource_id = c.id"
+            " LEFT JOIN (SELECT bucket, resource_id, sum(seconds) AS seconds"
+            f" FROM ({available}) AS y GROUP BY 1, 2) AS a ON a.bucket = c.bucket AND a.resource_id = c.id"
+            " ORDER BY c.bucket, c.name, c.id",
+            params,
+        )
+        rows: list[UtilizationRow] = cursor.fetchall()
+    return rows

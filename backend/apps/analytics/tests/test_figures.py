@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -157,7 +158,8 @@ def test_the_series_are_the_sql_figures(world: World, path: str, interval: Inter
     free = _sum_by_bucket(expected.available(org, FIRST, LAST), interval)
     assert len(utilization) == len(buckets(FIRST, LAST, interval)) * 2  # empty buckets included
     for item in utilization:
-        key = (item["bucket"], item["resource_id"])
+        # The id as text, as PostgreSQL gives it (the JSON is the same as of a UUID).
+        key = (item["bucket"], uuid.UUID(item["resource_id"]))
         assert (item["booked_minutes"], item["available_minutes"]) == (booked[key] // 60, free[key] // 60), (
             key
         )
