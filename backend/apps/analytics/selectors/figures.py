@@ -26,7 +26,6 @@ from apps.analytics.selectors.live import (
     receivables_change,
 )
 from apps.analytics.selectors.rollups import (
-    rollup_available_seconds,
     rollup_booking_counts,
     rollup_money_totals,
     rollup_receivables,
@@ -118,26 +117,6 @@ def active_resources(organization: Organization, resource_id: uuid.UUID | None =
     return list(resources)
 
 
-def availability_figures(window: Window, *, resources: list[Resource]) -> dict[tuple[date, uuid.UUID], int]:
-    """(bucket, resource) → available seconds of these (active) resources in the window."""
-    found, changed = live_availability_figures(window, resources=resources)
-    steady = [r.id for r in resources if r.id not in changed]
-    if steady:
-        wanted = set(steady)
-        rolled = rollup_available_seconds(
-            organization=window.organization,
-            first=window.first,
-            last=window.last,
-            skip=window.live_days(),
-            skip_resources=changed,
-            interval=window.interval,
-        )
-        for (bucket, resource_id), seconds in rolled.items():
-            if resource_id in wanted:
-                found[(bucket, resource_id)] = found.get((bucket, resource_id), 0) + seconds
-    return found
-
-
 def availability_is_live(window: Window) -> bool:
     """Whether `live_availability_figures` has anything to compute (else: all from the rollups)."""
     plan = window.plan
@@ -152,7 +131,8 @@ def availability_is_live(window: Window) -> bool:
 def live_availability_figures(
     window: Window, *, resources: list[Resource]
 ) -> tuple[dict[tuple[date, uuid.UUID], int], list[uuid.UUID]]:
-    """What `availability_figures` computes from the rows, and the resources read only so.
+    """Available seconds computed from the rows per (bucket, resource), and the resources read only so
+    (the rollups' side of them is to be left out).
 
     A changed resource (or every one, without rollups or after a change of long time off) is
     computed over the whole window; the others only on the live days.

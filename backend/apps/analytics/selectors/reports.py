@@ -34,7 +34,6 @@ from apps.analytics.periods import EARLIEST, LATEST, MAX_DAYS, Interval, buckets
 from apps.analytics.selectors.figures import (
     Window,
     active_resources,
-    availability_figures,
     availability_is_live,
     booking_figures,
     live_availability_figures,
@@ -43,7 +42,8 @@ from apps.analytics.selectors.figures import (
     outstanding,
 )
 from apps.analytics.selectors.freshness import data_version, plan_of
-from apps.analytics.selectors.rollups import rollup_utilization
+from apps.analytics.selectors.live import money_totals
+from apps.analytics.selectors.rollups import rollup_summary, rollup_utilization
 from apps.core.models import Resource, Service
 from apps.core.money import Money
 from apps.identity.models import Organization
@@ -142,23 +142,42 @@ def analytics_summary(
 
 
 def _summary(window: Window, resource_id: uuid.UUID | None, service_id: uuid.UUID | None) -> dict[str, Any]:
-    org = window.organization
+    org, live = window.organization, window.live_days()
     currency = billing_settings_of(organization=org).currency
-    counts = booking_figures(
+    by_status = dict.fromkeys(BookingStatus.values, 0)
+    booked = available = 0
+    money = [_ZERO] * 3
+    free: dict[Any, int] = {}
+    changed: list[uuid.UUID] = []
+    if availability_is_live(window):
+        free, changed = live_availability_figures(window, resources=active_resources(org, resource_id))
+    if window.plan.state is not None:
+        rolled = rollup_summary(
+            organization=org,
+            currency=currency,
+            first=window.first,
+            last=window.last,
+            skip=live,
+            skip_resources=changed,
+            resource_id=resource_id,
+            service_id=service_id,
+        )
+        for status, count in rolled.by_status.items():
+            by_status[status] += count
+        booked, available, money = rolled.booked, rolled.available, rolled.money
+    available += sum(free.values())
+    counts = live_booking_figures(
         window, dims=("resource", "status"), resource_id=resource_id, service_id=service_id
     )
-    by_status = dict.fromkeys(BookingStatus.values, 0)
-    resources = active_resources(org, resource_id)
-    active = {r.id for r in resources}
-    booked = 0
+    active = _active_ids(org) if any(seconds for _, seconds in counts.values()) else set()
     for (_, resource, status), (count, seconds) in counts.items():
         by_status[str(status)] += count
         booked += seconds if resource in active else 0
-    available = sum(availability_figures(window, resources=resources).values())
-    money = [
-        sum(values, _ZERO) for values in zip(*money_figures(window, currency=currency).values(), strict=True)
-    ]
-    gross, refunds, invoiced, _ = money or [_ZERO] * 4
+    for values in money_totals(
+        organization=org, zone=window.zone, currency=currency, days=live, interval="all"
+    ).values():
+        money = [a + b for a, b in zip(money, values[:3], strict=True)]
+    gross, refunds, invoiced = money
     return {
         "from": window.first,
         "to": window.last,
@@ -176,6 +195,12 @@ def _summary(window: Window, resource_id: uuid.UUID | None, service_id: uuid.UUI
         "invoiced": _money(invoiced, currency),
         "outstanding": _money(outstanding(window, currency=currency), currency),
     }
+
+
+def _active_ids(organization: Organization) -> set[uuid.UUID]:
+    return set(
+        Resource.objects.for_organization(organization).filter(is_active=True).values_list("id", flat=True)
+    )
 
 
 def analytics_revenue(
