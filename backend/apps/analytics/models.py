@@ -47,7 +47,14 @@ class BookingDay(TenantModel):
     seconds = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "day"], name="analytics_bookingday_org_day")]
+        # Covering: the reads group these columns, so they scan the index alone (once vacuumed).
+        indexes = [
+            models.Index(
+                fields=["organization", "day"],
+                name="analytics_bookingday_reads",
+                include=["resource", "service", "status", "count", "seconds"],
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.count} {self.status} on {self.day}"
@@ -61,7 +68,13 @@ class AvailabilityDay(TenantModel):
     seconds = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "day"], name="analytics_availday_org_day")]
+        indexes = [
+            models.Index(
+                fields=["organization", "day"],
+                name="analytics_availday_reads",
+                include=["resource", "seconds"],
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.seconds} s on {self.day}"
@@ -101,7 +114,13 @@ class BookingMonth(TenantModel):
     seconds = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "month"], name="analytics_bookingmonth_org")]
+        indexes = [
+            models.Index(
+                fields=["organization", "month"],
+                name="analytics_bookingmonth_reads",
+                include=["resource", "service", "status", "count", "seconds"],
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.count} {self.status} in {self.month:%Y-%m}"
@@ -115,7 +134,13 @@ class AvailabilityMonth(TenantModel):
     seconds = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "month"], name="analytics_availmonth_org")]
+        indexes = [
+            models.Index(
+                fields=["organization", "month"],
+                name="analytics_availmonth_reads",
+                include=["resource", "seconds"],
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.seconds} s in {self.month:%Y-%m}"

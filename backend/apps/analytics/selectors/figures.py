@@ -26,7 +26,6 @@ from apps.analytics.selectors.live import (
     receivables_change,
 )
 from apps.analytics.selectors.rollups import (
-    rollup_available_seconds,
     rollup_booking_counts,
     rollup_money_totals,
     rollup_receivables,
@@ -69,37 +68,45 @@ def booking_figures(
     service_id: uuid.UUID | None = None,
 ) -> dict[tuple[Any, ...], list[int]]:
     """(bucket, *dims) → [bookings, booked seconds] of bookings starting in the window."""
+    found: dict[tuple[Any, ...], list[int]] = {}
+    if window.plan.state is not None:
+        found = rollup_booking_counts(
+            organization=window.organization,
+            first=window.first,
+            last=window.last,
+            skip=window.live_days(),
+            interval=window.interval,
+            dims=dims,
+            resource_id=resource_id,
+            service_id=service_id,
+        )
+    _add(found, live_booking_figures(window, dims=dims, resource_id=resource_id, service_id=service_id))
+    return found
+
+
+def live_booking_figures(
+    window: Window,
+    *,
+    dims: BookingDims,
+    resource_id: uuid.UUID | None = None,
+    service_id: uuid.UUID | None = None,
+) -> dict[tuple[Any, ...], list[int]]:
+    """What `booking_figures` reads from the rows: the live days, and the holds of the other days."""
     live = window.live_days()
     common: dict[str, Any] = {
+        "organization": window.organization,
+        "zone": window.zone,
+        "now": window.now,
         "interval": window.interval,
         "dims": dims,
         "resource_id": resource_id,
         "service_id": service_id,
     }
-    found: dict[tuple[Any, ...], list[int]] = {}
+    found = booking_counts(days=live, **common)
     if window.plan.state is not None:
-        found = rollup_booking_counts(
-            organization=window.organization, first=window.first, last=window.last, skip=live, **common
-        )
         # Holds are never rolled up (their expiry depends on the clock): read live on those days.
         rolled = set(days_between(window.first, window.last)) - set(live)
-        _add(
-            found,
-            booking_counts(
-                organization=window.organization,
-                zone=window.zone,
-                days=rolled,
-                now=window.now,
-                holds="only",
-                **common,
-            ),
-        )
-    _add(
-        found,
-        booking_counts(
-            organization=window.organization, zone=window.zone, days=live, now=window.now, **common
-        ),
-    )
+        _add(found, booking_counts(days=rolled, holds="only", **common))
     return found
 
 
@@ -110,12 +117,31 @@ def active_resources(organization: Organization, resource_id: uuid.UUID | None =
     return list(resources)
 
 
-def availability_figures(window: Window, *, resources: list[Resource]) -> dict[tuple[date, uuid.UUID], int]:
-    """(bucket, resource) → available seconds of these (active) resources in the window."""
+def availability_is_live(window: Window) -> bool:
+    """Whether `live_availability_figures` has anything to compute (else: all from the rollups)."""
+    plan = window.plan
+    return (
+        plan.state is None
+        or plan.availability_changed
+        or bool(plan.changed_resources)
+        or bool(window.live_days())
+    )
+
+
+def live_availability_figures(
+    window: Window, *, resources: list[Resource]
+) -> tuple[dict[tuple[date, uuid.UUID], int], list[uuid.UUID]]:
+    """Available seconds computed from the rows per (bucket, resource), and the resources read only so
+    (the rollups' side of them is to be left out).
+
+    A changed resource (or every one, without rollups or after a change of long time off) is
+    computed over the whole window; the others only on the live days.
+    """
     plan, org, zone = window.plan, window.organization, window.zone
     everything = plan.state is None or plan.availability_changed
     changed = [r for r in resources if everything or r.id in plan.changed_resources]
-    steady = [r for r in resources if r not in changed]
+    changed_ids = {r.id for r in changed}
+    steady = [r for r in resources if r.id not in changed_ids]
     live = window.live_days()
     per_day: dict[tuple[date, uuid.UUID], int] = {}
     if changed:
@@ -124,23 +150,7 @@ def availability_figures(window: Window, *, resources: list[Resource]) -> dict[t
         )
     if steady and live:
         per_day |= available_seconds(organization=org, zone=zone, days=live, resources=steady)
-    found: dict[tuple[date, uuid.UUID], int] = defaultdict(int)
-    for key, seconds in bucketed(per_day, window.interval).items():
-        found[key] += seconds
-    if steady:
-        wanted = {r.id for r in steady}
-        rolled = rollup_available_seconds(
-            organization=org,
-            first=window.first,
-            last=window.last,
-            skip=live,
-            skip_resources=[r.id for r in changed],
-            interval=window.interval,
-        )
-        for (bucket, resource_id), seconds in rolled.items():
-            if resource_id in wanted:
-                found[(bucket, resource_id)] += seconds
-    return dict(found)
+    return bucketed(per_day, window.interval), [r.id for r in changed]
 
 
 _ZERO = Decimal(0)

@@ -34,12 +34,16 @@ from apps.analytics.periods import EARLIEST, LATEST, MAX_DAYS, Interval, buckets
 from apps.analytics.selectors.figures import (
     Window,
     active_resources,
-    availability_figures,
+    availability_is_live,
     booking_figures,
+    live_availability_figures,
+    live_booking_figures,
     money_figures,
     outstanding,
 )
 from apps.analytics.selectors.freshness import data_version, plan_of
+from apps.analytics.selectors.live import money_totals
+from apps.analytics.selectors.rollups import rollup_summary, rollup_utilization
 from apps.core.models import Resource, Service
 from apps.core.money import Money
 from apps.identity.models import Organization
@@ -138,23 +142,42 @@ def analytics_summary(
 
 
 def _summary(window: Window, resource_id: uuid.UUID | None, service_id: uuid.UUID | None) -> dict[str, Any]:
-    org = window.organization
+    org, live = window.organization, window.live_days()
     currency = billing_settings_of(organization=org).currency
-    counts = booking_figures(
+    by_status = dict.fromkeys(BookingStatus.values, 0)
+    booked = available = 0
+    money = [_ZERO] * 3
+    free: dict[Any, int] = {}
+    changed: list[uuid.UUID] = []
+    if availability_is_live(window):
+        free, changed = live_availability_figures(window, resources=active_resources(org, resource_id))
+    if window.plan.state is not None:
+        rolled = rollup_summary(
+            organization=org,
+            currency=currency,
+            first=window.first,
+            last=window.last,
+            skip=live,
+            skip_resources=changed,
+            resource_id=resource_id,
+            service_id=service_id,
+        )
+        for status, count in rolled.by_status.items():
+            by_status[status] += count
+        booked, available, money = rolled.booked, rolled.available, rolled.money
+    available += sum(free.values())
+    counts = live_booking_figures(
         window, dims=("resource", "status"), resource_id=resource_id, service_id=service_id
     )
-    by_status = dict.fromkeys(BookingStatus.values, 0)
-    resources = active_resources(org, resource_id)
-    active = {r.id for r in resources}
-    booked = 0
+    active = _active_ids(org) if any(seconds for _, seconds in counts.values()) else set()
     for (_, resource, status), (count, seconds) in counts.items():
         by_status[str(status)] += count
         booked += seconds if resource in active else 0
-    available = sum(availability_figures(window, resources=resources).values())
-    money = [
-        sum(values, _ZERO) for values in zip(*money_figures(window, currency=currency).values(), strict=True)
-    ]
-    gross, refunds, invoiced, _ = money or [_ZERO] * 4
+    for values in money_totals(
+        organization=org, zone=window.zone, currency=currency, days=live, interval="all"
+    ).values():
+        money = [a + b for a, b in zip(money, values[:3], strict=True)]
+    gross, refunds, invoiced = money
     return {
         "from": window.first,
         "to": window.last,
@@ -172,6 +195,12 @@ def _summary(window: Window, resource_id: uuid.UUID | None, service_id: uuid.UUI
         "invoiced": _money(invoiced, currency),
         "outstanding": _money(outstanding(window, currency=currency), currency),
     }
+
+
+def _active_ids(organization: Organization) -> set[uuid.UUID]:
+    return set(
+        Resource.objects.for_organization(organization).filter(is_active=True).values_list("id", flat=True)
+    )
 
 
 def analytics_revenue(
@@ -231,24 +260,47 @@ def analytics_utilization(
 def _utilization(
     window: Window, resource_id: uuid.UUID | None, service_id: uuid.UUID | None
 ) -> list[dict[str, Any]]:
-    resources = active_resources(window.organization, resource_id)
-    booked = booking_figures(window, dims=("resource",), resource_id=resource_id, service_id=service_id)
-    available = availability_figures(window, resources=resources)
+    # The rollups give every cell (PostgreSQL groups and joins them); what is read live is added
+    # to its cells here, keyed by the resource id as text, as the rows carry it.
+    live: dict[tuple[date, str], list[int]] = {}
+    for (bucket, resource), (_, seconds) in live_booking_figures(
+        window, dims=("resource",), resource_id=resource_id, service_id=service_id
+    ).items():
+        live.setdefault((bucket, str(resource)), [0, 0])[0] += seconds
+    changed: list[uuid.UUID] = []
+    if availability_is_live(window):
+        free, changed = live_availability_figures(
+            window, resources=active_resources(window.organization, resource_id)
+        )
+        for (bucket, resource), seconds in free.items():
+            live.setdefault((bucket, str(resource)), [0, 0])[1] += seconds
+    rows = rollup_utilization(
+        organization=window.organization,
+        first=window.first,
+        last=window.last,
+        skip=window.live_days() if window.plan.state is not None else None,
+        skip_resources=changed,
+        interval=window.interval,
+        resource_id=resource_id,
+        service_id=service_id,
+    )
     items = []
-    for bucket in buckets(window.first, window.last, window.interval):
-        for resource in resources:
-            seconds = booked.get((bucket, resource.id), [0, 0])[1]
-            free = available.get((bucket, resource.id), 0)
-            items.append(
-                {
-                    "bucket": bucket,
-                    "resource_id": resource.id,
-                    "resource_name": resource.name,
-                    "booked_minutes": seconds // 60,
-                    "available_minutes": free // 60,
-                    "utilization": ratio(seconds, free),
-                }
-            )
+    for bucket, resource, name, rolled_booked, rolled_available in rows:
+        booked, available = rolled_booked, rolled_available
+        if live:
+            more = live.get((bucket, resource))
+            if more is not None:
+                booked, available = booked + more[0], available + more[1]
+        items.append(
+            {
+                "bucket": bucket,
+                "resource_id": resource,
+                "resource_name": name,
+                "booked_minutes": booked // 60,
+                "available_minutes": available // 60,
+                "utilization": ratio(booked, available),
+            }
+        )
     return items
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from apps.analytics.selectors.sql import BOOKED_STATUSES, bucket_sql, or_ranges
 from apps.identity.models import Organization
 
 _DIM_SQL = {"resource": "resource_id", "service": "service_id", "status": "status"}
+_ZERO = Decimal(0)
 
 
 def split_months(
@@ -90,36 +92,6 @@ def _days_where(day_runs: list[tuple[date, date]], skip: Collection[date]) -> tu
     return f"{where} AND NOT (day = ANY(%s))", [*params, list(skip)]
 
 
-def rollup_available_seconds(
-    *,
-    organization: Organization,
-    first: date,
-    last: date,
-    skip: Collection[date],
-    skip_resources: Collection[uuid.UUID],
-    interval: Interval,
-) -> dict[tuple[date, uuid.UUID], int]:
-    """(bucket, resource) → available seconds, leaving out the skipped days and resources."""
-    months, day_runs = split_months(first, last, skip, interval)
-    found: dict[tuple[date, uuid.UUID], int] = {}
-    for table, column, where, params in (
-        ("analytics_availabilitymonth", "month", "month = ANY(%s)", [months]),
-        ("analytics_availabilityday", "day", *_days_where(day_runs, skip)),
-    ):
-        if not (months if column == "month" else day_runs):
-            continue
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {bucket_sql(column, interval)}, resource_id, sum(seconds) FROM {table}"  # noqa: S608 - only this module's fragments; values are parameters
-                f" WHERE organization_id = %s AND {where} AND NOT (resource_id = ANY(%s::uuid[]))"
-                " GROUP BY 1, 2",
-                [organization.id, *params, list(skip_resources)],
-            )
-            for bucket, resource, seconds in cursor.fetchall():
-                found[(bucket, resource)] = found.get((bucket, resource), 0) + int(seconds)
-    return found
-
-
 def rollup_money_totals(
     *,
     organization: Organization,
@@ -153,3 +125,158 @@ def rollup_receivables(
         )
         (total,) = cursor.fetchone() or (Decimal(0),)
     return Decimal(total)
+
+
+UtilizationRow = tuple[date, str, str, int, int]  # bucket, resource id (text), name, booked s, available s
+
+
+def rollup_utilization(
+    *,
+    organization: Organization,
+    first: date,
+    last: date,
+    skip: Collection[date] | None,
+    skip_resources: Collection[uuid.UUID],
+    interval: Interval,
+    resource_id: uuid.UUID | None = None,
+    service_id: uuid.UUID | None = None,
+) -> list[UtilizationRow]:
+    """One row per bucket and active resource (by name), booked and available seconds from the rollups.
+
+    Every cell is listed, empty ones with zeros: PostgreSQL groups the month and day rows and
+    joins them to the buckets and resources, so the caller only adds what it reads live. Skipped
+    days are left out of both sides, skipped resources out of the available side; `skip=None`:
+    nothing from the rollups (they do not answer for this organization), zeros everywhere.
+    """
+    months: list[date] = []
+    day_runs: list[tuple[date, date]] = []
+    if skip is None:
+        skip = []
+    else:
+        months, day_runs = split_months(first, last, skip, interval)
+    day_where, day_params = _days_where(day_runs, skip)
+    booked_filter, booked_params = "", []
+    if resource_id is not None:
+        booked_filter += " AND resource_id = %s"
+        booked_params.append(resource_id)
+    if service_id is not None:
+        booked_filter += " AND service_id = %s"
+        booked_params.append(service_id)
+    statuses = list(BOOKED_STATUSES)
+    month_bucket, day_bucket = bucket_sql("month", interval), bucket_sql("day", interval)
+    booked = (
+        f"SELECT {month_bucket} AS bucket, resource_id, seconds FROM analytics_bookingmonth"  # noqa: S608 - this module's fragments
+        f" WHERE organization_id = %s AND month = ANY(%s) AND status = ANY(%s){booked_filter}"
+        f" UNION ALL SELECT {day_bucket}, resource_id, seconds FROM analytics_bookingday"
+        f" WHERE organization_id = %s AND {day_where} AND status = ANY(%s){booked_filter}"
+    )
+    available = (
+        f"SELECT {month_bucket} AS bucket, resource_id, seconds FROM analytics_availabilitymonth"  # noqa: S608 - this module's fragments
+        " WHERE organization_id = %s AND month = ANY(%s) AND NOT (resource_id = ANY(%s::uuid[]))"
+        f" UNION ALL SELECT {day_bucket}, resource_id, seconds FROM analytics_availabilityday"
+        f" WHERE organization_id = %s AND {day_where} AND NOT (resource_id = ANY(%s::uuid[]))"
+    )
+    org, others = organization.id, list(skip_resources)
+    one = " AND r.id = %s" if resource_id is not None else ""
+    params = [
+        buckets(first, last, interval),
+        org,
+        *([resource_id] if resource_id is not None else []),
+        *(org, months, statuses, *booked_params, org, *day_params, statuses, *booked_params),
+        *(org, months, others, org, *day_params, others),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.bucket, c.id::text, c.name,"  # noqa: S608 - only this module's fragments; values are parameters
+            " coalesce(b.seconds, 0)::bigint, coalesce(a.seconds, 0)::bigint"
+            # Resources ranked by name once: the cells sort by (bucket, rank), not by text.
+            " FROM (SELECT g.bucket, r.id, r.name, r.place FROM unnest(%s::date[]) AS g(bucket)"
+            " CROSS JOIN (SELECT id, name, row_number() OVER (ORDER BY name, id) AS place"
+            f" FROM core_resource AS r WHERE r.organization_id = %s AND r.is_active{one}) AS r) AS c"
+            " LEFT JOIN (SELECT bucket, resource_id, sum(seconds) AS seconds"
+            f" FROM ({booked}) AS x GROUP BY 1, 2) AS b ON b.bucket = c.bucket AND b.resource_id = c.id"
+            " LEFT JOIN (SELECT bucket, resource_id, sum(seconds) AS seconds"
+            f" FROM ({available}) AS y GROUP BY 1, 2) AS a ON a.bucket = c.bucket AND a.resource_id = c.id"
+            " ORDER BY c.bucket, c.place",
+            params,
+        )
+        rows: list[UtilizationRow] = cursor.fetchall()
+    return rows
+
+
+@dataclass(frozen=True)
+class RollupSummary:
+    """The summary's sums over the rolled-up days of a range (holds and live days left to the caller)."""
+
+    by_status: dict[str, int]
+    booked: int  # seconds, of the active resources
+    available: int  # seconds, of the active resources not skipped
+    money: list[Decimal]  # payments, refunds, invoiced
+
+
+# The organization's inactive resources, once per statement: their bookings count, their time does not.
+_INACTIVE = "ARRAY(SELECT id FROM core_resource WHERE organization_id = %s AND NOT is_active)"
+# Booked seconds of the active resources; takes the booked statuses and the organization.
+_BOOKED = f"coalesce(sum(seconds) FILTER (WHERE status = ANY(%s) AND resource_id <> ALL({_INACTIVE})), 0)"
+
+
+def rollup_summary(
+    *,
+    organization: Organization,
+    currency: str,
+    first: date,
+    last: date,
+    skip: Collection[date],
+    skip_resources: Collection[uuid.UUID],
+    resource_id: uuid.UUID | None = None,
+    service_id: uuid.UUID | None = None,
+) -> RollupSummary:
+    """Bookings per status, booked and available seconds and money of [first, last] from the
+    rollups, in two statements: whole months from the month tables, the edges from the day tables."""
+    months, day_runs = split_months(first, last, skip, "all")
+    day_where, day_params = _days_where(day_runs, skip)
+    org, statuses, others = organization.id, list(BOOKED_STATUSES), list(skip_resources)
+    narrow, narrow_params = "", []
+    if resource_id is not None:
+        narrow += " AND resource_id = %s"
+        narrow_params.append(resource_id)
+    booked_narrow, booked_params = narrow, list(narrow_params)
+    if service_id is not None:
+        booked_narrow += " AND service_id = %s"
+        booked_params.append(service_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Each table summed on its own: one small plan each, never a parallel one (on a busy
+            # host, waiting for workers costs more than the scan).
+            f"SELECT status, sum(n), sum(s) FROM (SELECT status, sum(count) AS n, {_BOOKED} AS s"  # noqa: S608 - only this module's fragments; values are parameters
+            f" FROM analytics_bookingmonth WHERE organization_id = %s AND month = ANY(%s){booked_narrow}"
+            f" GROUP BY 1 UNION ALL SELECT status, sum(count), {_BOOKED} FROM analytics_bookingday"
+            f" WHERE organization_id = %s AND {day_where}{booked_narrow} GROUP BY 1) AS b GROUP BY 1",
+            [statuses, org, org, months, *booked_params, statuses, org, org, *day_params, *booked_params],
+        )
+        by_status: dict[str, int] = {}
+        booked = 0
+        for status, count, seconds in cursor.fetchall():
+            by_status[status] = int(count)
+            booked += int(seconds)
+        cursor.execute(
+            "SELECT a.seconds, m.payments, m.refunds, m.invoiced FROM"  # noqa: S608 - only this module's fragments; values are parameters
+            " (SELECT coalesce(sum(seconds), 0) AS seconds FROM"
+            " (SELECT resource_id, seconds FROM analytics_availabilitymonth"
+            f" WHERE organization_id = %s AND month = ANY(%s){narrow}"
+            " UNION ALL SELECT resource_id, seconds FROM analytics_availabilityday"
+            f" WHERE organization_id = %s AND {day_where}{narrow}) AS d"
+            f" WHERE NOT (resource_id = ANY(%s::uuid[])) AND resource_id <> ALL({_INACTIVE})) AS a,"
+            " (SELECT coalesce(sum(payments), 0) AS payments, coalesce(sum(refunds), 0) AS refunds,"
+            " coalesce(sum(invoiced), 0) AS invoiced FROM analytics_moneyday"
+            " WHERE organization_id = %s AND currency = %s AND day >= %s AND day <= %s"
+            " AND NOT (day = ANY(%s))) AS m",
+            [
+                *(org, months, *narrow_params, org, *day_params, *narrow_params, others, org),
+                *(org, currency, first, last, list(skip)),
+            ],
+        )
+        seconds, *money = cursor.fetchone() or (0, _ZERO, _ZERO, _ZERO)
+    return RollupSummary(
+        by_status=by_status, booked=booked, available=int(seconds), money=[Decimal(v) for v in money]
+    )
