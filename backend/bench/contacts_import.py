@@ -92,7 +92,9 @@ def main() -> None:
     measuring = time.perf_counter()
     for run in range(REPEATS):
         organization = Organization.objects.create(id=uuid.uuid4(), name=f"Import bench {run}")
-        actor = User.objects.create(subject=f"bench-{uuid.uuid4()}", email=f"staff{run}@bench.test", name="Bench")
+        actor = User.objects.create(
+            subject=f"bench-{uuid.uuid4()}", email=f"staff{run}@bench.test", name="Bench"
+        )
         content = _file(run)
         started = time.perf_counter()
         job, new = contact_import_start(
@@ -129,8 +131,10 @@ def main() -> None:
     ceiling_rps = (ROWS - REJECTED) / statistics.median(ceilings)
     result = {
         "benchmark": "contacts_import",
-        "server": "none: in-process (the job's task as the worker runs it), config.settings.local, DEBUG=false",
-        "load": f"{ROWS} CSV rows ({REJECTED} rejected) x{REPEATS}; ceiling: the valid rows via contact_create",
+        "server": "none: in process (the job's task as the worker runs it),"
+        " config.settings.local, DEBUG=false",
+        "load": f"{ROWS} CSV rows ({REJECTED} rejected) x{REPEATS};"
+        " ceiling: the valid rows via contact_create",
         "cpus": os.cpu_count(),
         "measuring_seconds": round(time.perf_counter() - measuring, 1),
         "targets": {

@@ -299,7 +299,10 @@ def test_ten_thousand_rows_through_the_worker_with_a_correct_report(as_role: Cal
     again = upload(staff, content)
     assert again.json()["id"] == answer.json()["id"]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'")
+        cursor.execute(
+            "SELECT count(*) FROM procrastinate_jobs"
+            " WHERE status = 'todo' AND task_name = 'core.contacts_import'"
+        )
         assert cursor.fetchone() == (0,)
     assert Contact.objects.for_organization(acme()).count() == 10_000 - len(bad)
     with connection.cursor() as cursor:
