@@ -11,7 +11,6 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from apps.analytics.csvexport import csv_response
 from apps.analytics.schemas import (
     BookingsFilter,
     BookingsOut,
@@ -30,6 +29,7 @@ from apps.analytics.selectors.reports import (
 )
 from apps.analytics.tables import bookings_table, revenue_table, summary_table, utilization_table
 from apps.identity.principal import Role, organization_of
+from edge.csvexport import csv_filename, csv_response
 from edge.permissions import requires
 from edge.responses import json_answer
 
@@ -62,7 +62,7 @@ def get_summary(request: HttpRequest, filters: Query[RangeFilter]) -> Any:
         service_id=filters.service_id,
     )
     if filters.format == "csv":
-        return csv_response("summary", filters.from_, filters.to, *summary_table(summary))
+        return csv_response(csv_filename("summary", filters.from_, filters.to), *summary_table(summary))
     return summary
 
 
@@ -79,7 +79,7 @@ def get_revenue(request: HttpRequest, filters: Query[RevenueFilter]) -> Any:
         organization=organization_of(request), first=filters.from_, last=filters.to, interval=filters.interval
     )
     if filters.format == "csv":
-        return csv_response("revenue", filters.from_, filters.to, *revenue_table(items))
+        return csv_response(csv_filename("revenue", filters.from_, filters.to), *revenue_table(items))
     return json_answer(request, {"items": items})
 
 
@@ -101,7 +101,7 @@ def get_utilization(request: HttpRequest, filters: Query[UtilizationFilter]) -> 
         service_id=filters.service_id,
     )
     if filters.format == "csv":
-        return csv_response("utilization", filters.from_, filters.to, *utilization_table(items))
+        return csv_response(csv_filename("utilization", filters.from_, filters.to), *utilization_table(items))
     return json_answer(request, {"items": items})
 
 
@@ -124,5 +124,5 @@ def get_bookings(request: HttpRequest, filters: Query[BookingsFilter]) -> Any:
         service_id=filters.service_id,
     )
     if filters.format == "csv":
-        return csv_response("bookings", filters.from_, filters.to, *bookings_table(items))
+        return csv_response(csv_filename("bookings", filters.from_, filters.to), *bookings_table(items))
     return json_answer(request, {"items": items})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from auditlog.cid import get_cid
 from auditlog.context import set_actor
 from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
@@ -102,3 +103,23 @@ def audit_access(*, instance: models.Model, actor: User | None) -> None:
     # Reads run without auditlog's actor context (edge.permissions sets it for writes only).
     with set_actor(actor):
         accessed.send(sender=type(instance), instance=instance)
+
+
+def audit_access_all(
+    *, organization: Organization, model: type[models.Model], actor: User | None, object_repr: str
+) -> LogEntry:
+    """Records one read of every `model` row of the organization (a bulk export): one `access` entry.
+
+    No single object: the entry names the model (`object_type`), an empty `object_id`, and says
+    what was read in `object_repr`; actor, request id and organization as on any entry.
+    """
+    with set_actor(actor):
+        entry: LogEntry = LogEntry.objects.create(
+            content_type=ContentType.objects.get_for_model(model),
+            object_pk="",
+            object_repr=object_repr,
+            action=LogEntry.Action.ACCESS,
+            cid=get_cid(),
+            additional_data={"organization_id": str(organization.id)},
+        )
+    return entry

@@ -1,4 +1,4 @@
-from hubkit.errors import Conflict, NotFound
+from hubkit.errors import ApplicationError, Conflict, NotFound, UnsupportedMediaType, ValidationFailed
 
 
 class ContactNotFound(NotFound):
@@ -30,3 +30,23 @@ class OverrideNotFound(NotFound):
 
 class ServiceNotFound(NotFound):
     title = "Service not found"
+
+
+class ContactImportNotFound(NotFound):
+    title = "Contact import not found"
+
+
+class ImportFileTooLarge(ApplicationError):
+    status = 413
+    code = "import_too_large"
+    title = "Import file too large"
+
+
+class ImportFileType(UnsupportedMediaType):
+    code = "import_unsupported_type"
+    title = "Import file type not supported"
+
+
+class ImportFileInvalid(ValidationFailed):
+    code = "import_file_invalid"
+    title = "Import file cannot be read"

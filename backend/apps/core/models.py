@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from auditlog.registry import auditlog
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
@@ -13,8 +14,9 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Lower
 
 from apps.core.phones import email_lookup_form
+from apps.identity.models import User
 from apps.identity.tenancy import TenantModel
-from hubkit.encryption.fields import EncryptedTextField
+from hubkit.encryption.fields import EncryptedBinaryField, EncryptedJSONField, EncryptedTextField
 from hubkit.encryption.keys import blind_index
 
 CONTACT_PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "notes", "tags")
@@ -166,6 +168,61 @@ class Service(TenantModel):
         return self.name
 
 
+class ContactImport(TenantModel):
+    """One uploaded file of contacts and its progress; at most one per file (its bytes) and organization.
+
+    The file holds personal data: it is kept encrypted (`content`) only until processed, then
+    cleared. The row reasons (`row_errors`, capped) are encrypted as well.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    class Format(models.TextChoices):
+        CSV = "csv"
+        XLSX = "xlsx"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    file_sha256 = models.CharField(max_length=64)
+    filename = models.CharField(max_length=255, blank=True)
+    format = models.CharField(max_length=8, choices=Format.choices)
+    content = EncryptedBinaryField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    # [{"row": n, "field": name | None, "message": text}], the first CONTACT_IMPORT_MAX_ROW_ERRORS.
+    row_errors = EncryptedJSONField(default=list)
+    failure_reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    request_id = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(F("organization"), F("file_sha256"), name="core_contactimport_file_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "created_at", "id"], name="core_contactimport_org_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"Contact import {self.id}"
+
+    @property
+    def row_errors_truncated(self) -> bool:
+        """Reasons are kept for the first CONTACT_IMPORT_MAX_ROW_ERRORS; later rejections only count."""
+        return len(self.row_errors or []) >= settings.CONTACT_IMPORT_MAX_ROW_ERRORS
+
+
 # Audit: every business model is registered. Encrypted fields are masked (an entry must not hold
 # in clear what the row encrypts); the blind indexes are derived and left out.
 auditlog.register(
@@ -183,3 +240,16 @@ auditlog.register(
     mask_callable="apps.audit.masking.mask_value",
 )
 auditlog.register(Service, exclude_fields=["updated_at"])
+# Progress counters move every batch: bookkeeping, not changes anyone audits (the status is).
+auditlog.register(
+    ContactImport,
+    exclude_fields=[
+        "content",
+        "row_errors",
+        "rows_done",
+        "created_count",
+        "updated_count",
+        "rejected_count",
+        "updated_at",
+    ],
+)

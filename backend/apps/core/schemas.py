@@ -24,6 +24,7 @@ Capacity = Annotated[
 ]
 
 ContactId = Annotated[uuid.UUID, Path(description="The contact's id.")]
+ContactImportId = Annotated[uuid.UUID, Path(description="The contact import's id.")]
 ResourceId = Annotated[uuid.UUID, Path(description="The resource's id.")]
 TimeOffId = Annotated[uuid.UUID, Path(description="The time-off entry's id.")]
 ServiceId = Annotated[uuid.UUID, Path(description="The service's id.")]
@@ -120,6 +121,56 @@ class ContactExport(Schema):
 
     generated_at: datetime
     sections: dict[str, object]
+
+
+class ContactImportRowError(Schema):
+    """Why one row of the file was not imported."""
+
+    row: int = Field(description="The row's number in the file, as a spreadsheet shows it (the header is 1).")
+    field: str | None = Field(description="The column at fault; null when it is the row as a whole.")
+    message: str
+
+
+class ContactImportSummaryOut(Out):
+    """A contacts file accepted for import, and how far its job has come."""
+
+    id: uuid.UUID
+    status: Literal["queued", "running", "done", "failed"]
+    filename: str
+    format: Literal["csv", "xlsx"]
+    rows_total: int = Field(description="Rows of the file with any cell filled (the header aside).")
+    rows_done: int = Field(description="Rows handled so far: created + updated + rejected.")
+    created: int = Field(validation_alias="created_count", description="Rows that created a contact.")
+    updated: int = Field(
+        validation_alias="updated_count",
+        description="Rows whose email matched an active contact, which they updated"
+        " (blank cells kept its values).",
+    )
+    rejected: int = Field(validation_alias="rejected_count", description="Rows that changed nothing.")
+    failure_reason: str = Field(description="Why a `failed` import stopped; empty otherwise.")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ContactImportOut(ContactImportSummaryOut):
+    """A contact import with the reasons of its rejected rows."""
+
+    errors: list[ContactImportRowError] = Field(
+        validation_alias="row_errors",
+        description="One entry per refused field of a rejected row, in file order (the first"
+        " CONTACT_IMPORT_MAX_ROW_ERRORS, 1000 by default).",
+    )
+    errors_truncated: bool = Field(
+        validation_alias="row_errors_truncated",
+        description="True when more rows were rejected than `errors` lists (`rejected` counts all).",
+    )
+
+
+class ContactExportFilter(Schema):
+    """Export options."""
+
+    format: Literal["csv"] = Field("csv", description="The file format; CSV only for now.")
 
 
 # Resources

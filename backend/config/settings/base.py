@@ -49,6 +49,11 @@ BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", DEV_BLIND_INDEX_KEY)
 
 # Contacts: numbers without a country prefix are read as numbers of this region.
 CONTACT_PHONE_DEFAULT_REGION = env.str("CONTACT_PHONE_DEFAULT_REGION", "DE")
+# Contact imports (POST /contacts/import): the largest file accepted, its most rows, and how many
+# rejected rows keep their reason (every rejection is counted).
+CONTACT_IMPORT_MAX_BYTES = env.int("CONTACT_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+CONTACT_IMPORT_MAX_ROWS = env.int("CONTACT_IMPORT_MAX_ROWS", 50_000)
+CONTACT_IMPORT_MAX_ROW_ERRORS = env.int("CONTACT_IMPORT_MAX_ROW_ERRORS", 1000)
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -154,7 +159,7 @@ PROCRASTINATE_ON_APP_READY = "hubkit.metrics.worker_app_ready"
 WORKER_METRICS_PORT = env.int("METRICS_PORT", 9108) if env.str("METRICS_PORT", "9108") else None
 WORKER_METRICS_HOST = env.str("METRICS_HOST", "127.0.0.1")
 PROCRASTINATE_WORKER_DEFAULTS = {
-    "queues": ["events", "maintenance"],
+    "queues": ["events", "maintenance", "imports"],
     # Jobs at once: one drain per destination and shard (apps.events.lines.SHARDS) plus the others.
     "concurrency": env.int("EVENT_WORKER_CONCURRENCY", 12),
     # Jobs scheduled for later (delivery retries) are noticed within this many seconds.

@@ -18,12 +18,12 @@ from django.test import Client
 from django.utils import timezone
 from ninja import Schema
 
-from apps.analytics.csvexport import safe_cell
 from apps.analytics.schemas import BookingsOut, RevenueOut, SummaryOut, UtilizationOut
 from apps.analytics.selectors import reports
 from apps.analytics.tests.world import World, build_world
 from apps.scheduling.models import BookingStatus
 from apps.transactions.tests.factories import make_payment
+from edge.csvexport import safe_cell
 from hubkit.testing import IdentityService
 from tests.factories import client_as, make_resource, send
 

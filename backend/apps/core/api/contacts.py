@@ -1,16 +1,37 @@
-"""/contacts: the organization's contacts, with GDPR export and erasure."""
+"""/contacts: the organization's contacts, with GDPR export and erasure, bulk import and export."""
 
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from ninja import Query, Router, Status
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
 
-from apps.core.models import Contact
-from apps.core.schemas import ContactExport, ContactFilter, ContactId, ContactIn, ContactOut, ContactPatch
+from apps.core.models import Contact, ContactImport
+from apps.core.schemas import (
+    ContactExport,
+    ContactExportFilter,
+    ContactFilter,
+    ContactId,
+    ContactImportId,
+    ContactImportOut,
+    ContactImportSummaryOut,
+    ContactIn,
+    ContactOut,
+    ContactPatch,
+)
 from apps.core.selectors.contacts import contact_export, contact_get, contact_list, contact_read
+from apps.core.selectors.imports import (
+    EXPORT_COLUMNS,
+    contact_export_rows,
+    contact_import_get,
+    contact_import_list,
+)
 from apps.core.services.contacts import contact_archive, contact_create, contact_erase, contact_update
+from apps.core.services.imports import contact_import_start
 from apps.identity.principal import Role, organization_of, principal_of
+from edge.csvexport import csv_response
 from edge.permissions import requires
 from hubkit.openapi import problem_responses
 from hubkit.pagination import KeysetPagination, paginate
@@ -44,6 +65,89 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
         organization=organization_of(request), actor=principal_of(request).user, **payload.model_dump()
     )
     return Status(201, contact)
+
+
+_IMPORT_ACCEPTED = {
+    "responses": {
+        202: {
+            "headers": {
+                "Location": {
+                    "description": "The import's status: GET /api/v1/contacts/imports/{id}.",
+                    "schema": {"type": "string"},
+                }
+            }
+        }
+    }
+}
+
+
+@router.post(
+    "/import",
+    response={202: ContactImportOut, **problem_responses(413, 415)},
+    operation_id="import_contacts",
+    openapi_extra=_IMPORT_ACCEPTED,
+)
+@requires(Role.STAFF)
+def import_contacts(
+    request: HttpRequest, response: HttpResponse, file: File[UploadedFile]
+) -> Status[ContactImport]:
+    """Queues a CSV (UTF-8, header row) or XLSX file of contacts; its job imports each row as a create.
+
+    Columns: `first_name` (required), `last_name`, `email`, `phone`, `notes`, `tags` (comma-separated).
+    A row whose email matches an active contact updates it with its non-blank cells; a row whose
+    email an earlier row has is rejected. The same file again answers its first import (202).
+    413 `import_too_large`, 415 `import_unsupported_type`, 422 `import_file_invalid` (encoding,
+    structure, header columns, too many rows).
+    """
+    started, _ = contact_import_start(
+        organization=organization_of(request),
+        actor=principal_of(request).user,
+        filename=file.name or "",
+        source=file,
+    )
+    response["Location"] = f"/api/v1/contacts/imports/{started.id}"
+    return Status(202, started)
+
+
+@router.get("/imports", response=list[ContactImportSummaryOut], operation_id="list_contact_imports")
+@requires(Role.STAFF)
+@paginate(KeysetPagination, descending=True)
+def list_contact_imports(request: HttpRequest) -> QuerySet[ContactImport]:
+    """The organization's contact imports, newest first (without their row reasons)."""
+    return contact_import_list(organization=organization_of(request))
+
+
+@router.get("/imports/{import_id}", response=ContactImportOut, operation_id="get_contact_import")
+@requires(Role.STAFF)
+def get_contact_import(request: HttpRequest, import_id: ContactImportId) -> ContactImport:
+    """Progress and outcome of an import: counts, and per rejected row its number, field and reason."""
+    return contact_import_get(organization=organization_of(request), import_id=import_id)
+
+
+_EXPORT_CSV = {
+    "responses": {
+        200: {
+            "description": "The contacts as a CSV attachment (cells that would start a formula get a `'`).",
+            "headers": {
+                "Content-Disposition": {
+                    "description": 'attachment; filename="contacts-<date>.csv"',
+                    "schema": {"type": "string"},
+                }
+            },
+            "content": {"text/csv": {"schema": {"type": "string"}, "example": ",".join(EXPORT_COLUMNS)}},
+        }
+    }
+}
+
+
+@router.get("/export", response={200: None}, operation_id="export_contacts", openapi_extra=_EXPORT_CSV)
+@requires(Role.VIEWER, scope=CONTACTS_READ)
+def export_contacts(request: HttpRequest, filters: Query[ContactExportFilter]) -> StreamingHttpResponse:
+    """Streams every contact of the organization (archived ones too, erased ones not) as CSV.
+
+    The export is one entry on the audit trail (`GET /audit?kind=access`), not one per contact."""
+    rows = contact_export_rows(organization=organization_of(request), actor=principal_of(request).user)
+    return csv_response(f"contacts-{timezone.localdate().isoformat()}.csv", EXPORT_COLUMNS, rows)
 
 
 @router.get("/{contact_id}", response=ContactOut, operation_id="get_contact")

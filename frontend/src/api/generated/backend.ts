@@ -358,6 +358,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contacts/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Contacts
+         * @description Streams every contact of the organization (archived ones too, erased ones not) as CSV.
+         *
+         *         The export is one entry on the audit trail (`GET /audit?kind=access`), not one per contact.
+         *
+         *     Requires: role ≥ viewer or a service token with scope `contacts:read`.
+         */
+        get: operations["export_contacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Contacts
+         * @description Queues a CSV (UTF-8, header row) or XLSX file of contacts; its job imports each row as a create.
+         *
+         *         Columns: `first_name` (required), `last_name`, `email`, `phone`, `notes`, `tags` (comma-separated).
+         *         A row whose email matches an active contact updates it with its non-blank cells; a row whose
+         *         email an earlier row has is rejected. The same file again answers its first import (202).
+         *         413 `import_too_large`, 415 `import_unsupported_type`, 422 `import_file_invalid` (encoding,
+         *         structure, header columns, too many rows).
+         *
+         *     Requires: role ≥ staff.
+         */
+        post: operations["import_contacts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Contact Imports
+         * @description The organization's contact imports, newest first (without their row reasons).
+         *
+         *     Requires: role ≥ staff.
+         */
+        get: operations["list_contact_imports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Contact Import
+         * @description Progress and outcome of an import: counts, and per rejected row its number, field and reason.
+         *
+         *     Requires: role ≥ staff.
+         */
+        get: operations["get_contact_import"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contacts/{contact_id}": {
         parameters: {
             query?: never;
@@ -2558,6 +2654,19 @@ export interface components {
             };
         };
         /**
+         * ContactExportFilter
+         * @description Export options.
+         */
+        ContactExportFilter: {
+            /**
+             * Format
+             * @description The file format; CSV only for now.
+             * @default csv
+             * @constant
+             */
+            format: "csv";
+        };
+        /**
          * ContactFilter
          * @description Contact list filters.
          */
@@ -2578,6 +2687,158 @@ export interface components {
              * @description Comma-separated; a contact must carry every one.
              */
             tags?: string | null;
+        };
+        /**
+         * ContactImportOut
+         * @description A contact import with the reasons of its rejected rows.
+         */
+        ContactImportOut: {
+            /**
+             * Created
+             * @description Rows that created a contact.
+             */
+            created: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Errors
+             * @description One entry per refused field of a rejected row, in file order (the first CONTACT_IMPORT_MAX_ROW_ERRORS, 1000 by default).
+             */
+            errors: components["schemas"]["ContactImportRowError"][];
+            /**
+             * Errors Truncated
+             * @description True when more rows were rejected than `errors` lists (`rejected` counts all).
+             */
+            errors_truncated: boolean;
+            /**
+             * Failure Reason
+             * @description Why a `failed` import stopped; empty otherwise.
+             */
+            failure_reason: string;
+            /** Filename */
+            filename: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "csv" | "xlsx";
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Rejected
+             * @description Rows that changed nothing.
+             */
+            rejected: number;
+            /**
+             * Rows Done
+             * @description Rows handled so far: created + updated + rejected.
+             */
+            rows_done: number;
+            /**
+             * Rows Total
+             * @description Rows of the file with any cell filled (the header aside).
+             */
+            rows_total: number;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed";
+            /**
+             * Updated
+             * @description Rows whose email matched an active contact, which they updated (blank cells kept its values).
+             */
+            updated: number;
+        };
+        /**
+         * ContactImportRowError
+         * @description Why one row of the file was not imported.
+         */
+        ContactImportRowError: {
+            /**
+             * Field
+             * @description The column at fault; null when it is the row as a whole.
+             */
+            field: string | null;
+            /** Message */
+            message: string;
+            /**
+             * Row
+             * @description The row's number in the file, as a spreadsheet shows it (the header is 1).
+             */
+            row: number;
+        };
+        /**
+         * ContactImportSummaryOut
+         * @description A contacts file accepted for import, and how far its job has come.
+         */
+        ContactImportSummaryOut: {
+            /**
+             * Created
+             * @description Rows that created a contact.
+             */
+            created: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Failure Reason
+             * @description Why a `failed` import stopped; empty otherwise.
+             */
+            failure_reason: string;
+            /** Filename */
+            filename: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "csv" | "xlsx";
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Rejected
+             * @description Rows that changed nothing.
+             */
+            rejected: number;
+            /**
+             * Rows Done
+             * @description Rows handled so far: created + updated + rejected.
+             */
+            rows_done: number;
+            /**
+             * Rows Total
+             * @description Rows of the file with any cell filled (the header aside).
+             */
+            rows_total: number;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed";
+            /**
+             * Updated
+             * @description Rows whose email matched an active contact, which they updated (blank cells kept its values).
+             */
+            updated: number;
         };
         /**
          * ContactIn
@@ -3859,6 +4120,19 @@ export interface components {
         PagedBookingOut: {
             /** Items */
             items: components["schemas"]["BookingOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last.
+             */
+            next_cursor: string | null;
+        };
+        /**
+         * PagedContactImportSummaryOut
+         * @description One page of the list and the cursor of the next.
+         */
+        PagedContactImportSummaryOut: {
+            /** Items */
+            items: components["schemas"]["ContactImportSummaryOut"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` for the next page; null on the last.
@@ -6637,6 +6911,292 @@ export interface operations {
             };
             /** @description Unsupported Media Type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_contacts: {
+        parameters: {
+            query?: {
+                /** @description The file format; CSV only for now. */
+                format?: "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contacts as a CSV attachment (cells that would start a formula get a `'`). */
+            200: {
+                headers: {
+                    /** @description attachment; filename="contacts-<date>.csv" */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example id,first_name,last_name,email,phone,notes,tags,archived_at,created_at,updated_at */
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_contacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * File
+                     * Format: binary
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    /** @description The import's status: GET /api/v1/contacts/imports/{id}. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactImportOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_contact_imports: {
+        parameters: {
+            query?: {
+                /** @description Items per page (at most 200). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit it for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PagedContactImportSummaryOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_contact_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The contact import's id. */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactImportOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

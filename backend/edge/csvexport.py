@@ -1,7 +1,8 @@
 """CSV answers: streamed row by row, every cell safe to open in a spreadsheet.
 
 A cell a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
-return) is prefixed with `'`, so a resource or service name cannot run as one (CSV injection).
+return) is prefixed with `'`, so a name or a note cannot run as one (CSV injection). Used by the
+analytics reports and the contacts export.
 """
 
 from __future__ import annotations
@@ -43,9 +44,8 @@ def csv_filename(report: str, first: date, last: date) -> str:
     return f"{report}-{first.isoformat()}-{last.isoformat()}.csv"
 
 
-def csv_response(
-    report: str, first: date, last: date, header: list[str], rows: Iterable[Iterable[Any]]
-) -> StreamingHttpResponse:
+def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]) -> StreamingHttpResponse:
+    """`rows` is consumed while the answer is sent (an iterator keeps memory flat)."""
     response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{csv_filename(report, first, last)}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
