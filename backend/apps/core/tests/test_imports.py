@@ -317,7 +317,8 @@ def test_the_export_streams_every_contact_with_formulas_neutralised_and_one_acce
         make_contact(first_name=f"P{i}", email=f"p{i}@example.com")
     formula = make_contact(first_name="=cmd|' /C calc'!A0", last_name="+1", notes="@SUM(A1)", tags=["-x"])
     make_contact(first_name="Other", organization=globex())
-    answer: Any = as_role("viewer").get("/api/v1/contacts/export?format=csv")
+    assert as_role("viewer").get("/api/v1/contacts/export?format=csv").status_code == 403
+    answer: Any = as_role("staff").get("/api/v1/contacts/export?format=csv")
     assert answer.status_code == 200
     assert answer["Content-Type"] == "text/csv; charset=utf-8"
     assert answer["Content-Disposition"].startswith('attachment; filename="contacts-')
@@ -336,7 +337,7 @@ def test_the_export_streams_every_contact_with_formulas_neutralised_and_one_acce
     assert accesses.count() == 1
     entry = accesses.get()
     assert entry.actor is not None
-    assert entry.actor.email == "viewer@acme.test"
+    assert entry.actor.email == "staff@acme.test"
     listed = as_role("admin").get("/api/v1/audit?kind=access&object_type=contact").json()["items"]
     assert [(e["object_repr"], e["object_id"]) for e in listed] == [("Contacts export (CSV)", "")]
 
@@ -345,5 +346,5 @@ def test_the_export_streams_every_contact_with_formulas_neutralised_and_one_acce
 def test_an_unknown_export_format_is_422_and_records_nothing(
     as_role: Callable[[str], Client],
 ) -> None:
-    assert as_role("viewer").get("/api/v1/contacts/export?format=xml").status_code == 422
+    assert as_role("staff").get("/api/v1/contacts/export?format=xml").status_code == 422
     assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS).count() == 0

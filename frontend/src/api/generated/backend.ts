@@ -369,9 +369,11 @@ export interface paths {
          * Export Contacts
          * @description Streams every contact of the organization (archived ones too, erased ones not) as CSV.
          *
-         *         The export is one entry on the audit trail (`GET /audit?kind=access`), not one per contact.
+         *         Everyone's personal data in one file: staff and above, as for one contact's export, with the
+         *         token checked at identity-service (a revoked one is refused at once). The export is one entry
+         *         on the audit trail (`GET /audit?kind=access`), not one per contact.
          *
-         *     Requires: role ≥ viewer or a service token with scope `contacts:read`.
+         *     Requires: role ≥ staff (token and current role checked with the issuer; 503 when it cannot answer).
          */
         get: operations["export_contacts"];
         put?: never;
