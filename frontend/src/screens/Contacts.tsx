@@ -9,6 +9,7 @@ import type { Contact } from "./bookingData";
 import { contactName } from "./bookingLogic";
 import { formatMoney } from "./invoiceLogic";
 import { canEditContacts } from "./contactLogic";
+import { ContactTransfer } from "./ContactTransfer";
 import { useContactBalance } from "./moneyData";
 
 const focus = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
@@ -135,6 +136,7 @@ export function Contacts() {
           data-testid="contacts-search-input"
         />
       </div>
+      {canEditContacts(me.roles) && <ContactTransfer />}
       {shown && <ContactBalance key={shown.id} contact={shown} onClose={() => setShown(null)} />}
       {contacts.isError && <ErrorAlert error={errorOf(contacts.error)} testId="contacts-list-error" />}
       {contacts.isPending ? (

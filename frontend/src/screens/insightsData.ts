@@ -1,6 +1,7 @@
 // Server state of the dashboard: the analytics summary and series, and their CSV downloads.
 import { useQuery } from "@tanstack/react-query";
 import { backend, unwrap } from "../api/client";
+import { filenameOf } from "../api/download";
 import type { components } from "../api/generated/backend";
 import { ApiError } from "../api/problem";
 import { useMe, type Me } from "../auth/AuthContext";
@@ -57,8 +58,7 @@ export type CsvSeries = "summary" | "revenue" | "utilization";
 
 /** The file name the server suggests (Content-Disposition), else one made of the series and range. */
 export function csvFilename(disposition: string | null, series: CsvSeries, range: DateRange): string {
-  const match = disposition ? /filename="?([^";]+)"?/i.exec(disposition) : null;
-  return match?.[1] ?? `${series}-${range.from}-${range.to}.csv`;
+  return filenameOf(disposition, `${series}-${range.from}-${range.to}.csv`);
 }
 
 /** One series as CSV, through the authorized client (bearer token, one refresh on 401). */
