@@ -92,14 +92,19 @@ function OrganizationSwitch() {
  * to the button; following a link closes it and puts focus on the new screen's content.
  */
 export function usePhoneMenu() {
-  const [open, setOpen] = useState(false);
+  const { pathname } = useLocation();
+  // The screen the menu was opened on: it is open only while that screen is shown, so any other
+  // way to a new screen (back, a link in the content) folds it too. Derived, not an effect that
+  // closes it: a mount effect still pending when the first click came would close it again.
+  const [openOn, setOpenOn] = useState<string | null>(null);
+  // Left behind on another screen: forget it (state adjusted while rendering, React's way for
+  // state that follows a changed input), so coming back to that screen does not reopen it.
+  if (openOn !== null && openOn !== pathname) setOpenOn(null);
+  const open = openOn === pathname;
+  const setOpen = (value: boolean) => setOpenOn(value ? pathname : null);
   const buttonRef = useRef<HTMLButtonElement>(null);
   const panelRef = useRef<HTMLDivElement>(null);
   const mainRef = useRef<HTMLElement>(null);
-  const { pathname } = useLocation();
-
-  // Any other way to a new screen (back, a link in the content) folds it too.
-  useEffect(() => setOpen(false), [pathname]);
 
   // Set by a link followed from the open menu. The focus moves in the effect, not in the click
   // handler: the effect that focused the first link on opening may still be pending when a fast
@@ -129,7 +134,7 @@ export function usePhoneMenu() {
     setOpen(false);
   }
 
-  return { open, toggle: () => setOpen((was) => !was), onPanelClick, buttonRef, panelRef, mainRef };
+  return { open, toggle: () => setOpen(!open), onPanelClick, buttonRef, panelRef, mainRef };
 }
 
 export function Shell() {
