@@ -204,6 +204,11 @@ def notification_request(*, rule: Rule, event: EventEnvelope) -> NotificationReq
     context = template_context(event_type=event.type, data=event.data)
     data: dict[str, Any] = {"event_id": str(event.id), "event_type": event.type, "rule_id": str(rule.id)}
     data[f"{event.subject.type}_id"] = event.subject.id
+    contact_id = event_contact_id(event)
+    if contact_id is not None:
+        # The notification's messages quote the contact: communication-service keeps them under
+        # this id, so the contact's erasure blanks them too.
+        data.setdefault("contact_id", str(contact_id))
     recipients = None
     if rule.action == Rule.Action.NOTIFY_USERS:
         recipients = [str(r) for r in params.get("recipient_ids", [])]

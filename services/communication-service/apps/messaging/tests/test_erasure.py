@@ -91,3 +91,15 @@ def test_a_redelivered_erasure_is_a_duplicate_and_a_later_message_about_the_cont
         "jane@example.org",
         "+4930901820",
     }
+
+
+def test_an_erasure_blanks_a_members_notification_that_named_the_contact() -> None:
+    contact = uuid.uuid4()
+    quoting = notification_data(title="No-show: Jane Doe", data={"contact_id": str(contact)})
+    assert deliver(envelope("notification.requested", quoting)).status_code == 200
+    assert deliver(envelope("notification.requested", notification_data())).status_code == 200
+
+    assert deliver(_erasure_of(contact)).status_code == 200
+
+    assert _personal(Message.objects.get(contact_id=contact)) == ("",) * len(PERSONAL)
+    assert Message.objects.get(contact_id__isnull=True).recipient == "mia@acme.test"
