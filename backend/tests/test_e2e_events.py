@@ -519,3 +519,58 @@ def test_killing_the_worker_mid_flight_loses_nothing_duplicates_nothing_keeps_or
         seen.setdefault(event["subject"]["id"], []).append(int(event["data"]["contact"]["last_name"]))
     assert len(seen) == subjects
     assert all(seqs == list(range(per_subject)) for seqs in seen.values())
+
+
+def test_erasing_a_contact_blanks_what_both_receivers_kept_about_them(hub: Hub) -> None:
+    staff = hub.api("staff@acme.test")
+    erased, kept = (
+        staff.post(
+            "/api/v1/contacts", json={"first_name": name, "email": f"{name.lower()}@example.com"}
+        ).json()
+        for name in ("Erin", "Keith")
+    )
+    bookings = []
+    for contact in (erased, kept):
+        data = booking_data()
+        data["contact"] |= {
+            "id": contact["id"],
+            "first_name": contact["first_name"],
+            "email": contact["email"],
+        }
+        bookings.append(("booking.confirmed", "booking", data["booking"]["id"], data))
+    hub.backendvenv_python(PUBLISH.format(org=ACME, events=bookings))
+    both = {"communication-service": ("delivered", 1), "workflow-intelligence-service": ("delivered", 1)}
+    event_ids = [_event_of(hub, booking_id, "booking.confirmed") for _, _, booking_id, _ in bookings]
+    wait_until(lambda: all(_deliveries(hub, event_id) == both for event_id in event_ids))
+
+    def message_recipients(contact_id: str) -> list[str]:
+        rows = hub.query(
+            "communication", "SELECT recipient FROM messaging_message WHERE contact_id = %s", contact_id
+        )
+        return [hub.opened("communication", value) for (value,) in rows]
+
+    def envelopes(contact_id: str) -> list[str]:
+        rows = hub.query(
+            "workflow",
+            "SELECT envelope FROM workflows_receivedevent"
+            " WHERE contact_id = %s AND type = 'booking.confirmed'",
+            contact_id,
+        )
+        return [value for (value,) in rows]
+
+    assert message_recipients(erased["id"]) == [erased["email"]]
+    assert [
+        json.loads(hub.opened("workflow", v))["data"]["contact"]["email"] for v in envelopes(erased["id"])
+    ] == [erased["email"]]
+
+    response = hub.api("manager@acme.test").post(f"/api/v1/contacts/{erased['id']}/erase")
+    assert response.status_code == 200, response.text
+    erasure_id = _event_of(hub, erased["id"], "contact.erased")
+    wait_until(lambda: _deliveries(hub, erasure_id) == both)
+
+    assert message_recipients(erased["id"]) == [""]
+    assert envelopes(erased["id"]) == ["{}"]
+    # The other contact's records keep what they were sent and received with.
+    assert message_recipients(kept["id"]) == [kept["email"]]
+    assert len(envelopes(kept["id"])) == 1
+    assert json.loads(hub.opened("workflow", envelopes(kept["id"])[0]))["data"]["contact"]["id"] == kept["id"]

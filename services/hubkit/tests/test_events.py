@@ -16,6 +16,7 @@ from hubkit.events import (
     EventTooLarge,
     InvalidEvent,
     MalformedEvent,
+    event_contact_id,
     receive_event,
     record_receipt,
 )
@@ -197,3 +198,46 @@ def test_refusals_are_counted_as_rejected_and_receipts_by_type() -> None:
     record_receipt("no.such_type", "duplicate")  # never a label of its own
     assert _receipts("booking.no_show", "accepted") - accepted == 1
     assert _receipts("no.such_type", "duplicate") == 0.0
+
+
+CONTACT = uuid.UUID("0c000000-0000-4000-8000-00000000000c")
+
+
+@pytest.mark.parametrize(
+    ("event_type", "subject_type", "subject_id", "data"),
+    [
+        (
+            "contact.erased",
+            "contact",
+            str(CONTACT),
+            {"contact_id": str(CONTACT), "erased_at": "2026-03-02T09:00:00Z"},
+        ),
+        ("contact.updated", "contact", str(CONTACT).upper(), {"changed": ["email"], "contact": {}}),
+        ("booking.no_show", "booking", "b1", {"booking": {"id": "b1"}, "contact": {"id": str(CONTACT)}}),
+        ("invoice.issued", "invoice", "i1", {"invoice": {"id": "i1", "contact_id": str(CONTACT)}}),
+        ("payment.succeeded", "payment", "p1", {"payment": {"contact_id": str(CONTACT)}}),
+        ("refund.created", "payment", "p1", {"refund": {"contact_id": str(CONTACT)}}),
+        ("notification.requested", "notification", "n1", {"data": {"contact_id": str(CONTACT)}}),
+    ],
+)
+def test_the_contact_an_event_is_about_is_read_where_its_type_names_it(
+    event_type: str, subject_type: str, subject_id: str, data: dict[str, Any]
+) -> None:
+    event = EventEnvelope.model_validate(
+        envelope(type=event_type, subject={"type": subject_type, "id": subject_id}, data=data)
+    )
+    assert event_contact_id(event) == CONTACT
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"booking": {"id": "b1"}},
+        {"contact": {"id": "not-a-uuid"}},
+        {"contact": "Jane"},
+        {"data": {"booking_id": str(CONTACT)}},
+        {"data": {"contact_id": ["x"]}},
+    ],
+)
+def test_an_event_naming_no_contact_or_no_valid_id_is_about_none(data: dict[str, Any]) -> None:
+    assert event_contact_id(EventEnvelope.model_validate(envelope(data=data))) is None

@@ -48,6 +48,9 @@ class Message(models.Model):
     event_id = models.UUIDField()
     event_type = models.CharField(max_length=100)
     channel = models.CharField(max_length=10, choices=Channel.choices)
+    # The contact the event was about (hubkit.events.event_contact_id), so `contact.erased` finds the
+    # message; null for a message about no contact, and for every message recorded before it was kept.
+    contact_id = models.UUIDField(null=True, blank=True)
     # Personal data, encrypted at rest (hubkit.encryption): never filtered or ordered on in SQL.
     recipient = EncryptedTextField(blank=True, default="")
     recipient_name = EncryptedTextField(blank=True, default="")
@@ -66,6 +69,7 @@ class Message(models.Model):
             models.Index(fields=["organization_id", "-created_at", "-id"], name="message_org_time"),
             models.Index(fields=["-created_at", "-id"], name="message_time"),
             models.Index(fields=["event_id"], name="message_event"),
+            models.Index(fields=["organization_id", "contact_id"], name="message_org_contact"),
         ]
 
     def __str__(self) -> str:

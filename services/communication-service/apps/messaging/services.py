@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,7 +19,7 @@ from apps.messaging.exceptions import SendUnavailable
 from apps.messaging.models import Channel, Message, MessageStatus, ReceivedEvent
 from apps.messaging.rendering import Outgoing
 from apps.messaging.retention import retention_purge_if_due
-from hubkit.events import EventEnvelope
+from hubkit.events import CONTACT_ERASED, EventEnvelope, event_contact_id
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,10 @@ def event_receive(*, envelope: EventEnvelope, outgoing: list[Outgoing]) -> Recei
         except IntegrityError:
             logger.info("event %s already processed", envelope.id)
             return "duplicate"
-        messages = [_message_send(event=event, outgoing=item) for item in outgoing]
+        contact_id = event_contact_id(envelope)
+        if envelope.type == CONTACT_ERASED and contact_id is not None:
+            _contact_messages_blank(organization_id=envelope.organization_id, contact_id=contact_id)
+        messages = [_message_send(event=event, outgoing=item, contact_id=contact_id) for item in outgoing]
         transaction.on_commit(lambda: _count(messages))
     logger.info(
         "event %s %s: %s",
@@ -74,7 +78,17 @@ def event_receive(*, envelope: EventEnvelope, outgoing: list[Outgoing]) -> Recei
     return "accepted"
 
 
-def _message_send(*, event: ReceivedEvent, outgoing: Outgoing) -> Message:
+def _contact_messages_blank(*, organization_id: uuid.UUID, contact_id: uuid.UUID) -> None:
+    """One UPDATE: '' is stored as '' in the encrypted columns (emptiness is no secret)."""
+    blanked = (
+        Message.objects.filter(organization_id=organization_id, contact_id=contact_id)
+        .exclude(recipient="", recipient_name="", subject="", body="", error="")
+        .update(recipient="", recipient_name="", subject="", body="", error="")
+    )
+    logger.info("contact %s erased: %d message(s) blanked", contact_id, blanked)
+
+
+def _message_send(*, event: ReceivedEvent, outgoing: Outgoing, contact_id: uuid.UUID | None) -> Message:
     if outgoing.skip_reason:
         delivery = Delivery(status=MessageStatus.SKIPPED)
     else:
@@ -85,6 +99,7 @@ def _message_send(*, event: ReceivedEvent, outgoing: Outgoing) -> Message:
         event_id=event.event_id,
         event_type=event.event_type,
         channel=outgoing.channel,
+        contact_id=contact_id,
         recipient=outgoing.recipient,
         recipient_name=outgoing.recipient_name,
         subject=outgoing.subject,

@@ -180,3 +180,33 @@ def receive_event(
     except ApplicationError:
         record_receipt(UNKNOWN_TYPE, "rejected")
         raise
+
+
+CONTACT_ERASED = "contact.erased"
+_CONTACT_HOLDERS = ("invoice", "payment", "refund")
+
+
+def event_contact_id(envelope: EventEnvelope) -> uuid.UUID | None:
+    """The contact an event is about, where its envelope names one; None otherwise.
+
+    The subject of a `contact.*` event; `data.contact.id` (bookings, no-shows); the `contact_id` of
+    `data.invoice`, `data.payment` or `data.refund`; a notification's `data.data.contact_id`. A
+    receiver keeps it on what it stores of the event, so `contact.erased` can find those rows.
+    """
+    if envelope.subject.type == "contact":
+        return _uuid_or_none(envelope.subject.id)
+    data = envelope.data
+    contact = data.get("contact")
+    if isinstance(contact, dict) and "id" in contact:
+        return _uuid_or_none(contact["id"])
+    for holder in (*(data.get(key) for key in _CONTACT_HOLDERS), data.get("data")):
+        if isinstance(holder, dict) and "contact_id" in holder:
+            return _uuid_or_none(holder["contact_id"])
+    return None
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

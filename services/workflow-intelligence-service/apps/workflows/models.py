@@ -47,10 +47,16 @@ class ReceivedEvent(models.Model):
     correlation_id = models.CharField(max_length=128, blank=True)
     # The whole event, with the contact's name, email and phone: encrypted at rest (hubkit.encryption).
     envelope = EncryptedJSONField()
+    # The contact the event is about (hubkit.events.event_contact_id), so `contact.erased` finds the
+    # row; null for an event about no contact, and for every event received before it was kept.
+    contact_id = models.UUIDField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["organization_id", "-received_at"], name="event_org_received_idx")]
+        indexes = [
+            models.Index(fields=["organization_id", "-received_at"], name="event_org_received_idx"),
+            models.Index(fields=["organization_id", "contact_id"], name="event_org_contact_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.id}"
@@ -71,6 +77,8 @@ class Run(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices)
     # May quote the backend's refusal of a notification rendered from the event: encrypted too.
     detail = EncryptedTextField(blank=True)
+    # The contact of its event (as ReceivedEvent.contact_id): an erasure blanks the detail.
+    contact_id = models.UUIDField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True)
@@ -82,6 +90,7 @@ class Run(models.Model):
         indexes = [
             models.Index(fields=["organization_id", "-created_at", "-id"], name="run_org_created_idx"),
             models.Index(fields=["event_id"], name="run_event_idx"),
+            models.Index(fields=["organization_id", "contact_id"], name="run_org_contact_idx"),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import TextField, Value
 from django.utils import timezone
 from prometheus_client import Counter
 
@@ -22,7 +23,7 @@ from apps.workflows.evaluation import condition_verdict, render, template_contex
 from apps.workflows.exceptions import ActionUnavailable
 from apps.workflows.models import ReceivedEvent, Rule, Run
 from apps.workflows.retention import retention_purge_if_due
-from hubkit.events import EventEnvelope
+from hubkit.events import CONTACT_ERASED, EventEnvelope, event_contact_id
 
 logger = logging.getLogger(__name__)
 
@@ -109,8 +110,12 @@ def event_receive(*, event: EventEnvelope) -> EventReceipt:
 
     The default rules are committed before, on their own: a rollback must not give them new
     ids, since their ids are part of the dedupe keys the backend has already seen.
+
+    `contact.erased` first blanks, in the same transaction, what the organization's earlier events
+    and runs about that contact hold of them; then its rules run like any event's.
     """
     rules_ensure_defaults(organization_id=event.organization_id)
+    contact_id = event_contact_id(event)
     try:
         with transaction.atomic():
             try:
@@ -122,14 +127,17 @@ def event_receive(*, event: EventEnvelope) -> EventReceipt:
                         occurred_at=event.occurred_at,
                         correlation_id=event.correlation_id or "",
                         envelope=event.model_dump(mode="json"),
+                        contact_id=contact_id,
                     )
             except IntegrityError:
                 EVENTS.labels("duplicate").inc()
                 return EventReceipt(status="duplicate")
+            if event.type == CONTACT_ERASED and contact_id is not None:
+                _contact_records_blank(event=event, contact_id=contact_id)
             rules = Rule.objects.filter(
                 organization_id=event.organization_id, event_type=event.type, is_active=True
             ).order_by("created_at", "id")
-            runs = [_run_rule(rule=rule, event=event) for rule in rules]
+            runs = [_run_rule(rule=rule, event=event, contact_id=contact_id) for rule in rules]
     except BackendUnavailable as exc:
         EVENTS.labels("retry").inc()
         logger.warning("event %s (%s) rolled back: %s", event.id, event.type, exc)
@@ -144,9 +152,26 @@ def event_receive(*, event: EventEnvelope) -> EventReceipt:
     return EventReceipt(status="accepted", runs=runs)
 
 
-def _run_rule(*, rule: Rule, event: EventEnvelope) -> Run:
+def _contact_records_blank(*, event: EventEnvelope, contact_id: uuid.UUID) -> None:
+    """One UPDATE per table: envelopes become the plain `{}` the retention purge also writes (not
+    a sealed empty document), run details ''. The erasure's own envelope (ids and a time) stays."""
+    events = (
+        ReceivedEvent.objects.filter(organization_id=event.organization_id, contact_id=contact_id)
+        .exclude(id=event.id)
+        .update(envelope=Value("{}", output_field=TextField()))
+    )
+    runs = (
+        Run.objects.filter(organization_id=event.organization_id, contact_id=contact_id)
+        .exclude(detail="")
+        .update(detail="")
+    )
+    logger.info("contact %s erased: %d event(s) and %d run(s) blanked", contact_id, events, runs)
+
+
+def _run_rule(*, rule: Rule, event: EventEnvelope, contact_id: uuid.UUID | None) -> Run:
     run = Run(
         organization_id=event.organization_id,
+        contact_id=contact_id,
         event_id=event.id,
         event_type=event.type,
         rule=rule,
@@ -179,6 +204,11 @@ def notification_request(*, rule: Rule, event: EventEnvelope) -> NotificationReq
     context = template_context(event_type=event.type, data=event.data)
     data: dict[str, Any] = {"event_id": str(event.id), "event_type": event.type, "rule_id": str(rule.id)}
     data[f"{event.subject.type}_id"] = event.subject.id
+    contact_id = event_contact_id(event)
+    if contact_id is not None:
+        # The notification's messages quote the contact: communication-service keeps them under
+        # this id, so the contact's erasure blanks them too.
+        data.setdefault("contact_id", str(contact_id))
     recipients = None
     if rule.action == Rule.Action.NOTIFY_USERS:
         recipients = [str(r) for r in params.get("recipient_ids", [])]

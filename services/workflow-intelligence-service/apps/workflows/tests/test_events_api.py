@@ -48,6 +48,7 @@ def test_no_show_notifies_the_managers_through_the_backend_once(
     assert notification["category"] == "booking"
     assert notification["data"]["booking_id"] == event["data"]["booking"]["id"]
     assert notification["data"]["rule_id"] == str(rule.id)
+    assert notification["data"]["contact_id"] == event["data"]["contact"]["id"]  # quoted: see erasure
     assert "Ada Lovelace" in notification["title"]
     assert "Check-up" in notification["body"]
     assert "Dr. Rivera" in notification["body"]
@@ -57,6 +58,7 @@ def test_no_show_notifies_the_managers_through_the_backend_once(
     assert requested
     assert {e["actor"]["type"] for e in requested} == {"service"}
     assert {e["correlation_id"] for e in requested} == {event["correlation_id"]}
+    assert {e["data"]["data"]["contact_id"] for e in requested} == {event["data"]["contact"]["id"]}
     run = Run.objects.get()
     assert (run.status, run.rule_id, str(run.event_id), run.attempts) == (
         "succeeded",
