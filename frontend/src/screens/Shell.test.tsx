@@ -1,5 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { Link } from "react-router";
 import { Shell } from "./Shell";
 import { json, renderAt } from "./moneyTestkit";
 
@@ -39,6 +40,24 @@ describe("Shell's phone menu", () => {
     fireEvent.click(screen.getByTestId("shell-nav-team"));
     expect(button.getAttribute("aria-expanded")).toBe("false");
     expect(document.activeElement?.id).toBe("main");
+  });
+
+  it("folds when another screen is reached some other way, and stays folded on coming back", async () => {
+    const elsewhere = (
+      <>
+        <Shell />
+        <Link to="/team" data-testid="content-to-team">Team</Link>
+        <Link to="/contacts" data-testid="content-to-contacts">Contacts</Link>
+      </>
+    );
+    renderAt("/contacts", "*", elsewhere);
+    const button = await screen.findByTestId("shell-menu-button");
+    fireEvent.click(button);
+    expect(button.getAttribute("aria-expanded")).toBe("true");
+    fireEvent.click(screen.getByTestId("content-to-team"));
+    expect(button.getAttribute("aria-expanded")).toBe("false");
+    fireEvent.click(screen.getByTestId("content-to-contacts"));
+    expect(button.getAttribute("aria-expanded")).toBe("false");
   });
 
   it("leaves other keys alone", async () => {
