@@ -1,6 +1,6 @@
 // The dialog that books a free slot picked in the Bookings view: contact, notes, and the time
 // (prefilled). When the time was taken meanwhile it says so and offers the day's free times again.
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useLayoutEffect, useRef, useState } from "react";
 import { errorOf, problemCode, type UserError } from "../api/problem";
 import { Button, ErrorAlert, TextAreaField } from "../ui";
 import { ContactPicker } from "./ContactPicker";
@@ -34,11 +34,19 @@ export function BookingDialog({ resource, service, date, slot, daySlots, slotsLo
   const create = useCreateBooking();
   const group = isGroupService(service);
 
-  useEffect(() => {
+  // Opens on mount; on unmount it closes before it leaves the page, and focus goes back where it
+  // was (the slot), or to the content when that is gone (a booked slot is no longer free).
+  useLayoutEffect(() => {
     const dialog = ref.current;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal?.();
     return () => {
       if (dialog?.open) dialog.close();
+      const main = document.getElementById("main");
+      queueMicrotask(() => {
+        if (opener?.isConnected) opener.focus();
+        else main?.focus();
+      });
     };
   }, []);
 

@@ -548,6 +548,7 @@ function BookingCard({ booking, ...props }: DayColumnProps & { booking: Booking 
     <li
       data-testid="bookings-calendar-booking"
       data-booking-id={booking.id}
+      data-start={booking.start}
       className="flex flex-col gap-1 rounded-md border border-slate-200 p-2 text-sm"
     >
       <span className="font-semibold tabular-nums" data-testid="bookings-calendar-time">
