@@ -661,6 +661,7 @@ test("staff books a free slot from the Bookings view; the same slot again is ref
   await notice.waitFor();
   assert.match(await notice.innerText(), /^Booked Anna Schmidt, \w{3} \d{1,2} \w{3}, \d{2}:\d{2}–\d{2}:\d{2}, Consultation\.$/);
   await dialog.waitFor({ state: "detached" });
+  assert.ok(await notice.evaluate((element) => element.parentElement === document.activeElement), "focus on the notice");
   await waitFor(async () => (await slotAt(page, taken).count()) === 0, "the booked slot no longer free");
   const mine = page.locator(`[data-testid="bookings-calendar-booking"][data-start="${taken}"]`);
   await mine.waitFor();

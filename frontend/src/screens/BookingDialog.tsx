@@ -35,7 +35,8 @@ export function BookingDialog({ resource, service, date, slot, daySlots, slotsLo
   const group = isGroupService(service);
 
   // Opens on mount; on unmount it closes before it leaves the page, and focus goes back where it
-  // was (the slot), or to the content when that is gone (a booked slot is no longer free).
+  // was (the slot), or to the content when that is gone. After a booking the view decides.
+  const bookedRef = useRef(false);
   useLayoutEffect(() => {
     const dialog = ref.current;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -43,6 +44,7 @@ export function BookingDialog({ resource, service, date, slot, daySlots, slotsLo
     return () => {
       if (dialog?.open) dialog.close();
       const main = document.getElementById("main");
+      if (bookedRef.current) return; // the view moves focus to what it says about the booking
       queueMicrotask(() => {
         if (opener?.isConnected) opener.focus();
         else main?.focus();
@@ -61,7 +63,10 @@ export function BookingDialog({ resource, service, date, slot, daySlots, slotsLo
     create.mutate(
       { resourceId: resource.id, serviceId: service.id, contactId: contact.id, start: chosen.start, notes: notes.trim() },
       {
-        onSuccess: (booking) => onBooked(booking, contact),
+        onSuccess: (booking) => {
+          bookedRef.current = true;
+          onBooked(booking, contact);
+        },
         onError: (caught) => {
           if (isSlotTaken(problemCode(caught))) {
             setTaken(chosen);

@@ -199,6 +199,7 @@ describe("Bookings", () => {
     });
     expect(screen.queryByTestId("bookings-create-dialog")).toBeNull();
     expect(screen.getByTestId("bookings-list-notice").textContent).toContain("Booked Anna Schmidt, Mon 7 Dec, 09:00–09:30");
+    await waitFor(() => expect(document.activeElement?.contains(screen.getByTestId("bookings-list-notice"))).toBe(true));
     await waitFor(() => expect(within(day("2026-12-07")).getByTestId("bookings-calendar-time").textContent).toBe("09:00–09:30"));
   });
 

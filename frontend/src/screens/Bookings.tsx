@@ -2,7 +2,7 @@
 // order per day with the actions their status allows, and its free slots for a chosen service
 // (a slot opens the booking dialog).
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { errorOf, type UserError } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
@@ -162,6 +162,12 @@ export function Bookings() {
   const [askError, setAskError] = useState<UserError | null>(null);
   const [picked, setPicked] = useState<Picked | null>(null);
   const [pickCount, setPickCount] = useState(0);
+  // After a booking from the dialog, focus lands on the words saying so (its slot is gone).
+  const noticeRef = useRef<HTMLDivElement>(null);
+  const [focusNotice, setFocusNotice] = useState(0);
+  useEffect(() => {
+    if (focusNotice) noticeRef.current?.focus();
+  }, [focusNotice]);
 
   const nameOf = (booking: Booking) => contactName(contacts.get(booking.contact_id)) || "the contact";
   const whenOf = (booking: Booking) => formatLocalRange(new Date(booking.start), new Date(booking.end), zone);
@@ -217,6 +223,7 @@ export function Bookings() {
 
   function booked(booking: Booking, contact: Contact) {
     setPicked(null);
+    setFocusNotice((n) => n + 1);
     setNotice(`Booked ${contactName(contact)}, ${whenOf(booking)}${service ? `, ${service.name}` : ""}.`);
   }
 
@@ -337,7 +344,9 @@ export function Bookings() {
         {periodWords}. <span data-testid="bookings-list-zone">Times in {zone}.</span>
       </p>
 
-      {notice && <Notice testId="bookings-list-notice">{notice}</Notice>}
+      <div ref={noticeRef} tabIndex={-1} className="focus:outline-none empty:hidden">
+        {notice && <Notice testId="bookings-list-notice">{notice}</Notice>}
+      </div>
       <ErrorAlert error={actionError} testId="bookings-list-action-error" />
       {resources.isError && <ErrorAlert error={errorOf(resources.error)} testId="bookings-resources-error" />}
       {services.isError && <ErrorAlert error={errorOf(services.error)} testId="bookings-services-error" />}
