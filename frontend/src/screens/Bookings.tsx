@@ -365,7 +365,7 @@ export function Bookings() {
         <>
           <p role="status" className="sr-only">
             {bookings.isPending ? "Loading bookings…" : ""}
-            {showSlots && slots.isPending ? " Loading free times…" : ""}
+            {showSlots && service && slots.isPending ? " Loading free times…" : ""}
           </p>
           <ol
             data-testid="bookings-calendar"
