@@ -655,7 +655,7 @@ test("staff books a free slot from the Bookings view; the same slot again is ref
   await chooseContact(page, "Schmidt");
   await dialog.getByTestId("bookings-create-notes").fill("First visit");
   await assertAccessible(page, "bookings-create-dialog");
-  await shoot(page, "bookings-create-dialog");
+  await shootBothSizes(page, "bookings-create-dialog");
   await dialog.getByTestId("bookings-create-submit").click();
   const notice = page.getByTestId("bookings-list-notice");
   await notice.waitFor();
