@@ -89,7 +89,7 @@ export function BookingDialog({ resource, service, date, slot, daySlots, slotsLo
         event.preventDefault();
         onClose();
       }}
-      className="m-auto w-full max-w-lg rounded-lg p-6 shadow-xl backdrop:bg-slate-900/40"
+      className="m-auto w-[calc(100%-2rem)] max-w-lg rounded-lg p-5 shadow-xl backdrop:bg-slate-900/40 sm:p-6"
     >
       <form onSubmit={submit} noValidate className="flex flex-col gap-4">
         <h2 id={titleId} className="text-lg font-semibold text-slate-900">
