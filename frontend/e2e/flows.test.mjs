@@ -2,7 +2,7 @@
 // proxying to the services on ephemeral ports, driven through Debian's chromium.
 import AxeBuilder from "@axe-core/playwright";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
@@ -564,97 +564,225 @@ function comingWeekday() {
   return day.toISOString().slice(0, 10);
 }
 
-const bookingRow = (page, id) => page.locator(`[data-testid="bookings-list-row"][data-booking-id="${id}"]`);
+const bookingCard = (page, id) => page.locator(`[data-testid="bookings-calendar-booking"][data-booking-id="${id}"]`);
+const dayColumn = (page, date) => page.locator(`[data-testid="bookings-calendar-day"][data-date="${date}"]`);
+const slotAt = (page, start) => page.locator(`[data-testid="bookings-calendar-slot"][data-start="${start}"]`);
+// The demo's first active resource by name, which the Bookings view opens on, works in New York.
+const FIRST_RESOURCE_ZONE = "America/New_York";
 
-async function openLastWeek(page) {
-  await page.getByTestId("shell-nav-bookings").click();
-  await page.getByTestId("bookings-list-period").waitFor();
-  // Last week is all past: every demo resource had two bookings on each of its weekdays.
-  await page.getByTestId("bookings-filter-previous").click();
-  await page.getByTestId("bookings-list-table").waitFor();
-  const contacts = page.getByTestId("bookings-list-contact");
+async function contactNamesShown(page) {
+  const contacts = page.getByTestId("bookings-calendar-contact");
   await waitFor(async () => !(await contacts.allInnerTexts()).includes("…"), "the contacts' names", 10_000);
 }
 
-test("staff books a free slot from Bookings, confirms it and cancels another", async () => {
+async function openLastWeek(page) {
+  await page.getByTestId("shell-nav-bookings").click();
+  await page.getByTestId("bookings-calendar-day").first().waitFor();
+  // Last week is all past: every demo resource had two bookings on each of its weekdays.
+  await page.getByTestId("bookings-filter-previous").click();
+  await page.getByTestId("bookings-calendar-booking").first().waitFor();
+  await contactNamesShown(page);
+}
+
+/** The viewed date through the date field (the URL follows), and the day columns redrawn for it. */
+async function showDate(page, date) {
+  await page.getByTestId("bookings-filter-date").fill(date);
+  await page.waitForURL(new RegExp(`date=${date}`));
+  await dayColumn(page, date).waitFor();
+}
+
+/** Picks a free slot's contact in the open booking dialog by a search. */
+async function chooseContact(page, search) {
+  const dialog = page.getByTestId("bookings-create-dialog");
+  await dialog.getByTestId("bookings-create-contact-search").fill(search);
+  const options = dialog.getByTestId("bookings-create-contact-option");
+  await waitFor(async () => (await options.count()) === 1, `the contact search for ${search}`);
+  await options.first().check();
+}
+
+test("staff books a free slot from the Bookings view; the same slot again is refused inline", async () => {
   const page = await newPage();
   await signIn(page, "staff@acme.test");
   await page.getByTestId("contacts-list-table").waitFor();
   await openLastWeek(page);
-  const rows = page.getByTestId("bookings-list-row");
-  assert.equal(await rows.count(), 25);
-  for (const time of await page.getByTestId("bookings-list-time").allInnerTexts()) {
-    assert.match(time, /^\w{3} \d{1,2} \w{3}, \d{2}:\d{2}–\d{2}:\d{2}$/);
-  }
-  await page.getByTestId("bookings-list-load-more").click();
-  await waitFor(async () => (await rows.count()) > 25, "the next page of bookings");
+  assert.equal(await page.getByTestId("bookings-list-zone").innerText(), `Times in ${FIRST_RESOURCE_ZONE}.`);
+  assert.equal(await page.getByTestId("bookings-calendar-day").count(), 7);
+  // The demo's past bookings started at 09:00, 11:00 or 14:30 in their resource's zone.
+  const times = await page.getByTestId("bookings-calendar-time").allInnerTexts();
+  assert.ok(times.length >= 10, `last week's bookings: ${times.length}`);
+  for (const time of times) assert.match(time, /^(09:00|11:00|14:30)–\d{2}:\d{2}$/);
   assert.ok((await page.getByTestId("bookings-list-status").allInnerTexts()).some((s) => s === "Completed"));
-  await assertAccessible(page, "bookings");
-  await shoot(page, "bookings");
+  assert.equal(await page.getByTestId("bookings-calendar-slot").count(), 0, "no free times in the past");
+  await assertAccessible(page, "bookings-week-past");
 
-  await page.getByTestId("bookings-list-new").click();
+  // The coming week's free times of a one-person service.
   const date = comingWeekday();
-  await page.getByTestId("bookings-new-date").fill(date);
-  await page.getByTestId("bookings-new-contact-search").fill("Schmidt");
-  const options = page.getByTestId("bookings-new-contact-option");
-  await waitFor(async () => (await options.count()) === 1, "the contact search");
-  await options.first().check();
-  const slots = page.getByTestId("bookings-new-slot");
+  await showDate(page, date);
+  await page.getByTestId("bookings-filter-service").selectOption({ label: "Consultation (30 min)" });
+  await page.waitForURL(/service=/);
+  const slots = dayColumn(page, date).getByTestId("bookings-calendar-slot");
   await slots.first().waitFor();
-  await waitFor(async () => (await slots.first().isEnabled()), "slots ready to book");
-  const resourceId = await page.getByTestId("bookings-new-resource").inputValue();
-  const serviceId = await page.getByTestId("bookings-new-service").inputValue();
-  await assertAccessible(page, "new-booking");
-  await shoot(page, "new-booking");
+  await contactNamesShown(page);
+  await assertAccessible(page, "bookings-week");
+  await shootBothSizes(page, "bookings-week");
+  await page.getByTestId("bookings-filter-view").selectOption("day");
+  await waitFor(async () => (await page.getByTestId("bookings-calendar-day").count()) === 1, "the day view");
+  await slots.first().waitFor();
+  await assertAccessible(page, "bookings-day");
+  await shootBothSizes(page, "bookings-day");
 
-  // Someone else takes the first free slot meanwhile: booking it is refused in words and the
-  // slots are refreshed without it.
-  const token = await apiToken("staff@acme.test");
+  // By keyboard: a slot is a button; its dialog takes focus and Escape closes it onto the slot.
   const taken = await slots.first().getAttribute("data-start");
-  const other = (await api(token, "GET", "/contacts?q=Fischer")).body.items[0];
-  const otherBooking = await api(token, "POST", "/bookings", {
-    resource_id: resourceId,
-    service_id: serviceId,
-    contact_id: other.id,
-    start: taken,
-  });
-  assert.equal(otherBooking.status, 201, JSON.stringify(otherBooking.body));
-  await slots.first().click();
-  const conflict = page.getByTestId("bookings-new-taken");
-  await conflict.waitFor();
-  assert.doesNotMatch(await conflict.innerText(), /booking_conflict/);
-  await waitFor(async () => (await slots.first().getAttribute("data-start")) !== taken, "the refreshed slots");
+  await slotAt(page, taken).focus();
+  await page.keyboard.press("Enter");
+  const dialog = page.getByTestId("bookings-create-dialog");
+  await dialog.waitFor();
+  assert.ok(await dialog.evaluate((element) => element.contains(document.activeElement)), "focus in the dialog");
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "detached" });
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-start")), taken);
 
-  await slots.first().click();
-  const summary = page.getByTestId("bookings-new-booked-summary");
-  await summary.waitFor();
-  assert.match(await summary.innerText(), /Anna Schmidt/);
-  const bookingId = await summary.getAttribute("data-booking-id");
-  await page.getByTestId("bookings-new-booked-show").click();
+  // A colleague's tab shows the same day and has the same slot's dialog open, not yet sent.
+  const other = await newPage();
+  await signIn(other, "staff@acme.test");
+  await other.getByTestId("contacts-list-table").waitFor();
+  await goInApp(other, new URL(page.url()).pathname + new URL(page.url()).search);
+  await slotAt(other, taken).click();
+  await chooseContact(other, "Fischer");
 
-  const mine = bookingRow(page, bookingId);
+  // Here it is booked first.
+  await slotAt(page, taken).click();
+  await chooseContact(page, "Schmidt");
+  await dialog.getByTestId("bookings-create-notes").fill("First visit");
+  await assertAccessible(page, "bookings-create-dialog");
+  await shootBothSizes(page, "bookings-create-dialog");
+  await dialog.getByTestId("bookings-create-submit").click();
+  const notice = page.getByTestId("bookings-list-notice");
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /^Booked Anna Schmidt, \w{3} \d{1,2} \w{3}, \d{2}:\d{2}–\d{2}:\d{2}, Consultation\.$/);
+  await dialog.waitFor({ state: "detached" });
+  assert.ok(await notice.evaluate((element) => element.parentElement === document.activeElement), "focus on the notice");
+  await waitFor(async () => (await slotAt(page, taken).count()) === 0, "the booked slot no longer free");
+  const mine = page.locator(`[data-testid="bookings-calendar-booking"][data-start="${taken}"]`);
   await mine.waitFor();
   assert.equal(await mine.getByTestId("bookings-list-status").innerText(), "Pending");
-  assert.match(await mine.getByTestId("bookings-list-contact").innerText(), /Anna Schmidt/);
-  await mine.getByTestId("bookings-list-confirm").click();
-  await page.getByTestId("bookings-list-notice").waitFor();
-  await waitFor(async () => (await mine.getByTestId("bookings-list-status").innerText()) === "Confirmed", "the confirmation");
-  assert.equal(await mine.getByTestId("bookings-list-confirm").count(), 0);
+  assert.match(await mine.getByTestId("bookings-calendar-contact").innerText(), /Anna Schmidt/);
+  const bookingId = await mine.getAttribute("data-booking-id");
 
-  const theirs = bookingRow(page, otherBooking.body.id);
-  await theirs.getByTestId("bookings-list-cancel").click();
-  const dialog = page.getByTestId("bookings-cancel-dialog");
-  await dialog.waitFor();
+  // The colleague's attempt at the same slot is refused in words, in the dialog, and the free
+  // times are refreshed without it; another one books.
+  const otherDialog = other.getByTestId("bookings-create-dialog");
+  await otherDialog.getByTestId("bookings-create-submit").click();
+  const conflict = otherDialog.getByTestId("bookings-create-taken");
+  await conflict.waitFor();
+  assert.match(await conflict.innerText(), /was booked by someone else meanwhile/);
+  assert.doesNotMatch(await conflict.innerText(), /booking_conflict|409/);
+  await waitFor(async () => (await slotAt(other, taken).count()) === 0, "the other tab's refreshed slots");
+  const offered = otherDialog.getByTestId("bookings-create-other-slot");
+  await offered.first().waitFor();
+  assert.notEqual(await offered.first().getAttribute("data-start"), taken);
+  await assertAccessible(other, "bookings-create-taken");
+  await shoot(other, "bookings-create-taken");
+  await offered.first().click();
+  await otherDialog.getByTestId("bookings-create-submit").click();
+  await other.getByTestId("bookings-list-notice").waitFor();
+  assert.match(await other.getByTestId("bookings-list-notice").innerText(), /^Booked Ben Fischer/);
+  await other.context().close();
+
+  // Confirm acts at once; cancel asks for a reason first.
+  const card = bookingCard(page, bookingId);
+  await card.getByTestId("bookings-calendar-confirm").click();
+  await waitFor(async () => (await card.getByTestId("bookings-list-status").innerText()) === "Confirmed", "the confirmation");
+  assert.equal(await card.getByTestId("bookings-calendar-confirm").count(), 0);
+  await card.getByTestId("bookings-calendar-cancel").click();
+  const cancel = page.getByTestId("bookings-cancel-dialog");
+  await cancel.waitFor();
   await page.getByTestId("bookings-cancel-dialog-confirm").click();
   assert.equal(await page.getByTestId("bookings-cancel-reason").getAttribute("aria-invalid"), "true");
   await page.getByTestId("bookings-cancel-reason").fill("Asked to move to next week");
   await shoot(page, "bookings-cancel-dialog");
   await page.getByTestId("bookings-cancel-dialog-confirm").click();
-  await dialog.waitFor({ state: "hidden" });
-  await waitFor(async () => (await theirs.getByTestId("bookings-list-status").innerText()) === "Cancelled", "the cancellation");
-  assert.match(await theirs.innerText(), /Asked to move to next week/);
-  const cancelled = await api(token, "GET", `/bookings/${otherBooking.body.id}`);
+  await cancel.waitFor({ state: "hidden" });
+  await waitFor(async () => (await card.getByTestId("bookings-list-status").innerText()) === "Cancelled", "the cancellation");
+  assert.match(await card.innerText(), /Asked to move to next week/);
+  // Its time is free again.
+  await slotAt(page, taken).waitFor();
+  const token = await apiToken("staff@acme.test");
+  const cancelled = await api(token, "GET", `/bookings/${bookingId}`);
   assert.equal(cancelled.body.cancel_reason, "Asked to move to next week");
+  await page.context().close();
+});
+
+/** Moves a booking a week back: the API books only from now on, and only a started booking is
+ * completed or marked a no-show. (Past confirmed rows block nothing new: they lie before now.) */
+function moveWeekBack(bookingId) {
+  const shift = "interval '7 days'";
+  const statement =
+    `UPDATE scheduling_booking SET start = start - ${shift}, "end" = "end" - ${shift}, ` +
+    `blocked_start = blocked_start - ${shift}, blocked_end = blocked_end - ${shift} WHERE id = '${bookingId}'`;
+  const result = spawnSync("psql", [hub.backend_database, "-v", "ON_ERROR_STOP=1", "-qc", statement], { encoding: "utf8" });
+  assert.equal(result.status, 0, result.stderr);
+}
+
+test("started confirmed bookings are completed or marked no-show, each after asking", async () => {
+  const token = await apiToken("staff@acme.test");
+  const resources = (await api(token, "GET", "/resources?limit=200")).body.items;
+  const resource = resources.filter((r) => r.is_active).sort((a, b) => a.name.localeCompare(b.name, "en"))[0];
+  assert.equal(resource.timezone, FIRST_RESOURCE_ZONE);
+  const service = (await api(token, "GET", "/services?limit=200")).body.items.find((s) => s.name === "Follow-up check");
+  const contacts = (await api(token, "GET", "/contacts?q=Weber")).body.items;
+  const from = new Date(Date.now() + 5 * 86_400_000);
+  const free = await api(
+    token,
+    "GET",
+    `/availability?resource_id=${resource.id}&service_id=${service.id}&from=${from.toISOString()}&to=${new Date(from.getTime() + 5 * 86_400_000).toISOString()}`,
+  );
+  assert.ok(free.body.items.length >= 2, JSON.stringify(free.body));
+  const [first, second] = free.body.items;
+  const made = [];
+  for (const slot of [first, second]) {
+    const created = await api(token, "POST", "/bookings", { resource_id: resource.id, service_id: service.id, contact_id: contacts[0].id, start: slot.start });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal((await api(token, "POST", `/bookings/${created.body.id}/confirm`)).status, 200);
+    moveWeekBack(created.body.id);
+    made.push(created.body.id);
+  }
+  const day = first.local_start.slice(0, 10);
+  const shownDay = new Date(Date.parse(`${day}T00:00:00Z`) - 7 * 86_400_000).toISOString().slice(0, 10);
+
+  const page = await newPage();
+  await signIn(page, "staff@acme.test");
+  await page.getByTestId("contacts-list-table").waitFor();
+  await page.getByTestId("shell-nav-bookings").click();
+  await page.getByTestId("bookings-calendar-day").first().waitFor();
+  await page.getByTestId("bookings-filter-view").selectOption("day");
+  await showDate(page, shownDay);
+  const [noShow, completed] = made.map((id) => bookingCard(page, id));
+  await noShow.waitFor();
+  await contactNamesShown(page);
+  assert.deepEqual(await noShow.getByRole("button").allInnerTexts(), ["Complete", "No-show", "Cancel"]);
+
+  // No-show asks; going back leaves the booking as it was.
+  await noShow.getByTestId("bookings-calendar-no-show").click();
+  const noShowDialog = page.getByTestId("bookings-no-show-dialog");
+  await noShowDialog.waitFor();
+  assert.match(await noShowDialog.innerText(), /Clara Weber/);
+  await shoot(page, "bookings-no-show-dialog");
+  await page.getByTestId("bookings-no-show-dialog-cancel").click();
+  await noShowDialog.waitFor({ state: "hidden" });
+  assert.equal((await api(token, "GET", `/bookings/${made[0]}`)).body.status, "confirmed");
+  await noShow.getByTestId("bookings-calendar-no-show").click();
+  await page.getByTestId("bookings-no-show-dialog-confirm").click();
+  await waitFor(async () => (await noShow.getByTestId("bookings-list-status").innerText()) === "No-show", "the no-show");
+  assert.equal(await noShow.getByRole("button").count(), 0);
+
+  await completed.getByTestId("bookings-calendar-complete").click();
+  await page.getByTestId("bookings-complete-dialog").waitFor();
+  await page.getByTestId("bookings-complete-dialog-confirm").click();
+  await waitFor(async () => (await completed.getByTestId("bookings-list-status").innerText()) === "Completed", "the completion");
+  assert.match(await page.getByTestId("bookings-list-notice").innerText(), /marked completed/);
+  assert.equal((await api(token, "GET", `/bookings/${made[0]}`)).body.status, "no_show");
+  assert.equal((await api(token, "GET", `/bookings/${made[1]}`)).body.status, "completed");
   await page.context().close();
 });
 
@@ -663,10 +791,15 @@ test("a viewer sees bookings without actions", async () => {
   await signIn(page, "viewer@acme.test");
   await page.getByTestId("contacts-list-table").waitFor();
   await openLastWeek(page);
-  assert.ok((await page.getByTestId("bookings-list-row").count()) > 0);
+  assert.ok((await page.getByTestId("bookings-calendar-booking").count()) > 0);
   assert.equal(await page.getByTestId("bookings-list-new").count(), 0);
+  assert.equal(await page.getByTestId("bookings-filter-service").count(), 0);
+  // The coming week, where staff see free times: a viewer sees none (nor any actions).
+  await showDate(page, comingWeekday());
+  await page.getByTestId("bookings-calendar-empty").or(page.getByTestId("bookings-calendar-booking")).first().waitFor();
+  assert.equal(await page.getByTestId("bookings-calendar-slot").count(), 0);
   for (const action of ["confirm", "cancel", "complete", "no-show"]) {
-    assert.equal(await page.getByTestId(`bookings-list-${action}`).count(), 0, action);
+    assert.equal(await page.getByTestId(`bookings-calendar-${action}`).count(), 0, action);
   }
   await page.context().close();
 });
@@ -1210,9 +1343,9 @@ test("at phone width every screen fits, the menu opens and closes, the skip link
   await fits("contact-new");
 
   await go("shell-nav-bookings");
-  await page.getByTestId("bookings-list-period").waitFor();
+  await page.getByTestId("bookings-calendar-day").first().waitFor();
   await page.getByTestId("bookings-filter-previous").click();
-  await page.getByTestId("bookings-list-table").waitFor();
+  await page.getByTestId("bookings-calendar-booking").first().waitFor();
   await fits("bookings");
   await shoot(page, "phone-bookings");
   await page.getByTestId("bookings-list-new").click();

@@ -2,7 +2,7 @@
 
 identity-service (demo users) with its outbox worker, communication-service with an SMTP sink
 writing .eml files, and the backend (demo data) with its event delivery worker. Prints one JSON
-line with the URLs and the mail directory, then runs until its standard input closes (the test
+line with the URLs, the mail directory and the backend's database URL, then runs until its standard input closes (the test
 runner holds it open).
 
 Run with the backend's virtualenv: backend/.venv/bin/python frontend/e2e/hub.py --frontend-url URL
@@ -149,6 +149,9 @@ def main() -> None:
                     "identity": urls["identity"],
                     "communication": urls["communication"],
                     "mail_dir": str(mail_dir),
+                    # For what no API may do: the booking flows move a confirmed booking into the
+                    # past (the API books only from now on) to complete it or mark a no-show.
+                    "backend_database": envs["backend"]["DATABASE_URL"],
                     "logs": str(logs),
                 }
             )

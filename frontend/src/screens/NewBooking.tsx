@@ -1,15 +1,23 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { backend, unwrap } from "../api/client";
 import { errorOf, problemCode, type UserError } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
 import { Button, ErrorAlert, Notice, SelectField, TextField } from "../ui";
 import { ContactPicker } from "./ContactPicker";
 import { StatusBadge } from "./Bookings";
-import { browserZone, byId, useContactsById, useResources, useServices, type Booking, type Contact, type Slot } from "./bookingData";
 import {
-  SLOT_TAKEN_CODES,
+  browserZone,
+  byId,
+  useAvailability,
+  useContactsById,
+  useCreateBooking,
+  useResources,
+  useServices,
+  type Booking,
+  type Contact,
+  type Slot,
+} from "./bookingData";
+import {
   addDays,
   canBook,
   contactName,
@@ -17,17 +25,16 @@ import {
   formatLocalRange,
   isGroupService,
   isIsoDate,
+  isSlotTaken,
   localDate,
-  newIdempotencyKey,
+  slotLabel,
   startOfLocalDay,
-  wallClock,
 } from "./bookingLogic";
 
 const focus = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
 
 export function NewBooking() {
   const me = useMe();
-  const queryClient = useQueryClient();
   const resources = useResources();
   const services = useServices();
   const activeResources = (resources.data ?? []).filter((resource) => resource.is_active);
@@ -51,51 +58,29 @@ export function NewBooking() {
   const [taken, setTaken] = useState(false);
   const [booked, setBooked] = useState<{ booking: Booking; contact: Contact } | null>(null);
 
-  const availabilityKey = ["availability", me.organization_id, resourceId, serviceId, date, zone];
-  const slots = useQuery({
-    queryKey: availabilityKey,
-    enabled: Boolean(resourceId && serviceId),
-    queryFn: async () =>
-      unwrap(
-        await backend.GET("/api/v1/availability", {
-          params: {
-            query: {
-              resource_id: resourceId,
-              service_id: serviceId,
-              from: startOfLocalDay(date, zone).toISOString(),
-              to: startOfLocalDay(addDays(date, 1), zone).toISOString(),
-            },
-          },
-        }),
-      ),
-  });
+  const slots = useAvailability(resourceId, serviceId, startOfLocalDay(date, zone), startOfLocalDay(addDays(date, 1), zone));
   const slotItems = slots.data?.items ?? [];
   const group = isGroupService(activeServices.find((service) => service.id === serviceId));
 
-  const book = useMutation({
-    mutationFn: async ({ slot, contact: forContact }: { slot: Slot; contact: Contact }) =>
-      unwrap(
-        await backend.POST("/api/v1/bookings", {
-          // One key per attempt: a retried request replays its answer instead of booking twice.
-          params: { header: { "Idempotency-Key": newIdempotencyKey() } },
-          body: { resource_id: resourceId, service_id: serviceId, contact_id: forContact.id, start: slot.start, status: "pending", notes: "" },
-        }),
-      ),
-    onSuccess: (created, { contact: forContact }) => {
-      setError(null);
-      setTaken(false);
-      setBooked({ booking: created, contact: forContact });
-      void queryClient.invalidateQueries({ queryKey: ["bookings", me.organization_id] });
-      void queryClient.invalidateQueries({ queryKey: ["availability", me.organization_id] });
-    },
-    onError: (caught) => {
-      setBooked(null);
-      const slotTaken = SLOT_TAKEN_CODES.includes(problemCode(caught) ?? "");
-      setTaken(slotTaken);
-      setError(slotTaken ? null : errorOf(caught));
-      if (slotTaken) void queryClient.invalidateQueries({ queryKey: availabilityKey });
-    },
-  });
+  const create = useCreateBooking();
+  function book(slot: Slot, forContact: Contact) {
+    create.mutate(
+      { resourceId, serviceId, contactId: forContact.id, start: slot.start },
+      {
+        onSuccess: (created) => {
+          setError(null);
+          setTaken(false);
+          setBooked({ booking: created, contact: forContact });
+        },
+        onError: (caught) => {
+          setBooked(null);
+          const slotTaken = isSlotTaken(problemCode(caught));
+          setTaken(slotTaken);
+          setError(slotTaken ? null : errorOf(caught));
+        },
+      },
+    );
+  }
 
   function changed() {
     setError(null);
@@ -233,14 +218,14 @@ export function NewBooking() {
         ) : (
           <ul className="flex flex-wrap gap-2" data-testid="bookings-new-slots" aria-busy={slots.isFetching}>
             {slotItems.map((slot) => {
-              const label = `${wallClock(slot.local_start)}–${wallClock(slot.local_end)}`;
+              const label = slotLabel(slot);
               const places = group ? `${slot.spaces_left} ${slot.spaces_left === 1 ? "place" : "places"} left` : "";
               return (
                 <li key={slot.start}>
                   <Button
                     variant="secondary"
-                    disabled={!contact || book.isPending}
-                    onClick={() => contact && book.mutate({ slot, contact })}
+                    disabled={!contact || create.isPending}
+                    onClick={() => contact && book(slot, contact)}
                     aria-label={`Book ${label}${places ? `, ${places}` : ""}`}
                     data-testid="bookings-new-slot"
                     data-start={slot.start}

@@ -2,15 +2,20 @@ import { describe, expect, it } from "vitest";
 import {
   addDays,
   allowedActions,
+  byLocalDay,
   canBook,
+  datesOf,
   formatDateLong,
   formatLocalRange,
   isGroupService,
   isIsoDate,
+  isSlotTaken,
   localDate,
   mondayOf,
+  needsConfirmation,
   newIdempotencyKey,
   periodOf,
+  pickOrFirstActive,
   startOfLocalDay,
   statusLabel,
   wallClock,
@@ -133,5 +138,51 @@ describe("newIdempotencyKey", () => {
   it("falls back to random bytes without randomUUID", () => {
     const fallback = { getRandomValues: (array: Uint8Array) => array.fill(255) } as unknown as Crypto;
     expect(newIdempotencyKey(fallback)).toBe("ffffffff-ffff-4fff-bfff-ffffffffffff");
+  });
+});
+
+describe("calendar helpers", () => {
+  it("lists a week's local dates, across a month end", () => {
+    expect(datesOf(periodOf("2026-12-31", "week", "Pacific/Auckland"))).toEqual([
+      "2026-12-28",
+      "2026-12-29",
+      "2026-12-30",
+      "2026-12-31",
+      "2027-01-01",
+      "2027-01-02",
+      "2027-01-03",
+    ]);
+  });
+
+  it("groups by the local start date in the zone, each day in start order", () => {
+    const items = [
+      { id: "late", start: "2026-12-07T03:00:00Z" }, // Mon 16:00 in Auckland
+      { id: "early", start: "2026-12-06T20:00:00Z" }, // Mon 09:00 in Auckland, Sunday in UTC
+      { id: "tue", start: "2026-12-07T20:00:00Z" },
+    ];
+    const days = byLocalDay(items, "Pacific/Auckland");
+    expect([...days.keys()].sort()).toEqual(["2026-12-07", "2026-12-08"]);
+    expect(days.get("2026-12-07")?.map((item) => item.id)).toEqual(["early", "late"]);
+    expect(byLocalDay(items, "UTC").get("2026-12-06")?.map((item) => item.id)).toEqual(["early"]);
+  });
+
+  it("picks the asked item, else the first active one by name", () => {
+    const items = [
+      { id: "z", name: "Zeta", is_active: true },
+      { id: "a", name: "Alpha", is_active: false },
+      { id: "b", name: "beta", is_active: true },
+    ];
+    expect(pickOrFirstActive(items, null)?.id).toBe("b");
+    expect(pickOrFirstActive(items, "a")?.id).toBe("a");
+    expect(pickOrFirstActive(items, "gone")?.id).toBe("b");
+    expect(pickOrFirstActive([], null)).toBeUndefined();
+  });
+
+  it("knows which refusals mean the time was taken and which actions ask first", () => {
+    expect(["booking_conflict", "session_full", "outside_availability"].every((code) => isSlotTaken(code))).toBe(true);
+    expect(isSlotTaken("invalid_transition")).toBe(false);
+    expect(isSlotTaken(null)).toBe(false);
+    expect(needsConfirmation("confirm")).toBe(false);
+    expect(["cancel", "complete", "no-show"].every((action) => needsConfirmation(action as "cancel"))).toBe(true);
   });
 });

@@ -192,3 +192,64 @@ export function newIdempotencyKey(random: Crypto = globalThis.crypto): string {
 
 /** Problem codes after which the slots shown are out of date: someone else took the time. */
 export const SLOT_TAKEN_CODES = ["booking_conflict", "session_full", "outside_availability"];
+
+/** Whether a refusal means the time is no longer free (the slots shown are out of date). */
+export function isSlotTaken(code: string | null | undefined): boolean {
+  return SLOT_TAKEN_CODES.includes(code ?? "");
+}
+
+/** Cancel, complete and no-show cannot be undone: they ask first. Confirm acts at once. */
+export function needsConfirmation(action: BookingAction): boolean {
+  return action !== "confirm";
+}
+
+/** The local dates of a period, first to last. */
+export function datesOf(period: { first: string; last: string }): string[] {
+  const out: string[] = [];
+  for (let day = period.first; day <= period.last; day = addDays(day, 1)) out.push(day);
+  return out;
+}
+
+/** Items grouped by their local start date in the zone, each day's in start order. */
+export function byLocalDay<T extends { start: string }>(items: readonly T[], timeZone: string): Map<string, T[]> {
+  const days = new Map<string, T[]>();
+  for (const item of items) {
+    const day = localDate(new Date(item.start), timeZone);
+    const list = days.get(day) ?? [];
+    list.push(item);
+    days.set(day, list);
+  }
+  for (const list of days.values()) list.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+  return days;
+}
+
+/** Sorted by name (the order the pickers show); the default pick is the first active one. */
+export function byName<T extends { name: string }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => a.name.localeCompare(b.name, "en"));
+}
+
+/** The item with that id if it is there, else the first active one by name. */
+export function pickOrFirstActive<T extends { id: string; name: string; is_active: boolean }>(
+  items: readonly T[],
+  id: string | null,
+): T | undefined {
+  return items.find((item) => item.id === id) ?? byName(items.filter((item) => item.is_active))[0];
+}
+
+/** "Tue 1 Dec" for a YYYY-MM-DD date. */
+export function formatDateShort(date: string, locale = "en-GB"): string {
+  return new Intl.DateTimeFormat(locale, { timeZone: "UTC", weekday: "short", day: "numeric", month: "short" }).format(
+    new Date(`${date}T00:00:00Z`),
+  );
+}
+
+/** A booking's wall-clock time in its zone on its own day: "09:00–09:30". */
+export function formatLocalTimes(start: Date, end: Date, timeZone: string, locale = "en-GB"): string {
+  const time = new Intl.DateTimeFormat(locale, { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  return `${time.format(start)}–${time.format(end)}`;
+}
+
+/** A slot's wall-clock range as the API gives it in the resource's zone: "09:00–09:30". */
+export function slotLabel(slot: { local_start: string; local_end: string }): string {
+  return `${wallClock(slot.local_start)}–${wallClock(slot.local_end)}`;
+}
