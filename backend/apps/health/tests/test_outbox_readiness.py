@@ -34,13 +34,14 @@ def _delivery(*, destination: str = "probe", status: str = "pending", age_second
     event = Event.all_tenants.create(
         organization=organization, type="contact.created", subject_type="contact", subject_id="c-1"
     )
-    return Delivery.all_tenants.create(
+    delivery: Delivery = Delivery.all_tenants.create(
         organization=organization,
         event=event,
         destination=destination,
         status=status,
         created_at=timezone.now() - timedelta(seconds=age_seconds),
     )
+    return delivery
 
 
 def _outbox() -> tuple[int, dict[str, Any]]:
