@@ -25,7 +25,8 @@ HEADER = """# Benchmark results
 
 The latest figures of `make bench`, rewritten by it (`bench/summary.py`) from the JSON each
 benchmark leaves in `bench/results/` (not committed; every figure and the full setting are there).
-A run rewrites the sections of the benchmarks it ran and keeps the others. Measured on a 2-core machine shared with other work: compare runs, not single numbers.
+A run rewrites the sections of the benchmarks it ran and keeps the others. Measured on a 2-core
+machine shared with other work: compare runs, not single numbers.
 """
 
 
