@@ -1,6 +1,8 @@
 """Renders bench/results/*.json (gitignored) into bench/RESULTS.md, the committed summary.
 
 `make bench` runs it after the benchmarks; by hand: `.venv/bin/python -m bench.summary`.
+Only the benchmarks with a JSON file are rewritten: the sections of the others are kept as
+RESULTS.md has them, so running one benchmark (on a fresh checkout, say) replaces only its own.
 Each benchmark gets its setting (server, load, CPUs), its goals and the ones it missed, and one
 row per measured latency distribution (any mapping with `*_ms` percentiles, wherever it sits).
 """
@@ -23,7 +25,8 @@ HEADER = """# Benchmark results
 
 The latest figures of `make bench`, rewritten by it (`bench/summary.py`) from the JSON each
 benchmark leaves in `bench/results/` (not committed; every figure and the full setting are there).
-Measured on a 2-core machine shared with other work: compare runs, not single numbers.
+A run rewrites the sections of the benchmarks it ran and keeps the others. Measured on a 2-core
+machine shared with other work: compare runs, not single numbers.
 """
 
 
@@ -91,10 +94,25 @@ def render_benchmark(name: str, result: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(results: Mapping[str, Mapping[str, Any]]) -> str:
-    if not results:
+def sections(summary: str) -> dict[str, str]:
+    """The `## <benchmark>` sections of a RESULTS.md, by benchmark (each with its heading)."""
+    found: dict[str, str] = {}
+    for part in ("\n" + summary).split("\n## ")[1:]:
+        name = part.split("\n", 1)[0].strip()
+        found[name] = "## " + part.rstrip("\n") + "\n"
+    return found
+
+
+def render(results: Mapping[str, Mapping[str, Any]], previous: str = "") -> str:
+    """RESULTS.md: a section per result, and `previous`'s sections of benchmarks without one."""
+    rendered = {
+        str(result.get("benchmark", name)): render_benchmark(name, result) for name, result in results.items()
+    }
+    kept = {name: text for name, text in sections(previous).items() if name not in rendered}
+    merged = kept | rendered
+    if not merged:
         return HEADER + "\nNo results yet: run `make bench`.\n"
-    return HEADER + "".join("\n" + render_benchmark(name, result) for name, result in sorted(results.items()))
+    return HEADER + "".join("\n" + text for _, text in sorted(merged.items()))
 
 
 def load(directory: Path) -> dict[str, Mapping[str, Any]]:
@@ -106,7 +124,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="directory of <benchmark>.json")
     parser.add_argument("--output", type=Path, default=SUMMARY_FILE)
     args = parser.parse_args(argv)
-    args.output.write_text(render(load(args.results)))
+    previous = args.output.read_text() if args.output.exists() else ""
+    args.output.write_text(render(load(args.results), previous))
     print(f"wrote {args.output.name}")
 
 

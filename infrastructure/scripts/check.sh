@@ -38,6 +38,8 @@ done
 
 # The compose stack against the Procfile and the settings it sets (infrastructure/scripts/check_compose.py).
 step "compose file matches the Procfile" "$ROOT/backend/.venv/bin/python" "$ROOT/infrastructure/scripts/check_compose.py"
+# Each service's .env.example names exactly the variables it reads (infrastructure/scripts/check_env_examples.py).
+step ".env.example files match the settings" "$ROOT/backend/.venv/bin/python" "$ROOT/infrastructure/scripts/check_env_examples.py"
 
 # Each pyproject's addopts carries --dist loadgroup; -n picks the workers. --cov measures the
 # lines its [tool.coverage.run] names (pytest-cov combines the workers' data into <project>/.coverage),

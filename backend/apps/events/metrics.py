@@ -1,5 +1,6 @@
 """The outbox in Prometheus: delivery attempts, dead deliveries and drains (counted by the worker),
-and the backlog per destination (read from the database when scraped)."""
+and the backlog and the deliveries dead now per destination (read from the database when scraped:
+unlike the counters, they survive a worker's restart)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from apps.events.selectors import outbox_backlog
+from apps.events.selectors import outbox_backlog, outbox_dead
 
 ATTEMPTS = Counter(
     "hub_event_delivery_attempts_total",
@@ -39,7 +40,8 @@ def status_class(status_code: int | None, error: str) -> str:
 
 
 class OutboxCollector(Collector):
-    """`hub_event_outbox_backlog` and `hub_event_outbox_oldest_age_seconds` per destination."""
+    """`hub_event_outbox_backlog`, `hub_event_outbox_oldest_age_seconds` and
+    `hub_event_outbox_dead` per destination."""
 
     def collect(self) -> Iterable[Metric]:
         backlog = GaugeMetricFamily(
@@ -52,8 +54,15 @@ class OutboxCollector(Collector):
             "Age of the oldest delivery not delivered yet (0 when none is waiting).",
             labels=["destination"],
         )
+        dead = GaugeMetricFamily(
+            "hub_event_outbox_dead",
+            "Deliveries dead now (retries exhausted, not redelivered): the counter "
+            "hub_event_deliveries_given_up_total restarts with the worker, this does not.",
+            labels=["destination"],
+        )
         try:
             rows = outbox_backlog()
+            dead_rows = outbox_dead()
         finally:
             # Scraped from a thread of its own in the worker: never keep its connection checked out.
             if not connection.in_atomic_block:
@@ -61,5 +70,8 @@ class OutboxCollector(Collector):
         for destination, (pending, age) in sorted(rows.items()):
             backlog.add_metric([destination], pending)
             oldest.add_metric([destination], age)
+        for destination, count in sorted(dead_rows.items()):
+            dead.add_metric([destination], count)
         yield backlog
         yield oldest
+        yield dead

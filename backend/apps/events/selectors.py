@@ -66,3 +66,17 @@ def outbox_backlog() -> dict[str, tuple[int, float]]:
     for destination, pending, oldest in rows:
         backlog[destination] = (pending, max((now - oldest).total_seconds(), 0.0))
     return backlog
+
+
+def outbox_dead() -> dict[str, int]:
+    """Per destination (every subscription, and any other holding some): deliveries dead now
+    (retries exhausted, not redelivered since), across organizations; operators' figures."""
+    rows = (
+        Delivery.all_tenants.filter(status=Delivery.Status.DEAD)
+        .values("destination")
+        .annotate(dead=Count("id"))
+        .values_list("destination", "dead")
+    )
+    dead = {subscription.name: 0 for subscription in subscriptions()}
+    dead.update(dict(rows))
+    return dead

@@ -51,3 +51,31 @@ def test_a_benchmark_without_targets_and_percentiles_it_lacks() -> None:
 
 def test_no_results_say_how_to_get_them() -> None:
     assert summary.render({}).endswith("No results yet: run `make bench`.\n")
+
+
+def test_running_one_benchmark_rewrites_only_its_section(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    results.mkdir()
+    output = tmp_path / "RESULTS.md"
+    (results / "alpha.json").write_text(json.dumps({"latency": {"p50_ms": 1, "p95_ms": 2}}))
+    (results / "beta.json").write_text(json.dumps({"latency": {"p50_ms": 10, "p95_ms": 20}}))
+    summary.main(["--results", str(results), "--output", str(output)])
+    beta_before = summary.sections(output.read_text())["beta"]
+
+    # A later run of alpha alone: only alpha's JSON is there.
+    (results / "beta.json").unlink()
+    (results / "alpha.json").write_text(json.dumps({"latency": {"p50_ms": 3, "p95_ms": 4}}))
+    summary.main(["--results", str(results), "--output", str(output)])
+    text = output.read_text()
+    assert list(summary.sections(text)) == ["alpha", "beta"]
+    assert summary.sections(text)["beta"] == beta_before
+    assert "| latency | 3 | 4 |" in summary.sections(text)["alpha"]
+    assert "| latency | 1 |" not in text
+
+
+def test_the_committed_summary_survives_a_run_without_results(tmp_path: Path) -> None:
+    output = tmp_path / "RESULTS.md"
+    output.write_text(summary.SUMMARY_FILE.read_text())
+    summary.main(["--results", str(tmp_path / "none"), "--output", str(output)])
+    assert output.read_text() == summary.SUMMARY_FILE.read_text()
+    assert {"analytics", "contacts_import"} <= set(summary.sections(output.read_text()))

@@ -57,6 +57,19 @@ def test_production_refuses_to_start_without_a_required_value(missing: str) -> N
     assert missing in result.stderr
 
 
+def test_production_reads_the_client_secret_as_base_does() -> None:
+    # IDENTITY_CLIENT_SECRET wins over WORKFLOW_CLIENT_SECRET in every settings module: a
+    # development value there is what production would use, so it is refused...
+    dev_secret = {"IDENTITY_CLIENT_SECRET": "dev-insecure-workflow-client-secret"}
+    refused = django_start(SERVICE, PRODUCTION | dev_secret)
+    assert refused.returncode != 0
+    assert "is a development secret" in refused.stderr
+    # ...and it stands in for a missing WORKFLOW_CLIENT_SECRET.
+    without = {k: v for k, v in PRODUCTION.items() if k != "WORKFLOW_CLIENT_SECRET"}
+    started = django_start(SERVICE, without | {"IDENTITY_CLIENT_SECRET": "i" * 40})
+    assert started.returncode == 0, started.stderr
+
+
 def test_production_refuses_a_malformed_encryption_key_list() -> None:
     result = django_start(SERVICE, PRODUCTION | {"FIELD_ENCRYPTION_KEYS": "prod-1:" + "a2V5" * 11})
     assert result.returncode != 0

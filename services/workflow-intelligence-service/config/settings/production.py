@@ -10,10 +10,11 @@ SECRET_KEY = env.str("SECRET_KEY")
 DEBUG = env.bool("DEBUG", False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 WEBHOOK_SECRETS = env.list("WEBHOOK_SECRETS")
-# Required here: base's development defaults must not stand in.
+# Required here: base's development defaults must not stand in. The client secret is read as in
+# base (IDENTITY_CLIENT_SECRET wins over WORKFLOW_CLIENT_SECRET), one of them required.
 IDENTITY = IDENTITY | {
     "SERVICE_URL": env.str("IDENTITY_SERVICE_URL").rstrip("/"),
-    "CLIENT_SECRET": env.str("WORKFLOW_CLIENT_SECRET"),
+    "CLIENT_SECRET": env.str("IDENTITY_CLIENT_SECRET", "") or env.str("WORKFLOW_CLIENT_SECRET"),
 }
 BACKEND_URL = env.str("BACKEND_URL").rstrip("/")
 # Required: without them the encrypted fields could not be read or written (base's dev keys must
