@@ -264,6 +264,7 @@ def test_a_retry_has_a_wake_up_job_due_when_it_is(subscribed: Receiver) -> None:
     delivery = Delivery.all_tenants.get(event=_publish())
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM procrastinate_jobs")  # the drain below is that job, running
+    before = timezone.now()  # the receiver answers after this instant: its 30 s count from later
     report = _drain()
     delivery.refresh_from_db()
     assert report.next_wake_at == delivery.next_attempt_at
@@ -276,7 +277,7 @@ def test_a_retry_has_a_wake_up_job_due_when_it_is(subscribed: Receiver) -> None:
     # Not the queueing lock of immediate drains: new events must not wait for this retry.
     assert lock is None
     assert scheduled_at == delivery.next_attempt_at
-    assert (scheduled_at - timezone.now()).total_seconds() >= 29
+    assert scheduled_at >= before + timedelta(seconds=30)  # the receiver's Retry-After, in full
 
 
 @pytest.mark.parametrize("status", [400, 401, 404, 410, 422])
@@ -416,18 +417,36 @@ def test_the_sweep_leaves_deliveries_that_wait_behind_a_retry(subscribed: Receiv
 
 
 def test_a_failed_drain_job_is_retried_with_a_capped_backoff() -> None:
+    """Each failure waits longer than the one before, up to a minute, and then a minute each time."""
+
     class FakeJob:
         attempts = 0
 
+    cap = timedelta(minutes=1)
     job = FakeJob()
-    delays = []
-    for attempts in (0, 1, 3, 10):
+    # Per failure, the instants around the decision: the delay is drawn between them, so the retry
+    # is due between `before + delay` and `after + delay`, however slowly the decision runs.
+    shortest, longest, capped = [], [], []
+    for attempts in range(25):
         job.attempts = attempts
+        before = timezone.now()
         decision = DrainRetry().get_retry_decision(exception=RuntimeError("db down"), job=job)  # type: ignore[arg-type]
+        after = timezone.now()
         assert decision is not None
         assert decision.retry_at is not None
-        delays.append(round((decision.retry_at - timezone.now()).total_seconds()))
-    assert delays == [1, 2, 8, 60]
+        # Never at once, never later than the cap.
+        assert before < decision.retry_at <= after + cap, attempts
+        shortest.append(decision.retry_at - after)
+        longest.append(decision.retry_at - before)
+        capped.append(decision.retry_at >= before + cap)
+    assert any(capped), "the backoff never reaches its cap"
+    capped_from = capped.index(True)
+    assert capped_from > 0, "the first retry already waits the full cap"
+    # Once at the cap it stays there, however many attempts failed.
+    assert all(capped[capped_from:]), capped
+    # Until the cap, every failure waits strictly longer than the one before.
+    for n in range(capped_from):
+        assert shortest[n + 1] > longest[n], n
 
 
 def _waits(attempts: range, draws: int = 200) -> dict[int, list[float]]:
@@ -857,11 +876,14 @@ def test_a_past_or_unreadable_retry_after_falls_back_to_the_backoff(
 ) -> None:
     subscribed.script = [(503, {"Retry-After": retry_after})]
     delivery = Delivery.all_tenants.get(event=_publish())
+    # The delay is drawn when the attempt fails, between these two instants (as in the test above).
+    before = timezone.now()
     assert _drain().by_status == {"pending": 1}
+    after = timezone.now()
     delivery.refresh_from_db()
     assert delivery.next_attempt_at is not None
-    # The first backoff step (base 2 s, equal jitter): due within 2 s, not at once and not never.
-    assert timezone.now() < delivery.next_attempt_at <= timezone.now() + timedelta(seconds=2)
+    # The first backoff step (base 2 s, equal jitter: 1 to 2 s): not at once and not never.
+    assert before + timedelta(seconds=1) <= delivery.next_attempt_at <= after + timedelta(seconds=2)
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
