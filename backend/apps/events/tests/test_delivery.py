@@ -6,6 +6,7 @@ exercised deterministically; the end-to-end tests in backend/tests/ use the real
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -40,7 +41,7 @@ from apps.events.tests.factories import contact_data, contact_updated_data
 from apps.events.wakeups import DRAINING, advisory_key, drain_queueing_lock
 from apps.identity.models import Organization
 from hubkit.request_id import set_request_id
-from hubkit.testing import IdentityService, free_port
+from hubkit.testing import IdentityService, all_at_once, free_port
 from hubkit.webhooks import verify_webhook
 from tests.factories import ROLE_EMAILS, client_as
 
@@ -543,40 +544,32 @@ def test_admins_see_deliveries_filter_by_status_and_redeliver(
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_publishers_share_one_waiting_drain_job(subscribed: Receiver) -> None:
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
+    _org()
+    for round_ in range(1, 4):  # each round a subject (and so a line) of its own, no job waiting
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM procrastinate_jobs")
+        subject = f"shared-{round_}"
 
-    def publisher(n: int) -> None:
-        try:
+        def publisher(n: int, subject: str = subject) -> None:
             with transaction.atomic():
-                barrier.wait(10)
                 publish(
                     organization=_org(),
                     type="contact.updated",
                     subject_type="contact",
-                    subject_id="shared",
+                    subject_id=subject,
                     data=contact_updated_data(changed=["tags"], last_name=f"n{n}"),
                     actor=None,
                 )
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
 
-    _org()
-    threads = [threading.Thread(target=publisher, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
-    assert errors == []
-    shard = line_shard("contact:shared")
-    assert _jobs() == [
-        ("events.drain", drain_queueing_lock("probe", shard), {"destination": "probe", "shard": shard})
-    ]
-    report = drain(destination="probe", shard=shard)
-    assert report.by_status == {"delivered": 8}
-    assert len(subscribed.received) == 8
+        calls = [functools.partial(publisher, n) for n in range(8)]
+        all_at_once(calls, finally_each=connections.close_all)
+        shard = line_shard(f"contact:{subject}")
+        assert _jobs() == [
+            ("events.drain", drain_queueing_lock("probe", shard), {"destination": "probe", "shard": shard})
+        ]
+        report = drain(destination="probe", shard=shard)
+        assert report.by_status == {"delivered": 8}
+        assert len(subscribed.received) == 8 * round_
 
 
 def _insert_job(status: str, queueing_lock: str, worker_id: int | None = None) -> int:
