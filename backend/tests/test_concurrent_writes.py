@@ -21,24 +21,12 @@ import pytest
 
 from conftest import LiveBackend
 from hubkit.encryption.keys import keyring
-from hubkit.testing import wait_until
+from hubkit.testing import all_at_once, wait_until
 
 pytestmark = pytest.mark.xdist_group("live")
 
 ROUNDS = 5
 PATCHES = 20
-
-
-def all_at_once(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
-    """Runs the calls on their own threads, released together by a barrier; answers in call order."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], httpx.Response]) -> httpx.Response:
-        barrier.wait(timeout=30)
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def one_original(answers: list[httpx.Response], *, status: int = 201) -> httpx.Response:

@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from conftest import LiveBackend
-from tests.test_concurrent_writes import all_at_once, event_count, one_original
+from hubkit.testing import all_at_once
+from tests.test_concurrent_writes import event_count, one_original
 
 pytestmark = pytest.mark.xdist_group("live")
 

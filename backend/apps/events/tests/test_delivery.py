@@ -6,6 +6,7 @@ exercised deterministically; the end-to-end tests in backend/tests/ use the real
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -40,7 +41,7 @@ from apps.events.tests.factories import contact_data, contact_updated_data
 from apps.events.wakeups import DRAINING, advisory_key, drain_queueing_lock
 from apps.identity.models import Organization
 from hubkit.request_id import set_request_id
-from hubkit.testing import IdentityService, free_port
+from hubkit.testing import IdentityService, all_at_once, free_port
 from hubkit.webhooks import verify_webhook
 from tests.factories import ROLE_EMAILS, client_as
 
@@ -264,6 +265,7 @@ def test_a_retry_has_a_wake_up_job_due_when_it_is(subscribed: Receiver) -> None:
     delivery = Delivery.all_tenants.get(event=_publish())
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM procrastinate_jobs")  # the drain below is that job, running
+    before = timezone.now()  # the receiver answers after this instant: its 30 s count from later
     report = _drain()
     delivery.refresh_from_db()
     assert report.next_wake_at == delivery.next_attempt_at
@@ -276,7 +278,7 @@ def test_a_retry_has_a_wake_up_job_due_when_it_is(subscribed: Receiver) -> None:
     # Not the queueing lock of immediate drains: new events must not wait for this retry.
     assert lock is None
     assert scheduled_at == delivery.next_attempt_at
-    assert (scheduled_at - timezone.now()).total_seconds() >= 29
+    assert scheduled_at >= before + timedelta(seconds=30)  # the receiver's Retry-After, in full
 
 
 @pytest.mark.parametrize("status", [400, 401, 404, 410, 422])
@@ -416,18 +418,36 @@ def test_the_sweep_leaves_deliveries_that_wait_behind_a_retry(subscribed: Receiv
 
 
 def test_a_failed_drain_job_is_retried_with_a_capped_backoff() -> None:
+    """Each failure waits longer than the one before, up to a minute, and then a minute each time."""
+
     class FakeJob:
         attempts = 0
 
+    cap = timedelta(minutes=1)
     job = FakeJob()
-    delays = []
-    for attempts in (0, 1, 3, 10):
+    # Per failure, the instants around the decision: the delay is drawn between them, so the retry
+    # is due between `before + delay` and `after + delay`, however slowly the decision runs.
+    shortest, longest, capped = [], [], []
+    for attempts in range(25):
         job.attempts = attempts
+        before = timezone.now()
         decision = DrainRetry().get_retry_decision(exception=RuntimeError("db down"), job=job)  # type: ignore[arg-type]
+        after = timezone.now()
         assert decision is not None
         assert decision.retry_at is not None
-        delays.append(round((decision.retry_at - timezone.now()).total_seconds()))
-    assert delays == [1, 2, 8, 60]
+        # Never at once, never later than the cap.
+        assert before < decision.retry_at <= after + cap, attempts
+        shortest.append(decision.retry_at - after)
+        longest.append(decision.retry_at - before)
+        capped.append(decision.retry_at >= before + cap)
+    assert any(capped), "the backoff never reaches its cap"
+    capped_from = capped.index(True)
+    assert capped_from > 0, "the first retry already waits the full cap"
+    # Once at the cap it stays there, however many attempts failed.
+    assert all(capped[capped_from:]), capped
+    # Until the cap, every failure waits strictly longer than the one before.
+    for n in range(capped_from):
+        assert shortest[n + 1] > longest[n], n
 
 
 def _waits(attempts: range, draws: int = 200) -> dict[int, list[float]]:
@@ -524,40 +544,32 @@ def test_admins_see_deliveries_filter_by_status_and_redeliver(
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_publishers_share_one_waiting_drain_job(subscribed: Receiver) -> None:
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
+    _org()
+    for round_ in range(1, 4):  # each round a subject (and so a line) of its own, no job waiting
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM procrastinate_jobs")
+        subject = f"shared-{round_}"
 
-    def publisher(n: int) -> None:
-        try:
+        def publisher(n: int, subject: str = subject) -> None:
             with transaction.atomic():
-                barrier.wait(10)
                 publish(
                     organization=_org(),
                     type="contact.updated",
                     subject_type="contact",
-                    subject_id="shared",
+                    subject_id=subject,
                     data=contact_updated_data(changed=["tags"], last_name=f"n{n}"),
                     actor=None,
                 )
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
 
-    _org()
-    threads = [threading.Thread(target=publisher, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
-    assert errors == []
-    shard = line_shard("contact:shared")
-    assert _jobs() == [
-        ("events.drain", drain_queueing_lock("probe", shard), {"destination": "probe", "shard": shard})
-    ]
-    report = drain(destination="probe", shard=shard)
-    assert report.by_status == {"delivered": 8}
-    assert len(subscribed.received) == 8
+        calls = [functools.partial(publisher, n) for n in range(8)]
+        all_at_once(calls, finally_each=connections.close_all)
+        shard = line_shard(f"contact:{subject}")
+        assert _jobs() == [
+            ("events.drain", drain_queueing_lock("probe", shard), {"destination": "probe", "shard": shard})
+        ]
+        report = drain(destination="probe", shard=shard)
+        assert report.by_status == {"delivered": 8}
+        assert len(subscribed.received) == 8 * round_
 
 
 def _insert_job(status: str, queueing_lock: str, worker_id: int | None = None) -> int:
@@ -857,11 +869,14 @@ def test_a_past_or_unreadable_retry_after_falls_back_to_the_backoff(
 ) -> None:
     subscribed.script = [(503, {"Retry-After": retry_after})]
     delivery = Delivery.all_tenants.get(event=_publish())
+    # The delay is drawn when the attempt fails, between these two instants (as in the test above).
+    before = timezone.now()
     assert _drain().by_status == {"pending": 1}
+    after = timezone.now()
     delivery.refresh_from_db()
     assert delivery.next_attempt_at is not None
-    # The first backoff step (base 2 s, equal jitter): due within 2 s, not at once and not never.
-    assert timezone.now() < delivery.next_attempt_at <= timezone.now() + timedelta(seconds=2)
+    # The first backoff step (base 2 s, equal jitter: 1 to 2 s): not at once and not never.
+    assert before + timedelta(seconds=1) <= delivery.next_attempt_at <= after + timedelta(seconds=2)
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])

@@ -1,14 +1,15 @@
-import threading
+import functools
 import uuid
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connections
 
 from apps.identity.models import Organization, User
 from apps.identity.principal import Role
 from apps.identity.services import clear_principal_caches, principal_from_claims, users_ensure
 from hubkit.identity import InvalidToken, TokenClaims
+from hubkit.testing import all_at_once
 
 ORG = "0a0e0000-0000-4000-8000-00000000abcd"
 
@@ -79,28 +80,16 @@ def test_deactivated_mirror_user_is_refused() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_first_sight_creates_one_mirror_each() -> None:
-    claims = _claims()
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(6)
-
-    def first_request() -> None:
-        try:
-            barrier.wait()
-            principal_from_claims(claims=TokenClaims.from_payload(claims), token="t")
-        except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    clear_principal_caches()
-    threads = [threading.Thread(target=first_request) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert User.objects.filter(subject=claims["sub"]).count() == 1
-    assert Organization.objects.filter(id=ORG).count() == 1
+    for _ in range(5):  # a new user in a new organization each round
+        claims = _claims(sub=str(uuid.uuid4()), org_id=str(uuid.uuid4()))
+        clear_principal_caches()
+        first_request = functools.partial(
+            principal_from_claims, claims=TokenClaims.from_payload(claims), token="t"
+        )
+        principals = all_at_once([first_request] * 6, finally_each=connections.close_all)
+        assert len({principal.user.pk for principal in principals}) == 1
+        assert User.objects.filter(subject=claims["sub"]).count() == 1
+        assert Organization.objects.filter(id=claims["org_id"]).count() == 1
 
 
 @pytest.mark.django_db

@@ -8,13 +8,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -128,6 +130,35 @@ class ServiceProcess:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+T = TypeVar("T")
+
+
+def all_at_once(
+    calls: Sequence[Callable[[], T]],
+    *,
+    finally_each: Callable[[], object] | None = None,
+    timeout: float = 30.0,
+) -> list[T]:
+    """Runs every call on its own thread, all released together by one barrier; answers in call order.
+
+    `finally_each` runs on each thread after its call (a Django test passes
+    `django.db.connections.close_all`: each thread had a connection of its own). A call's
+    exception is raised here, after every thread ended.
+    """
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], T]) -> T:
+        try:
+            barrier.wait(timeout=timeout)
+            return call()
+        finally:
+            if finally_each is not None:
+                finally_each()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 60.0, interval: float = 0.2) -> Any:

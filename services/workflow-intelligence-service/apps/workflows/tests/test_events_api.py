@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test import Client
+from django.db import connections
 from prometheus_client import REGISTRY
 
 from apps.workflows.models import ReceivedEvent, Rule, Run
 from apps.workflows.services import LARGE_REFUND_RULE, NO_SHOW_RULE, rules_ensure_defaults
 from hubkit.identity import get_verifier
+from hubkit.testing import all_at_once
 from hubkit.webhooks import sign_headers
 from tests.fixtures import (
     ACME,
@@ -320,26 +320,14 @@ def test_an_upper_case_webhook_id_is_the_same_event(backend: RealBackend, settin
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicates_run_the_rule_once(scripted_backend: ScriptedBackend) -> None:
     backend = scripted_backend
-    # The first delivery holds its transaction open while the backend is slow.
-    backend.script = [Reply(delay=0.5), Reply(delay=0.5)]
-    body, headers = signed(no_show())
-    statuses: list[str] = []
-    start = threading.Barrier(2)
-
-    def send() -> None:
-        try:
-            start.wait()
-            statuses.append(deliver(body, headers, Client()).json()["status"])
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=20)
-
-    assert sorted(statuses) == ["accepted", "duplicate"]
-    assert len(backend.requests) == 1
-    assert Run.objects.count() == 1
-    assert ReceivedEvent.objects.count() == 1
+    for round_ in range(1, 4):  # three rounds, a new event each
+        backend.requests.clear()
+        # The first delivery holds its transaction open while the backend is slow.
+        backend.script = [Reply(delay=0.5), Reply(delay=0.5)]
+        body, headers = signed(no_show())
+        send = functools.partial(deliver, body, headers)
+        answers = all_at_once([send] * 2, finally_each=connections.close_all)  # a Client each
+        assert sorted(answer.json()["status"] for answer in answers) == ["accepted", "duplicate"]
+        assert len(backend.requests) == 1
+        assert Run.objects.count() == round_
+        assert ReceivedEvent.objects.count() == round_
