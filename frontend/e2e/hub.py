@@ -2,8 +2,8 @@
 
 identity-service (demo users) with its outbox worker, communication-service with an SMTP sink
 writing .eml files, and the backend (demo data) with its event delivery worker. Prints one JSON
-line with the URLs, the mail directory and the backend's database URL, then runs until its standard input closes (the test
-runner holds it open).
+line with the URLs, the mail directory and the backend's database URL, then runs until its
+standard input closes (the test runner holds it open).
 
 Run with the backend's virtualenv: backend/.venv/bin/python frontend/e2e/hub.py --frontend-url URL
 """
