@@ -109,7 +109,7 @@ def _erasure_round(live: LiveBackend, *, staff: httpx.Client, manager: httpx.Cli
         for value in sent
     ]
     middle = PATCHES // 2
-    erase_call = functools.partial(manager.post, path + "/erase")
+    erase_call: Callable[[], httpx.Response] = functools.partial(manager.post, path + "/erase")
     answers = all_at_once([*patches[:middle], erase_call, *patches[middle:]])
     erase = answers.pop(middle)
     assert erase.status_code == 200, erase.text

@@ -88,8 +88,8 @@ def test_concurrent_first_sight_creates_one_mirror_each() -> None:
         )
         principals = all_at_once([first_request] * 6, finally_each=connections.close_all)
         assert len({principal.user.pk for principal in principals}) == 1
-        assert User.objects.filter(subject=claims["sub"]).count() == 1
-        assert Organization.objects.filter(id=claims["org_id"]).count() == 1
+        assert User.objects.filter(subject=str(claims["sub"])).count() == 1
+        assert Organization.objects.filter(id=str(claims["org_id"])).count() == 1
 
 
 @pytest.mark.django_db
