@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { errorOf, type UserError } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
-import { Button, ConfirmDialog, ErrorAlert, Notice, SelectField, TextField } from "../ui";
+import { Button, ConfirmDialog, ErrorAlert, Notice, ReasonField, SelectField, TextField } from "../ui";
 import { BookingDialog } from "./BookingDialog";
 import {
   byId,
@@ -429,15 +429,12 @@ export function Bookings() {
           </p>
           <ErrorAlert error={askError} testId="bookings-action-error" />
           {asking?.action === "cancel" && (
-            <TextField
-              label="Reason"
-              required
-              maxLength={500}
+            <ReasonField
               value={reason}
               error={reasonError}
-              onChange={(event) => {
-                setReason(event.target.value);
-                if (event.target.value.trim()) setReasonError(undefined);
+              onChange={(value) => {
+                setReason(value);
+                if (value.trim()) setReasonError(undefined);
               }}
               data-testid="bookings-cancel-reason"
             />

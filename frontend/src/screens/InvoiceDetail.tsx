@@ -4,7 +4,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import { backend, unwrap } from "../api/client";
 import { errorOf, type UserError } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
-import { Button, ConfirmDialog, ErrorAlert, Notice, SelectField, Table, TextField } from "../ui";
+import { Button, ConfirmDialog, ErrorAlert, Notice, ReasonField, SelectField, Table, TextField } from "../ui";
 import { useContactsById } from "./bookingData";
 import { contactName } from "./bookingLogic";
 import { InvoiceStatusBadge, OverdueBadge } from "./Invoices";
@@ -459,15 +459,12 @@ export function InvoiceDetail() {
             {title} of {formatMoney(data.total)} no longer asks for payment. Its number stays used.
           </p>
           <ErrorAlert error={dialogError} testId="invoices-void-error" />
-          <TextField
-            label="Reason"
-            required
-            maxLength={500}
+          <ReasonField
             value={reason}
             error={reasonError}
-            onChange={(event) => {
-              setReason(event.target.value);
-              if (event.target.value.trim()) setReasonError(undefined);
+            onChange={(value) => {
+              setReason(value);
+              if (value.trim()) setReasonError(undefined);
             }}
             data-testid="invoices-void-reason"
           />

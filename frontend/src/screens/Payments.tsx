@@ -4,7 +4,7 @@ import { Link } from "react-router";
 import { backend, unwrap } from "../api/client";
 import { errorOf, problemCode, type UserError } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
-import { Button, ConfirmDialog, ErrorAlert, Notice, Table, TextField } from "../ui";
+import { Button, ConfirmDialog, ErrorAlert, Notice, ReasonField, Table, TextField } from "../ui";
 import { useContactsById } from "./bookingData";
 import { contactName } from "./bookingLogic";
 import { amountProblem, canBill, currencyExponent, formatDateTime, formatMoney, paymentMethodLabel, toMinor } from "./invoiceLogic";
@@ -136,13 +136,10 @@ function RefundDialog({ payment, name, onClose, onDone }: { payment: Payment | n
             onChange={(event) => setAmount(event.target.value)}
             data-testid="payments-refund-amount"
           />
-          <TextField
-            label="Reason"
-            required
-            maxLength={500}
+          <ReasonField
             value={reason}
             error={tried && !reason.trim() ? "Enter why the money is refunded." : undefined}
-            onChange={(event) => setReason(event.target.value)}
+            onChange={setReason}
             data-testid="payments-refund-reason"
           />
         </div>

@@ -67,6 +67,31 @@ export function TextField({ label, error, hint, ...props }: InputHTMLAttributes<
   return <LabelledField label={label} error={error} hint={hint} control={(aria) => <input {...aria} {...props} />} />;
 }
 
+/** The required reason of a recorded decision (cancel, void, refund), at most the API's 500 characters. */
+export function ReasonField({
+  value,
+  error,
+  onChange,
+  "data-testid": testId,
+}: {
+  value: string;
+  error?: string;
+  onChange: (value: string) => void;
+  "data-testid": string;
+}) {
+  return (
+    <TextField
+      label="Reason"
+      required
+      maxLength={500}
+      value={value}
+      error={error}
+      onChange={(event) => onChange(event.target.value)}
+      data-testid={testId}
+    />
+  );
+}
+
 export function SelectField({
   label,
   children,
