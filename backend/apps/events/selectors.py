@@ -77,6 +77,4 @@ def outbox_dead() -> dict[str, int]:
         .annotate(dead=Count("id"))
         .values_list("destination", "dead")
     )
-    dead = {subscription.name: 0 for subscription in subscriptions()}
-    dead.update(dict(rows))
-    return dead
+    return {subscription.name: 0 for subscription in subscriptions()} | dict(rows)
