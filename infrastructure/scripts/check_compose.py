@@ -7,32 +7,26 @@ hub. Each compose service that stands for a Procfile process says so with the la
 - a service with neither `image` nor `build`, or a `depends_on` target that is no service;
 - a Procfile process without its compose counterpart (or a label naming no process);
 - an environment variable a hub service does not read (a typo, or a setting since renamed):
-  every key must be read by the service's own code or hubkit's (`env.str("NAME", ...)`,
-  `os.environ.get("NAME")`, ...) or be one the image itself uses.
+  every key must be read by the service's own runtime code or hubkit's (`env.str("NAME", ...)`,
+  `os.environ.get("NAME")`, ...; found by check_env_examples' reader) or be one the image itself uses.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
+from check_env_examples import ROOT, own_variables
 
-ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.local.yml"
 PROCFILE = ROOT / "Procfile"
 PYTHON_DOCKERFILE = "python-service.Dockerfile"
 PROCFILE_LABEL = "hub.procfile"
 # Read by the Python image itself (python-service.Dockerfile's ENV and CMD), not by settings.
 IMAGE_VARIABLES = {"DJANGO_SETTINGS_MODULE", "PORT", "WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR"}
-# Directories whose code a running service does not execute.
-NOT_RUNTIME = {"tests", "bench", "fuzz", ".venv", "migrations", "staticfiles", "node_modules"}
-ENV_READ = re.compile(
-    r"""(?:\benv(?:\.\w+)?\(|os\.environ(?:\.get)?[\[(]|os\.getenv\()\s*["']([A-Z][A-Z0-9_]*)["']"""
-)
 
 Compose = dict[str, Any]
 
@@ -121,13 +115,8 @@ def service_dirs(compose: Compose) -> dict[str, str]:
 
 
 def variables_read(directories: Iterable[Path]) -> set[str]:
-    """Environment variable names the Python code under `directories` reads."""
-    names: set[str] = set()
-    for directory in directories:
-        for path in directory.rglob("*.py"):
-            if NOT_RUNTIME.isdisjoint(path.relative_to(directory).parts):
-                names.update(ENV_READ.findall(path.read_text()))
-    return names
+    """Environment variable names the runtime Python code under `directories` reads."""
+    return {name for directory in directories for name in own_variables(directory)}
 
 
 def environment_problems(compose: Compose, root: Path = ROOT) -> list[str]:

@@ -68,8 +68,13 @@ def test_a_variable_no_setting_reads_is_found(compose: check_compose.Compose) ->
 def test_settings_are_found_in_the_service_and_hubkit_but_not_its_tests(tmp_path: Path) -> None:
     service = tmp_path / "svc" / "config"
     service.mkdir(parents=True)
-    (service / "base.py").write_text('A = env.int("WORKERS", 2)\nB = os.environ.get("MODE")\n')
+    (service / "base.py").write_text(
+        'A = env.int("WORKERS", 2)\nB = os.environ.get("MODE")\n'
+        # The same reader as check_env_examples': a module constant naming the variable counts.
+        'PREFIX_ENV = "PREFIX"\nC = os.getenv(PREFIX_ENV)\n'
+    )
     tests = tmp_path / "svc" / "tests"
     tests.mkdir()
     (tests / "test_x.py").write_text('env.str("ONLY_IN_TESTS")\n')
-    assert check_compose.variables_read([tmp_path / "svc"]) == {"WORKERS", "MODE"}
+    (tmp_path / "svc" / "conftest.py").write_text('os.environ["ONLY_IN_CONFTEST"]\n')
+    assert check_compose.variables_read([tmp_path / "svc"]) == {"WORKERS", "MODE", "PREFIX"}
