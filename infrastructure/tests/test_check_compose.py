@@ -136,9 +136,10 @@ def test_a_procfile_flag_the_images_lack_is_found(compose: check_compose.Compose
     assert check_compose.command_problems(compose, changed) == [
         (
             "backend: its python-service.Dockerfile CMD runs `granian --interface wsgi --host * --port * "
-            "--workers * --blocking-threads 1 config.wsgi:application`, the Procfile's backend runs "
+            "--workers * --blocking-threads 1 --log-level warning config.wsgi:application`, the Procfile's "
+            "backend runs "
             "`granian --interface wsgi --http 1 --host * --port * --workers * --blocking-threads 1 "
-            "config.wsgi:application`"
+            "--log-level warning config.wsgi:application`"
         )
     ]
 
