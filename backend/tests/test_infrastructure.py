@@ -337,7 +337,12 @@ def test_every_dependency_exists(compose: Compose) -> None:
 
 def test_migrations_run_before_the_services_start(compose: Compose) -> None:
     jobs = one_shot_services(compose)
-    for name in ("backend", "identity-service", "communication-service"):
+    for name in (
+        "backend",
+        "identity-service",
+        "communication-service",
+        "workflow-intelligence-service",
+    ):
         awaited = dependencies(services(compose)[name])
         assert awaited.get(f"{name}-migrate") == "service_completed_successfully"
         assert f"{name}-migrate" in jobs
