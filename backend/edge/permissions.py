@@ -26,6 +26,7 @@ from django.http import HttpRequest
 
 from apps.identity.principal import Principal, Role, principal_of
 from edge.idempotency import ARGUMENT, Idempotency, claim_idempotency_key, declare_idempotency_key
+from hubkit.client_address import client_address
 from hubkit.errors import PermissionDenied
 from hubkit.identity import get_verifier
 
@@ -107,7 +108,7 @@ def requires(
                 return view(*args, **kwargs)
             # The audit log's actor for the writes below (auditlog connects a signal receiver per
             # use, a cost reads do not need: they change nothing the audit log records).
-            with set_actor(principal.user, remote_addr=request.META.get("REMOTE_ADDR")):
+            with set_actor(principal.user, remote_addr=client_address(request)):
                 return view(*args, **kwargs)
 
         setattr(wrapper, REQUIREMENT_ATTR, requirement)

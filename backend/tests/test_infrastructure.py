@@ -18,6 +18,14 @@ COMPOSE_FILE = ROOT / "docker-compose.local.yml"
 DOCKERIGNORE_FILE = ROOT / ".dockerignore"
 DOCKER_DIR = ROOT / "infrastructure" / "docker"
 POSTGRES_INIT_DIR = DOCKER_DIR / "postgres-init"
+# What the Python images are built from (hubkit is copied into every one).
+PYTHON_SERVICE_DIRS = (
+    "backend",
+    "services/hubkit",
+    "services/identity-service",
+    "services/communication-service",
+    "services/workflow-intelligence-service",
+)
 
 # The hub's local host ports (README): what docker-compose.local.yml must publish.
 LOCAL_HOST_PORTS = {
@@ -285,11 +293,11 @@ def left_out_of_the_image(patterns: list[str], path: str) -> bool:
 
 
 def runtime_packages(service_dir: Path) -> list[str]:
-    """The service's top-level Python packages the running service imports (tests and bench aside)."""
+    """The service's top-level Python packages the running service imports (tests, fuzz, bench aside)."""
     return sorted(
         path.parent.name
         for path in service_dir.glob("*/__init__.py")
-        if path.parent.name not in {"tests", "bench"}
+        if path.parent.name not in {"tests", "fuzz", "bench"}
     )
 
 
@@ -337,7 +345,12 @@ def test_every_dependency_exists(compose: Compose) -> None:
 
 def test_migrations_run_before_the_services_start(compose: Compose) -> None:
     jobs = one_shot_services(compose)
-    for name in ("backend", "identity-service", "communication-service"):
+    for name in (
+        "backend",
+        "identity-service",
+        "communication-service",
+        "workflow-intelligence-service",
+    ):
         awaited = dependencies(services(compose)[name])
         assert awaited.get(f"{name}-migrate") == "service_completed_successfully"
         assert f"{name}-migrate" in jobs
@@ -505,6 +518,21 @@ def test_checkers_find_an_issuer_mismatch() -> None:
         "backend expects issuer 'http://identity-service:8001', identity-service issues 'http://localhost:8001'",
         "issuer host 'localhost' is not a compose service (JWKS unreachable from backend)",
     ]
+
+
+def test_the_images_leave_test_fuzz_and_bench_code_out() -> None:
+    patterns = dockerignore_patterns(DOCKERIGNORE_FILE.read_text())
+    not_runtime = [
+        path.relative_to(ROOT).as_posix()
+        for service_dir in PYTHON_SERVICE_DIRS
+        for pattern in ("**/tests/*.py", "**/conftest.py", "fuzz/*.py", "bench/*.py")
+        for path in (ROOT / service_dir).glob(pattern)
+        if ".venv" not in path.parts
+    ]
+    assert {"backend/conftest.py", "backend/fuzz/__main__.py"} <= set(not_runtime)
+    assert any(path.startswith("backend/apps/") and "/tests/" in path for path in not_runtime)
+    assert any(path.startswith("services/hubkit/tests/") for path in not_runtime)
+    assert [path for path in not_runtime if not left_out_of_the_image(patterns, path)] == []
 
 
 def test_checkers_find_a_runtime_package_left_out_of_the_image() -> None:

@@ -84,5 +84,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as r; hosts = [h.strip().lstrip('.') for h in os.environ.get('ALLOWED_HOSTS', '').split(',') if h.strip() not in ('', '*')]; r.urlopen(r.Request('http://127.0.0.1:' + os.environ.get('PORT', '8000') + '/api/health/', headers={'Host': hosts[0] if hosts else 'localhost'}), timeout=4)"]
 
 # A fresh metrics directory per start (stale files of dead workers would skew /metrics), then
-# exec so Granian is PID 1 and receives SIGTERM. Same server flags as the Procfile.
-CMD ["sh", "-c", "rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && exec granian --interface wsgi --host 0.0.0.0 --port \"$PORT\" --workers \"${WEB_CONCURRENCY:-2}\" --blocking-threads 1 config.wsgi:application"]
+# exec so Granian is PID 1 and receives SIGTERM. Same server flags as the Procfile (check_compose
+# compares them); --log-level warning leaves out Granian's own INFO lines (startup, every worker
+# spawned): each request is logged once, as JSON, by hubkit.access.
+CMD ["sh", "-c", "rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && exec granian --interface wsgi --host 0.0.0.0 --port \"$PORT\" --workers \"${WEB_CONCURRENCY:-2}\" --blocking-threads 1 --log-level warning config.wsgi:application"]

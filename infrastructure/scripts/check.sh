@@ -36,8 +36,9 @@ for project in "${PY_PROJECTS[@]}"; do
     .venv/bin/python manage.py makemigrations --check --dry-run
 done
 
-# The compose stack against the Procfile and the settings it sets (infrastructure/scripts/check_compose.py).
-step "compose file matches the Procfile" "$ROOT/backend/.venv/bin/python" "$ROOT/infrastructure/scripts/check_compose.py"
+# The compose stack against the compose-spec schema, the Procfile (processes and their commands)
+# and the settings it sets (infrastructure/scripts/check_compose.py).
+step "compose file valid and matching the Procfile" "$ROOT/backend/.venv/bin/python" "$ROOT/infrastructure/scripts/check_compose.py"
 # Each service's .env.example names exactly the variables it reads (infrastructure/scripts/check_env_examples.py).
 step ".env.example files match the settings" "$ROOT/backend/.venv/bin/python" "$ROOT/infrastructure/scripts/check_env_examples.py"
 

@@ -4,35 +4,47 @@
 hub. Each compose service that stands for a Procfile process says so with the label
 `hub.procfile: <process>`. Problems found (exit status 1):
 
+- the file breaks the Compose Specification: it is validated against compose-spec's own JSON
+  schema, vendored as infrastructure/schema/compose-spec.json (compose-spec/compose-spec,
+  schema/compose-spec.json at 170098ba07d9, Apache-2.0; no registry package ships it: replace the
+  file from there to follow the spec);
 - a service with neither `image` nor `build`, or a `depends_on` target that is no service;
 - a Procfile process without its compose counterpart (or a label naming no process);
+- a Python service whose command (its `command`, else the image's CMD) runs another program, or
+  the same with other flags, than its Procfile process: the shell around it (`sh -c`, `cd`, `exec`,
+  variable assignments, `env -u`), the program's directory and the values of the flags a
+  deployment sets (host, port, workers) may differ, nothing else;
 - an environment variable a hub service does not read (a typo, or a setting since renamed):
-  every key must be read by the service's own code or hubkit's (`env.str("NAME", ...)`,
-  `os.environ.get("NAME")`, ...) or be one the image itself uses.
+  every key must be read by the service's own runtime code or hubkit's (`env.str("NAME", ...)`,
+  `os.environ.get("NAME")`, ...; found by check_env_examples' reader) or be one the image itself uses.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 import sys
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+import jsonschema_rs
 import yaml
+from check_env_examples import ROOT, own_variables
 
-ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.local.yml"
 PROCFILE = ROOT / "Procfile"
+COMPOSE_SCHEMA = ROOT / "infrastructure" / "schema" / "compose-spec.json"
 PYTHON_DOCKERFILE = "python-service.Dockerfile"
 PROCFILE_LABEL = "hub.procfile"
 # Read by the Python image itself (python-service.Dockerfile's ENV and CMD), not by settings.
 IMAGE_VARIABLES = {"DJANGO_SETTINGS_MODULE", "PORT", "WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR"}
-# Directories whose code a running service does not execute.
-NOT_RUNTIME = {"tests", "bench", "fuzz", ".venv", "migrations", "staticfiles", "node_modules"}
-ENV_READ = re.compile(
-    r"""(?:\benv(?:\.\w+)?\(|os\.environ(?:\.get)?[\[(]|os\.getenv\()\s*["']([A-Z][A-Z0-9_]*)["']"""
-)
+
+# Flags whose values differ by design between the Procfile and the containers (127.0.0.1 vs
+# 0.0.0.0, a fixed port vs $PORT, workers from another variable); they must still be given.
+DEPLOYMENT_FLAGS = {"--host", "--port", "--workers"}
+ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 Compose = dict[str, Any]
 
@@ -44,13 +56,88 @@ def load_compose(path: Path = COMPOSE_FILE) -> Compose:
     return data
 
 
-def procfile_processes(text: str) -> list[str]:
-    """Process names of a Procfile (`name: command` lines; comments and blanks skipped)."""
+def schema_problems(compose: Compose, schema_file: Path = COMPOSE_SCHEMA) -> list[str]:
+    """Where the file breaks the Compose Specification's JSON schema."""
+    validator = jsonschema_rs.validator_for(json.loads(schema_file.read_text()))
     return [
-        line.split(":", 1)[0].strip()
-        for line in text.splitlines()
-        if line.strip() and not line.lstrip().startswith("#") and ":" in line
+        f"{'/'.join(map(str, error.instance_path)) or '(top level)'}: {error.message}"
+        for error in validator.iter_errors(compose)
     ]
+
+
+def procfile_commands(text: str) -> dict[str, str]:
+    """Each process of a Procfile (`name: command` lines; comments and blanks skipped) with its command."""
+    commands: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#") and ":" in line:
+            name, command = line.split(":", 1)
+            commands[name.strip()] = command.strip()
+    return commands
+
+
+def procfile_processes(text: str) -> list[str]:
+    """Process names of a Procfile, in order."""
+    return list(procfile_commands(text))
+
+
+def dockerfile_cmd(text: str) -> list[str]:
+    """The CMD of a Dockerfile's last stage (exec form, possibly continued over lines)."""
+    joined = re.sub(r"\\\n", " ", text)
+    cmds = [line[len("CMD") :].strip() for line in joined.splitlines() if line.startswith("CMD")]
+    if not cmds:
+        raise SystemExit("Dockerfile without a CMD")
+    cmd = json.loads(cmds[-1])
+    if not (isinstance(cmd, list) and all(isinstance(part, str) for part in cmd)):
+        raise SystemExit(f"CMD not in exec form: {cmds[-1]}")
+    return cmd
+
+
+def invocation(command: str | list[str]) -> list[str]:
+    """The program a command finally runs, with its arguments: the shell around it (`sh -c`, the
+    commands before the last `&&`, `exec`, `NAME=value`, `env -u NAME`) and the program's
+    directory dropped, and the values of DEPLOYMENT_FLAGS replaced by `*`."""
+    tokens = shlex.split(command) if isinstance(command, str) else list(command)
+    if tokens[:2] == ["sh", "-c"] and len(tokens) == 3:
+        tokens = shlex.split(tokens[2])
+    while "&&" in tokens:
+        tokens = tokens[tokens.index("&&") + 1 :]
+    while tokens:
+        if tokens[0] in {"exec", "env"} or ASSIGNMENT.match(tokens[0]):
+            tokens = tokens[1:]
+        elif tokens[0] == "-u":
+            tokens = tokens[2:]
+        else:
+            break
+    if not tokens:
+        return []
+    program, *args = tokens
+    found = [PurePosixPath(program).name]
+    for index, arg in enumerate(args):
+        found.append("*" if index and args[index - 1] in DEPLOYMENT_FLAGS else arg)
+    return found
+
+
+def command_problems(compose: Compose, procfile_text: str, root: Path = ROOT) -> list[str]:
+    """Each labelled Python service runs what its Procfile process runs (image CMD or `command`)."""
+    commands = procfile_commands(procfile_text)
+    problems: list[str] = []
+    for name, svc in compose["services"].items():
+        process = (svc.get("labels") or {}).get(PROCFILE_LABEL)
+        if name not in service_dirs(compose) or process not in commands:
+            continue
+        command = svc.get("command")
+        if command is None:
+            command = dockerfile_cmd((root / "infrastructure" / "docker" / PYTHON_DOCKERFILE).read_text())
+            source = f"{PYTHON_DOCKERFILE} CMD"
+        else:
+            source = "command"
+        ran, wanted = invocation(command), invocation(commands[str(process)])
+        if ran != wanted:
+            problems.append(
+                f"{name}: its {source} runs `{' '.join(ran)}`, "
+                f"the Procfile's {process} runs `{' '.join(wanted)}`"
+            )
+    return problems
 
 
 def environment(service: dict[str, Any]) -> dict[str, str]:
@@ -121,13 +208,8 @@ def service_dirs(compose: Compose) -> dict[str, str]:
 
 
 def variables_read(directories: Iterable[Path]) -> set[str]:
-    """Environment variable names the Python code under `directories` reads."""
-    names: set[str] = set()
-    for directory in directories:
-        for path in directory.rglob("*.py"):
-            if NOT_RUNTIME.isdisjoint(path.relative_to(directory).parts):
-                names.update(ENV_READ.findall(path.read_text()))
-    return names
+    """Environment variable names the runtime Python code under `directories` reads."""
+    return {name for directory in directories for name in own_variables(directory)}
 
 
 def environment_problems(compose: Compose, root: Path = ROOT) -> list[str]:
@@ -148,8 +230,10 @@ def environment_problems(compose: Compose, root: Path = ROOT) -> list[str]:
 
 def problems(compose: Compose, procfile_text: str, root: Path = ROOT) -> list[str]:
     return (
-        structure_problems(compose)
+        schema_problems(compose)
+        + structure_problems(compose)
         + procfile_problems(compose, procfile_processes(procfile_text))
+        + command_problems(compose, procfile_text, root)
         + environment_problems(compose, root)
     )
 

@@ -4,11 +4,13 @@ A `.env.example` documents every setting of its service (`# NAME=default` lines)
 (exit status 1): a variable the service reads that its `.env.example` leaves out, and a variable
 the example names that nothing reads (a typo, or a setting since renamed).
 
-What a service reads is what its own runtime code reads (`check_compose.ENV_READ`; its tests, test
-settings and conftest left out) plus what the hubkit functions it uses read: a hubkit function
+What a service reads is what its own runtime code reads (`own_variables`, from the syntax tree: the
+calls `env.str("NAME")`, `os.environ.get("NAME")`, `os.getenv("NAME")` and `os.environ["NAME"]`; its
+tests, test settings and conftest left out) plus what the hubkit functions it uses read: a hubkit function
 counts when the service's code imports it (`identity_settings`, `redis_cache`) or names its dotted
 path (`"hubkit.metrics.MetricsMiddleware"`), together with the hubkit functions that one names.
 Module-level string constants passed to the environment (`os.environ.get(REDIS_KEY_PREFIX_ENV)`) are resolved.
+check_compose uses the same reader for the variables a compose service may set.
 """
 
 from __future__ import annotations
@@ -19,17 +21,22 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from check_compose import ENV_READ, NOT_RUNTIME, ROOT
-
 __all__ = [
+    "NOT_RUNTIME",
     "ROOT",
     "SERVICES",
     "example_variables",
+    "file_variables",
     "hubkit_functions",
     "main",
+    "own_variables",
     "problems",
     "service_variables",
 ]
+
+ROOT = Path(__file__).resolve().parents[2]
+# Directories whose code a running service does not execute.
+NOT_RUNTIME = {"tests", "bench", "fuzz", ".venv", "migrations", "staticfiles", "node_modules"}
 
 SERVICES = (
     "backend",
@@ -63,7 +70,26 @@ def runtime_files(directory: Path) -> list[Path]:
 
 def own_variables(directory: Path) -> set[str]:
     """Variables the service's own runtime code reads."""
-    return {name for path in runtime_files(directory) for name in ENV_READ.findall(path.read_text())}
+    return {name for path in runtime_files(directory) for name in file_variables(path)}
+
+
+def file_variables(path: Path) -> set[str]:
+    """Variables the module at `path` reads anywhere in it."""
+    tree = ast.parse(path.read_text())
+    return {name for name in _calls_reading(tree, _module_constants(tree)) if name.isupper()}
+
+
+def _module_constants(tree: ast.Module) -> dict[str, str]:
+    """The module's top-level `NAME = "string"` assignments."""
+    return {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
 
 
 def _dotted(node: ast.expr) -> str:
@@ -93,15 +119,7 @@ def hubkit_functions(hubkit: Path = HUBKIT) -> dict[str, tuple[set[str], set[str
     found: dict[str, tuple[set[str], set[str]]] = {}
     for path in sorted(hubkit.rglob("*.py")):
         tree = ast.parse(path.read_text())
-        constants = {
-            target.id: node.value.value
-            for node in tree.body
-            if isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-            for target in node.targets
-            if isinstance(target, ast.Name)
-        }
+        constants = _module_constants(tree)
         for node in tree.body:
             if isinstance(node, ast.FunctionDef | ast.ClassDef):
                 reads = {name for name in _calls_reading(node, constants) if name.isupper()}

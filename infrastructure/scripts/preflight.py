@@ -10,13 +10,16 @@ import psycopg
 import redis
 from psycopg import sql
 
+# One command per line, so each can be copied into a shell as it stands.
 PG_HINT = """PostgreSQL is not reachable at {where}.
-  Start the local one:   pg_ctlcluster 15 main start   (Debian)   or   brew services start postgresql
-  or run both stores:    docker compose -f docker-compose.local.yml up -d postgres redis
-                         and export PG_URL=postgres://postgres:dev-insecure-postgres-password@127.0.0.1:5437
-                                    REDIS_URL=redis://127.0.0.1:6384/0
-                         (PG_URL moves every service's database; BACKEND_DATABASE_URL,
-                         IDENTITY_DATABASE_URL, COMMUNICATION_DATABASE_URL, WORKFLOW_DATABASE_URL one)"""
+  Start the local one:  pg_ctlcluster 15 main start      (Debian)
+                        brew services start postgresql   (macOS)
+  or run both stores with Docker and point the hub at them:
+      docker compose -f docker-compose.local.yml up -d postgres redis
+      export PG_URL=postgres://postgres:dev-insecure-postgres-password@127.0.0.1:5437
+      export REDIS_URL=redis://127.0.0.1:6384/0
+  PG_URL moves every service's database; BACKEND_DATABASE_URL, IDENTITY_DATABASE_URL,
+  COMMUNICATION_DATABASE_URL or WORKFLOW_DATABASE_URL moves one alone."""
 REDIS_HINT = """Redis is not reachable at {where}.
   Start the local one:   redis-server --daemonize yes --port 6379
   or use compose's:      export REDIS_URL=redis://127.0.0.1:6384/0"""

@@ -61,6 +61,11 @@ def test_an_unreachable_postgresql_stops_with_the_hint(capsys: pytest.CaptureFix
     err = capsys.readouterr().err
     assert err.startswith(f"PostgreSQL is not reachable at 127.0.0.1:{port}.")
     assert "pg_ctlcluster 15 main start" in err
+    # Each command the hint gives stands alone on its line.
+    lines = [line.strip() for line in err.splitlines()]
+    assert "export PG_URL=postgres://postgres:dev-insecure-postgres-password@127.0.0.1:5437" in lines
+    assert "export REDIS_URL=redis://127.0.0.1:6384/0" in lines
+    assert "docker compose -f docker-compose.local.yml up -d postgres redis" in lines
 
 
 def test_an_unreachable_redis_stops_with_the_hint(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
 from apps.events.selectors import outbox_backlog
-from hubkit.health import Check, Degraded, Healthy, identity_check, readiness_response, standard_checks
+from hubkit.health import Check, Degraded, Healthy, readiness_response, token_verifier_checks
 
 
 def outbox_check() -> Healthy | Degraded:
@@ -35,7 +35,7 @@ def outbox_check() -> Healthy | Degraded:
 
 
 def readiness_checks() -> dict[str, Check]:
-    return {**standard_checks(), "identity": identity_check, "outbox": outbox_check}
+    return {**token_verifier_checks(), "outbox": outbox_check}
 
 
 def readiness(request: HttpRequest) -> HttpResponse:

@@ -30,6 +30,10 @@ AUTHENTICATION_BACKENDS: list[str] = []
 AUDITLOG_CID_GETTER = "hubkit.request_id.get_request_id"
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+# The address an entry records (hubkit.client_address): REMOTE_ADDR unless a proxy header is named
+# (e.g. "X-Forwarded-For"); then the hop appended by the outermost of TRUSTED_PROXY_COUNT proxies.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", "")
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 1)
 # Typed diffs ({field: [old, new]} with lists and numbers kept), rendered as-is by GET /audit.
 AUDITLOG_STORE_JSON_CHANGES = True
 

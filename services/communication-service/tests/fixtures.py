@@ -201,7 +201,7 @@ def worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _use_identity(url: str) -> None:
+def use_identity(url: str) -> None:
     settings.IDENTITY = {**settings.IDENTITY, "SERVICE_URL": url, "ISSUER": url}
     reset_verifier()
     cache.delete_many(list(shared_cache_keys()))
@@ -216,11 +216,11 @@ def identity_service(worker: str) -> Iterator[IdentityService]:
         database_name=f"{settings.DATABASES['default']['NAME']}_identity_{worker}",
     )
     original = identity_config().service_url
-    _use_identity(service.url)
+    use_identity(service.url)
     try:
         yield service
     finally:
-        _use_identity(original)
+        use_identity(original)
         service.process.stop()
 
 

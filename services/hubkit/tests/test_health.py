@@ -1,7 +1,15 @@
 import json
 import time
+from typing import Any
 
-from hubkit.health import Degraded, Healthy, readiness_response, redis_check
+from hubkit.health import (
+    Degraded,
+    Healthy,
+    identity_check,
+    readiness_response,
+    redis_check,
+    token_verifier_checks,
+)
 
 
 def _fails() -> None:
@@ -59,3 +67,10 @@ def test_a_failing_check_outweighs_a_degraded_one() -> None:
     body = json.loads(response.content)
     assert response.status_code == 503
     assert (body["status"], body["failing"], body["degraded"]) == ("unavailable", ["db"], ["keys"])
+
+
+def test_a_token_verifier_is_ready_with_its_store_and_the_identity_service_keys(settings: Any) -> None:
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    checks = token_verifier_checks()
+    assert set(checks) == {"database", "redis", "identity"}
+    assert checks["identity"] is identity_check

@@ -1,9 +1,10 @@
 from django.urls import path
 
 from config.api import api
-from hubkit.health import operational_urls
+from hubkit.health import operational_urls, token_verifier_readiness_view
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    *operational_urls(),
+    # Its API takes identity-service tokens: readiness also asks for the signing keys.
+    *operational_urls(token_verifier_readiness_view),
 ]

@@ -514,3 +514,24 @@ def test_overrides_of_an_unknown_or_another_tenants_resource_are_404(
             assert response.status_code == 404, (method, path, response.content)
             assert "globex secret" not in response.content.decode()
     assert row_counts() == before
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_a_write_is_audited_with_the_forwarded_client(
+    as_role: Callable[[str], Client], settings: Any
+) -> None:
+    settings.CLIENT_IP_HEADER = "X-Forwarded-For"
+    settings.TRUSTED_PROXY_COUNT = 1
+    # The left entry is the caller's own say; the proxy (the peer) appended the real client.
+    created = send(
+        as_role("staff"),
+        "POST",
+        "/contacts",
+        {"first_name": "Grace"},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7",
+    ).json()
+    [entry] = send(as_role("admin"), "GET", f"/audit?object_type=contact&object_id={created['id']}").json()[
+        "items"
+    ]
+    assert entry["remote_addr"] == "198.51.100.7"

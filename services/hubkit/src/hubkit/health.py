@@ -150,9 +150,19 @@ def standard_checks() -> dict[str, Check]:
     }
 
 
+def token_verifier_checks() -> dict[str, Check]:
+    """What a service verifying identity-service tokens needs: the standard checks and `identity`."""
+    return {**standard_checks(), "identity": identity_check}
+
+
 def readiness_view(request: HttpRequest) -> HttpResponse:
     """Readiness with the standard checks; a service with more dependencies passes its own view."""
     return readiness_response(standard_checks(), timeout=_readiness_timeout())
+
+
+def token_verifier_readiness_view(request: HttpRequest) -> HttpResponse:
+    """Readiness of a service whose API takes identity-service tokens (`token_verifier_checks`)."""
+    return readiness_response(token_verifier_checks(), timeout=_readiness_timeout())
 
 
 def _readiness_timeout() -> float:

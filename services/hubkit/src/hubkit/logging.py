@@ -2,23 +2,37 @@
 
 `logging_from_env` is what every service's settings call: `LOG_FORMAT` (`json` or `text`; the
 default is `text` with DEBUG on, else `json`) and `LOG_LEVEL` (the root level, INFO by default).
-Chatty libraries (procrastinate announces every job it defers, starts and ends at INFO) log at
-WARNING unless `LOG_LEVEL` is set, which then applies to them too.
+Chatty libraries (procrastinate announces every job it defers, starts and ends at INFO; httpx
+every request it sends) log at WARNING unless `LOG_LEVEL` is set, which then applies to them too.
+A JSON line's `time` is ISO 8601 in UTC with milliseconds (`2026-12-03T07:00:00.123Z`), whatever
+the host's zone, so lines of several services and hosts sort and compare as text.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from environs import Env
+from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 from hubkit.request_id import get_request_id
 
 LogFormat = Literal["json", "text"]
 
-QUIET_LOGGERS = ("procrastinate",)
-"""Libraries that log routine work at INFO; WARNING unless LOG_LEVEL says otherwise."""
+QUIET_LOGGERS = ("procrastinate", "httpx", "httpcore")
+"""Libraries that log routine work at INFO (httpx: a line per request sent; httpcore: at DEBUG,
+every connection step); WARNING unless LOG_LEVEL says otherwise."""
+
+
+class JsonFormatter(_JsonFormatter):
+    """python-json-logger's formatter with `asctime` in ISO 8601 UTC, milliseconds and `Z`
+    (logging's default is the host's local time, comma-separated milliseconds and no zone)."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        moment = datetime.fromtimestamp(record.created, tz=UTC)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class RequestIdFilter(logging.Filter):
@@ -37,7 +51,7 @@ def logging_config(
     formatter: dict[str, Any]
     if log_format == "json":
         formatter = {
-            "()": "pythonjsonlogger.json.JsonFormatter",
+            "()": "hubkit.logging.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
             "static_fields": {"service": service},

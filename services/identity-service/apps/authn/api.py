@@ -4,7 +4,6 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from apps.accounts.schemas import UserOut
-from apps.authn.client_address import client_address
 from apps.authn.schemas import (
     LoginIn,
     MfaEnableIn,
@@ -27,6 +26,7 @@ from apps.authn.services import (
 )
 from apps.tokens.auth import principal_of
 from apps.tokens.services import refresh_rotate
+from hubkit.client_address import client_address
 from hubkit.openapi import problem_responses
 
 router = Router(tags=["auth"])
