@@ -1,6 +1,7 @@
 """The verifier's key store against an issuer over real HTTP and a real Redis (a key prefix of its
 own per test): sharing between processes, stale-if-error up to max-stale (then readiness fails),
-the single-flight refresh, Redis down, and a discovery document announcing another issuer."""
+the single-flight refresh (a caller waiting on another's refresh fetches nothing more), an issuer
+answering 5xx, non-JSON or a non-object, Redis down, and a discovery document announcing another issuer."""
 
 import json
 import subprocess
@@ -49,6 +50,12 @@ def issuer(settings: Any, redis_prefix: str) -> Iterator[Issuer]:
         yield running
         cache.delete_many([*shared_cache_keys()])
         reset_verifier()
+
+
+def share_stale_keys(issuer: Issuer, age: float) -> None:
+    """The shared copy as a worker stored it `age` seconds ago (the format `KeyStore` shares)."""
+    payload = {"jwks": issuer.jwks(), "fetched_at": time.time() - age}
+    cache.set(shared_cache_keys()[0], json.dumps(payload), timeout=3600)
 
 
 def in_another_process(issuer: Issuer, prefix: str, token: str) -> dict[str, Any]:
@@ -204,4 +211,93 @@ def test_a_discovery_announcing_another_issuer_is_refused(settings: Any, redis_p
         with pytest.raises(IdentityProtocolError):
             verifier.keys.discovery()
         assert running.discovery_fetches >= 2  # refused answers are not remembered
+        reset_verifier()
+
+
+def test_stale_keys_another_process_refreshed_meanwhile_are_adopted_without_a_fetch(
+    issuer: Issuer, redis_prefix: str, settings: Any
+) -> None:
+    # No gate between refreshes here: only reading the other process's fresh copy saves a fetch.
+    settings.IDENTITY = {**settings.IDENTITY, "JWKS_REFRESH_COOLDOWN_SECONDS": 0}
+    share_stale_keys(issuer, age=600)  # older than the TTL (300 s), younger than max-stale
+    verifier = get_verifier()
+    assert (verifier.keys.age_seconds() or 0) >= 600  # this process holds the stale keys
+    # Meanwhile another process finds them stale too, fetches once and shares the fresh copy.
+    assert in_another_process(issuer, redis_prefix, issuer.token(sub="other")) == {
+        "subject": "other",
+        "fetches": 1,
+    }
+    assert verifier.verify(issuer.token(sub="here")).subject == "here"
+    assert (issuer.jwks_fetches, verifier.keys.fetches) == (1, 0)
+    assert (verifier.keys.age_seconds() or 600) < 300  # it verifies with the fresh copy now
+
+
+def test_a_caller_waiting_on_another_threads_refresh_gets_its_keys_without_fetching(
+    issuer: Issuer, redis_prefix: str, settings: Any
+) -> None:
+    settings.IDENTITY = {**settings.IDENTITY, "JWKS_REFRESH_COOLDOWN_SECONDS": 0}
+    share_stale_keys(issuer, age=600)
+    verifier = get_verifier()
+    verifier.keys.age_seconds()  # holds the stale keys
+    issuer.hold_jwks = threading.Event()
+    first = threading.Thread(target=verifier.keys.refresh)
+    first.start()
+    assert issuer.jwks_requested.wait(timeout=30)  # the first refresh is in flight, holding the lock
+    answers: list[Any] = []
+    second = threading.Thread(target=lambda: answers.append(verifier.keys.refresh()))
+    second.start()
+    # Let the second caller reach the lock before the fetch completes; had it come later it would
+    # only find fresh keys the plain way (the test could then pass without proving the wait, never fail).
+    second.join(timeout=0.5)
+    issuer.hold_jwks.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert issuer.jwks_fetches == 1
+    assert verifier.keys.fetches == 1
+    assert answers  # and the second caller answered with the fresh keys the first one fetched
+    assert time.time() - answers[0].fetched_at < 300
+
+
+BROKEN_ANSWERS = {
+    "5xx": (503, "application/json", b'{"detail": "down"}'),
+    "non-JSON": (200, "text/html", b"<html>maintenance</html>"),
+    "a list": (200, "application/json", b'[{"keys": []}]'),
+}
+
+
+@pytest.mark.parametrize("answer", BROKEN_ANSWERS.values(), ids=BROKEN_ANSWERS.keys())
+def test_a_broken_issuer_without_cached_keys_is_a_clear_unavailable(
+    answer: tuple[int, str, bytes], settings: Any, redis_prefix: str
+) -> None:
+    with serve(Issuer(broken=answer)) as running:
+        settings.IDENTITY = {"SERVICE_URL": running.url, "JWKS_REFRESH_COOLDOWN_SECONDS": 0}
+        reset_verifier()
+        with pytest.raises(IdentityUnavailable, match="no signing keys are cached") as raised:
+            get_verifier().verify(running.token())
+        assert isinstance(raised.value.__cause__, (IdentityUnavailable, IdentityProtocolError))
+        with pytest.raises((IdentityUnavailable, IdentityProtocolError)):
+            identity_check()  # not ready: nothing can be verified
+        assert running.broken_answers >= 2
+        reset_verifier()
+
+
+@pytest.mark.parametrize("answer", BROKEN_ANSWERS.values(), ids=BROKEN_ANSWERS.keys())
+def test_a_broken_issuer_leaves_the_cached_keys_verifying_and_readiness_degraded(
+    answer: tuple[int, str, bytes], settings: Any, redis_prefix: str
+) -> None:
+    with serve(Issuer()) as running:
+        settings.IDENTITY = {
+            "SERVICE_URL": running.url,
+            "JWKS_TTL_SECONDS": 0,  # every verification would like fresher keys
+            "JWKS_REFRESH_COOLDOWN_SECONDS": 0,
+        }
+        reset_verifier()
+        verifier = get_verifier()
+        verifier.verify(running.token())
+        cache.delete(shared_cache_keys()[0])  # nothing fresher to read elsewhere either
+        running.broken = answer
+        assert verifier.verify(running.token(sub="later")).subject == "later"
+        assert running.broken_answers >= 1  # a refresh was tried, and failed
+        assert isinstance(identity_check(), Degraded)
+        assert (running.jwks_fetches, verifier.keys.fetches) == (1, 1)
         reset_verifier()
