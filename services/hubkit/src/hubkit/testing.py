@@ -224,11 +224,20 @@ def manage(
 
 
 def recreate_database(name: str) -> str:
-    """Drop and create a PostgreSQL database; returns its URL."""
+    """Drop (a stale one from a killed run) and create a PostgreSQL database; returns its URL.
+
+    Whoever creates one drops it again when done (`drop_database`).
+    """
     with psycopg.connect(PG_ADMIN_URL + "/postgres", autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return f"{PG_ADMIN_URL}/{name}"
+
+
+def drop_database(name: str) -> None:
+    """Drop a database `recreate_database` made, ending any connection still open to it."""
+    with psycopg.connect(PG_ADMIN_URL + "/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 PG_DUMP = "/usr/bin/pg_dump"
