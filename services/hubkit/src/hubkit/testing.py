@@ -347,6 +347,11 @@ class IdentityService:
     def url(self) -> str:
         return self.process.url
 
+    def stop(self) -> None:
+        """Stop the process and drop its database (made for it by `start_identity_service`)."""
+        self.process.stop()
+        drop_database(urlsplit(self.database_url).path.lstrip("/"))
+
     def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run one of identity-service's management commands against its database."""
         return manage(self.directory, self.env, *args)
@@ -385,7 +390,8 @@ def start_identity_service(
 
     Its cache (lockout counters) lives in a Redis namespace of its own (`redis_namespace`, on the
     worker's database unless `redis_url` names one), emptied now and at the end of the run. The
-    caller stops it with `service.process.stop()`. Its venv must exist (`make setup`).
+    caller ends it with `service.stop()` (its database dropped too; `service.process.stop()` only
+    stops it, to be started again). Its venv must exist (`make setup`).
     """
     cache = redis_namespace(f"identity-{database_name}", redis_url=redis_url)
     cache.flush()
