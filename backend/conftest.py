@@ -51,7 +51,7 @@ def own_identity_service(name: str, worker: str, shared: IdentityService) -> Ite
     try:
         yield service
     finally:
-        service.process.stop()
+        service.stop()
         use_identity(shared.url)
 
 
@@ -65,7 +65,7 @@ def identity_service(worker: str) -> Iterator[IdentityService]:
         yield service
     finally:
         use_identity(original)
-        service.process.stop()
+        service.stop()
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,7 @@ from hubkit.encryption.keys import parse_keys
 from hubkit.testing import (
     IdentityService,
     ServiceProcess,
+    drop_database,
     free_port,
     manage,
     recreate_database,
@@ -155,7 +156,9 @@ def hub(
 ) -> Iterator[Hub]:
     ports = {name: free_port() for name in ("backend", "communication", "workflow", "smtp", "metrics")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    run = settings.DATABASES["default"]["NAME"]  # parallel runs never share these databases
+    # Parallel runs never share these databases; each is dropped at the end (and a stale one from
+    # a killed run before it is made again).
+    run = settings.DATABASES["default"]["NAME"]
     databases = {
         name: recreate_database(f"{run}_e2e_{name}_{worker}")
         for name in ("backend", "communication", "workflow")
@@ -266,6 +269,8 @@ def hub(
         sink.terminate()
         sink.wait(timeout=10)
         sink_log.close()
+        for name in ("backend", "communication", "workflow"):
+            drop_database(f"{run}_e2e_{name}_{worker}")
 
 
 def _sample(text: str, name: str, labels: dict[str, str]) -> float:

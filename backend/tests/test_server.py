@@ -58,22 +58,23 @@ def test_served_errors_are_problem_json_with_request_id(server_without_database:
 PRODUCTION_KEYS = "2026-01:" + base64.b64encode(b"k" * 32).decode()
 
 
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "ALLOWED_HOSTS": "hub.example.org,127.0.0.1",
+    "IDENTITY_CLIENT_SECRET": "c" * 40,
+    "COMMUNICATION_SERVICE_URL": "https://communication.example.org",
+    "WORKFLOW_SERVICE_URL": "https://workflow.example.org",
+    "COMMUNICATION_WEBHOOK_SECRETS": "m" * 40,
+    "WORKFLOW_WEBHOOK_SECRETS": "w" * 40 + ",v" + "x" * 40,
+    "IDENTITY_SERVICE_URL": "https://identity.example.org",
+    "FIELD_ENCRYPTION_KEYS": PRODUCTION_KEYS,
+    "BLIND_INDEX_KEY": "b" * 40,
+}
+
+
 def _start_production(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     unset = {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"}
-    env = {k: v for k, v in os.environ.items() if k not in unset}
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "ALLOWED_HOSTS": "hub.example.org",
-        "IDENTITY_CLIENT_SECRET": "c" * 40,
-        "COMMUNICATION_SERVICE_URL": "https://communication.example.org",
-        "WORKFLOW_SERVICE_URL": "https://workflow.example.org",
-        "COMMUNICATION_WEBHOOK_SECRETS": "m" * 40,
-        "WORKFLOW_WEBHOOK_SECRETS": "w" * 40 + ",v" + "x" * 40,
-        "IDENTITY_SERVICE_URL": "https://identity.example.org",
-        "FIELD_ENCRYPTION_KEYS": PRODUCTION_KEYS,
-        "BLIND_INDEX_KEY": "b" * 40,
-        **extra_env,
-    }
+    env = {k: v for k, v in os.environ.items() if k not in unset} | PRODUCTION | extra_env
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
         cwd=BACKEND,
@@ -147,3 +148,31 @@ def test_production_starts_with_real_values() -> None:
     result = _start_production({"SECRET_KEY": "p" * 50})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "started"
+
+
+@pytest.fixture(scope="module")
+def production() -> Iterator[ServiceProcess]:
+    env = PRODUCTION | {"SECRET_KEY": "p" * 50, "DEBUG": "false", "DATABASE_URL": CLOSED_DB}
+    with ServiceProcess(cwd=BACKEND, wsgi="config.wsgi:application", env=env) as server:
+        yield server
+
+
+def test_production_redirects_plain_http_to_https(production: ServiceProcess) -> None:
+    response = httpx.get(production.url + "/api/v1/contacts")
+    assert response.status_code == 301
+    assert response.headers["location"] == f"https://127.0.0.1:{production.port}/api/v1/contacts"
+    # Behind the TLS proxy (it says so in X-Forwarded-Proto) the request reaches the API.
+    proxied = httpx.get(production.url + "/api/v1/contacts", headers={"X-Forwarded-Proto": "https"})
+    assert proxied.status_code == 401
+
+
+def test_probes_and_the_scraper_are_served_plain_http(production: ServiceProcess) -> None:
+    # Called inside the network over plain HTTP; neither follows a redirect.
+    assert httpx.get(production.url + "/api/health/").status_code == 200
+    ready = httpx.get(production.url + "/api/health/ready", timeout=60)
+    assert ready.status_code == 503  # the readiness view answered
+    assert "database" in ready.json()["failing"]
+    # The outbox collectors read the database this server has none of: the view answers 500
+    # after the pool's timeout (a limit, not a measure); what counts here is that it is no redirect.
+    metrics = httpx.get(production.url + "/metrics", timeout=60)
+    assert not metrics.is_redirect, metrics.headers.get("location")

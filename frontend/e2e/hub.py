@@ -17,23 +17,34 @@ import signal
 import subprocess
 import sys
 import tempfile
+import uuid
 from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import redis
-
-from hubkit.testing import ServiceProcess, free_port, manage, recreate_database, venv_python
+from hubkit.testing import (
+    RedisNamespace,
+    ServiceProcess,
+    drop_database,
+    free_port,
+    manage,
+    recreate_database,
+    venv_python,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKEND = ROOT / "backend"
 IDENTITY = ROOT / "services" / "identity-service"
 COMMUNICATION = ROOT / "services" / "communication-service"
-# Its own Redis database (the test suites use 3-9 and 15, the fuzz 12): login-failure counters
-# of one run must not lock out the next.
+# A database other test runs may use too (hubkit.testing's worker databases include it): each
+# service keeps its keys under a prefix of this run's own, deleted key by key at the end, never
+# the database. A new prefix per run: login-failure counters of one run never lock out the next.
 REDIS_URL = "redis://127.0.0.1:6379/11"
 READY_TIMEOUT_SECONDS = 180.0
 SIGNING_SECRET = "dev-insecure-frontend-e2e-identity-webhook-secret"  # noqa: S105 - a test-run secret
+
+
+DATABASES = ("identity", "communication", "backend")
 
 
 def database_prefix() -> str:
@@ -51,7 +62,8 @@ def main() -> None:
     # started is stopped too (Python's default for SIGTERM ends at once, leaving them running).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     prefix = database_prefix()
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    run = uuid.uuid4().hex[:12]
+    namespaces = {name: RedisNamespace(REDIS_URL, f"e2e-{run}-{name}") for name in DATABASES}
     ports = {name: free_port() for name in ("identity", "communication", "backend", "smtp")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     mail_dir = Path(tempfile.mkdtemp(prefix="hub-e2e-mail-"))
@@ -59,46 +71,59 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
-        "REDIS_URL": REDIS_URL,
         "IDENTITY_SERVICE_URL": urls["identity"],
         "IDENTITY_ISSUER": urls["identity"],
     }
-    envs = {
-        "identity": {
-            **common,
-            "DATABASE_URL": recreate_database(f"{prefix}_identity"),
-            "FRONTEND_URL": args.frontend_url,
-            "EVENT_WEBHOOK_URL": urls["communication"] + "/api/v1/events",
-            "EVENT_SIGNING_SECRET": SIGNING_SECRET,
-            "EVENT_DELIVERY_BACKOFF_BASE_SECONDS": "0.3",
-            "EVENT_DELIVERY_BACKOFF_MAX_SECONDS": "1",
-            "EVENT_SWEEP_CRON": "* * * * * */2",
-        },
-        "communication": {
-            **common,
-            "DATABASE_URL": recreate_database(f"{prefix}_communication"),
-            "IDENTITY_WEBHOOK_SECRETS": SIGNING_SECRET,
-            "EMAIL_HOST": "127.0.0.1",
-            "EMAIL_PORT": str(ports["smtp"]),
-        },
-        "backend": {
-            **common,
-            "DATABASE_URL": recreate_database(f"{prefix}_backend"),
-            # The worker below delivers to the real communication-service; nothing listens at the
-            # workflow address, so those deliveries stay pending (retried, never dead within a run):
-            # an event always has one delivery still in progress and one delivered.
-            "COMMUNICATION_SERVICE_URL": urls["communication"],
-            "WORKFLOW_SERVICE_URL": f"http://127.0.0.1:{free_port()}",
-            "EVENT_DELIVERY_MAX_ATTEMPTS": "1000",
-        },
-    }
-    directories = {"identity": IDENTITY, "communication": COMMUNICATION, "backend": BACKEND}
-    for name, directory in directories.items():
-        manage(directory, envs[name], "migrate", "--no-input", "-v", "0")
-    manage(IDENTITY, envs["identity"], "seed_demo")
-    manage(BACKEND, envs["backend"], "seed_demo")
-
     with ExitStack() as stack:
+        # Registered first, so they run last: once every process below has stopped, the databases
+        # are dropped and this run's Redis keys deleted, also when a start fails or SIGTERM ends it.
+        # (A database a killed run left behind is dropped by `recreate_database` before reuse.)
+        for namespace in namespaces.values():
+            stack.callback(namespace.flush)
+
+        def database(name: str) -> str:
+            url = recreate_database(f"{prefix}_{name}")
+            stack.callback(drop_database, f"{prefix}_{name}")
+            return url
+
+        envs = {
+            "identity": {
+                **common,
+                **namespaces["identity"].env(),
+                "DATABASE_URL": database("identity"),
+                "FRONTEND_URL": args.frontend_url,
+                "EVENT_WEBHOOK_URL": urls["communication"] + "/api/v1/events",
+                "EVENT_SIGNING_SECRET": SIGNING_SECRET,
+                "EVENT_DELIVERY_BACKOFF_BASE_SECONDS": "0.3",
+                "EVENT_DELIVERY_BACKOFF_MAX_SECONDS": "1",
+                "EVENT_SWEEP_CRON": "* * * * * */2",
+            },
+            "communication": {
+                **common,
+                **namespaces["communication"].env(),
+                "DATABASE_URL": database("communication"),
+                "IDENTITY_WEBHOOK_SECRETS": SIGNING_SECRET,
+                "EMAIL_HOST": "127.0.0.1",
+                "EMAIL_PORT": str(ports["smtp"]),
+            },
+            "backend": {
+                **common,
+                **namespaces["backend"].env(),
+                "DATABASE_URL": database("backend"),
+                # The worker below delivers to the real communication-service; nothing listens at the
+                # workflow address, so those deliveries stay pending (retried, never dead within a run):
+                # an event always has one delivery still in progress and one delivered.
+                "COMMUNICATION_SERVICE_URL": urls["communication"],
+                "WORKFLOW_SERVICE_URL": f"http://127.0.0.1:{free_port()}",
+                "EVENT_DELIVERY_MAX_ATTEMPTS": "1000",
+            },
+        }
+        directories = {"identity": IDENTITY, "communication": COMMUNICATION, "backend": BACKEND}
+        for name, directory in directories.items():
+            manage(directory, envs[name], "migrate", "--no-input", "-v", "0")
+        manage(IDENTITY, envs["identity"], "seed_demo")
+        manage(BACKEND, envs["backend"], "seed_demo")
+
         logs = Path(tempfile.mkdtemp(prefix="hub-e2e-logs-"))
 
         def background(name: str, directory: Path, env: dict[str, str], *argv: str) -> None:

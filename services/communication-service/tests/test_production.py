@@ -85,3 +85,5 @@ def test_the_rest_redirects_plain_http_to_https(production: ServiceProcess) -> N
     assert response.status_code == 301
     assert response.headers["location"].startswith("https://")
     assert httpx.get(production.url + "/api/health/").status_code == 200  # probes stay plain
+    metrics = httpx.get(production.url + "/metrics", timeout=60)  # and so does the scraper
+    assert not metrics.is_redirect, metrics.headers.get("location")

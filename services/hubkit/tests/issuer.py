@@ -8,6 +8,7 @@ chooses (including expiries the real issuer never hands out), verified by the re
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -37,6 +38,12 @@ class Issuer:
     # The issuer its discovery document announces; None: its own URL (as identity-service does).
     announced_issuer: str | None = None
     discovery_fetches: int = 0
+    # When set, every GET is answered with this (status, content type, body) instead: a broken issuer.
+    broken: tuple[int, str, bytes] | None = None
+    broken_answers: int = 0
+    # When set, a JWKS request waits for it (a fetch held in flight); `jwks_requested` tells it began.
+    hold_jwks: threading.Event | None = None
+    jwks_requested: threading.Event = field(default_factory=threading.Event)
 
     def rotate(self) -> None:
         """A new key under a new kid; the JWKS publishes only the new one from now on."""
@@ -69,6 +76,15 @@ class Issuer:
 def serve(issuer: Issuer) -> Iterator[Issuer]:
     class Handler(JsonHandler):
         def do_GET(self) -> None:
+            if issuer.broken is not None:
+                status, content_type, payload = issuer.broken
+                issuer.broken_answers += 1
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                return
             if self.path == "/.well-known/openid-configuration":
                 issuer.discovery_fetches += 1
                 body: dict[str, Any] = {
@@ -77,6 +93,9 @@ def serve(issuer: Issuer) -> Iterator[Issuer]:
                     "introspection_endpoint": issuer.url + "/oauth/introspect",
                 }
             elif self.path == "/.well-known/jwks.json":
+                issuer.jwks_requested.set()
+                if issuer.hold_jwks is not None:
+                    issuer.hold_jwks.wait(timeout=30)
                 issuer.jwks_fetches += 1
                 body = issuer.jwks()
             else:

@@ -1,7 +1,8 @@
 """One process verifying a token with hubkit's verifier on a given Redis (the two-process test).
 
-Usage: python -m tests.keystore_process ISSUER_URL REDIS_URL PREFIX TOKEN; prints a JSON line
-{"subject", "fetches"}: the verified subject and the JWKS documents this process fetched itself.
+Usage: python -m tests.keystore_process ISSUER_URL REDIS_URL PREFIX TOKEN (URL and prefix: a
+`RedisNamespace`); prints a JSON line {"subject", "fetches"}: the verified subject and the JWKS
+documents this process fetched itself.
 """
 
 import json
@@ -16,12 +17,12 @@ django.setup()
 from django.test import override_settings  # noqa: E402 - after django.setup()
 
 from hubkit.identity import get_verifier  # noqa: E402
-from hubkit.settings import redis_cache  # noqa: E402
+from hubkit.testing import RedisNamespace  # noqa: E402
 
 
 def main(issuer_url: str, redis_url: str, prefix: str, token: str) -> None:
     identity = {"SERVICE_URL": issuer_url, "LEEWAY_SECONDS": 0}
-    with override_settings(IDENTITY=identity, CACHES={"default": redis_cache(redis_url, prefix=prefix)}):
+    with override_settings(IDENTITY=identity, CACHES={"default": RedisNamespace(redis_url, prefix).cache()}):
         verifier = get_verifier()
         claims = verifier.verify(token)
         print(json.dumps({"subject": claims.subject, "fetches": verifier.keys.fetches}))  # noqa: T201

@@ -1,6 +1,7 @@
 """The verifier's key store against an issuer over real HTTP and a real Redis (a key prefix of its
 own per test): sharing between processes, stale-if-error up to max-stale (then readiness fails),
-the single-flight refresh, Redis down, and a discovery document announcing another issuer."""
+the single-flight refresh (a caller waiting on another's refresh fetches nothing more), an issuer
+answering 5xx, non-JSON or a non-object, Redis down, and a discovery document announcing another issuer."""
 
 import json
 import subprocess
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
+from hubkit import testing
 from hubkit.health import Degraded, Healthy, identity_check, readiness_response
 from hubkit.identity import (
     IdentityProtocolError,
@@ -26,23 +28,24 @@ from hubkit.identity import (
     shared_cache_keys,
 )
 from hubkit.settings import redis_cache
+from hubkit.testing import RedisNamespace
 from tests.issuer import Issuer, serve
 
 HUBKIT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
-def redis_prefix(settings: Any) -> Iterator[str]:
-    """The real Redis under a prefix no one else uses; this test's keys are deleted afterwards."""
-    prefix = f"hubkit-test-{uuid.uuid4().hex[:12]}"
-    settings.CACHES = {"default": redis_cache(REDIS_URL, prefix=prefix)}
-    yield prefix
-    cache.delete_many([*shared_cache_keys()])
+def redis_namespace(settings: Any) -> Iterator[RedisNamespace]:
+    """The real Redis in a namespace of this test's own (this run's and worker's database and
+    prefix, `hubkit.testing.redis_namespace`); only its keys are deleted afterwards."""
+    namespace = testing.redis_namespace(f"identity-keys-{uuid.uuid4().hex[:12]}")
+    settings.CACHES = {"default": namespace.cache()}
+    yield namespace
+    namespace.flush()
 
 
 @pytest.fixture
-def issuer(settings: Any, redis_prefix: str) -> Iterator[Issuer]:
+def issuer(settings: Any, redis_namespace: RedisNamespace) -> Iterator[Issuer]:
     with serve(Issuer()) as running:
         settings.IDENTITY = {"SERVICE_URL": running.url, "LEEWAY_SECONDS": 0}
         reset_verifier()
@@ -51,9 +54,15 @@ def issuer(settings: Any, redis_prefix: str) -> Iterator[Issuer]:
         reset_verifier()
 
 
-def in_another_process(issuer: Issuer, prefix: str, token: str) -> dict[str, Any]:
+def share_stale_keys(issuer: Issuer, age: float) -> None:
+    """The shared copy as a worker stored it `age` seconds ago (the format `KeyStore` shares)."""
+    payload = {"jwks": issuer.jwks(), "fetched_at": time.time() - age}
+    cache.set(shared_cache_keys()[0], json.dumps(payload), timeout=3600)
+
+
+def in_another_process(issuer: Issuer, namespace: RedisNamespace, token: str) -> dict[str, Any]:
     result = subprocess.run(  # noqa: S603 - fixed argv
-        [sys.executable, "-m", "tests.keystore_process", issuer.url, REDIS_URL, prefix, token],
+        [sys.executable, "-m", "tests.keystore_process", issuer.url, namespace.url, namespace.prefix, token],
         cwd=HUBKIT,
         capture_output=True,
         text=True,
@@ -65,9 +74,11 @@ def in_another_process(issuer: Issuer, prefix: str, token: str) -> dict[str, Any
     return answer
 
 
-def test_one_jwks_fetch_serves_two_processes_on_one_redis(issuer: Issuer, redis_prefix: str) -> None:
-    first = in_another_process(issuer, redis_prefix, issuer.token(sub="first"))
-    second = in_another_process(issuer, redis_prefix, issuer.token(sub="second"))
+def test_one_jwks_fetch_serves_two_processes_on_one_redis(
+    issuer: Issuer, redis_namespace: RedisNamespace
+) -> None:
+    first = in_another_process(issuer, redis_namespace, issuer.token(sub="first"))
+    second = in_another_process(issuer, redis_namespace, issuer.token(sub="second"))
     assert (first, second) == ({"subject": "first", "fetches": 1}, {"subject": "second", "fetches": 0})
     assert issuer.jwks_fetches == 1
     # And this process, a third worker, reads the same shared copy.
@@ -75,14 +86,20 @@ def test_one_jwks_fetch_serves_two_processes_on_one_redis(issuer: Issuer, redis_
     assert (issuer.jwks_fetches, get_verifier().keys.fetches) == (1, 0)
 
 
-def test_another_prefix_is_another_redis_and_fetches_again(issuer: Issuer, redis_prefix: str) -> None:
-    in_another_process(issuer, redis_prefix, issuer.token())
-    in_another_process(issuer, redis_prefix + "-other", issuer.token())
-    assert issuer.jwks_fetches == 2
+def test_another_prefix_is_another_redis_and_fetches_again(
+    issuer: Issuer, redis_namespace: RedisNamespace
+) -> None:
+    other = testing.redis_namespace(redis_namespace.prefix.rsplit("-", 1)[-1] + "-other")
+    try:
+        in_another_process(issuer, redis_namespace, issuer.token())
+        in_another_process(issuer, other, issuer.token())
+        assert issuer.jwks_fetches == 2
+    finally:
+        other.flush()
 
 
 def test_stale_keys_verify_while_the_issuer_is_down_until_max_stale_then_readiness_fails(
-    settings: Any, redis_prefix: str
+    settings: Any, redis_namespace: RedisNamespace
 ) -> None:
     with serve(Issuer()) as running:
         settings.IDENTITY = {
@@ -109,7 +126,9 @@ def test_stale_keys_verify_while_the_issuer_is_down_until_max_stale_then_readine
     assert json.loads(response.content)["failing"] == ["identity"]
 
 
-def test_readiness_recovers_when_the_issuer_answers_again(settings: Any, redis_prefix: str) -> None:
+def test_readiness_recovers_when_the_issuer_answers_again(
+    settings: Any, redis_namespace: RedisNamespace
+) -> None:
     settings.IDENTITY = {"SERVICE_URL": "http://127.0.0.1:1", "JWKS_REFRESH_COOLDOWN_SECONDS": 0}
     reset_verifier()
     with pytest.raises(IdentityUnavailable):
@@ -192,7 +211,9 @@ def test_with_redis_down_tokens_verify_and_introspect_from_the_issuer(settings: 
         reset_verifier()
 
 
-def test_a_discovery_announcing_another_issuer_is_refused(settings: Any, redis_prefix: str) -> None:
+def test_a_discovery_announcing_another_issuer_is_refused(
+    settings: Any, redis_namespace: RedisNamespace
+) -> None:
     with serve(Issuer(announced_issuer="https://identity.elsewhere.example")) as running:
         settings.IDENTITY = {"SERVICE_URL": running.url, "JWKS_REFRESH_COOLDOWN_SECONDS": 0}
         reset_verifier()
@@ -204,4 +225,93 @@ def test_a_discovery_announcing_another_issuer_is_refused(settings: Any, redis_p
         with pytest.raises(IdentityProtocolError):
             verifier.keys.discovery()
         assert running.discovery_fetches >= 2  # refused answers are not remembered
+        reset_verifier()
+
+
+def test_stale_keys_another_process_refreshed_meanwhile_are_adopted_without_a_fetch(
+    issuer: Issuer, redis_namespace: RedisNamespace, settings: Any
+) -> None:
+    # No gate between refreshes here: only reading the other process's fresh copy saves a fetch.
+    settings.IDENTITY = {**settings.IDENTITY, "JWKS_REFRESH_COOLDOWN_SECONDS": 0}
+    share_stale_keys(issuer, age=600)  # older than the TTL (300 s), younger than max-stale
+    verifier = get_verifier()
+    assert (verifier.keys.age_seconds() or 0) >= 600  # this process holds the stale keys
+    # Meanwhile another process finds them stale too, fetches once and shares the fresh copy.
+    assert in_another_process(issuer, redis_namespace, issuer.token(sub="other")) == {
+        "subject": "other",
+        "fetches": 1,
+    }
+    assert verifier.verify(issuer.token(sub="here")).subject == "here"
+    assert (issuer.jwks_fetches, verifier.keys.fetches) == (1, 0)
+    assert (verifier.keys.age_seconds() or 600) < 300  # it verifies with the fresh copy now
+
+
+def test_a_caller_waiting_on_another_threads_refresh_gets_its_keys_without_fetching(
+    issuer: Issuer, redis_namespace: RedisNamespace, settings: Any
+) -> None:
+    settings.IDENTITY = {**settings.IDENTITY, "JWKS_REFRESH_COOLDOWN_SECONDS": 0}
+    share_stale_keys(issuer, age=600)
+    verifier = get_verifier()
+    verifier.keys.age_seconds()  # holds the stale keys
+    issuer.hold_jwks = threading.Event()
+    first = threading.Thread(target=verifier.keys.refresh)
+    first.start()
+    assert issuer.jwks_requested.wait(timeout=30)  # the first refresh is in flight, holding the lock
+    answers: list[Any] = []
+    second = threading.Thread(target=lambda: answers.append(verifier.keys.refresh()))
+    second.start()
+    # Let the second caller reach the lock before the fetch completes; had it come later it would
+    # only find fresh keys the plain way (the test could then pass without proving the wait, never fail).
+    second.join(timeout=0.5)
+    issuer.hold_jwks.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert issuer.jwks_fetches == 1
+    assert verifier.keys.fetches == 1
+    assert answers  # and the second caller answered with the fresh keys the first one fetched
+    assert time.time() - answers[0].fetched_at < 300
+
+
+BROKEN_ANSWERS = {
+    "5xx": (503, "application/json", b'{"detail": "down"}'),
+    "non-JSON": (200, "text/html", b"<html>maintenance</html>"),
+    "a list": (200, "application/json", b'[{"keys": []}]'),
+}
+
+
+@pytest.mark.parametrize("answer", BROKEN_ANSWERS.values(), ids=BROKEN_ANSWERS.keys())
+def test_a_broken_issuer_without_cached_keys_is_a_clear_unavailable(
+    answer: tuple[int, str, bytes], settings: Any, redis_namespace: RedisNamespace
+) -> None:
+    with serve(Issuer(broken=answer)) as running:
+        settings.IDENTITY = {"SERVICE_URL": running.url, "JWKS_REFRESH_COOLDOWN_SECONDS": 0}
+        reset_verifier()
+        with pytest.raises(IdentityUnavailable, match="no signing keys are cached") as raised:
+            get_verifier().verify(running.token())
+        assert isinstance(raised.value.__cause__, (IdentityUnavailable, IdentityProtocolError))
+        with pytest.raises((IdentityUnavailable, IdentityProtocolError)):
+            identity_check()  # not ready: nothing can be verified
+        assert running.broken_answers >= 2
+        reset_verifier()
+
+
+@pytest.mark.parametrize("answer", BROKEN_ANSWERS.values(), ids=BROKEN_ANSWERS.keys())
+def test_a_broken_issuer_leaves_the_cached_keys_verifying_and_readiness_degraded(
+    answer: tuple[int, str, bytes], settings: Any, redis_namespace: RedisNamespace
+) -> None:
+    with serve(Issuer()) as running:
+        settings.IDENTITY = {
+            "SERVICE_URL": running.url,
+            "JWKS_TTL_SECONDS": 0,  # every verification would like fresher keys
+            "JWKS_REFRESH_COOLDOWN_SECONDS": 0,
+        }
+        reset_verifier()
+        verifier = get_verifier()
+        verifier.verify(running.token())
+        cache.delete(shared_cache_keys()[0])  # nothing fresher to read elsewhere either
+        running.broken = answer
+        assert verifier.verify(running.token(sub="later")).subject == "later"
+        assert running.broken_answers >= 1  # a refresh was tried, and failed
+        assert isinstance(identity_check(), Degraded)
+        assert (running.jwks_fetches, verifier.keys.fetches) == (1, 1)
         reset_verifier()

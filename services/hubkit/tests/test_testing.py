@@ -1,4 +1,5 @@
-"""hubkit.testing's Redis namespaces: per run and worker, emptied key by key, never the database."""
+"""hubkit.testing's Redis namespaces (per run and worker, emptied key by key, never the database)
+and the databases a harness creates and drops."""
 
 from __future__ import annotations
 
@@ -7,12 +8,23 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 import redis
 from django.core.cache import caches
 
 from hubkit.settings import REDIS_KEY_PREFIX_ENV, redis_cache
-from hubkit.testing import RUN_ENV, RedisNamespace, flush_redis_namespaces, redis_namespace, run_id, worker_id
+from hubkit.testing import (
+    PG_ADMIN_URL,
+    RUN_ENV,
+    RedisNamespace,
+    drop_database,
+    flush_redis_namespaces,
+    recreate_database,
+    redis_namespace,
+    run_id,
+    worker_id,
+)
 
 
 @pytest.fixture
@@ -78,3 +90,24 @@ def test_the_environment_prefix_replaces_a_services_own(monkeypatch: pytest.Monk
     namespace = RedisNamespace(url="redis://h/3", prefix="mine")
     assert namespace.cache()["KEY_PREFIX"] == "mine"  # a test's settings are never redirected
     assert namespace.env() == {"REDIS_URL": "redis://h/3", REDIS_KEY_PREFIX_ENV: "mine"}
+
+
+def _database_exists(name: str) -> bool:
+    with psycopg.connect(PG_ADMIN_URL + "/postgres", autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+
+def test_a_recreated_database_starts_empty_and_is_dropped_even_while_connected() -> None:
+    name = f"test_hubkit_recreated_{uuid.uuid4().hex[:8]}"
+    url = recreate_database(name)
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE stale (id int)")  # what a killed run leaves behind
+        url = recreate_database(name)
+        held = psycopg.connect(url, autocommit=True)  # a process that was never stopped
+        assert held.execute("SELECT count(*) FROM pg_tables WHERE tablename = 'stale'").fetchone() == (0,)
+        drop_database(name)
+        assert not _database_exists(name)
+        held.close()
+    finally:
+        drop_database(name)

@@ -103,18 +103,19 @@ def test_served_errors_are_problem_json_and_readiness_is_ok(served: ServiceProce
     assert set(ready.json()["checks"]) == {"database", "redis"}
 
 
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "ALLOWED_HOSTS": "identity.example.org,127.0.0.1",
+    "IDENTITY_ISSUER": "https://identity.example.org",
+    "EVENT_WEBHOOK_URL": "https://communication.example.org/api/v1/events",
+    "EVENT_SIGNING_SECRET": "e" * 40,
+    "FRONTEND_URL": "https://hub.example.org",
+}
+
+
 def _start_production(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     drop = {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "FIELD_ENCRYPTION_KEY"}
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "ALLOWED_HOSTS": "identity.example.org",
-        "IDENTITY_ISSUER": "https://identity.example.org",
-        "EVENT_WEBHOOK_URL": "https://communication.example.org/api/v1/events",
-        "EVENT_SIGNING_SECRET": "e" * 40,
-        "FRONTEND_URL": "https://hub.example.org",
-        **extra_env,
-    }
+    env = {k: v for k, v in os.environ.items() if k not in drop} | PRODUCTION | extra_env
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
         cwd=SERVICE,
@@ -158,6 +159,41 @@ def test_production_starts_with_real_values() -> None:
     result = _start_production({"SECRET_KEY": "p" * 50, "FIELD_ENCRYPTION_KEY": "f" * 44})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "started"
+
+
+CLOSED_DB = "postgres://postgres@127.0.0.1:1/hub_identity"  # no request below needs one
+
+
+@pytest.fixture(scope="module")
+def production() -> Iterator[ServiceProcess]:
+    env = PRODUCTION | {
+        "SECRET_KEY": "p" * 50,
+        "FIELD_ENCRYPTION_KEY": "f" * 44,
+        "DEBUG": "false",
+        "DATABASE_URL": CLOSED_DB,
+    }
+    with ServiceProcess(cwd=SERVICE, wsgi="config.wsgi:application", env=env) as server:
+        yield server
+
+
+def test_production_redirects_plain_http_to_https(production: ServiceProcess) -> None:
+    response = httpx.get(production.url + "/api/v1/users/me")
+    assert response.status_code == 301
+    assert response.headers["location"] == f"https://127.0.0.1:{production.port}/api/v1/users/me"
+    # Behind the TLS proxy (it says so in X-Forwarded-Proto) the request reaches the API.
+    proxied = httpx.get(production.url + "/api/v1/users/me", headers={"X-Forwarded-Proto": "https"})
+    assert proxied.status_code == 401
+
+
+def test_probes_and_the_scraper_are_served_plain_http(production: ServiceProcess) -> None:
+    # Called inside the network over plain HTTP; neither follows a redirect.
+    assert httpx.get(production.url + "/api/health/").status_code == 200
+    ready = httpx.get(production.url + "/api/health/ready", timeout=60)
+    assert ready.status_code == 503  # the readiness view answered
+    assert "database" in ready.json()["failing"]
+    metrics = httpx.get(production.url + "/metrics", timeout=60)
+    assert not metrics.is_redirect, metrics.headers.get("location")
+    assert metrics.status_code == 200
 
 
 def test_two_simultaneous_refreshes_of_one_token_keep_the_session(served: ServiceProcess) -> None:

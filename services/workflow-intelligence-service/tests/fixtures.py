@@ -68,7 +68,7 @@ def identity_service(worker: str) -> Iterator[IdentityService]:
         yield service
     finally:
         use_identity(original)
-        service.process.stop()
+        service.stop()
 
 
 @dataclass

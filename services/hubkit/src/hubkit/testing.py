@@ -224,11 +224,20 @@ def manage(
 
 
 def recreate_database(name: str) -> str:
-    """Drop and create a PostgreSQL database; returns its URL."""
+    """Drop (a stale one from a killed run) and create a PostgreSQL database; returns its URL.
+
+    Whoever creates one drops it again when done (`drop_database`).
+    """
     with psycopg.connect(PG_ADMIN_URL + "/postgres", autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return f"{PG_ADMIN_URL}/{name}"
+
+
+def drop_database(name: str) -> None:
+    """Drop a database `recreate_database` made, ending any connection still open to it."""
+    with psycopg.connect(PG_ADMIN_URL + "/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 PG_DUMP = "/usr/bin/pg_dump"
@@ -338,6 +347,11 @@ class IdentityService:
     def url(self) -> str:
         return self.process.url
 
+    def stop(self) -> None:
+        """Stop the process and drop its database (made for it by `start_identity_service`)."""
+        self.process.stop()
+        drop_database(urlsplit(self.database_url).path.lstrip("/"))
+
     def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run one of identity-service's management commands against its database."""
         return manage(self.directory, self.env, *args)
@@ -376,7 +390,8 @@ def start_identity_service(
 
     Its cache (lockout counters) lives in a Redis namespace of its own (`redis_namespace`, on the
     worker's database unless `redis_url` names one), emptied now and at the end of the run. The
-    caller stops it with `service.process.stop()`. Its venv must exist (`make setup`).
+    caller ends it with `service.stop()` (its database dropped too; `service.process.stop()` only
+    stops it, to be started again). Its venv must exist (`make setup`).
     """
     cache = redis_namespace(f"identity-{database_name}", redis_url=redis_url)
     cache.flush()

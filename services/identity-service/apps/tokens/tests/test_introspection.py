@@ -122,7 +122,10 @@ def test_a_wrong_claim_is_inactive(
     assert introspect(sign(user_claims | {claim: value})) == {"active": False}
 
 
-@pytest.mark.parametrize("claim", ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope"])
+# `sid` marks a user token (a service token has none): without it a user's token is no one's.
+@pytest.mark.parametrize(
+    "claim", ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope", "sid"]
+)
 def test_a_missing_claim_is_inactive(claim: str, user_claims: dict[str, Any], introspect: Introspect) -> None:
     claims = {name: value for name, value in user_claims.items() if name != claim}
     assert introspect(sign(claims)) == {"active": False}
