@@ -91,7 +91,11 @@ def get_revenue(request: HttpRequest, filters: Query[RevenueFilter]) -> Any:
 )
 @requires(Role.VIEWER, scope=READ)
 def get_utilization(request: HttpRequest, filters: Query[UtilizationFilter]) -> Any:
-    """Booked and available minutes per active resource and bucket."""
+    """Booked and available minutes per active resource and bucket.
+
+    As JSON at most 20,000 cells (buckets x active resources), else 422 naming `from`, `to` and
+    `interval`: ask a shorter range, a coarser interval or one `resource_id`; the CSV is unbounded.
+    """
     items = analytics_utilization(
         organization=organization_of(request),
         first=filters.from_,
@@ -99,6 +103,7 @@ def get_utilization(request: HttpRequest, filters: Query[UtilizationFilter]) -> 
         interval=filters.interval,
         resource_id=filters.resource_id,
         service_id=filters.service_id,
+        bounded=filters.format == "json",
     )
     if filters.format == "csv":
         return csv_response(csv_filename("utilization", filters.from_, filters.to), *utilization_table(items))
@@ -113,7 +118,12 @@ def get_utilization(request: HttpRequest, filters: Query[UtilizationFilter]) -> 
 )
 @requires(Role.VIEWER, scope=READ)
 def get_bookings(request: HttpRequest, filters: Query[BookingsFilter]) -> Any:
-    """Booking counts per status, service or resource; with `interval`, one series per key."""
+    """Booking counts per status, service or resource; with `interval`, one series per key.
+
+    A JSON series holds at most 20,000 cells (buckets x keys, every resource or service of the
+    organization counted as a key), else 422 naming `from`, `to` and `interval`: ask a shorter
+    range or a coarser interval; the CSV is unbounded.
+    """
     items = analytics_bookings(
         organization=organization_of(request),
         first=filters.from_,
@@ -122,6 +132,7 @@ def get_bookings(request: HttpRequest, filters: Query[BookingsFilter]) -> Any:
         interval=filters.interval,
         resource_id=filters.resource_id,
         service_id=filters.service_id,
+        bounded=filters.format == "json",
     )
     if filters.format == "csv":
         return csv_response(csv_filename("bookings", filters.from_, filters.to), *bookings_table(items))

@@ -27,6 +27,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -52,6 +53,8 @@ from apps.transactions.selectors import billing_settings_of
 from hubkit.errors import ValidationFailed
 
 CACHE_SECONDS = 600
+# The most cells (bucket x resource or key) a JSON series holds; CSV, streamed, has no bound.
+MAX_JSON_CELLS = 20_000
 _T = TypeVar("_T")
 _ZERO = Decimal(0)
 
@@ -73,6 +76,25 @@ def check_range(first: date, last: date) -> None:
             "The period is too long.",
             errors=[{"field": "to", "message": f"At most {MAX_DAYS} days at once."}],
         )
+
+
+def check_cells(cells: int, *, narrow: str) -> None:
+    """422 for a JSON series of more cells than `ANALYTICS_MAX_JSON_CELLS`, before anything is read.
+
+    A JSON answer is built, rendered and cached whole; a long range by day over many resources
+    would hold hundreds of thousands of cells. The CSV variant streams and stays unbounded.
+    """
+    limit = getattr(settings, "ANALYTICS_MAX_JSON_CELLS", MAX_JSON_CELLS)
+    if cells <= limit:
+        return
+    message = (
+        f"{cells} cells; a JSON series holds at most {limit}. Ask a shorter range, a coarser"
+        f" interval, {narrow}, or format=csv (unbounded)."
+    )
+    raise ValidationFailed(
+        "The series is too large.",
+        errors=[{"field": name, "message": message} for name in ("from", "to", "interval")],
+    )
 
 
 def cached(
@@ -238,9 +260,20 @@ def analytics_utilization(
     interval: Interval,
     resource_id: uuid.UUID | None,
     service_id: uuid.UUID | None,
+    bounded: bool = False,
 ) -> list[dict[str, Any]]:
-    """One item per bucket and active resource (empty ones included), resources by name."""
+    """One item per bucket and active resource (empty ones included), resources by name.
+
+    `bounded` (the JSON answer): at most `MAX_JSON_CELLS` cells, counted before any figure is read.
+    """
     check_range(first, last)
+    if bounded:
+        resources = Resource.objects.for_organization(organization).filter(is_active=True)
+        if resource_id is not None:
+            resources = resources.filter(id=resource_id)
+        check_cells(
+            len(buckets(first, last, interval)) * resources.count(), narrow="one resource (resource_id)"
+        )
     params = {
         "from": first,
         "to": last,
@@ -313,12 +346,21 @@ def analytics_bookings(
     interval: Interval | None,
     resource_id: uuid.UUID | None,
     service_id: uuid.UUID | None,
+    bounded: bool = False,
 ) -> list[dict[str, Any]]:
     """Counts per key (status, service or resource); with an interval one series per key, every
     bucket present; without, one item per key whose bucket is `from`. Keys: every status; the
     active resources or services and any other one with bookings in the range (`none`: no service).
+
+    `bounded` (the JSON answer): a series of at most `MAX_JSON_CELLS` cells, counted before any
+    booking is read, with every resource or service of the organization as a possible key.
     """
     check_range(first, last)
+    if bounded and interval is not None:
+        check_cells(
+            len(buckets(first, last, interval)) * _most_keys(organization, group_by),
+            narrow="group_by=status",
+        )
     params = {
         "from": first,
         "to": last,
@@ -351,6 +393,15 @@ def _bookings(
         for bucket in bucket_list
         for key, label in labels
     ]
+
+
+def _most_keys(organization: Organization, group_by: str) -> int:
+    """How many keys a series can list: every status, or every resource or service (and `none`)."""
+    if group_by == "status":
+        return len(BookingStatus.values)
+    if group_by == "resource":
+        return Resource.objects.for_organization(organization).count()
+    return Service.objects.for_organization(organization).count() + 1
 
 
 def _labels(organization: Organization, group_by: str, seen: set[str]) -> list[tuple[str, str]]:

@@ -188,3 +188,31 @@ def test_answers_are_their_declared_schemas(
     answer = response.json()
     assert answer == json.loads(schema.model_validate(answer).model_dump_json(by_alias=True))
     assert answer.get("items", [answer])  # something was checked
+
+
+@pytest.mark.parametrize(
+    ("path", "per_day"),
+    [
+        ("utilization?interval=day", 2),  # two active resources
+        ("bookings?group_by=status&interval=day", len(BookingStatus.values)),
+        ("bookings?group_by=resource&interval=day", 3),  # the archived room may have bookings too
+    ],
+)
+def test_a_json_series_is_bounded_before_it_is_computed_and_the_csv_is_not(
+    world: World, as_role: Callable[[str], Client], settings: Any, path: str, per_day: int
+) -> None:
+    settings.ANALYTICS_MAX_JSON_CELLS = 10 * per_day
+    viewer = as_role("viewer")
+    at_limit = send(viewer, "GET", f"/analytics/{path}&from=2026-03-01&to=2026-03-10")
+    assert at_limit.status_code == 200, at_limit.content
+    assert len(at_limit.json()["items"]) <= 10 * per_day
+    with mock.patch.object(reports, "cached", wraps=reports.cached) as computed:
+        over = send(viewer, "GET", f"/analytics/{path}&from=2026-03-01&to=2026-03-11")
+        assert computed.call_count == 0  # refused before any figure was read
+    assert over.status_code == 422, over.content
+    assert over["Content-Type"] == "application/problem+json"
+    problem = over.json()
+    assert {e["field"] for e in problem["errors"]} == {"from", "to", "interval"}
+    assert all(f"at most {10 * per_day}" in e["message"] for e in problem["errors"])
+    rows = _csv(send(viewer, "GET", f"/analytics/{path}&from=2026-03-01&to=2026-03-11&format=csv"))
+    assert len({row[0] for row in rows[1:]}) == 11  # every day of the range, streamed
