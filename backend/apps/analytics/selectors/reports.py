@@ -23,9 +23,10 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -55,7 +56,6 @@ from hubkit.errors import ValidationFailed
 CACHE_SECONDS = 600
 # The most cells (bucket x resource or key) a JSON series holds; CSV, streamed, has no bound.
 MAX_JSON_CELLS = 20_000
-_T = TypeVar("_T")
 _ZERO = Decimal(0)
 
 
@@ -97,38 +97,64 @@ def check_cells(cells: int, *, narrow: str) -> None:
     )
 
 
-def cached(
-    organization: Organization,
-    endpoint: str,
-    params: dict[str, Any],
-    compute: Callable[[Window], _T],
-    *,
-    interval: Interval = "day",
-) -> _T:
-    """`compute(window)`, from Redis when the organization's data version has not moved since.
+@dataclass(frozen=True)
+class Report:
+    """One answer over a range: its document computed afresh (`document`: what the CSV streams and
+    the tests compare), or its JSON body, bounded and from the cache (`json`)."""
+
+    organization: Organization
+    endpoint: str
+    params: dict[str, Any]
+    compute: Callable[[Window], Any]
+    interval: Interval
+    series: bool = True  # the JSON body is `{"items": document}`
+    cells: Callable[[], int] | None = None  # a series' cells, counted without reading any figure
+    narrow: str = ""  # how else to narrow a series refused for its size
+
+    def window(self, now: datetime) -> Window:
+        return Window(
+            organization=self.organization,
+            first=self.params["from"],
+            last=self.params["to"],
+            interval=self.interval,
+            plan=plan_of(organization=self.organization),
+            now=now,
+        )
+
+    def document(self) -> Any:
+        return self.compute(self.window(timezone.now()))
+
+    def json(self, render: Callable[[Any], bytes]) -> bytes:
+        """The rendered JSON body (`render`: the API's renderer), 422 first if the series is too large."""
+        if self.cells is not None:
+            check_cells(self.cells(), narrow=self.narrow)
+        return cached(self, render)
+
+
+def cached(report: Report, render: Callable[[Any], bytes]) -> bytes:
+    """The report's JSON body, from Redis when the organization's data version has not moved since.
 
     Key: organization, endpoint, parameters and the data version (`freshness.data_version`), so
-    any write that changes a figure changes the key and the next read computes afresh.
+    any write that changes a figure changes the key and the next read computes afresh. The body is
+    stored as rendered bytes: a hit costs the version query and a Redis read, nothing is rebuilt,
+    validated or serialised again.
     """
     now = timezone.now()
-    version = data_version(organization=organization, now=now)
-    raw = json.dumps([str(organization.id), endpoint, params, version.key], sort_keys=True, default=str)
+    version = data_version(organization=report.organization, now=now)
+    raw = json.dumps(
+        [str(report.organization.id), report.endpoint, "json", report.params, version.key],
+        sort_keys=True,
+        default=str,
+    )
     key = "analytics:" + hashlib.sha256(raw.encode()).hexdigest()
     found = cache.get(key)
-    if found is not None:
-        return found  # type: ignore[no-any-return]
-    window = Window(
-        organization=organization,
-        first=params["from"],
-        last=params["to"],
-        interval=interval,
-        plan=plan_of(organization=organization),
-        now=now,
-    )
-    answer = compute(window)
+    if isinstance(found, bytes):
+        return found
+    document = report.compute(report.window(now))
+    body = render({"items": document} if report.series else document)
     if version.settled:
-        cache.set(key, answer, CACHE_SECONDS)
-    return answer
+        cache.set(key, body, CACHE_SECONDS)
+    return body
 
 
 def ratio(part: int, whole: int) -> str | None:
@@ -155,11 +181,16 @@ def analytics_summary(
     last: date,
     resource_id: uuid.UUID | None,
     service_id: uuid.UUID | None,
-) -> dict[str, Any]:
+) -> Report:
     check_range(first, last)
     params = {"from": first, "to": last, "resource_id": resource_id, "service_id": service_id}
-    return cached(
-        organization, "summary", params, lambda w: _summary(w, resource_id, service_id), interval="all"
+    return Report(
+        organization,
+        "summary",
+        params,
+        lambda w: _summary(w, resource_id, service_id),
+        interval="all",
+        series=False,
     )
 
 
@@ -225,13 +256,11 @@ def _active_ids(organization: Organization) -> set[uuid.UUID]:
     )
 
 
-def analytics_revenue(
-    *, organization: Organization, first: date, last: date, interval: Interval
-) -> list[dict[str, Any]]:
-    """One item per bucket (empty ones with zeros)."""
+def analytics_revenue(*, organization: Organization, first: date, last: date, interval: Interval) -> Report:
+    """One item per bucket (empty ones with zeros): 1098 at most, so unbounded."""
     check_range(first, last)
     params = {"from": first, "to": last, "interval": interval}
-    return cached(organization, "revenue", params, _revenue, interval=interval)
+    return Report(organization, "revenue", params, _revenue, interval=interval)
 
 
 def _revenue(window: Window) -> list[dict[str, Any]]:
@@ -260,20 +289,19 @@ def analytics_utilization(
     interval: Interval,
     resource_id: uuid.UUID | None,
     service_id: uuid.UUID | None,
-    bounded: bool = False,
-) -> list[dict[str, Any]]:
+) -> Report:
     """One item per bucket and active resource (empty ones included), resources by name.
 
-    `bounded` (the JSON answer): at most `MAX_JSON_CELLS` cells, counted before any figure is read.
+    As JSON at most `MAX_JSON_CELLS` cells (buckets x active resources), counted before any figure.
     """
     check_range(first, last)
-    if bounded:
+
+    def cells() -> int:
         resources = Resource.objects.for_organization(organization).filter(is_active=True)
         if resource_id is not None:
             resources = resources.filter(id=resource_id)
-        check_cells(
-            len(buckets(first, last, interval)) * resources.count(), narrow="one resource (resource_id)"
-        )
+        return len(buckets(first, last, interval)) * resources.count()
+
     params = {
         "from": first,
         "to": last,
@@ -281,12 +309,14 @@ def analytics_utilization(
         "resource_id": resource_id,
         "service_id": service_id,
     }
-    return cached(
+    return Report(
         organization,
         "utilization",
         params,
         lambda w: _utilization(w, resource_id, service_id),
         interval=interval,
+        cells=cells,
+        narrow="one resource (resource_id)",
     )
 
 
@@ -346,21 +376,15 @@ def analytics_bookings(
     interval: Interval | None,
     resource_id: uuid.UUID | None,
     service_id: uuid.UUID | None,
-    bounded: bool = False,
-) -> list[dict[str, Any]]:
+) -> Report:
     """Counts per key (status, service or resource); with an interval one series per key, every
     bucket present; without, one item per key whose bucket is `from`. Keys: every status; the
     active resources or services and any other one with bookings in the range (`none`: no service).
 
-    `bounded` (the JSON answer): a series of at most `MAX_JSON_CELLS` cells, counted before any
-    booking is read, with every resource or service of the organization as a possible key.
+    As JSON a series holds at most `MAX_JSON_CELLS` cells, counted before any booking is read,
+    with every resource or service of the organization as a possible key.
     """
     check_range(first, last)
-    if bounded and interval is not None:
-        check_cells(
-            len(buckets(first, last, interval)) * _most_keys(organization, group_by),
-            narrow="group_by=status",
-        )
     params = {
         "from": first,
         "to": last,
@@ -369,12 +393,18 @@ def analytics_bookings(
         "resource_id": resource_id,
         "service_id": service_id,
     }
-    return cached(
+    return Report(
         organization,
         "bookings",
         params,
         lambda w: _bookings(w, group_by, interval is not None, resource_id, service_id),
         interval=interval or "all",
+        cells=(
+            None
+            if interval is None
+            else lambda: len(buckets(first, last, interval)) * _most_keys(organization, group_by)
+        ),
+        narrow="group_by=status",
     )
 
 

@@ -98,9 +98,10 @@ def euros(amount: Decimal) -> dict[str, str]:
 
 
 def summary(world: World, first: date = FIRST, last: date = LAST) -> dict[str, Any]:
-    return analytics_summary(
+    answer: dict[str, Any] = analytics_summary(
         organization=world.organization, first=first, last=last, resource_id=None, service_id=None
-    )
+    ).document()
+    return answer
 
 
 RANGES = [(FIRST, LAST), (date(2026, 3, 29), date(2026, 3, 29)), (date(2026, 10, 20), date(2026, 10, 31))]
@@ -133,7 +134,7 @@ def test_the_series_are_the_sql_figures(world: World, path: str, interval: Inter
     if path == "rollups":
         roll_up(world)
     org, now = world.organization, timezone.now()
-    revenue = analytics_revenue(organization=org, first=FIRST, last=LAST, interval=interval)
+    revenue = analytics_revenue(organization=org, first=FIRST, last=LAST, interval=interval).document()
     assert [item["bucket"] for item in revenue] == buckets(FIRST, LAST, interval)
     money: dict[date, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
     for day, values in expected.money_by_day(org, FIRST, LAST).items():
@@ -153,7 +154,7 @@ def test_the_series_are_the_sql_figures(world: World, path: str, interval: Inter
 
     utilization = analytics_utilization(
         organization=org, first=FIRST, last=LAST, interval=interval, resource_id=None, service_id=None
-    )
+    ).document()
     booked = _sum_by_bucket(
         {k: v[1] for k, v in expected.bookings_by(org, FIRST, LAST, now, "resource_id").items()}, interval
     )
@@ -176,7 +177,7 @@ def test_the_series_are_the_sql_figures(world: World, path: str, interval: Inter
             interval=interval,
             resource_id=None,
             service_id=None,
-        )
+        ).document()
         counts = _sum_by_bucket(
             {k: v[0] for k, v in expected.bookings_by(org, FIRST, LAST, now, column).items()}, interval
         )
@@ -195,7 +196,7 @@ def test_dst_days_last_23_and_25_hours(world: World) -> None:
         interval="day",
         resource_id=world.berlin.id,
         service_id=None,
-    )
+    ).document()
     minutes = {item["bucket"]: item["available_minutes"] for item in items}
     assert minutes[date(2026, 3, 29)] == 23 * 60
     assert minutes[date(2026, 10, 25)] == 25 * 60
@@ -206,7 +207,7 @@ def test_filters_narrow_bookings_and_hours(world: World) -> None:
     org, now = world.organization, timezone.now()
     answer = analytics_summary(
         organization=org, first=FIRST, last=LAST, resource_id=world.new_york.id, service_id=world.service.id
-    )
+    ).document()
     want = sum(
         c
         for (_, rid), (c, _) in expected.bookings_by(org, FIRST, LAST, now, "resource_id").items()
@@ -247,7 +248,9 @@ def test_rollups_and_rows_give_the_same_answers(world: World) -> None:
     def answers() -> list[Any]:
         found: list[Any] = [summary(world)]
         for interval in ("day", "week", "month"):
-            found.append(analytics_revenue(organization=org, first=FIRST, last=LAST, interval=interval))
+            found.append(
+                analytics_revenue(organization=org, first=FIRST, last=LAST, interval=interval).document()
+            )
             found.append(
                 analytics_utilization(
                     organization=org,
@@ -256,7 +259,7 @@ def test_rollups_and_rows_give_the_same_answers(world: World) -> None:
                     interval=interval,
                     resource_id=None,
                     service_id=None,
-                )
+                ).document()
             )
             found.extend(
                 analytics_bookings(
@@ -267,7 +270,7 @@ def test_rollups_and_rows_give_the_same_answers(world: World) -> None:
                     interval=interval,
                     resource_id=world.berlin.id,
                     service_id=None,
-                )
+                ).document()
                 for group_by in ("status", "service", "resource")
             )
         return found
@@ -289,7 +292,7 @@ def test_filters_and_changed_resources_read_the_same_from_rollups(world: World, 
                 last=LAST,
                 resource_id=world.berlin.id,
                 service_id=world.service.id,
-            )
+            ).document()
         ]
         for interval in ("day", "month"):
             for resource_id, service_id in ((world.berlin.id, None), (None, world.service.id)):
@@ -301,7 +304,7 @@ def test_filters_and_changed_resources_read_the_same_from_rollups(world: World, 
                         interval=interval,
                         resource_id=resource_id,
                         service_id=service_id,
-                    )
+                    ).document()
                 )
         return found
 
