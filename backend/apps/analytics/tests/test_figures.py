@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections import defaultdict
 from datetime import date, timedelta
@@ -10,7 +11,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, migrations
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.analytics.models import RollupState
@@ -22,6 +24,7 @@ from apps.analytics.selectors.reports import (
     analytics_summary,
     analytics_utilization,
 )
+from apps.analytics.selectors.sql import BOOKED_STATUSES
 from apps.analytics.services import exact_as_of, rollups_refresh
 from apps.analytics.tests import expected
 from apps.analytics.tests.world import FIRST, LAST, World, build_world
@@ -357,3 +360,70 @@ def test_ratios_are_four_places_half_up(part: int, whole: int, expected: str | N
     from apps.analytics.selectors.reports import ratio as report_ratio  # noqa: PLC0415
 
     assert report_ratio(part, whole) == expected == ratio(part, whole)
+
+
+def _week_rows(world: World) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The week table, and the same sums grouped from the day rows (non-empty cells only)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT week, resource_id, booked, available FROM analytics_utilizationweek"
+            " WHERE organization_id = %s AND (booked <> 0 OR available <> 0) ORDER BY 1, 2",
+            [world.organization.id],
+        )
+        weeks = cursor.fetchall()
+        cursor.execute(
+            "SELECT date_trunc('week', day::timestamp)::date, resource_id, sum(booked), sum(available)"
+            " FROM (SELECT day, resource_id, CASE WHEN status = ANY(%s) THEN seconds ELSE 0 END AS booked,"
+            " 0 AS available FROM analytics_bookingday WHERE organization_id = %s"
+            " UNION ALL SELECT day, resource_id, 0, seconds FROM analytics_availabilityday"
+            " WHERE organization_id = %s) AS x GROUP BY 1, 2"
+            " HAVING sum(booked) <> 0 OR sum(available) <> 0 ORDER BY 1, 2",
+            [list(BOOKED_STATUSES), world.organization.id, world.organization.id],
+        )
+        return weeks, cursor.fetchall()
+
+
+def test_the_weekly_series_reads_week_rows_that_are_the_day_rows_summed(world: World) -> None:
+    org = world.organization
+
+    def weekly(service_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = analytics_utilization(
+            organization=org, first=FIRST, last=LAST, interval="week", resource_id=None, service_id=service_id
+        ).document()
+        return items
+
+    live, live_service = weekly(), weekly(world.service.id)
+    roll_up(world)
+    weeks, days = _week_rows(world)
+    assert weeks == days
+    # Both DST weeks of Europe/Berlin (a 23- and a 25-hour Sunday) are among them.
+    assert {date(2026, 3, 23), date(2026, 10, 19)} <= {row[0] for row in weeks}
+    with CaptureQueriesContext(connection) as reading:
+        assert weekly() == live
+    assert any("analytics_utilizationweek" in q["sql"] for q in reading.captured_queries)
+    with CaptureQueriesContext(connection) as reading:
+        assert weekly(world.service.id) == live_service  # a service filter reads the day rows
+    assert not any("analytics_utilizationweek" in q["sql"] for q in reading.captured_queries)
+    # A later run keeps the week rows the day rows' sums.
+    booking = next(b for b in world.bookings if b.status == BookingStatus.CONFIRMED)
+    booking_transition(booking=booking, actor=None, to=BookingStatus.CANCELLED, reason="ill")
+    TimeOff.objects.for_organization(org).filter(resource=world.new_york).delete()
+    changed = weekly()
+    assert changed != live
+    roll_up(world)
+    weeks, days = _week_rows(world)
+    assert weeks == days
+    assert weekly() == changed
+
+
+def test_the_migration_backfills_the_week_rows_the_job_writes(world: World) -> None:
+    roll_up(world)
+    written, _ = _week_rows(world)
+    assert written
+    migration = importlib.import_module("apps.analytics.migrations.0004_utilization_week").Migration
+    (backfill,) = (op for op in migration.operations if isinstance(op, migrations.RunSQL))
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM analytics_utilizationweek")
+        assert isinstance(backfill.sql, str)
+        cursor.execute(backfill.sql)
+    assert _week_rows(world)[0] == written
