@@ -2,13 +2,14 @@
 
 Reads only: `viewer` and above, scope `analytics:read`. `?format=csv` streams the same answer as
 a CSV attachment (cells that would start a spreadsheet formula are prefixed with `'`). The
-series are rendered without Ninja's response validation (`edge.responses.json_answer`): their
-selectors build them to the declared schemas, which the tests check every answer against.
+JSON answers are rendered without Ninja's response validation (`edge.responses.render_json`) and
+cached as those bytes (`Report.json`): their selectors build them to the declared schemas, which
+the tests check every answer against.
 """
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from apps.analytics.schemas import (
@@ -22,6 +23,7 @@ from apps.analytics.schemas import (
     UtilizationOut,
 )
 from apps.analytics.selectors.reports import (
+    Report,
     analytics_bookings,
     analytics_revenue,
     analytics_summary,
@@ -31,11 +33,16 @@ from apps.analytics.tables import bookings_table, revenue_table, summary_table, 
 from apps.identity.principal import Role, organization_of
 from edge.csvexport import csv_filename, csv_response
 from edge.permissions import requires
-from edge.responses import json_answer
+from edge.responses import json_body, render_json
 
 router = Router(tags=["analytics"])
 
 READ = "analytics:read"
+
+
+def _json(request: HttpRequest, report: Report) -> HttpResponse:
+    """The report's JSON body, bounded, from the cache while its data has not moved, sent as is."""
+    return json_body(report.json(lambda document: render_json(request, document)))
 
 
 def _csv(description: str) -> dict[str, Any]:
@@ -54,7 +61,7 @@ def _csv(description: str) -> dict[str, Any]:
 @requires(Role.VIEWER, scope=READ)
 def get_summary(request: HttpRequest, filters: Query[RangeFilter]) -> Any:
     """Bookings, utilization, rates and money of the range (see the schema for each definition)."""
-    summary = analytics_summary(
+    report = analytics_summary(
         organization=organization_of(request),
         first=filters.from_,
         last=filters.to,
@@ -62,8 +69,10 @@ def get_summary(request: HttpRequest, filters: Query[RangeFilter]) -> Any:
         service_id=filters.service_id,
     )
     if filters.format == "csv":
-        return csv_response(csv_filename("summary", filters.from_, filters.to), *summary_table(summary))
-    return summary
+        return csv_response(
+            csv_filename("summary", filters.from_, filters.to), *summary_table(report.document())
+        )
+    return _json(request, report)
 
 
 @router.get(
@@ -75,12 +84,14 @@ def get_summary(request: HttpRequest, filters: Query[RangeFilter]) -> Any:
 @requires(Role.VIEWER, scope=READ)
 def get_revenue(request: HttpRequest, filters: Query[RevenueFilter]) -> Any:
     """Payments, refunds, net revenue and invoiced per bucket, in the billing currency."""
-    items = analytics_revenue(
+    report = analytics_revenue(
         organization=organization_of(request), first=filters.from_, last=filters.to, interval=filters.interval
     )
     if filters.format == "csv":
-        return csv_response(csv_filename("revenue", filters.from_, filters.to), *revenue_table(items))
-    return json_answer(request, {"items": items})
+        return csv_response(
+            csv_filename("revenue", filters.from_, filters.to), *revenue_table(report.document())
+        )
+    return _json(request, report)
 
 
 @router.get(
@@ -91,8 +102,12 @@ def get_revenue(request: HttpRequest, filters: Query[RevenueFilter]) -> Any:
 )
 @requires(Role.VIEWER, scope=READ)
 def get_utilization(request: HttpRequest, filters: Query[UtilizationFilter]) -> Any:
-    """Booked and available minutes per active resource and bucket."""
-    items = analytics_utilization(
+    """Booked and available minutes per active resource and bucket.
+
+    As JSON at most 20,000 cells (buckets x active resources), else 422 naming `from`, `to` and
+    `interval`: ask a shorter range, a coarser interval or one `resource_id`; the CSV is unbounded.
+    """
+    report = analytics_utilization(
         organization=organization_of(request),
         first=filters.from_,
         last=filters.to,
@@ -101,8 +116,10 @@ def get_utilization(request: HttpRequest, filters: Query[UtilizationFilter]) -> 
         service_id=filters.service_id,
     )
     if filters.format == "csv":
-        return csv_response(csv_filename("utilization", filters.from_, filters.to), *utilization_table(items))
-    return json_answer(request, {"items": items})
+        return csv_response(
+            csv_filename("utilization", filters.from_, filters.to), *utilization_table(report.document())
+        )
+    return _json(request, report)
 
 
 @router.get(
@@ -113,8 +130,13 @@ def get_utilization(request: HttpRequest, filters: Query[UtilizationFilter]) -> 
 )
 @requires(Role.VIEWER, scope=READ)
 def get_bookings(request: HttpRequest, filters: Query[BookingsFilter]) -> Any:
-    """Booking counts per status, service or resource; with `interval`, one series per key."""
-    items = analytics_bookings(
+    """Booking counts per status, service or resource; with `interval`, one series per key.
+
+    A JSON series holds at most 20,000 cells (buckets x keys, every resource or service of the
+    organization counted as a key), else 422 naming `from`, `to` and `interval`: ask a shorter
+    range or a coarser interval; the CSV is unbounded.
+    """
+    report = analytics_bookings(
         organization=organization_of(request),
         first=filters.from_,
         last=filters.to,
@@ -124,5 +146,7 @@ def get_bookings(request: HttpRequest, filters: Query[BookingsFilter]) -> Any:
         service_id=filters.service_id,
     )
     if filters.format == "csv":
-        return csv_response(csv_filename("bookings", filters.from_, filters.to), *bookings_table(items))
-    return json_answer(request, {"items": items})
+        return csv_response(
+            csv_filename("bookings", filters.from_, filters.to), *bookings_table(report.document())
+        )
+    return _json(request, report)

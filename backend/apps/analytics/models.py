@@ -144,3 +144,28 @@ class AvailabilityMonth(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.seconds} s in {self.month:%Y-%m}"
+
+
+class UtilizationWeek(TenantModel):
+    """Booked and available seconds of one resource in one ISO week (Monday to Sunday, local days).
+
+    The sums of `BookingDay` (booked statuses, every service) and `AvailabilityDay` over the week,
+    so a weekly utilization series without a service filter reads one row per cell.
+    """
+
+    week = models.DateField()
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+", db_index=False)
+    booked = models.BigIntegerField()
+    available = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "week"],
+                name="analytics_utilweek_reads",
+                include=["resource", "booked", "available"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booked} of {self.available} s in the week of {self.week}"

@@ -28,11 +28,13 @@ from apps.analytics.models import (
     BookingMonth,
     MoneyDay,
     RollupState,
+    UtilizationWeek,
 )
 from apps.analytics.periods import MAX_DAYS, bucket_of, buckets, days_between
 from apps.analytics.selectors.figures import active_resources
 from apps.analytics.selectors.freshness import changes_since
 from apps.analytics.selectors.live import available_seconds, booking_counts, money_totals
+from apps.analytics.selectors.sql import BOOKED_STATUSES
 from apps.core.models import Resource
 from apps.identity.models import Organization
 from apps.transactions.selectors import billing_settings_of
@@ -102,7 +104,7 @@ def rollups_refresh(*, organization: Organization, now: datetime | None = None) 
             redo = resources
             every_month = True
             _clear(organization, Q())
-            for model in (BookingMonth, AvailabilityMonth):
+            for model in (BookingMonth, AvailabilityMonth, UtilizationWeek):
                 model.objects.for_organization(organization).delete()
         else:
             plan = changes_since(organization=organization, state=state)
@@ -127,6 +129,8 @@ def rollups_refresh(*, organization: Organization, now: datetime | None = None) 
         _write_months(
             organization, months, set(buckets(covered_from, covered_to, "month")) if every_month else months
         )
+        weeks = {bucket_of(day, "week") for day in days}
+        _write_weeks(organization, set(buckets(covered_from, covered_to, "week")) if every_month else weeks)
         if state is None:
             state = RollupState(organization=organization)
         state.timezone = organization.timezone
@@ -226,6 +230,37 @@ def _write_months(organization: Organization, months: set[date], availability_mo
         )
         month_model.objects.for_organization(organization).bulk_create(
             (month_model(organization=organization, **row) for row in sums), batch_size=5000
+        )
+
+
+# A week's booked and available seconds per resource, summed from its day rows.
+_WEEK_SQL = (
+    "INSERT INTO analytics_utilizationweek (organization_id, week, resource_id, booked, available)"
+    " SELECT %(o)s, week, resource_id, sum(booked), sum(available) FROM ("
+    " SELECT date_trunc('week', day::timestamp)::date AS week, resource_id, seconds AS booked, 0 AS available"
+    " FROM analytics_bookingday WHERE organization_id = %(o)s AND day >= %(lo)s AND day < %(hi)s"
+    " AND status = ANY(%(booked)s)"
+    " UNION ALL SELECT date_trunc('week', day::timestamp)::date, resource_id, 0, seconds"
+    " FROM analytics_availabilityday WHERE organization_id = %(o)s AND day >= %(lo)s AND day < %(hi)s"
+    " ) AS x WHERE week = ANY(%(weeks)s) GROUP BY week, resource_id"
+)
+
+
+def _write_weeks(organization: Organization, weeks: set[date]) -> None:
+    """The week rows of these ISO weeks, summed from their (already written) day rows."""
+    if not weeks:
+        return
+    UtilizationWeek.objects.for_organization(organization).filter(week__in=weeks).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _WEEK_SQL,
+            {
+                "o": organization.id,
+                "lo": min(weeks),
+                "hi": max(weeks) + timedelta(days=7),
+                "booked": list(BOOKED_STATUSES),
+                "weeks": sorted(weeks),
+            },
         )
 
 

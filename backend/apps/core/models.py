@@ -111,7 +111,11 @@ class TimeOff(TenantModel):
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="core_timeoff_start_before_end")
         ]
-        indexes = [models.Index(fields=["resource", "start", "id"], name="core_timeoff_resource_idx")]
+        indexes = [
+            models.Index(fields=["resource", "start", "id"], name="core_timeoff_resource_idx"),
+            # Analytics' data version (max created_at) and changed days (created_at >= W) per organization.
+            models.Index(fields=["organization", "created_at"], name="core_timeoff_org_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Time off {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M}"
@@ -133,6 +137,8 @@ class WorkingHoursOverride(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["resource", "date"], name="core_override_resource_date_uniq")
         ]
+        # Analytics' data version (max updated_at) and changed days (updated_at >= W) per organization.
+        indexes = [models.Index(fields=["organization", "updated_at"], name="core_override_org_updated_idx")]
 
     def __str__(self) -> str:
         return f"Hours on {self.date:%Y-%m-%d}"

@@ -23,10 +23,12 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -52,7 +54,8 @@ from apps.transactions.selectors import billing_settings_of
 from hubkit.errors import ValidationFailed
 
 CACHE_SECONDS = 600
-_T = TypeVar("_T")
+# The most cells (bucket x resource or key) a JSON series holds; CSV, streamed, has no bound.
+MAX_JSON_CELLS = 20_000
 _ZERO = Decimal(0)
 
 
@@ -75,38 +78,83 @@ def check_range(first: date, last: date) -> None:
         )
 
 
-def cached(
-    organization: Organization,
-    endpoint: str,
-    params: dict[str, Any],
-    compute: Callable[[Window], _T],
-    *,
-    interval: Interval = "day",
-) -> _T:
-    """`compute(window)`, from Redis when the organization's data version has not moved since.
+def check_cells(cells: int, *, narrow: str) -> None:
+    """422 for a JSON series of more cells than `ANALYTICS_MAX_JSON_CELLS`, before anything is read.
+
+    A JSON answer is built, rendered and cached whole; a long range by day over many resources
+    would hold hundreds of thousands of cells. The CSV variant streams and stays unbounded.
+    """
+    limit = getattr(settings, "ANALYTICS_MAX_JSON_CELLS", MAX_JSON_CELLS)
+    if cells <= limit:
+        return
+    message = (
+        f"{cells} cells; a JSON series holds at most {limit}. Ask a shorter range, a coarser"
+        f" interval, {narrow}, or format=csv (unbounded)."
+    )
+    raise ValidationFailed(
+        "The series is too large.",
+        errors=[{"field": name, "message": message} for name in ("from", "to", "interval")],
+    )
+
+
+@dataclass(frozen=True)
+class Report:
+    """One answer over a range: its document computed afresh (`document`: what the CSV streams and
+    the tests compare), or its JSON body, bounded and from the cache (`json`)."""
+
+    organization: Organization
+    endpoint: str
+    params: dict[str, Any]
+    compute: Callable[[Window], Any]
+    interval: Interval
+    series: bool = True  # the JSON body is `{"items": document}`
+    cells: Callable[[], int] | None = None  # a series' cells, counted without reading any figure
+    narrow: str = ""  # how else to narrow a series refused for its size
+
+    def window(self, now: datetime) -> Window:
+        return Window(
+            organization=self.organization,
+            first=self.params["from"],
+            last=self.params["to"],
+            interval=self.interval,
+            plan=plan_of(organization=self.organization),
+            now=now,
+        )
+
+    def document(self) -> Any:
+        return self.compute(self.window(timezone.now()))
+
+    def json(self, render: Callable[[Any], bytes]) -> bytes:
+        """The rendered JSON body (`render`: the API's renderer), 422 first if the series is too large."""
+        if self.cells is not None:
+            check_cells(self.cells(), narrow=self.narrow)
+        return cached(self, render)
+
+
+def cached(report: Report, render: Callable[[Any], bytes]) -> bytes:
+    """The report's JSON body, from Redis when the organization's data version has not moved since.
 
     Key: organization, endpoint, parameters and the data version (`freshness.data_version`), so
-    any write that changes a figure changes the key and the next read computes afresh.
+    any write that changes a figure changes the key and the next read computes afresh. The body is
+    stored as rendered bytes: a hit costs the version query and a Redis read, nothing is rebuilt,
+    validated or serialised again.
     """
     now = timezone.now()
-    version = data_version(organization=organization, now=now)
-    raw = json.dumps([str(organization.id), endpoint, params, version.key], sort_keys=True, default=str)
+    version = data_version(organization=report.organization, now=now)
+    raw = json.dumps(
+        [str(report.organization.id), report.endpoint, "json", report.params, version.key],
+        sort_keys=True,
+        default=str,
+    )
     key = "analytics:" + hashlib.sha256(raw.encode()).hexdigest()
     found = cache.get(key)
-    if found is not None:
-        return found  # type: ignore[no-any-return]
-    window = Window(
-        organization=organization,
-        first=params["from"],
-        last=params["to"],
-        interval=interval,
-        plan=plan_of(organization=organization),
-        now=now,
-    )
-    answer = compute(window)
+    if isinstance(found, bytes):
+        return found
+    document = report.compute(report.window(now))
+    body = render({"items": document} if report.series else document)
     if version.settled:
-        cache.set(key, answer, CACHE_SECONDS)
-    return answer
+        cache.set(key, body, CACHE_SECONDS)
+    return body
 
 
 def ratio(part: int, whole: int) -> str | None:
@@ -133,11 +181,16 @@ def analytics_summary(
     last: date,
     resource_id: uuid.UUID | None,
     service_id: uuid.UUID | None,
-) -> dict[str, Any]:
+) -> Report:
     check_range(first, last)
     params = {"from": first, "to": last, "resource_id": resource_id, "service_id": service_id}
-    return cached(
-        organization, "summary", params, lambda w: _summary(w, resource_id, service_id), interval="all"
+    return Report(
+        organization,
+        "summary",
+        params,
+        lambda w: _summary(w, resource_id, service_id),
+        interval="all",
+        series=False,
     )
 
 
@@ -203,13 +256,11 @@ def _active_ids(organization: Organization) -> set[uuid.UUID]:
     )
 
 
-def analytics_revenue(
-    *, organization: Organization, first: date, last: date, interval: Interval
-) -> list[dict[str, Any]]:
-    """One item per bucket (empty ones with zeros)."""
+def analytics_revenue(*, organization: Organization, first: date, last: date, interval: Interval) -> Report:
+    """One item per bucket (empty ones with zeros): 1098 at most, so unbounded."""
     check_range(first, last)
     params = {"from": first, "to": last, "interval": interval}
-    return cached(organization, "revenue", params, _revenue, interval=interval)
+    return Report(organization, "revenue", params, _revenue, interval=interval)
 
 
 def _revenue(window: Window) -> list[dict[str, Any]]:
@@ -238,9 +289,19 @@ def analytics_utilization(
     interval: Interval,
     resource_id: uuid.UUID | None,
     service_id: uuid.UUID | None,
-) -> list[dict[str, Any]]:
-    """One item per bucket and active resource (empty ones included), resources by name."""
+) -> Report:
+    """One item per bucket and active resource (empty ones included), resources by name.
+
+    As JSON at most `MAX_JSON_CELLS` cells (buckets x active resources), counted before any figure.
+    """
     check_range(first, last)
+
+    def cells() -> int:
+        resources = Resource.objects.for_organization(organization).filter(is_active=True)
+        if resource_id is not None:
+            resources = resources.filter(id=resource_id)
+        return len(buckets(first, last, interval)) * resources.count()
+
     params = {
         "from": first,
         "to": last,
@@ -248,12 +309,14 @@ def analytics_utilization(
         "resource_id": resource_id,
         "service_id": service_id,
     }
-    return cached(
+    return Report(
         organization,
         "utilization",
         params,
         lambda w: _utilization(w, resource_id, service_id),
         interval=interval,
+        cells=cells,
+        narrow="one resource (resource_id)",
     )
 
 
@@ -313,10 +376,13 @@ def analytics_bookings(
     interval: Interval | None,
     resource_id: uuid.UUID | None,
     service_id: uuid.UUID | None,
-) -> list[dict[str, Any]]:
+) -> Report:
     """Counts per key (status, service or resource); with an interval one series per key, every
     bucket present; without, one item per key whose bucket is `from`. Keys: every status; the
     active resources or services and any other one with bookings in the range (`none`: no service).
+
+    As JSON a series holds at most `MAX_JSON_CELLS` cells, counted before any booking is read,
+    with every resource or service of the organization as a possible key.
     """
     check_range(first, last)
     params = {
@@ -327,12 +393,18 @@ def analytics_bookings(
         "resource_id": resource_id,
         "service_id": service_id,
     }
-    return cached(
+    return Report(
         organization,
         "bookings",
         params,
         lambda w: _bookings(w, group_by, interval is not None, resource_id, service_id),
         interval=interval or "all",
+        cells=(
+            None
+            if interval is None
+            else lambda: len(buckets(first, last, interval)) * _most_keys(organization, group_by)
+        ),
+        narrow="group_by=status",
     )
 
 
@@ -351,6 +423,15 @@ def _bookings(
         for bucket in bucket_list
         for key, label in labels
     ]
+
+
+def _most_keys(organization: Organization, group_by: str) -> int:
+    """How many keys a series can list: every status, or every resource or service (and `none`)."""
+    if group_by == "status":
+        return len(BookingStatus.values)
+    if group_by == "resource":
+        return Resource.objects.for_organization(organization).count()
+    return Service.objects.for_organization(organization).count() + 1
 
 
 def _labels(organization: Organization, group_by: str, seen: set[str]) -> list[tuple[str, str]]:

@@ -44,6 +44,21 @@ def split_months(
     return whole, runs(day for day in days if bucket_of(day, "month") not in taken)
 
 
+def split_weeks(
+    first: date, last: date, skip: Collection[date]
+) -> tuple[list[date], list[tuple[date, date]]]:
+    """Whole ISO weeks of [first, last] without a skipped day (read from the week table), and the
+    runs of the other days (read day by day)."""
+    skipped = {bucket_of(day, "week") for day in skip}
+    whole = [
+        week
+        for week in buckets(first, last, "week")
+        if week >= first and week + timedelta(days=6) <= last and week not in skipped
+    ]
+    taken = set(whole)
+    return whole, runs(day for day in days_between(first, last) if bucket_of(day, "week") not in taken)
+
+
 def rollup_booking_counts(
     *,
     organization: Organization,
@@ -143,15 +158,18 @@ def rollup_utilization(
 ) -> list[UtilizationRow]:
     """One row per bucket and active resource (by name), booked and available seconds from the rollups.
 
-    Every cell is listed, empty ones with zeros: PostgreSQL groups the month and day rows and
+    Every cell is listed, empty ones with zeros: PostgreSQL groups the month, week and day rows and
     joins them to the buckets and resources, so the caller only adds what it reads live. Skipped
     days are left out of both sides, skipped resources out of the available side; `skip=None`:
     nothing from the rollups (they do not answer for this organization), zeros everywhere.
     """
     months: list[date] = []
+    weeks: list[date] = []  # the week rows merge services: read only without a service filter
     day_runs: list[tuple[date, date]] = []
     if skip is None:
         skip = []
+    elif interval == "week" and service_id is None:
+        weeks, day_runs = split_weeks(first, last, skip)
     else:
         months, day_runs = split_months(first, last, skip, interval)
     day_where, day_params = _days_where(day_runs, skip)
@@ -159,6 +177,7 @@ def rollup_utilization(
     if resource_id is not None:
         booked_filter += " AND resource_id = %s"
         booked_params.append(resource_id)
+    week_filter, week_params = booked_filter, list(booked_params)  # no service filter: no weeks
     if service_id is not None:
         booked_filter += " AND service_id = %s"
         booked_params.append(service_id)
@@ -169,12 +188,24 @@ def rollup_utilization(
         f" WHERE organization_id = %s AND month = ANY(%s) AND status = ANY(%s){booked_filter}"
         f" UNION ALL SELECT {day_bucket}, resource_id, seconds FROM analytics_bookingday"
         f" WHERE organization_id = %s AND {day_where} AND status = ANY(%s){booked_filter}"
+        + (
+            " UNION ALL SELECT week, resource_id, booked FROM analytics_utilizationweek"  # noqa: S608 - this module's fragments
+            f" WHERE organization_id = %s AND week = ANY(%s){week_filter}"
+            if weeks
+            else ""
+        )
     )
     available = (
         f"SELECT {month_bucket} AS bucket, resource_id, seconds FROM analytics_availabilitymonth"  # noqa: S608 - this module's fragments
         " WHERE organization_id = %s AND month = ANY(%s) AND NOT (resource_id = ANY(%s::uuid[]))"
         f" UNION ALL SELECT {day_bucket}, resource_id, seconds FROM analytics_availabilityday"
         f" WHERE organization_id = %s AND {day_where} AND NOT (resource_id = ANY(%s::uuid[]))"
+        + (
+            " UNION ALL SELECT week, resource_id, available FROM analytics_utilizationweek"
+            " WHERE organization_id = %s AND week = ANY(%s) AND NOT (resource_id = ANY(%s::uuid[]))"
+            if weeks
+            else ""
+        )
     )
     org, others = organization.id, list(skip_resources)
     one = " AND r.id = %s" if resource_id is not None else ""
@@ -183,7 +214,9 @@ def rollup_utilization(
         org,
         *([resource_id] if resource_id is not None else []),
         *(org, months, statuses, *booked_params, org, *day_params, statuses, *booked_params),
+        *((org, weeks, *week_params) if weeks else ()),
         *(org, months, others, org, *day_params, others),
+        *((org, weeks, others) if weeks else ()),
     ]
     with connection.cursor() as cursor:
         cursor.execute(

@@ -197,3 +197,83 @@ def test_answers_are_their_declared_schemas(
     answer = response.json()
     assert answer == json.loads(schema.model_validate(answer).model_dump_json(by_alias=True))
     assert answer.get("items", [answer])  # something was checked
+
+
+@pytest.mark.parametrize(
+    ("path", "per_day"),
+    [
+        ("utilization?interval=day", 2),  # two active resources
+        ("bookings?group_by=status&interval=day", len(BookingStatus.values)),
+        ("bookings?group_by=resource&interval=day", 3),  # the archived room may have bookings too
+    ],
+)
+def test_a_json_series_is_bounded_before_it_is_computed_and_the_csv_is_not(
+    world: World, as_role: Callable[[str], Client], settings: Any, path: str, per_day: int
+) -> None:
+    settings.ANALYTICS_MAX_JSON_CELLS = 10 * per_day
+    viewer = as_role("viewer")
+    at_limit = send(viewer, "GET", f"/analytics/{path}&from=2026-03-01&to=2026-03-10")
+    assert at_limit.status_code == 200, at_limit.content
+    assert len(at_limit.json()["items"]) <= 10 * per_day
+    with mock.patch.object(reports, "cached", wraps=reports.cached) as computed:
+        over = send(viewer, "GET", f"/analytics/{path}&from=2026-03-01&to=2026-03-11")
+        assert computed.call_count == 0  # refused before any figure was read
+    assert over.status_code == 422, over.content
+    assert over["Content-Type"] == "application/problem+json"
+    problem = over.json()
+    assert {e["field"] for e in problem["errors"]} == {"from", "to", "interval"}
+    assert all(f"at most {10 * per_day}" in e["message"] for e in problem["errors"])
+    rows = _csv(send(viewer, "GET", f"/analytics/{path}&from=2026-03-01&to=2026-03-11&format=csv"))
+    assert len({row[0] for row in rows[1:]}) == 11  # every day of the range, streamed
+
+
+def _analytics_sql(queries: CaptureQueriesContext) -> list[str]:
+    """The statements reading the rollups or their state (the data version reads neither)."""
+    return [q["sql"] for q in queries.captured_queries if "analytics_" in q["sql"]]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"summary?{RANGE}",
+        f"revenue?{RANGE}&interval=week",
+        f"utilization?{RANGE}&interval=week",
+        f"bookings?{RANGE}&group_by=status&interval=month",
+    ],
+)
+def test_a_cached_answer_is_the_same_bytes_and_reads_no_figures(
+    world: World, as_role: Callable[[str], Client], path: str
+) -> None:
+    viewer = as_role("viewer")
+    with CaptureQueriesContext(connection) as computing:
+        first = send(viewer, "GET", f"/analytics/{path}")
+    with CaptureQueriesContext(connection) as reading:
+        again = send(viewer, "GET", f"/analytics/{path}")
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"] == "application/json; charset=utf-8"
+    assert _analytics_sql(computing)  # the first answer was computed
+    assert _analytics_sql(reading) == []
+    assert len(reading.captured_queries) < len(computing.captured_queries)
+
+
+def test_a_write_changes_the_next_cached_answer(world: World, as_role: Callable[[str], Client]) -> None:
+    viewer = as_role("viewer")
+    revenue = f"/analytics/revenue?{RANGE}&interval=month"
+    statuses = f"/analytics/bookings?{RANGE}&group_by=status"
+    before, counts = send(viewer, "GET", revenue).content, send(viewer, "GET", statuses).json()
+    assert send(viewer, "GET", revenue).content == before  # cached
+    make_payment(contact=world.bookings[0].contact, amount="12.50", received_at=timezone.now())
+    paid = send(viewer, "GET", revenue)
+    assert paid.content != before
+    month = timezone.now().date().replace(day=1).isoformat()
+    gross = {i["bucket"]: Decimal(i["revenue_gross"]["amount"]) for i in json.loads(before)["items"]}
+    assert {i["bucket"]: Decimal(i["revenue_gross"]["amount"]) for i in paid.json()["items"]} == {
+        bucket: amount + (Decimal("12.50") if bucket == month else 0) for bucket, amount in gross.items()
+    }
+    booking = next(b for b in world.bookings if b.status == BookingStatus.CONFIRMED)
+    cancelled = send(as_role("manager"), "POST", f"/bookings/{booking.id}/cancel", {"reason": "ill"})
+    assert cancelled.status_code == 200, cancelled.content
+    after = {i["key"]: i["count"] for i in send(viewer, "GET", statuses).json()["items"]}
+    was = {i["key"]: i["count"] for i in counts["items"]}
+    assert after == was | {"cancelled": was["cancelled"] + 1, "confirmed": was["confirmed"] - 1}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections import defaultdict
 from datetime import date, timedelta
@@ -10,7 +11,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, migrations
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.analytics.models import RollupState
@@ -22,6 +24,7 @@ from apps.analytics.selectors.reports import (
     analytics_summary,
     analytics_utilization,
 )
+from apps.analytics.selectors.sql import BOOKED_STATUSES
 from apps.analytics.services import exact_as_of, rollups_refresh
 from apps.analytics.tests import expected
 from apps.analytics.tests.world import FIRST, LAST, World, build_world
@@ -98,9 +101,10 @@ def euros(amount: Decimal) -> dict[str, str]:
 
 
 def summary(world: World, first: date = FIRST, last: date = LAST) -> dict[str, Any]:
-    return analytics_summary(
+    answer: dict[str, Any] = analytics_summary(
         organization=world.organization, first=first, last=last, resource_id=None, service_id=None
-    )
+    ).document()
+    return answer
 
 
 RANGES = [(FIRST, LAST), (date(2026, 3, 29), date(2026, 3, 29)), (date(2026, 10, 20), date(2026, 10, 31))]
@@ -133,7 +137,7 @@ def test_the_series_are_the_sql_figures(world: World, path: str, interval: Inter
     if path == "rollups":
         roll_up(world)
     org, now = world.organization, timezone.now()
-    revenue = analytics_revenue(organization=org, first=FIRST, last=LAST, interval=interval)
+    revenue = analytics_revenue(organization=org, first=FIRST, last=LAST, interval=interval).document()
     assert [item["bucket"] for item in revenue] == buckets(FIRST, LAST, interval)
     money: dict[date, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
     for day, values in expected.money_by_day(org, FIRST, LAST).items():
@@ -153,7 +157,7 @@ def test_the_series_are_the_sql_figures(world: World, path: str, interval: Inter
 
     utilization = analytics_utilization(
         organization=org, first=FIRST, last=LAST, interval=interval, resource_id=None, service_id=None
-    )
+    ).document()
     booked = _sum_by_bucket(
         {k: v[1] for k, v in expected.bookings_by(org, FIRST, LAST, now, "resource_id").items()}, interval
     )
@@ -176,7 +180,7 @@ def test_the_series_are_the_sql_figures(world: World, path: str, interval: Inter
             interval=interval,
             resource_id=None,
             service_id=None,
-        )
+        ).document()
         counts = _sum_by_bucket(
             {k: v[0] for k, v in expected.bookings_by(org, FIRST, LAST, now, column).items()}, interval
         )
@@ -195,7 +199,7 @@ def test_dst_days_last_23_and_25_hours(world: World) -> None:
         interval="day",
         resource_id=world.berlin.id,
         service_id=None,
-    )
+    ).document()
     minutes = {item["bucket"]: item["available_minutes"] for item in items}
     assert minutes[date(2026, 3, 29)] == 23 * 60
     assert minutes[date(2026, 10, 25)] == 25 * 60
@@ -206,7 +210,7 @@ def test_filters_narrow_bookings_and_hours(world: World) -> None:
     org, now = world.organization, timezone.now()
     answer = analytics_summary(
         organization=org, first=FIRST, last=LAST, resource_id=world.new_york.id, service_id=world.service.id
-    )
+    ).document()
     want = sum(
         c
         for (_, rid), (c, _) in expected.bookings_by(org, FIRST, LAST, now, "resource_id").items()
@@ -247,7 +251,9 @@ def test_rollups_and_rows_give_the_same_answers(world: World) -> None:
     def answers() -> list[Any]:
         found: list[Any] = [summary(world)]
         for interval in ("day", "week", "month"):
-            found.append(analytics_revenue(organization=org, first=FIRST, last=LAST, interval=interval))
+            found.append(
+                analytics_revenue(organization=org, first=FIRST, last=LAST, interval=interval).document()
+            )
             found.append(
                 analytics_utilization(
                     organization=org,
@@ -256,7 +262,7 @@ def test_rollups_and_rows_give_the_same_answers(world: World) -> None:
                     interval=interval,
                     resource_id=None,
                     service_id=None,
-                )
+                ).document()
             )
             found.extend(
                 analytics_bookings(
@@ -267,7 +273,7 @@ def test_rollups_and_rows_give_the_same_answers(world: World) -> None:
                     interval=interval,
                     resource_id=world.berlin.id,
                     service_id=None,
-                )
+                ).document()
                 for group_by in ("status", "service", "resource")
             )
         return found
@@ -289,7 +295,7 @@ def test_filters_and_changed_resources_read_the_same_from_rollups(world: World, 
                 last=LAST,
                 resource_id=world.berlin.id,
                 service_id=world.service.id,
-            )
+            ).document()
         ]
         for interval in ("day", "month"):
             for resource_id, service_id in ((world.berlin.id, None), (None, world.service.id)):
@@ -301,7 +307,7 @@ def test_filters_and_changed_resources_read_the_same_from_rollups(world: World, 
                         interval=interval,
                         resource_id=resource_id,
                         service_id=service_id,
-                    )
+                    ).document()
                 )
         return found
 
@@ -354,3 +360,70 @@ def test_ratios_are_four_places_half_up(part: int, whole: int, expected: str | N
     from apps.analytics.selectors.reports import ratio as report_ratio  # noqa: PLC0415
 
     assert report_ratio(part, whole) == expected == ratio(part, whole)
+
+
+def _week_rows(world: World) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The week table, and the same sums grouped from the day rows (non-empty cells only)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT week, resource_id, booked, available FROM analytics_utilizationweek"
+            " WHERE organization_id = %s AND (booked <> 0 OR available <> 0) ORDER BY 1, 2",
+            [world.organization.id],
+        )
+        weeks = cursor.fetchall()
+        cursor.execute(
+            "SELECT date_trunc('week', day::timestamp)::date, resource_id, sum(booked), sum(available)"
+            " FROM (SELECT day, resource_id, CASE WHEN status = ANY(%s) THEN seconds ELSE 0 END AS booked,"
+            " 0 AS available FROM analytics_bookingday WHERE organization_id = %s"
+            " UNION ALL SELECT day, resource_id, 0, seconds FROM analytics_availabilityday"
+            " WHERE organization_id = %s) AS x GROUP BY 1, 2"
+            " HAVING sum(booked) <> 0 OR sum(available) <> 0 ORDER BY 1, 2",
+            [list(BOOKED_STATUSES), world.organization.id, world.organization.id],
+        )
+        return weeks, cursor.fetchall()
+
+
+def test_the_weekly_series_reads_week_rows_that_are_the_day_rows_summed(world: World) -> None:
+    org = world.organization
+
+    def weekly(service_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = analytics_utilization(
+            organization=org, first=FIRST, last=LAST, interval="week", resource_id=None, service_id=service_id
+        ).document()
+        return items
+
+    live, live_service = weekly(), weekly(world.service.id)
+    roll_up(world)
+    weeks, days = _week_rows(world)
+    assert weeks == days
+    # Both DST weeks of Europe/Berlin (a 23- and a 25-hour Sunday) are among them.
+    assert {date(2026, 3, 23), date(2026, 10, 19)} <= {row[0] for row in weeks}
+    with CaptureQueriesContext(connection) as reading:
+        assert weekly() == live
+    assert any("analytics_utilizationweek" in q["sql"] for q in reading.captured_queries)
+    with CaptureQueriesContext(connection) as reading:
+        assert weekly(world.service.id) == live_service  # a service filter reads the day rows
+    assert not any("analytics_utilizationweek" in q["sql"] for q in reading.captured_queries)
+    # A later run keeps the week rows the day rows' sums.
+    booking = next(b for b in world.bookings if b.status == BookingStatus.CONFIRMED)
+    booking_transition(booking=booking, actor=None, to=BookingStatus.CANCELLED, reason="ill")
+    TimeOff.objects.for_organization(org).filter(resource=world.new_york).delete()
+    changed = weekly()
+    assert changed != live
+    roll_up(world)
+    weeks, days = _week_rows(world)
+    assert weeks == days
+    assert weekly() == changed
+
+
+def test_the_migration_backfills_the_week_rows_the_job_writes(world: World) -> None:
+    roll_up(world)
+    written, _ = _week_rows(world)
+    assert written
+    migration = importlib.import_module("apps.analytics.migrations.0004_utilization_week").Migration
+    (backfill,) = (op for op in migration.operations if isinstance(op, migrations.RunSQL))
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM analytics_utilizationweek")
+        assert isinstance(backfill.sql, str)
+        cursor.execute(backfill.sql)
+    assert _week_rows(world)[0] == written

@@ -32,6 +32,10 @@ export interface paths {
          * Get Bookings
          * @description Booking counts per status, service or resource; with `interval`, one series per key.
          *
+         *         A JSON series holds at most 20,000 cells (buckets x keys, every resource or service of the
+         *         organization counted as a key), else 422 naming `from`, `to` and `interval`: ask a shorter
+         *         range or a coarser interval; the CSV is unbounded.
+         *
          *     Requires: role ≥ viewer or a service token with scope `analytics:read`.
          */
         get: operations["get_analytics_bookings"];
@@ -97,6 +101,9 @@ export interface paths {
         /**
          * Get Utilization
          * @description Booked and available minutes per active resource and bucket.
+         *
+         *         As JSON at most 20,000 cells (buckets x active resources), else 422 naming `from`, `to` and
+         *         `interval`: ask a shorter range, a coarser interval or one `resource_id`; the CSV is unbounded.
          *
          *     Requires: role ≥ viewer or a service token with scope `analytics:read`.
          */
