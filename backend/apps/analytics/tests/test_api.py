@@ -215,9 +215,10 @@ def test_a_json_series_is_bounded_before_it_is_computed_and_the_csv_is_not(
     at_limit = send(viewer, "GET", f"/analytics/{path}&from=2026-03-01&to=2026-03-10")
     assert at_limit.status_code == 200, at_limit.content
     assert len(at_limit.json()["items"]) <= 10 * per_day
-    with mock.patch.object(reports, "cached", wraps=reports.cached) as computed:
+    with CaptureQueriesContext(connection) as queries:
         over = send(viewer, "GET", f"/analytics/{path}&from=2026-03-01&to=2026-03-11")
-        assert computed.call_count == 0  # refused before any figure was read
+    read = [q["sql"] for q in queries.captured_queries]
+    assert not [sql for sql in read if "analytics_" in sql or "scheduling_booking" in sql]
     assert over.status_code == 422, over.content
     assert over["Content-Type"] == "application/problem+json"
     problem = over.json()
