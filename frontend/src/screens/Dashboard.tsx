@@ -345,7 +345,10 @@ function RevenueChart({ range, interval }: { range: DateRange; interval: Interva
 }
 
 function UtilizationChart({ range, interval }: { range: DateRange; interval: Interval }) {
-  const utilization = useUtilization(range, interval);
+  // The chart shows each resource's total over the range, the same whatever the buckets: month
+  // buckets keep the JSON series smallest (the server refuses one of more than 20,000 cells).
+  // The CSV keeps the chosen interval; it streams and is not bounded.
+  const utilization = useUtilization(range, "month");
   const rows = useMemo(() => utilizationByResource(utilization.data ?? []), [utilization.data]);
   const busiest = rows.reduce<(typeof rows)[number] | null>((best, row) => (best === null || (row.ratio ?? -1) > (best.ratio ?? -1) ? row : best), null);
   return (

@@ -92,6 +92,13 @@ describe("Dashboard", { timeout: 30_000 }, () => {
     await waitFor(() =>
       expect(fetchMock.mock.calls.some(([request]) => request.url.includes("/analytics/revenue?from=2026-11-01&to=2026-11-30&interval=week"))).toBe(true),
     );
+    // The utilization chart shows totals per resource: its JSON is asked in month buckets whatever
+    // the interval, so a long range of many resources stays within the server's series bound.
+    const utilizationAsked = fetchMock.mock.calls
+      .map(([request]) => new URL(request.url))
+      .filter((url) => url.pathname === "/api/v1/analytics/utilization");
+    expect(utilizationAsked.length).toBeGreaterThan(0);
+    expect(utilizationAsked.every((url) => url.searchParams.get("interval") === "month")).toBe(true);
 
     fireEvent.change(screen.getByTestId("dashboard-range-preset"), { target: { value: "thisYear" } });
     await waitFor(() => expect(screen.getByTestId("where").textContent).toBe("?preset=thisYear&interval=week"));
