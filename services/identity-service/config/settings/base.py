@@ -135,6 +135,8 @@ EVENT_DELIVERY_BACKOFF_BASE_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_BASE_SEC
 EVENT_DELIVERY_BACKOFF_MAX_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_MAX_SECONDS", 600.0)
 # The safety net: how often the worker looks for events left waiting (cron with a seconds field).
 EVENT_SWEEP_CRON = env.str("EVENT_SWEEP_CRON", "* * * * * */30")
+# Readiness is degraded (still 200) while the oldest undelivered event is older than this.
+EVENT_OUTBOX_DEGRADED_SECONDS = env.float("EVENT_OUTBOX_DEGRADED_SECONDS", 300.0)
 # How often the worker drops revoked access-token ids past their token's expiry (apps/tokens/tasks.py).
 TOKEN_PURGE_CRON = env.str("TOKEN_PURGE_CRON", "17 * * * *")
 PROCRASTINATE_WORKER_DEFAULTS = {
