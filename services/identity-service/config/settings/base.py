@@ -139,6 +139,11 @@ EVENT_SWEEP_CRON = env.str("EVENT_SWEEP_CRON", "* * * * * */30")
 EVENT_OUTBOX_DEGRADED_SECONDS = env.float("EVENT_OUTBOX_DEGRADED_SECONDS", 300.0)
 # How often the worker drops revoked access-token ids past their token's expiry (apps/tokens/tasks.py).
 TOKEN_PURGE_CRON = env.str("TOKEN_PURGE_CRON", "17 * * * *")
+# The worker (manage.py procrastinate worker) serves its Prometheus metrics on this port
+# (METRICS_PORT, empty: not served; 9109, next to the backend worker's 9108).
+PROCRASTINATE_ON_APP_READY = "hubkit.metrics.worker_app_ready"
+WORKER_METRICS_PORT = env.int("METRICS_PORT", 9109) if env.str("METRICS_PORT", "9109") else None
+WORKER_METRICS_HOST = env.str("METRICS_HOST", "127.0.0.1")
 PROCRASTINATE_WORKER_DEFAULTS = {
     "queues": ["outbox", "maintenance"],
     "concurrency": env.int("EVENT_WORKER_CONCURRENCY", 2),
