@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from django.conf import settings
 from django.db import connections
@@ -109,6 +109,41 @@ def _pool_stats() -> list[tuple[str, dict[str, int]]]:
         if pool is not None:
             out.append((alias, dict(pool.get_stats())))
     return out
+
+
+def outbox_backlog_families(rows: Mapping[str, tuple[int, float]]) -> list[GaugeMetricFamily]:
+    """`hub_event_outbox_backlog` and `hub_event_outbox_oldest_age_seconds` per destination, from a
+    service's backlog selector (destination -> (undelivered, oldest one's age in seconds))."""
+    backlog = GaugeMetricFamily(
+        "hub_event_outbox_backlog",
+        "Deliveries not delivered yet (queued or waiting for a retry).",
+        labels=["destination"],
+    )
+    oldest = GaugeMetricFamily(
+        "hub_event_outbox_oldest_age_seconds",
+        "Age of the oldest delivery not delivered yet (0 when none is waiting).",
+        labels=["destination"],
+    )
+    for destination, (pending, age) in sorted(rows.items()):
+        backlog.add_metric([destination], pending)
+        oldest.add_metric([destination], age)
+    return [backlog, oldest]
+
+
+class OutboxBacklogCollector(Collector):
+    """A service's outbox backlog, read from its database when scraped (it survives a restart)."""
+
+    def __init__(self, backlog: Callable[[], Mapping[str, tuple[int, float]]]) -> None:
+        self.backlog = backlog
+
+    def collect(self) -> Iterable[Metric]:
+        try:
+            rows = self.backlog()
+        finally:
+            # Scraped from a thread of its own in a worker: never keep its connection checked out.
+            if not connections["default"].in_atomic_block:
+                connections["default"].close()
+        yield from outbox_backlog_families(rows)
 
 
 _SCRAPE = CollectorRegistry(auto_describe=False)

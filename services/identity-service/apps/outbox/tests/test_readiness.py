@@ -1,4 +1,5 @@
-"""The outbox in readiness: degraded past EVENT_OUTBOX_DEGRADED_SECONDS (still 200), never 503."""
+"""The outbox in readiness (degraded past EVENT_OUTBOX_DEGRADED_SECONDS, still 200, never 503) and in
+metrics (the backlog, read from the database when scraped)."""
 
 from datetime import timedelta
 from typing import Any
@@ -6,6 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
 
 from apps.outbox.models import OutboxEvent
 from apps.outbox.tests.test_delivery import add
@@ -65,3 +67,13 @@ def test_delivered_and_given_up_events_are_not_the_backlog() -> None:
     assert status == 200
     assert body["checks"]["outbox"]["status"] == "ok", body
     assert body["checks"]["outbox"]["pending"] == 0
+
+
+def test_metrics_show_the_backlog_and_the_oldest_age() -> None:
+    _pending(age_seconds=30)
+    _pending(age_seconds=120)
+    families = {f.name: f for f in text_string_to_metric_families(Client().get("/metrics").content.decode())}
+    [backlog] = families["hub_event_outbox_backlog"].samples
+    [oldest] = families["hub_event_outbox_oldest_age_seconds"].samples
+    assert (backlog.labels, backlog.value) == ({"destination": "communication"}, 2)
+    assert oldest.value >= 120
