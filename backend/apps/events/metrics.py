@@ -12,6 +12,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from apps.events.selectors import outbox_backlog, outbox_dead
+from hubkit.metrics import outbox_backlog_families
 
 ATTEMPTS = Counter(
     "hub_event_delivery_attempts_total",
@@ -44,16 +45,6 @@ class OutboxCollector(Collector):
     `hub_event_outbox_dead` per destination."""
 
     def collect(self) -> Iterable[Metric]:
-        backlog = GaugeMetricFamily(
-            "hub_event_outbox_backlog",
-            "Deliveries not delivered yet (queued or waiting for a retry).",
-            labels=["destination"],
-        )
-        oldest = GaugeMetricFamily(
-            "hub_event_outbox_oldest_age_seconds",
-            "Age of the oldest delivery not delivered yet (0 when none is waiting).",
-            labels=["destination"],
-        )
         dead = GaugeMetricFamily(
             "hub_event_outbox_dead",
             "Deliveries dead now (retries exhausted, not redelivered): the counter "
@@ -67,11 +58,7 @@ class OutboxCollector(Collector):
             # Scraped from a thread of its own in the worker: never keep its connection checked out.
             if not connection.in_atomic_block:
                 connection.close()
-        for destination, (pending, age) in sorted(rows.items()):
-            backlog.add_metric([destination], pending)
-            oldest.add_metric([destination], age)
         for destination, count in sorted(dead_rows.items()):
             dead.add_metric([destination], count)
-        yield backlog
-        yield oldest
+        yield from outbox_backlog_families(rows)
         yield dead

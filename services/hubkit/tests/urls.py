@@ -1,7 +1,9 @@
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 from ninja import Form, NinjaAPI, Schema
@@ -101,11 +103,31 @@ def plain_refused(request: HttpRequest) -> HttpResponse:
     raise PermissionDenied("internal reason")
 
 
+class HeldConnections:
+    """`api/hold-connection` queries, says so, then keeps its connection until `release` is set."""
+
+    def __init__(self) -> None:
+        self.holding = threading.Semaphore(0)
+        self.release = threading.Event()
+
+
+HELD = HeldConnections()
+
+
+def hold_connection(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    HELD.holding.release()
+    HELD.release.wait(timeout=30)
+    return HttpResponse("released")
+
+
 urlpatterns = [
     path("api/v1/", api.urls),
     path("api/health/", liveness_view),
     path("api/plain-boom", plain_boom),
     path("api/plain-missing", plain_missing),
     path("api/plain-refused", plain_refused),
+    path("api/hold-connection", hold_connection),
     path("metrics", metrics_view),
 ]

@@ -100,7 +100,8 @@ def test_served_errors_are_problem_json_and_readiness_is_ok(served: ServiceProce
     assert response.headers["x-request-id"] == "id-check-01"
     ready = httpx.get(served.url + "/api/health/ready", timeout=10)
     assert ready.status_code == 200
-    assert set(ready.json()["checks"]) == {"database", "redis"}
+    assert set(ready.json()["checks"]) == {"database", "redis", "outbox"}
+    assert ready.json()["status"] == "ok", ready.json()
 
 
 PRODUCTION = {

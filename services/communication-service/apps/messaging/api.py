@@ -33,9 +33,9 @@ EVENT_BODY = (
 PUBLISHER_SECRETS = {"backend": "WEBHOOK_SECRETS", "identity-service": "IDENTITY_WEBHOOK_SECRETS"}
 
 
-def _publisher_secrets(event_type: str) -> list[str]:
-    """The secrets of the service the hub's registry names as the type's publisher."""
-    return list(getattr(settings, PUBLISHER_SECRETS[publishing_service(event_type)]))
+def _publisher_secrets(publisher: str) -> list[str]:
+    """The secrets of `publisher`, the service the hub's registry names as a type's publisher."""
+    return list(getattr(settings, PUBLISHER_SECRETS[publisher]))
 
 
 @events_router.post(
@@ -58,7 +58,9 @@ def receive_event(request: HttpRequest) -> dict[str, str]:
     envelope = events.receive_event(
         request, secrets=[*settings.WEBHOOK_SECRETS, *settings.IDENTITY_WEBHOOK_SECRETS]
     )
-    verify_webhook(body=request.body, headers=request.headers, secrets=_publisher_secrets(envelope.type))
+    publisher = publishing_service(envelope.type)
+    verify_webhook(body=request.body, headers=request.headers, secrets=_publisher_secrets(publisher))
+    events.note_sender(request, publisher, envelope)
     outgoing = outgoing_for(envelope)
     # Every receipt is recorded (and deduplicated), also of types this service sends nothing for.
     receipt = event_receive(envelope=envelope, outgoing=outgoing or [])

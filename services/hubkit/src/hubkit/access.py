@@ -3,11 +3,14 @@
 The line is logged by `hubkit.access` with these fields (JSON keys; the text format prints them
 in the message): `method`, `route` (the URL pattern that matched, e.g.
 `api/v1/contacts/<uuid:contact_id>`, never the raw path, so neither ids nor query strings are
-logged), `status`, `duration_ms`, `request_id`, `organization_id` and `caller` (`user:<id>` or
-`client:<client_id>`; `-` when nobody authenticated). Tokens and headers are never logged.
+logged), `status`, `duration_ms`, `request_id`, `organization_id` and `caller` (`user:<id>`,
+`client:<client_id>` or `sender:<service>`; `-` when nobody authenticated). Tokens, secrets and
+headers are never logged.
 
 The caller is noted by the service's bearer authentication (`hubkit.ninja.HubBearer` calls
-`note_caller`). Liveness, readiness and metrics are logged at DEBUG unless they fail: an
+`note_caller`), by an event receiver once a delivery's signature names its sender
+(`hubkit.events.note_sender`), and by endpoints that authenticate otherwise (identity-service's
+token endpoint and login). Liveness, readiness and metrics are logged at DEBUG unless they fail: an
 orchestrator polls them every few seconds.
 """
 
@@ -34,7 +37,7 @@ _CALLER_ATTRIBUTE = "hub_caller"
 class Caller:
     """Who made a request, as the access log names them."""
 
-    id: str  # "user:<user id>" or "client:<client id>"
+    id: str  # "user:<user id>", "client:<client id>" or "sender:<service>"
     organization_id: uuid.UUID | None = None
 
     @classmethod
@@ -44,6 +47,11 @@ class Caller:
     @classmethod
     def client(cls, client_id: object, organization_id: uuid.UUID | None = None) -> Caller:
         return cls(f"client:{client_id}", organization_id)
+
+    @classmethod
+    def sender(cls, service: str, organization_id: uuid.UUID | None = None) -> Caller:
+        """The service whose webhook secret signed an event delivery."""
+        return cls(f"sender:{service}", organization_id)
 
 
 def note_caller(request: HttpRequest, caller: Caller) -> None:

@@ -24,6 +24,7 @@ from prometheus_client import Counter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from hubkit.access import Caller, note_caller
 from hubkit.errors import ApplicationError, ValidationFailed, require_json_body
 from hubkit.event_types import EVENT_TYPES
 from hubkit.fields import MAX_JSON_DEPTH, Text, check_storable_json, utc
@@ -180,6 +181,13 @@ def receive_event(
     except ApplicationError:
         record_receipt(UNKNOWN_TYPE, "rejected")
         raise
+
+
+def note_sender(request: HttpRequest, service: str, envelope: EventEnvelope) -> None:
+    """Name `service` as the caller of this delivery in its access line; call it only once that
+    service's secrets verified the signature (a receiver taking several publishers' secrets checks
+    the publisher's own first)."""
+    note_caller(request, Caller.sender(service, envelope.organization_id))
 
 
 CONTACT_ERASED = "contact.erased"

@@ -89,6 +89,36 @@ def database_check(alias: str = "default") -> Check:
     return check
 
 
+def outbox_check(backlog: Callable[[], Mapping[str, tuple[int, float]]]) -> Check:
+    """A service's outbox: degraded while its oldest undelivered event is older than
+    settings.EVENT_OUTBOX_DEGRADED_SECONDS (read at each check), never failing: a receiver's outage
+    is not this process's, and taking every instance out of rotation would only add a second outage.
+
+    `backlog` answers, per destination, how many events are undelivered and the oldest one's age
+    in seconds (one indexed query).
+    """
+
+    def check() -> Healthy | Degraded:
+        try:
+            rows = backlog()
+        finally:
+            # Runs in a readiness thread: never keep a thread-bound connection around.
+            connections["default"].close()
+        pending = sum(count for count, _ in rows.values())
+        oldest = max((age for _, age in rows.values()), default=0.0)
+        threshold = float(getattr(settings, "EVENT_OUTBOX_DEGRADED_SECONDS"))  # noqa: B009 - not in the stubs
+        details = {
+            "pending": pending,
+            "oldest_pending_age_seconds": round(oldest, 1),
+            "threshold_seconds": threshold,
+        }
+        if oldest > threshold:
+            return Degraded("undelivered events older than the threshold", details)
+        return Healthy(details)
+
+    return check
+
+
 def redis_check(url: str, timeout: float = 1.0) -> Check:
     def check() -> None:
         client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)

@@ -1,9 +1,11 @@
 """Prometheus metrics: requests by route template and status, the database pool, scrape-time gauges.
 
 Multi-process aware: with `PROMETHEUS_MULTIPROC_DIR` set (Granian workers), counters and
-histograms of every worker are aggregated. Gauges that must be read when scraped (the database
-pool of the answering process, a service's own figures such as the outbox backlog) are
-`Collector`s added with `register_scrape_collector`; they are exposed next to the rest.
+histograms of every worker are aggregated, and so are the live gauges (`multiprocess_mode=
+"livesum"`: the sum over the workers alive now), such as the pooled connections lent out, which the
+hub's database engine (`hubkit.postgresql`) counts on checkout and return. Gauges that must be read
+when scraped (the rest of the answering process's pool, a service's own figures such as the outbox
+backlog) are `Collector`s added with `register_scrape_collector`; they are exposed next to the rest.
 
 A background process (the procrastinate worker) serves the same exposition on its own port:
 `start_metrics_server(port)`, or `worker_app_ready` as `PROCRASTINATE_ON_APP_READY`.
@@ -15,7 +17,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from django.conf import settings
 from django.db import connections
@@ -25,12 +27,13 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
     start_http_server,
 )
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from hubkit.access import route_of
@@ -43,6 +46,21 @@ LATENCY = Histogram(
     "Time spent serving a request.",
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+
+# Counted by the engine (hubkit.postgresql) on every pooled checkout and return, in every process:
+# a scrape-time read of the pool would only see the worker that answers the scrape.
+DB_POOL_IN_USE = Gauge(
+    "hub_db_pool_connections_in_use",
+    "Pooled connections lent out now (summed over the live processes).",
+    ["database"],
+    multiprocess_mode="livesum",
+)
+DB_POOL_WAIT = Histogram(
+    "hub_db_pool_wait_seconds",
+    "Time spent getting a connection from the pool (waiting while it is exhausted).",
+    ["database"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
 
 
@@ -62,12 +80,9 @@ class MetricsMiddleware:
 
 
 class DatabasePoolCollector(Collector):
-    """psycopg_pool's figures for each pooled database of this process, read when scraped."""
+    """psycopg_pool's figures for each pooled database of the answering process, read when scraped."""
 
     def collect(self) -> Iterable[Metric]:
-        in_use = GaugeMetricFamily(
-            "hub_db_pool_connections_in_use", "Pooled connections lent out now.", labels=["database"]
-        )
         idle = GaugeMetricFamily(
             "hub_db_pool_connections_idle", "Pooled connections open and free now.", labels=["database"]
         )
@@ -77,18 +92,11 @@ class DatabasePoolCollector(Collector):
         waiting = GaugeMetricFamily(
             "hub_db_pool_requests_waiting", "Requests waiting for a connection now.", labels=["database"]
         )
-        waited = CounterMetricFamily(
-            "hub_db_pool_wait_seconds",
-            "Time requests spent waiting for a connection.",
-            labels=["database"],
-        )
         for alias, stats in _pool_stats():
-            in_use.add_metric([alias], stats.get("pool_size", 0) - stats.get("pool_available", 0))
             idle.add_metric([alias], stats.get("pool_available", 0))
             size_max.add_metric([alias], stats.get("pool_max", 0))
             waiting.add_metric([alias], stats.get("requests_waiting", 0))
-            waited.add_metric([alias], stats.get("requests_wait_ms", 0) / 1000)
-        yield from (in_use, idle, size_max, waiting, waited)
+        yield from (idle, size_max, waiting)
 
 
 def _pool_stats() -> list[tuple[str, dict[str, int]]]:
@@ -101,6 +109,41 @@ def _pool_stats() -> list[tuple[str, dict[str, int]]]:
         if pool is not None:
             out.append((alias, dict(pool.get_stats())))
     return out
+
+
+def outbox_backlog_families(rows: Mapping[str, tuple[int, float]]) -> list[GaugeMetricFamily]:
+    """`hub_event_outbox_backlog` and `hub_event_outbox_oldest_age_seconds` per destination, from a
+    service's backlog selector (destination -> (undelivered, oldest one's age in seconds))."""
+    backlog = GaugeMetricFamily(
+        "hub_event_outbox_backlog",
+        "Deliveries not delivered yet (queued or waiting for a retry).",
+        labels=["destination"],
+    )
+    oldest = GaugeMetricFamily(
+        "hub_event_outbox_oldest_age_seconds",
+        "Age of the oldest delivery not delivered yet (0 when none is waiting).",
+        labels=["destination"],
+    )
+    for destination, (pending, age) in sorted(rows.items()):
+        backlog.add_metric([destination], pending)
+        oldest.add_metric([destination], age)
+    return [backlog, oldest]
+
+
+class OutboxBacklogCollector(Collector):
+    """A service's outbox backlog, read from its database when scraped (it survives a restart)."""
+
+    def __init__(self, backlog: Callable[[], Mapping[str, tuple[int, float]]]) -> None:
+        self.backlog = backlog
+
+    def collect(self) -> Iterable[Metric]:
+        try:
+            rows = self.backlog()
+        finally:
+            # Scraped from a thread of its own in a worker: never keep its connection checked out.
+            if not connections["default"].in_atomic_block:
+                connections["default"].close()
+        yield from outbox_backlog_families(rows)
 
 
 _SCRAPE = CollectorRegistry(auto_describe=False)

@@ -25,11 +25,19 @@ from apps.authn.services import (
     organization_switch,
 )
 from apps.tokens.auth import principal_of
-from apps.tokens.services import refresh_rotate
+from apps.tokens.services import TokenPair, refresh_rotate
+from hubkit.access import Caller, note_caller
 from hubkit.client_address import client_address
 from hubkit.openapi import problem_responses
 
 router = Router(tags=["auth"])
+
+
+def _signed_in(request: HttpRequest, pair: TokenPair) -> TokenPair:
+    """Name the user these tokens were issued to in the access line (the endpoints take no bearer)."""
+    organization_id = pair.organization.id if pair.organization is not None else None
+    note_caller(request, Caller.user(pair.user.id, organization_id))
+    return pair
 
 
 @router.post(
@@ -48,7 +56,8 @@ def log_in(request: HttpRequest, payload: LoginIn) -> TokenOut | MfaRequiredOut:
         device_token=payload.device_token,
     )
     if isinstance(result, MfaRequired):
-        return MfaRequiredOut.from_challenge(result)
+        return MfaRequiredOut.from_challenge(result)  # nobody signed in yet: no caller
+    _signed_in(request, result.pair)
     return TokenOut.from_sign_in(result)
 
 
@@ -60,7 +69,9 @@ def log_in(request: HttpRequest, payload: LoginIn) -> TokenOut | MfaRequiredOut:
     summary="Complete an MFA login with a TOTP code",
 )
 def verify_mfa(request: HttpRequest, payload: MfaVerifyIn) -> TokenOut:
-    return TokenOut.from_sign_in(mfa_verify(mfa_token=payload.mfa_token, code=payload.code))
+    result = mfa_verify(mfa_token=payload.mfa_token, code=payload.code)
+    _signed_in(request, result.pair)
+    return TokenOut.from_sign_in(result)
 
 
 @router.post(
@@ -98,7 +109,7 @@ def enable_mfa(request: HttpRequest, payload: MfaEnableIn) -> UserOut:
     summary="Rotate a refresh token for a new pair",
 )
 def refresh(request: HttpRequest, payload: RefreshIn) -> TokenOut:
-    return TokenOut.from_pair(refresh_rotate(refresh_token=payload.refresh_token))
+    return TokenOut.from_pair(_signed_in(request, refresh_rotate(refresh_token=payload.refresh_token)))
 
 
 @router.post(

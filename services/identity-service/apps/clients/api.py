@@ -39,6 +39,7 @@ from apps.clients.services import client_authenticate, client_token_issue
 from apps.tokens.exceptions import InvalidAccessToken
 from apps.tokens.services import REFRESH_TOKEN_PREFIX, access_token_revoke, refresh_token_revoke
 from apps.tokens.verification import access_token_decode, token_introspect
+from hubkit.access import Caller, note_caller
 from hubkit.errors import problem_response
 from hubkit.identity import INTROSPECT_SCOPE
 from hubkit.ninja import field_errors
@@ -155,6 +156,8 @@ def _required_client(request: HttpRequest, form: TokenForm | ExistingTokenForm) 
         raise InvalidClient(
             "Client authentication is required.", headers={"WWW-Authenticate": BASIC_CHALLENGE}
         )
+    # The access line names the authenticated client (never its secret or the token it asks about).
+    note_caller(request, Caller.client(client.client_id, client.organization_id))
     return client
 
 

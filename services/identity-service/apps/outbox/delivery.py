@@ -179,14 +179,17 @@ def outbox_drain(*, limit: int = 200) -> DrainReport:
                 outcome = send(event, client=client)
                 with transaction.atomic():
                     _record(event, outcome, timezone.now())
-                report.by_status[event.status] = report.by_status.get(event.status, 0) + 1
-                log = logger.info if event.status == OutboxEvent.Status.DELIVERED else logger.warning
+                # The plain value: `_record` assigns the enum member, whose repr would reach the logs.
+                status = OutboxEvent.Status(event.status).value
+                report.by_status[status] = report.by_status.get(status, 0) + 1
+                # A delivery is routine (DEBUG); one left for a retry or given up on is worth a line.
+                log = logger.debug if status == OutboxEvent.Status.DELIVERED else logger.warning
                 log(
                     "event %s %s: attempt %d %s (%s)",
                     event.type,
                     event.event_id,
                     event.attempts,
-                    event.status,
+                    status,
                     outcome.status_code or outcome.error[:80],
                 )
     finally:

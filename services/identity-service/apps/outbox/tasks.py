@@ -7,6 +7,7 @@ from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
 from apps.outbox.delivery import outbox_drain
+from apps.outbox.models import OutboxEvent
 from apps.outbox.services import DELIVER_TASK, QUEUE, outbox_wake
 
 logger = logging.getLogger(__name__)
@@ -17,7 +18,14 @@ def deliver_events() -> None:
     """Drains the outbox; when the head event waits for a retry, a job is deferred for then."""
     report = outbox_drain()
     if report.attempts:
-        logger.info("outbox: %d attempt(s) %s", report.attempts, report.by_status)
+        # As the backend's drains: every event arrived is routine (DEBUG), anything else INFO.
+        routine = set(report.by_status) == {OutboxEvent.Status.DELIVERED.value}
+        logger.log(
+            logging.DEBUG if routine else logging.INFO,
+            "outbox: %d attempt(s) %s",
+            report.attempts,
+            " ".join(f"{status}={count}" for status, count in sorted(report.by_status.items())),
+        )
     if report.next_attempt_at is not None:
         outbox_wake(at=report.next_attempt_at)
 

@@ -135,8 +135,15 @@ EVENT_DELIVERY_BACKOFF_BASE_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_BASE_SEC
 EVENT_DELIVERY_BACKOFF_MAX_SECONDS = env.float("EVENT_DELIVERY_BACKOFF_MAX_SECONDS", 600.0)
 # The safety net: how often the worker looks for events left waiting (cron with a seconds field).
 EVENT_SWEEP_CRON = env.str("EVENT_SWEEP_CRON", "* * * * * */30")
+# Readiness is degraded (still 200) while the oldest undelivered event is older than this.
+EVENT_OUTBOX_DEGRADED_SECONDS = env.float("EVENT_OUTBOX_DEGRADED_SECONDS", 300.0)
 # How often the worker drops revoked access-token ids past their token's expiry (apps/tokens/tasks.py).
 TOKEN_PURGE_CRON = env.str("TOKEN_PURGE_CRON", "17 * * * *")
+# The worker (manage.py procrastinate worker) serves its Prometheus metrics on this port
+# (METRICS_PORT, empty: not served; 9109, next to the backend worker's 9108).
+PROCRASTINATE_ON_APP_READY = "hubkit.metrics.worker_app_ready"
+WORKER_METRICS_PORT = env.int("METRICS_PORT", 9109) if env.str("METRICS_PORT", "9109") else None
+WORKER_METRICS_HOST = env.str("METRICS_HOST", "127.0.0.1")
 PROCRASTINATE_WORKER_DEFAULTS = {
     "queues": ["outbox", "maintenance"],
     "concurrency": env.int("EVENT_WORKER_CONCURRENCY", 2),

@@ -52,6 +52,7 @@ def receive_event(request: HttpRequest) -> EventReceipt:
     recorded.
     """
     event = events.receive_event(request, secrets=settings.WEBHOOK_SECRETS, invalid_code=InvalidEnvelope.code)
+    events.note_sender(request, "backend", event)  # WEBHOOK_SECRETS are the backend's
     receipt = event_receive(event=event)
     events.record_receipt(event.type, "duplicate" if receipt.status == "duplicate" else "accepted")
     return receipt

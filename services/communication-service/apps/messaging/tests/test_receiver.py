@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.db import connections
@@ -427,3 +429,40 @@ def test_a_redelivered_invitation_is_mailed_once() -> None:
     assert post_event(body, headers).json() == {"status": "duplicate"}
     assert len(mail.outbox) == 1
     assert stored() == (1, 1)
+
+
+def _access_line(caplog: pytest.LogCaptureFixture) -> logging.LogRecord:
+    [line] = [r for r in caplog.records if r.name == "hubkit.access"]
+    return line
+
+
+@pytest.mark.parametrize(
+    ("event_type", "data", "sign", "sender"),
+    [
+        ("booking.confirmed", booking_data, signed, "backend"),
+        ("invitation.mail_requested", invitation_data, identity_signed, "identity-service"),
+    ],
+)
+def test_the_access_line_names_the_verified_sender_and_no_secret(
+    caplog: pytest.LogCaptureFixture, event_type: str, data: Any, sign: Any, sender: str
+) -> None:
+    caplog.set_level(logging.INFO, logger="hubkit.access")
+    event = envelope(event_type, data())
+    body, headers = sign(event)
+    assert post_event(body, headers).status_code == 200
+
+    line = _access_line(caplog)
+    assert vars(line)["caller"] == f"sender:{sender}"
+    assert vars(line)["organization_id"] == event["organization_id"]
+    logged = " ".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
+    assert headers["webhook-signature"] not in logged
+    for secret in (*settings.WEBHOOK_SECRETS, *settings.IDENTITY_WEBHOOK_SECRETS):
+        assert secret not in logged
+
+
+def test_a_delivery_signed_by_another_publisher_names_no_caller(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="hubkit.access")
+    # A backend signature on a type identity-service publishes: verified by the first check only.
+    response = deliver(envelope("invitation.mail_requested", invitation_data()))
+    assert response.status_code == 401
+    assert vars(_access_line(caplog))["caller"] == "-"

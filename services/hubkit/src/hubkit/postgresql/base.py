@@ -12,6 +12,7 @@ class below carries it and hands psycopg a C loader instance.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC
 from typing import Any
 
@@ -19,6 +20,8 @@ import psycopg
 from django.db.backends.postgresql import base
 from psycopg.abc import AdaptContext
 from psycopg.types.datetime import TimestamptzLoader
+
+from hubkit.metrics import DB_POOL_IN_USE, DB_POOL_WAIT
 
 
 def _c_timestamptz_loader() -> type[Any] | None:
@@ -46,8 +49,28 @@ class UtcTimestamptzLoader(TimestamptzLoader):
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    """Also counts pooled connections lent out and times the wait for one (`hubkit.metrics`).
+
+    With a pool, Django's `get_new_connection` is the checkout (`pool.getconn()`, which waits while
+    the pool is exhausted) and `_close` the return (`putconn`).
+    """
+
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        pooled = bool(self.pool)  # type: ignore[attr-defined]  # Django 5.1+, not in its stubs
+        started = time.perf_counter()
         connection = super().get_new_connection(conn_params)
+        if pooled:
+            DB_POOL_WAIT.labels(self.alias).observe(time.perf_counter() - started)
+            DB_POOL_IN_USE.labels(self.alias).inc()
         if _C_LOADER is not None and self.timezone is UTC:
             connection.adapters.register_loader("timestamptz", UtcTimestamptzLoader)
         return connection
+
+    def _close(self) -> None:
+        lent = self.connection is not None and bool(self.pool)  # type: ignore[attr-defined]
+        try:
+            super()._close()  # type: ignore[misc]  # Django's, not in its stubs
+        finally:
+            if lent:
+                # Decremented even when `putconn` fails: the connection is no longer this one's.
+                DB_POOL_IN_USE.labels(self.alias).dec()

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -480,3 +481,32 @@ def test_a_second_refresh_of_the_same_token_within_the_grace_answers_the_same_su
         .exclude(successor_token_encrypted="")
         .exists()
     )
+
+
+def _access_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "hubkit.access"]
+
+
+def test_login_and_refresh_name_the_user_in_the_access_line_and_no_secret(
+    make_user: Callable[..., User],
+    org: Organization,
+    login: Callable[..., dict[str, Any]],
+    api: Client,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    user = make_user((org, Role.MANAGER))
+    caplog.set_level(logging.INFO, logger="hubkit.access")
+    body = login(user)
+    refreshed = post(api, "/api/v1/auth/refresh", {"refresh_token": body["refresh_token"]})
+    assert refreshed.status_code == 200
+    wrong = post(api, LOGIN, {"email": user.email, "password": "not-the-password"})
+    assert wrong.status_code == 401
+
+    logged_in, rotated, refused = _access_lines(caplog)
+    assert (vars(logged_in)["caller"], vars(logged_in)["organization_id"]) == (f"user:{user.id}", str(org.id))
+    assert vars(rotated)["caller"] == f"user:{user.id}"
+    assert vars(refused)["caller"] == "-"  # a failed login names nobody
+    logged = " ".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
+    for secret in (PASSWORD, "not-the-password", body["access_token"], body["refresh_token"]):
+        assert secret not in logged
+    assert refreshed.json()["refresh_token"] not in logged

@@ -1,5 +1,6 @@
 """The OAuth endpoints: client_credentials, introspection and revocation."""
 
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -336,3 +337,22 @@ def test_form_values_postgresql_cannot_store_are_an_oauth_invalid_request(api: C
         "grant_type" in response.json()["error_description"]
         or "token" in response.json()["error_description"]
     )
+
+
+def test_the_token_endpoint_names_the_client_in_the_access_line_and_no_secret(
+    api: Client, worker: ServiceClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="hubkit.access")
+    issued = form(api, "/oauth/token", {"grant_type": "client_credentials"}, **basic("worker", SECRET))
+    assert issued.status_code == 200
+    refused = form(
+        api, "/oauth/token", {"grant_type": "client_credentials"}, **basic("worker", "wrong-secret")
+    )
+    assert refused.status_code == 401
+
+    ok, failed = [r for r in caplog.records if r.name == "hubkit.access"]
+    assert vars(ok)["caller"] == "client:worker"
+    assert vars(failed)["caller"] == "-"  # an unauthenticated client is named by nobody
+    logged = " ".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
+    assert SECRET not in logged
+    assert issued.json()["access_token"] not in logged

@@ -1,8 +1,12 @@
 """The outbox: written only inside a transaction with its job, drained in order, every attempt kept."""
 
 import json
+import logging
+import threading
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -155,3 +159,61 @@ def test_a_refusal_other_than_408_409_429_is_final(settings: Any, live_server: A
     assert event.last_status_code == 404
     assert event.next_attempt_at is None
     assert list(OutboxAttempt.objects.filter(event=event).values_list("status_code", flat=True)) == [404]
+
+
+class _Accepting(BaseHTTPRequestHandler):
+    """A receiver answering every POST with 204."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the name overridden
+        pass
+
+
+@pytest.fixture
+def accepting_receiver(settings: Any) -> Iterator[None]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Accepting)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.EVENT_WEBHOOK_URL = f"http://127.0.0.1:{server.server_port}/api/v1/events"
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _outbox_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name.startswith("apps.outbox")]
+
+
+def test_a_drain_of_delivered_events_is_logged_at_debug_with_plain_statuses(
+    accepting_receiver: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="apps.outbox")
+    add()
+    add("mfa_setup_started")
+    deliver_events()
+
+    lines = _outbox_lines(caplog)
+    assert OutboxEvent.objects.filter(status=OutboxEvent.Status.DELIVERED).count() == 2
+    assert {level for level, _ in lines} == {logging.DEBUG}  # routine: nothing at INFO or above
+    assert (logging.DEBUG, "outbox: 2 attempt(s) delivered=2") in lines
+    assert not any("Status" in message for _, message in lines)
+
+
+def test_a_drain_with_a_refusal_is_logged_at_info_with_plain_statuses(
+    settings: Any, live_server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.EVENT_WEBHOOK_URL = live_server.url + "/api/v1/no-such-receiver"
+    caplog.set_level(logging.DEBUG, logger="apps.outbox")
+    event = add()
+    deliver_events()
+
+    lines = _outbox_lines(caplog)
+    assert (logging.INFO, "outbox: 1 attempt(s) failed=1") in lines
+    assert (logging.WARNING, f"event {event.type} {event.event_id}: attempt 1 failed (404)") in lines
+    assert not any("Status" in message for _, message in lines)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connections
 from prometheus_client import REGISTRY
 
@@ -331,3 +333,21 @@ def test_concurrent_duplicates_run_the_rule_once(scripted_backend: ScriptedBacke
         assert len(backend.requests) == 1
         assert Run.objects.count() == round_
         assert ReceivedEvent.objects.count() == round_
+
+
+def test_the_access_line_names_the_backend_as_the_verified_sender(
+    backend: RealBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="hubkit.access")
+    event = no_show()
+    body, headers = signed(event)
+    assert deliver(body, headers).status_code == 200
+    wrong = deliver(*signed(no_show(), secret="someone-elses-secret"))
+    assert wrong.status_code == 401
+
+    verified, refused = [r for r in caplog.records if r.name == "hubkit.access"]
+    assert (vars(verified)["caller"], vars(verified)["organization_id"]) == ("sender:backend", ACME)
+    assert vars(refused)["caller"] == "-"  # an unverified delivery names nobody
+    logged = " ".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
+    assert headers["webhook-signature"] not in logged
+    assert not any(secret in logged for secret in settings.WEBHOOK_SECRETS)
