@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from apps.events.selectors import outbox_backlog, outbox_dead
-from hubkit.metrics import outbox_backlog_families
+from hubkit.metrics import outbox_backlog_families, read_at_scrape
 
 ATTEMPTS = Counter(
     "hub_event_delivery_attempts_total",
@@ -51,13 +50,10 @@ class OutboxCollector(Collector):
             "hub_event_deliveries_given_up_total restarts with the worker, this does not.",
             labels=["destination"],
         )
-        try:
-            rows = outbox_backlog()
-            dead_rows = outbox_dead()
-        finally:
-            # Scraped from a thread of its own in the worker: never keep its connection checked out.
-            if not connection.in_atomic_block:
-                connection.close()
+        read = read_at_scrape(lambda: (outbox_backlog(), outbox_dead()), "the outbox backlog")
+        if read is None:
+            return
+        rows, dead_rows = read
         for destination, count in sorted(dead_rows.items()):
             dead.add_metric([destination], count)
         yield from outbox_backlog_families(rows)

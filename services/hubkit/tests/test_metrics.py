@@ -1,5 +1,6 @@
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -7,9 +8,10 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import httpx
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import connections
+from django.db import OperationalError, connections
 from django.test import Client
 
+from hubkit.metrics import OutboxBacklogCollector, register_scrape_collector, unregister_scrape_collector
 from tests.urls import HELD
 
 
@@ -102,3 +104,38 @@ def test_pooled_connections_in_use_and_the_wait_for_them_are_measured(pooled_ser
     assert _pool_sample(during, "hub_db_pool_connections_in_use") - in_use_before == HELD_REQUESTS
     assert _pool_sample(after, "hub_db_pool_connections_in_use") == in_use_before
     assert _pool_sample(after, "hub_db_pool_wait_seconds_count") - waits_before == HELD_REQUESTS
+
+
+def _refused() -> dict[str, tuple[int, float]]:
+    raise OperationalError("connection refused")
+
+
+@pytest.mark.parametrize(
+    ("backlog", "served"),
+    [
+        (lambda: {"communication": (3, 12.5)}, 'hub_event_outbox_backlog{destination="communication"} 3.0'),
+        (_refused, None),
+    ],
+)
+def test_a_scrape_time_reading_the_database_cannot_make_is_left_out_and_logged(
+    backlog: Callable[[], dict[str, tuple[int, float]]], served: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    collector = OutboxBacklogCollector(backlog)
+    register_scrape_collector(collector)
+    try:
+        with caplog.at_level(logging.WARNING, logger="hubkit.metrics"):
+            response = Client().get("/metrics")
+    finally:
+        unregister_scrape_collector(collector)
+    # Every other figure is still served: a scraper that got a 500 would lose them all.
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "hub_http_requests_total" in text
+    if served is None:
+        assert "hub_event_outbox_backlog" not in text
+        assert [r.getMessage() for r in caplog.records] == [
+            "metrics: the outbox backlog not read, the database did not answer (connection refused)"
+        ]
+    else:
+        assert served in text.splitlines()
+        assert not caplog.records

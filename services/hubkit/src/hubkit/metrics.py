@@ -18,9 +18,10 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -39,6 +40,8 @@ from prometheus_client.registry import Collector
 from hubkit.access import route_of
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 REQUESTS = Counter("hub_http_requests_total", "HTTP requests served.", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -130,6 +133,20 @@ def outbox_backlog_families(rows: Mapping[str, tuple[int, float]]) -> list[Gauge
     return [backlog, oldest]
 
 
+def read_at_scrape(read: Callable[[], T], what: str) -> T | None:
+    """`read()` from the database when scraped; None (logged) when the database cannot answer, so
+    /metrics still serves every other figure (a scraper that gets a 500 loses them all)."""
+    try:
+        return read()
+    except DatabaseError as exc:
+        logger.warning("metrics: %s not read, the database did not answer (%s)", what, exc)
+        return None
+    finally:
+        # Scraped from a thread of its own in a worker: never keep its connection checked out.
+        if not connections["default"].in_atomic_block:
+            connections["default"].close()
+
+
 class OutboxBacklogCollector(Collector):
     """A service's outbox backlog, read from its database when scraped (it survives a restart)."""
 
@@ -137,13 +154,9 @@ class OutboxBacklogCollector(Collector):
         self.backlog = backlog
 
     def collect(self) -> Iterable[Metric]:
-        try:
-            rows = self.backlog()
-        finally:
-            # Scraped from a thread of its own in a worker: never keep its connection checked out.
-            if not connections["default"].in_atomic_block:
-                connections["default"].close()
-        yield from outbox_backlog_families(rows)
+        rows = read_at_scrape(self.backlog, "the outbox backlog")
+        if rows is not None:
+            yield from outbox_backlog_families(rows)
 
 
 _SCRAPE = CollectorRegistry(auto_describe=False)
