@@ -72,8 +72,8 @@ describe("InvoiceDetail", () => {
     stubBackend(async () => json({ title: "unused" }, 500));
     renderDetail();
     expect(await screen.findByTestId("invoices-detail-title")).toHaveProperty("textContent", "Invoice INV-000007");
-    expect(screen.getByTestId("invoices-detail-total").textContent).toBe("120.00 EUR");
-    expect(screen.getByTestId("invoices-detail-amount-due").textContent).toBe("120.00 EUR");
+    expect(screen.getByTestId("invoices-detail-total").textContent).toBe("€120.00");
+    expect(screen.getByTestId("invoices-detail-amount-due").textContent).toBe("€120.00");
     expect(screen.getByTestId("invoices-detail-status").textContent).toBe("Issued");
     expect(screen.getAllByTestId("invoices-detail-line")).toHaveLength(1);
     await waitFor(() => expect(screen.getByTestId("invoices-detail-contact").textContent).toBe("Anna Schmidt"));
@@ -135,7 +135,7 @@ describe("InvoiceDetail", () => {
     fireEvent.click(await screen.findByTestId("invoices-detail-pay"));
     fireEvent.change(screen.getByTestId("invoices-pay-amount"), { target: { value: "120.01" } });
     fireEvent.click(screen.getByTestId("invoices-pay-submit"));
-    expect((await screen.findByText(/At most the amount due/)).textContent).toContain("120.00 EUR");
+    expect((await screen.findByText(/At most the amount due/)).textContent).toContain("€120.00");
     expect(screen.getByTestId("invoices-pay-amount").getAttribute("aria-invalid")).toBe("true");
     expect(pay).not.toHaveBeenCalled();
   });

@@ -58,7 +58,7 @@ describe("NewInvoice", () => {
     expect((within(first).getByTestId("invoices-form-line-description") as HTMLInputElement).value).toBe("Massage");
     expect((within(first).getByTestId("invoices-form-line-price") as HTMLInputElement).value).toBe("5000");
     fireEvent.change(within(first).getByTestId("invoices-form-line-quantity"), { target: { value: "1.5" } });
-    expect(within(first).getByTestId("invoices-form-line-total").textContent).toBe("8,250 JPY");
+    expect(within(first).getByTestId("invoices-form-line-total").textContent).toBe("JP¥8,250");
 
     fireEvent.click(screen.getByTestId("invoices-form-add-line"));
     const second = screen.getAllByTestId("invoices-form-line")[1]!;
@@ -71,13 +71,13 @@ describe("NewInvoice", () => {
 
     fireEvent.change(within(second).getByTestId("invoices-form-line-price"), { target: { value: "333" } });
     // 1.5 × 5000 = 7500 (+750 tax); 333 (+33.3 → 33 tax)
-    expect(screen.getByTestId("invoices-form-preview-net").textContent).toBe("7,833 JPY");
-    expect(screen.getByTestId("invoices-form-preview-tax").textContent).toBe("783 JPY");
-    expect(screen.getByTestId("invoices-form-preview-total").textContent).toBe("8,616 JPY");
+    expect(screen.getByTestId("invoices-form-preview-net").textContent).toBe("JP¥7,833");
+    expect(screen.getByTestId("invoices-form-preview-tax").textContent).toBe("JP¥783");
+    expect(screen.getByTestId("invoices-form-preview-total").textContent).toBe("JP¥8,616");
 
     fireEvent.click(screen.getAllByTestId("invoices-form-line-remove")[1]!);
     expect(screen.getAllByTestId("invoices-form-line")).toHaveLength(1);
-    expect(screen.getByTestId("invoices-form-preview-total").textContent).toBe("8,250 JPY");
+    expect(screen.getByTestId("invoices-form-preview-total").textContent).toBe("JP¥8,250");
     fireEvent.click(screen.getByTestId("invoices-form-submit"));
     await screen.findByTestId("testkit-elsewhere");
     expect(posted).toHaveLength(1);

@@ -88,10 +88,39 @@ export function groupThousands(amount: string): string {
   return `${sign}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${fraction}`;
 }
 
-/** A Money object for people: "1,234.50 EUR". */
-export function formatMoney(money: { amount: string; currency: string } | null | undefined): string {
-  if (!money) return "";
-  return `${groupThousands(money.amount)} ${money.currency}`;
+// One formatter per currency, locale and digit count: building an Intl.NumberFormat is costly
+// and a list formats hundreds of amounts.
+const moneyFormats = new Map<string, Intl.NumberFormat | null>();
+
+function moneyFormat(currency: string, locale: string, fractionDigits: number): Intl.NumberFormat | null {
+  const key = `${currency}|${locale}|${fractionDigits}`;
+  let format = moneyFormats.get(key);
+  if (format === undefined) {
+    try {
+      const base = new Intl.NumberFormat(locale, { style: "currency", currency });
+      const own = base.resolvedOptions().maximumFractionDigits ?? 2;
+      format = new Intl.NumberFormat(locale, { style: "currency", currency, maximumFractionDigits: Math.max(own, fractionDigits) });
+    } catch {
+      format = null; // not a currency Intl knows: shown as digits and code
+    }
+    moneyFormats.set(key, format);
+  }
+  return format;
+}
+
+/**
+ * A Money object in its currency's own format ("€1,234.50", "JP¥1,500"), the one money formatter
+ * of the app. Digits finer than the currency (a unit price "12.3456") are kept, never rounded
+ * away. `missing` is shown for null or an unparsable amount.
+ */
+export function formatMoney(money: { amount: string; currency: string } | null | undefined, missing = "", locale = "en-GB"): string {
+  if (!money) return missing;
+  const match = /^-?\d+(?:\.(\d+))?$/.exec(money.amount);
+  if (!match) return missing;
+  const format = moneyFormat(money.currency, locale, match[1]?.length ?? 0);
+  if (!format) return `${groupThousands(money.amount)} ${money.currency}`;
+  // A decimal string keeps every digit (Intl formats strings exactly, numbers as doubles).
+  return format.format(money.amount as unknown as number);
 }
 
 // --- invoice totals (the server's rule) ----------------------------------------------------
