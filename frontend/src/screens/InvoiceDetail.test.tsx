@@ -76,6 +76,9 @@ describe("InvoiceDetail", () => {
     expect(screen.getByTestId("invoices-detail-amount-due").textContent).toBe("€120.00");
     expect(screen.getByTestId("invoices-detail-status").textContent).toBe("Issued");
     expect(screen.getAllByTestId("invoices-detail-line")).toHaveLength(1);
+    // The payments list says it is loading, then that there are none, instead of vanishing.
+    expect((await screen.findByTestId("invoices-detail-payments-empty")).textContent).toMatch(/No payments/);
+    expect(screen.queryByTestId("invoices-detail-payments-loading")).toBeNull();
     await waitFor(() => expect(screen.getByTestId("invoices-detail-contact").textContent).toBe("Anna Schmidt"));
     for (const action of ["pay", "void", "pdf"]) expect(screen.queryByTestId(`invoices-detail-${action}`)).not.toBeNull();
     for (const action of ["edit", "issue", "delete"]) expect(screen.queryByTestId(`invoices-detail-${action}`)).toBeNull();

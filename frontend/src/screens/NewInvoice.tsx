@@ -220,6 +220,16 @@ export function InvoiceForm({
           Lines
         </h2>
         {services.isError && <ErrorAlert error={errorOf(services.error)} testId="invoices-form-services-error" />}
+        {services.isPending && (
+          <p role="status" data-testid="invoices-form-services-loading" className="text-sm text-slate-700">
+            Loading the service catalog…
+          </p>
+        )}
+        {services.isSuccess && activeServices.length === 0 && (
+          <p data-testid="invoices-form-services-empty" className="text-sm text-slate-700">
+            No active services in the catalog: describe each line and give its price.
+          </p>
+        )}
         {draft.lines.length === 0 && (
           <p data-testid="invoices-form-no-lines" className="text-sm text-slate-700">
             No lines yet. A draft may be saved without lines, but it cannot be issued.
