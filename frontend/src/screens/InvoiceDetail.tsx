@@ -22,6 +22,7 @@ import {
   paymentMethodLabel,
   type PaymentMethod,
 } from "./invoiceLogic";
+import { useOrganizationTimeZone } from "./insightsData";
 import { failureOf, fetchInvoicePdf, invoiceKey, openBlob, useIdempotencyKeys, useInvoice, type Invoice } from "./moneyData";
 
 const focus = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
@@ -130,6 +131,7 @@ function RecordPayment({ invoice, onDone }: { invoice: Invoice; onDone: (message
 }
 
 function InvoicePayments({ invoice }: { invoice: Invoice }) {
+  const zone = useOrganizationTimeZone();
   const me = useMe();
   const payments = useQuery({
     queryKey: ["payments", me.organization_id, "invoice", invoice.id],
@@ -156,7 +158,7 @@ function InvoicePayments({ invoice }: { invoice: Invoice }) {
         <Table caption="Payments on this invoice" head={["Received", "Method", "Amount", "Refunded"]} testId="invoices-detail-payments">
           {payments.data.map((payment) => (
             <tr key={payment.id} data-testid="invoices-detail-payment">
-              <td className="px-3 py-2">{formatDateTime(payment.received_at)}</td>
+              <td className="px-3 py-2">{formatDateTime(payment.received_at, zone)}</td>
               <td className="px-3 py-2">{paymentMethodLabel(payment.method)}</td>
               <td className="px-3 py-2 text-right tabular-nums">{formatMoney(payment.amount)}</td>
               <td className="px-3 py-2 text-right tabular-nums">{formatMoney(payment.amount_refunded)}</td>

@@ -4,6 +4,8 @@ import { Link, useNavigate } from "react-router";
 import { backend, unwrap } from "../api/client";
 import { errorOf, type UserError } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
+import { addDays, localDate } from "./bookingLogic";
+import { organizationTimeZone } from "./insightsData";
 import { Button, ErrorAlert, SelectField, TextField } from "../ui";
 import { ContactPicker } from "./ContactPicker";
 import { byId, useContactsById, useServices, type Contact } from "./bookingData";
@@ -14,7 +16,6 @@ import {
   formatMinor,
   formatMoney,
   invoiceTotals,
-  isoDatePlusDays,
   lineProblems,
   type LineInput,
   type LineProblem,
@@ -431,7 +432,8 @@ export function NewInvoice() {
             initial={{
               contact: null,
               currency: settings.data.currency,
-              dueDate: isoDatePlusDays(settings.data.payment_terms_days),
+              // Today on the organization's clock, not the browser's.
+              dueDate: addDays(localDate(new Date(), organizationTimeZone(me)), settings.data.payment_terms_days),
               notes: "",
               lines: [newLine(settings.data.default_tax_rate)],
             }}

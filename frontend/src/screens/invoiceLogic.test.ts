@@ -5,6 +5,7 @@ import {
   currencyExponent,
   divideHalfUp,
   formatMinor,
+  formatDateTime,
   formatMoney,
   formatScaled,
   IdempotencyKeys,
@@ -63,6 +64,14 @@ describe("decimals", () => {
     expect(toMinor("100", "JPY")).toBe(100n);
     expect(toMinor("100.5", "JPY")).toBeNull();
     expect(toMinor("1.234", "KWD")).toBe(1234n);
+  });
+
+  it("shows an instant on the given zone's clock, not the browser's", () => {
+    const instant = "2026-12-01T23:30:00Z";
+    expect(formatDateTime(instant, "Europe/Berlin")).toBe("2 Dec 2026, 00:30");
+    expect(formatDateTime(instant, "America/New_York")).toBe("1 Dec 2026, 18:30");
+    expect(formatDateTime(instant, "UTC")).toBe("1 Dec 2026, 23:30");
+    expect(formatDateTime(null, "UTC")).toBe("");
   });
 
   it("shows money in its own currency's format, exactly, and missing money as asked", () => {

@@ -300,14 +300,6 @@ export function amountProblem(amount: string, currency: string, max?: string): A
   return null;
 }
 
-/** Today's date (YYYY-MM-DD) in the browser's zone, plus `days`. */
-export function isoDatePlusDays(days: number, today: Date = new Date()): string {
-  const local = new Date(today.getFullYear(), today.getMonth(), today.getDate() + days);
-  const month = String(local.getMonth() + 1).padStart(2, "0");
-  const day = String(local.getDate()).padStart(2, "0");
-  return `${local.getFullYear()}-${month}-${day}`;
-}
-
 /** "1 Dec 2026" for a YYYY-MM-DD date. */
 export function formatDate(date: string | null | undefined, locale = "en-GB"): string {
   if (!date) return "";
@@ -316,12 +308,24 @@ export function formatDate(date: string | null | undefined, locale = "en-GB"): s
   return new Intl.DateTimeFormat(locale, { timeZone: "UTC", day: "numeric", month: "short", year: "numeric" }).format(parsed);
 }
 
-/** "1 Dec 2026, 14:05" for an ISO instant, in the browser's zone. */
-export function formatDateTime(instant: string | null | undefined, locale = "en-GB"): string {
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * "1 Dec 2026, 14:05" for an ISO instant on the given zone's clock (the organization's, see
+ * `useOrganizationTimeZone`; a booking's resource's for its times). The zone is required: left
+ * out, Intl would silently use the browser's, which is not the organization's.
+ */
+export function formatDateTime(instant: string | null | undefined, timeZone: string, locale = "en-GB"): string {
   if (!instant) return "";
   const parsed = new Date(instant);
   if (Number.isNaN(parsed.getTime())) return instant;
-  return new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(parsed);
+  const key = `${timeZone}|${locale}`;
+  let format = dateTimeFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { timeZone, day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    dateTimeFormats.set(key, format);
+  }
+  return format.format(parsed);
 }
 
 /**
