@@ -7,6 +7,7 @@ import { errorOf } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
 import { Button, ErrorAlert, Table, TextField } from "../ui";
 import { formatDateTime } from "./invoiceLogic";
+import { useOrganizationTimeZone } from "./insightsData";
 import { canAdminister, localInputToInstant } from "./insightsLogic";
 
 type AuditEntry = components["schemas"]["AuditEntryOut"];
@@ -149,11 +150,12 @@ const linkButton = `text-left text-indigo-700 underline ${focusRing}`;
 const SHOWN_CHANGES = 3;
 
 function AuditRow({ entry, onFilter }: { entry: AuditEntry; onFilter: (name: FilterName, value: string) => void }) {
+  const zone = useOrganizationTimeZone();
   const changes = Object.entries(entry.changes);
   return (
     <tr data-testid="audit-list-row" className="align-top">
       <td className="px-3 py-2 whitespace-nowrap">
-        <time dateTime={entry.timestamp}>{formatDateTime(entry.timestamp)}</time>
+        <time dateTime={entry.timestamp}>{formatDateTime(entry.timestamp, zone)}</time>
       </td>
       <td className="px-3 py-2" data-testid="audit-list-actor">
         {entry.actor ? (

@@ -10,7 +10,7 @@ import { StatusBadge } from "./Bookings";
 import { ContactBalance } from "./Contacts";
 import { ContactForm } from "./ContactForm";
 import { InvoiceStatusBadge, OverdueBadge } from "./Invoices";
-import { browserZone, byId, useResources, useServices } from "./bookingData";
+import { byId, useResources, useServices } from "./bookingData";
 import { canBook, contactName, formatLocalRange, localDate } from "./bookingLogic";
 import {
   contactKey,
@@ -22,6 +22,7 @@ import {
 } from "./contactData";
 import { ERASE_WORD, canEditContacts, canEraseContacts, eraseConfirmed, exportFilename, type Contact } from "./contactLogic";
 import { formatDate, formatDateTime, formatMoney, paymentMethodLabel } from "./invoiceLogic";
+import { organizationTimeZone, useOrganizationTimeZone } from "./insightsData";
 
 const focus = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
 const linkClass = `text-indigo-700 underline ${focus}`;
@@ -49,6 +50,7 @@ function LoadMore({ query, testId }: { query: { hasNextPage: boolean; isFetching
 }
 
 function ContactBookings({ contact }: { contact: Contact }) {
+  const organizationZone = useOrganizationTimeZone();
   const bookings = useContactBookings(contact.id);
   const resources = useResources();
   const services = useServices();
@@ -71,7 +73,7 @@ function ContactBookings({ contact }: { contact: Contact }) {
           <Table caption={`Bookings of ${contactName(contact)}`} head={["Time", "Resource", "Service", "Status"]} testId="contacts-detail-bookings-table">
             {items.map((booking) => {
               const resource = resourcesById.get(booking.resource_id);
-              const zone = resource?.timezone ?? browserZone();
+              const zone = resource?.timezone ?? organizationZone;
               return (
                 <tr key={booking.id} data-testid="contacts-detail-booking" data-booking-id={booking.id}>
                   <td className="px-3 py-2 whitespace-nowrap">
@@ -142,6 +144,7 @@ function ContactInvoices({ contact }: { contact: Contact }) {
 }
 
 function ContactPayments({ contact }: { contact: Contact }) {
+  const zone = useOrganizationTimeZone();
   const payments = useContactPayments(contact.id);
   const items = payments.data?.pages.flatMap((page) => page.items) ?? [];
   return (
@@ -160,7 +163,7 @@ function ContactPayments({ contact }: { contact: Contact }) {
           <Table caption={`Payments of ${contactName(contact)}`} head={["Received", "Amount", "Refunded", "Method"]} testId="contacts-detail-payments-table">
             {items.map((payment) => (
               <tr key={payment.id} data-testid="contacts-detail-payment" data-payment-id={payment.id}>
-                <td className="px-3 py-2 whitespace-nowrap">{formatDateTime(payment.received_at)}</td>
+                <td className="px-3 py-2 whitespace-nowrap">{formatDateTime(payment.received_at, zone)}</td>
                 <td className="px-3 py-2 text-right whitespace-nowrap tabular-nums">{formatMoney(payment.amount)}</td>
                 <td className="px-3 py-2 text-right whitespace-nowrap tabular-nums">{formatMoney(payment.amount_refunded)}</td>
                 <td className="px-3 py-2">{paymentMethodLabel(payment.method)}</td>
@@ -273,7 +276,7 @@ function Actions({ contact, onEdit, onNotice }: { contact: Contact; onEdit: () =
     mutationFn: () => fetchContactExport(contact.id),
     onSuccess: (blob) => {
       setError(null);
-      saveBlob(blob, exportFilename(contact, localDate(new Date(), browserZone())));
+      saveBlob(blob, exportFilename(contact, localDate(new Date(), organizationTimeZone(me))));
       onNotice(`The data held on ${name} was downloaded.`);
     },
     onError: (caught) => setError(errorOf(caught)),
@@ -351,6 +354,7 @@ function Actions({ contact, onEdit, onNotice }: { contact: Contact; onEdit: () =
 }
 
 export function ContactDetail() {
+  const zone = useOrganizationTimeZone();
   const { id = "" } = useParams();
   const contact = useContact(id);
   const [editing, setEditing] = useState(false);
@@ -388,7 +392,7 @@ export function ContactDetail() {
         </h1>
         {data.erased_at ? (
           <span data-testid="contacts-detail-erased" className="rounded-full bg-red-100 px-2 py-0.5 text-xs font-semibold text-red-900 ring-1 ring-red-300">
-            Erased {formatDateTime(data.erased_at)}
+            Erased {formatDateTime(data.erased_at, zone)}
           </span>
         ) : (
           data.archived_at && (
@@ -424,7 +428,7 @@ export function ContactDetail() {
               {data.tags.length ? data.tags.join(", ") : "—"}
             </Field>
             <Field label="Added" testId="contacts-detail-created">
-              {formatDateTime(data.created_at)}
+              {formatDateTime(data.created_at, zone)}
             </Field>
             <Field label="Notes" testId="contacts-detail-notes" className="sm:col-span-2">
               <span className="whitespace-pre-wrap">{data.notes || "—"}</span>

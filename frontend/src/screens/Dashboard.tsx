@@ -5,16 +5,17 @@ import { errorOf, type UserError } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
 import { Button, ErrorAlert, SelectField, Table, TextField } from "../ui";
 import { localDate, statusLabel } from "./bookingLogic";
+import { formatMoney } from "./invoiceLogic";
 import { saveBlob } from "../api/download";
 import { fetchAnalyticsCsv, organizationTimeZone, useRevenue, useSummary, useUtilization, type CsvSeries, type Summary } from "./insightsData";
 import {
   INTERVALS,
   INTERVAL_LABELS,
+  MISSING,
   RANGE_PRESETS,
   RANGE_PRESET_LABELS,
   dashboardParams,
   dashboardStateFromParams,
-  formatCurrency,
   formatHours,
   formatRate,
   formatRatio,
@@ -209,12 +210,12 @@ function SummaryGrid({ summary }: { summary: Summary }) {
       </Card>
       <Card title="No-show rate" value={formatRate(summary.no_show_rate)} testId="dashboard-kpi-no-show" />
       <Card title="Cancellation rate" value={formatRate(summary.cancellation_rate)} testId="dashboard-kpi-cancellation" />
-      <Card title="Revenue (gross)" value={formatCurrency(summary.revenue_gross)} testId="dashboard-kpi-revenue-gross" />
-      <Card title="Refunds" value={formatCurrency(summary.refunds)} testId="dashboard-kpi-refunds" />
-      <Card title="Revenue (net)" value={formatCurrency(summary.revenue_net)} testId="dashboard-kpi-revenue-net" />
-      <Card title="Invoiced" value={formatCurrency(summary.invoiced)} testId="dashboard-kpi-invoiced">
+      <Card title="Revenue (gross)" value={formatMoney(summary.revenue_gross, MISSING)} testId="dashboard-kpi-revenue-gross" />
+      <Card title="Refunds" value={formatMoney(summary.refunds, MISSING)} testId="dashboard-kpi-refunds" />
+      <Card title="Revenue (net)" value={formatMoney(summary.revenue_net, MISSING)} testId="dashboard-kpi-revenue-net" />
+      <Card title="Invoiced" value={formatMoney(summary.invoiced, MISSING)} testId="dashboard-kpi-invoiced">
         <p className="mt-2 text-xs text-slate-700">
-          Outstanding at the end: <span className="font-semibold" data-testid="dashboard-kpi-outstanding">{formatCurrency(summary.outstanding)}</span>
+          Outstanding at the end: <span className="font-semibold" data-testid="dashboard-kpi-outstanding">{formatMoney(summary.outstanding, MISSING)}</span>
         </p>
       </Card>
     </dl>
@@ -281,7 +282,7 @@ function RevenueChart({ range, interval }: { range: DateRange; interval: Interva
   const revenue = useRevenue(range, interval);
   const points = useMemo(() => revenueChartData(revenue.data ?? [], interval), [revenue.data, interval]);
   const currency = revenue.data?.[0]?.revenue_net.currency ?? "EUR";
-  const money = (value: number) => formatCurrency({ amount: value.toFixed(2), currency });
+  const money = (value: number) => formatMoney({ amount: value.toFixed(2), currency }, MISSING);
   const total = revenue.data?.reduce((sum, item) => sum + Number(item.revenue_net.amount), 0) ?? 0;
   return (
     <ChartSection
@@ -328,10 +329,10 @@ function RevenueChart({ range, interval }: { range: DateRange; interval: Interva
                   {(revenue.data ?? []).map((item, index) => (
                     <tr key={item.bucket} data-testid="dashboard-revenue-row">
                       <td className="px-3 py-1 whitespace-nowrap">{points[index]?.label}</td>
-                      <td className="px-3 py-1 text-right tabular-nums">{formatCurrency(item.revenue_gross)}</td>
-                      <td className="px-3 py-1 text-right tabular-nums">{formatCurrency(item.refunds)}</td>
-                      <td className="px-3 py-1 text-right tabular-nums">{formatCurrency(item.revenue_net)}</td>
-                      <td className="px-3 py-1 text-right tabular-nums">{formatCurrency(item.invoiced)}</td>
+                      <td className="px-3 py-1 text-right tabular-nums">{formatMoney(item.revenue_gross, MISSING)}</td>
+                      <td className="px-3 py-1 text-right tabular-nums">{formatMoney(item.refunds, MISSING)}</td>
+                      <td className="px-3 py-1 text-right tabular-nums">{formatMoney(item.revenue_net, MISSING)}</td>
+                      <td className="px-3 py-1 text-right tabular-nums">{formatMoney(item.invoiced, MISSING)}</td>
                     </tr>
                   ))}
                 </Table>

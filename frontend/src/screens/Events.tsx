@@ -8,6 +8,7 @@ import { useMe } from "../auth/AuthContext";
 import { Button, ConfirmDialog, ErrorAlert, Notice, SelectField, Table, TextField } from "../ui";
 import { AdminOnly } from "./Audit";
 import { formatDateTime } from "./invoiceLogic";
+import { useOrganizationTimeZone } from "./insightsData";
 
 type Delivery = components["schemas"]["DeliveryOut"];
 type DeliveryStatus = Delivery["status"];
@@ -52,6 +53,7 @@ export function EventDetail() {
 }
 
 function EventList() {
+  const zone = useOrganizationTimeZone();
   const me = useMe();
   const [params, setParams] = useSearchParams();
   const type = params.get("type") ?? "";
@@ -126,8 +128,8 @@ function EventList() {
             {items.map((event) => (
               <tr key={event.id} data-testid="events-list-row" data-event-id={event.id}>
                 <td className="px-3 py-2 whitespace-nowrap">
-                  <Link to={`/events/${event.id}`} data-testid="events-list-open" className={`text-indigo-700 underline ${focus}`} aria-label={`${event.type} at ${formatDateTime(event.occurred_at)}`}>
-                    {formatDateTime(event.occurred_at)}
+                  <Link to={`/events/${event.id}`} data-testid="events-list-open" className={`text-indigo-700 underline ${focus}`} aria-label={`${event.type} at ${formatDateTime(event.occurred_at, zone)}`}>
+                    {formatDateTime(event.occurred_at, zone)}
                   </Link>
                 </td>
                 <td className="px-3 py-2 font-mono text-xs" data-testid="events-list-type">
@@ -156,6 +158,7 @@ function EventList() {
 }
 
 function EventDetailView() {
+  const zone = useOrganizationTimeZone();
   const me = useMe();
   const { id = "" } = useParams();
   const queryClient = useQueryClient();
@@ -220,7 +223,7 @@ function EventDetailView() {
         <dt className="font-medium text-slate-700">Event id</dt>
         <dd className="font-mono text-xs break-all" data-testid="events-detail-id">{data.id}</dd>
         <dt className="font-medium text-slate-700">Occurred</dt>
-        <dd>{formatDateTime(data.occurred_at)}</dd>
+        <dd>{formatDateTime(data.occurred_at, zone)}</dd>
         <dt className="font-medium text-slate-700">Subject</dt>
         <dd className="break-all">
           {data.subject.type} {data.subject.id}
@@ -265,7 +268,7 @@ function EventDetailView() {
                 {delivery.last_error || (delivery.last_status_code === null ? "—" : "")}
               </td>
               <td className="px-3 py-2 whitespace-nowrap">
-                {delivery.next_attempt_at ? formatDateTime(delivery.next_attempt_at) : delivery.delivered_at ? `Delivered ${formatDateTime(delivery.delivered_at)}` : "—"}
+                {delivery.next_attempt_at ? formatDateTime(delivery.next_attempt_at, zone) : delivery.delivered_at ? `Delivered ${formatDateTime(delivery.delivered_at, zone)}` : "—"}
               </td>
             </tr>
           ))}

@@ -72,10 +72,13 @@ describe("InvoiceDetail", () => {
     stubBackend(async () => json({ title: "unused" }, 500));
     renderDetail();
     expect(await screen.findByTestId("invoices-detail-title")).toHaveProperty("textContent", "Invoice INV-000007");
-    expect(screen.getByTestId("invoices-detail-total").textContent).toBe("120.00 EUR");
-    expect(screen.getByTestId("invoices-detail-amount-due").textContent).toBe("120.00 EUR");
+    expect(screen.getByTestId("invoices-detail-total").textContent).toBe("€120.00");
+    expect(screen.getByTestId("invoices-detail-amount-due").textContent).toBe("€120.00");
     expect(screen.getByTestId("invoices-detail-status").textContent).toBe("Issued");
     expect(screen.getAllByTestId("invoices-detail-line")).toHaveLength(1);
+    // The payments list says it is loading, then that there are none, instead of vanishing.
+    expect((await screen.findByTestId("invoices-detail-payments-empty")).textContent).toMatch(/No payments/);
+    expect(screen.queryByTestId("invoices-detail-payments-loading")).toBeNull();
     await waitFor(() => expect(screen.getByTestId("invoices-detail-contact").textContent).toBe("Anna Schmidt"));
     for (const action of ["pay", "void", "pdf"]) expect(screen.queryByTestId(`invoices-detail-${action}`)).not.toBeNull();
     for (const action of ["edit", "issue", "delete"]) expect(screen.queryByTestId(`invoices-detail-${action}`)).toBeNull();
@@ -135,7 +138,7 @@ describe("InvoiceDetail", () => {
     fireEvent.click(await screen.findByTestId("invoices-detail-pay"));
     fireEvent.change(screen.getByTestId("invoices-pay-amount"), { target: { value: "120.01" } });
     fireEvent.click(screen.getByTestId("invoices-pay-submit"));
-    expect((await screen.findByText(/At most the amount due/)).textContent).toContain("120.00 EUR");
+    expect((await screen.findByText(/At most the amount due/)).textContent).toContain("€120.00");
     expect(screen.getByTestId("invoices-pay-amount").getAttribute("aria-invalid")).toBe("true");
     expect(pay).not.toHaveBeenCalled();
   });

@@ -22,6 +22,7 @@ import {
   paymentMethodLabel,
   type PaymentMethod,
 } from "./invoiceLogic";
+import { useOrganizationTimeZone } from "./insightsData";
 import { failureOf, fetchInvoicePdf, invoiceKey, openBlob, useIdempotencyKeys, useInvoice, type Invoice } from "./moneyData";
 
 const focus = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
@@ -130,29 +131,41 @@ function RecordPayment({ invoice, onDone }: { invoice: Invoice; onDone: (message
 }
 
 function InvoicePayments({ invoice }: { invoice: Invoice }) {
+  const zone = useOrganizationTimeZone();
   const me = useMe();
   const payments = useQuery({
     queryKey: ["payments", me.organization_id, "invoice", invoice.id],
     queryFn: async () =>
       unwrap(await backend.GET("/api/v1/payments", { params: { query: { invoice_id: invoice.id, limit: 100 } } })).items,
   });
-  if (payments.isError) return <ErrorAlert error={errorOf(payments.error)} testId="invoices-detail-payments-error" />;
-  if (!payments.data || payments.data.length === 0) return null;
   return (
     <section aria-labelledby="invoice-payments-heading" className="flex flex-col gap-2">
       <h2 id="invoice-payments-heading" className="text-lg font-semibold">
         Payments
       </h2>
-      <Table caption="Payments on this invoice" head={["Received", "Method", "Amount", "Refunded"]} testId="invoices-detail-payments">
-        {payments.data.map((payment) => (
-          <tr key={payment.id} data-testid="invoices-detail-payment">
-            <td className="px-3 py-2">{formatDateTime(payment.received_at)}</td>
-            <td className="px-3 py-2">{paymentMethodLabel(payment.method)}</td>
-            <td className="px-3 py-2 text-right tabular-nums">{formatMoney(payment.amount)}</td>
-            <td className="px-3 py-2 text-right tabular-nums">{formatMoney(payment.amount_refunded)}</td>
-          </tr>
-        ))}
-      </Table>
+      {payments.isError && <ErrorAlert error={errorOf(payments.error)} testId="invoices-detail-payments-error" />}
+      {payments.isPending && (
+        <p role="status" data-testid="invoices-detail-payments-loading" className="text-sm text-slate-700">
+          Loading payments…
+        </p>
+      )}
+      {payments.data?.length === 0 && (
+        <p data-testid="invoices-detail-payments-empty" className="text-sm text-slate-700">
+          No payments on this invoice yet.
+        </p>
+      )}
+      {payments.data && payments.data.length > 0 && (
+        <Table caption="Payments on this invoice" head={["Received", "Method", "Amount", "Refunded"]} testId="invoices-detail-payments">
+          {payments.data.map((payment) => (
+            <tr key={payment.id} data-testid="invoices-detail-payment">
+              <td className="px-3 py-2">{formatDateTime(payment.received_at, zone)}</td>
+              <td className="px-3 py-2">{paymentMethodLabel(payment.method)}</td>
+              <td className="px-3 py-2 text-right tabular-nums">{formatMoney(payment.amount)}</td>
+              <td className="px-3 py-2 text-right tabular-nums">{formatMoney(payment.amount_refunded)}</td>
+            </tr>
+          ))}
+        </Table>
+      )}
     </section>
   );
 }

@@ -2,11 +2,11 @@ import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { errorOf, problemCode, type UserError } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
+import { organizationTimeZone } from "./insightsData";
 import { Button, ErrorAlert, Notice, SelectField, TextField } from "../ui";
 import { ContactPicker } from "./ContactPicker";
 import { StatusBadge } from "./Bookings";
 import {
-  browserZone,
   byId,
   useAvailability,
   useContactsById,
@@ -47,7 +47,7 @@ export function NewBooking() {
     (activeResources.some((option) => option.id === resourceChoice) ? resourceChoice : "") || activeResources[0]?.id || "";
   const serviceId = serviceChoice || activeServices[0]?.id || "";
   const resource = byId(resources.data).get(resourceId);
-  const zone = resource?.timezone ?? browserZone();
+  const zone = resource?.timezone ?? organizationTimeZone(me);
   const [dateChoice, setDate] = useState(params.get("date") ?? "");
   const date = isIsoDate(dateChoice) ? dateChoice : localDate(new Date(), zone);
   const [contactChoice, setContact] = useState<Contact | null>(null);

@@ -18,14 +18,14 @@ const service = {
 };
 const contact = { id: "c1", first_name: "Anna", last_name: "Schmidt", email: null, phone: null, tags: [] };
 
-function stubBackend() {
+function stubBackend(services: Promise<unknown[]> | unknown[] = [service]) {
   const posted: { body: unknown; key: string | null }[] = [];
   vi.stubGlobal(
     "fetch",
     vi.fn(async (request: Request) => {
       const { pathname } = new URL(request.url);
       if (pathname === "/api/v1/billing/settings") return json(settings);
-      if (pathname === "/api/v1/services") return json({ items: [service], next_cursor: null });
+      if (pathname === "/api/v1/services") return json({ items: await services, next_cursor: null });
       if (pathname === "/api/v1/contacts") return json({ items: [contact], next_cursor: null });
       if (request.method === "POST" && pathname === "/api/v1/invoices") {
         posted.push({ body: await request.json(), key: request.headers.get("Idempotency-Key") });
@@ -54,11 +54,13 @@ describe("NewInvoice", () => {
     const first = screen.getAllByTestId("invoices-form-line")[0]!;
     const serviceSelect = within(first).getByTestId("invoices-form-line-service");
     await waitFor(() => expect(within(serviceSelect).getAllByRole("option")).toHaveLength(2));
+    expect(screen.queryByTestId("invoices-form-services-loading")).toBeNull();
+    expect(screen.queryByTestId("invoices-form-services-empty")).toBeNull();
     fireEvent.change(serviceSelect, { target: { value: "s1" } });
     expect((within(first).getByTestId("invoices-form-line-description") as HTMLInputElement).value).toBe("Massage");
     expect((within(first).getByTestId("invoices-form-line-price") as HTMLInputElement).value).toBe("5000");
     fireEvent.change(within(first).getByTestId("invoices-form-line-quantity"), { target: { value: "1.5" } });
-    expect(within(first).getByTestId("invoices-form-line-total").textContent).toBe("8,250 JPY");
+    expect(within(first).getByTestId("invoices-form-line-total").textContent).toBe("JP¥8,250");
 
     fireEvent.click(screen.getByTestId("invoices-form-add-line"));
     const second = screen.getAllByTestId("invoices-form-line")[1]!;
@@ -71,13 +73,13 @@ describe("NewInvoice", () => {
 
     fireEvent.change(within(second).getByTestId("invoices-form-line-price"), { target: { value: "333" } });
     // 1.5 × 5000 = 7500 (+750 tax); 333 (+33.3 → 33 tax)
-    expect(screen.getByTestId("invoices-form-preview-net").textContent).toBe("7,833 JPY");
-    expect(screen.getByTestId("invoices-form-preview-tax").textContent).toBe("783 JPY");
-    expect(screen.getByTestId("invoices-form-preview-total").textContent).toBe("8,616 JPY");
+    expect(screen.getByTestId("invoices-form-preview-net").textContent).toBe("JP¥7,833");
+    expect(screen.getByTestId("invoices-form-preview-tax").textContent).toBe("JP¥783");
+    expect(screen.getByTestId("invoices-form-preview-total").textContent).toBe("JP¥8,616");
 
     fireEvent.click(screen.getAllByTestId("invoices-form-line-remove")[1]!);
     expect(screen.getAllByTestId("invoices-form-line")).toHaveLength(1);
-    expect(screen.getByTestId("invoices-form-preview-total").textContent).toBe("8,250 JPY");
+    expect(screen.getByTestId("invoices-form-preview-total").textContent).toBe("JP¥8,250");
     fireEvent.click(screen.getByTestId("invoices-form-submit"));
     await screen.findByTestId("testkit-elsewhere");
     expect(posted).toHaveLength(1);
@@ -87,5 +89,16 @@ describe("NewInvoice", () => {
       currency: "JPY",
       lines: [{ description: "Massage", quantity: "1.5", unit_price: "5000", tax_rate: "10", service_id: "s1" }],
     });
+  });
+
+  it("says the catalog is loading, then that it has no active service", async () => {
+    let answer: (items: unknown[]) => void = () => undefined;
+    stubBackend(new Promise((resolve) => (answer = resolve)));
+    renderAt("/invoices/new", "/invoices/new", <NewInvoice />);
+    expect((await screen.findByTestId("invoices-form-services-loading")).textContent).toMatch(/Loading/);
+    expect(screen.queryByTestId("invoices-form-services-empty")).toBeNull();
+    answer([{ ...service, is_active: false }]);
+    expect((await screen.findByTestId("invoices-form-services-empty")).textContent).toMatch(/No active services/);
+    expect(screen.queryByTestId("invoices-form-services-loading")).toBeNull();
   });
 });

@@ -4,6 +4,8 @@ import { Link, useNavigate } from "react-router";
 import { backend, unwrap } from "../api/client";
 import { errorOf, type UserError } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
+import { addDays, localDate } from "./bookingLogic";
+import { organizationTimeZone } from "./insightsData";
 import { Button, ErrorAlert, SelectField, TextField } from "../ui";
 import { ContactPicker } from "./ContactPicker";
 import { byId, useContactsById, useServices, type Contact } from "./bookingData";
@@ -14,7 +16,6 @@ import {
   formatMinor,
   formatMoney,
   invoiceTotals,
-  isoDatePlusDays,
   lineProblems,
   type LineInput,
   type LineProblem,
@@ -220,6 +221,16 @@ export function InvoiceForm({
           Lines
         </h2>
         {services.isError && <ErrorAlert error={errorOf(services.error)} testId="invoices-form-services-error" />}
+        {services.isPending && (
+          <p role="status" data-testid="invoices-form-services-loading" className="text-sm text-slate-700">
+            Loading the service catalog…
+          </p>
+        )}
+        {services.isSuccess && activeServices.length === 0 && (
+          <p data-testid="invoices-form-services-empty" className="text-sm text-slate-700">
+            No active services in the catalog: describe each line and give its price.
+          </p>
+        )}
         {draft.lines.length === 0 && (
           <p data-testid="invoices-form-no-lines" className="text-sm text-slate-700">
             No lines yet. A draft may be saved without lines, but it cannot be issued.
@@ -421,7 +432,8 @@ export function NewInvoice() {
             initial={{
               contact: null,
               currency: settings.data.currency,
-              dueDate: isoDatePlusDays(settings.data.payment_terms_days),
+              // Today on the organization's clock, not the browser's.
+              dueDate: addDays(localDate(new Date(), organizationTimeZone(me)), settings.data.payment_terms_days),
               notes: "",
               lines: [newLine(settings.data.default_tax_rate)],
             }}

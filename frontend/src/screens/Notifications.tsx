@@ -7,6 +7,7 @@ import { errorOf } from "../api/problem";
 import { useMe } from "../auth/AuthContext";
 import { Button, ErrorAlert, Notice } from "../ui";
 import { formatDateTime } from "./invoiceLogic";
+import { useOrganizationTimeZone } from "./insightsData";
 import { CATEGORY_LABELS, CHANNEL_LABELS, cellKey, preferenceChanges } from "./insightsLogic";
 
 type Notification = components["schemas"]["NotificationOut"];
@@ -126,6 +127,7 @@ export function Notifications() {
 }
 
 function NotificationItem({ item, busy, onRead }: { item: Notification; busy: boolean; onRead: () => void }) {
+  const zone = useOrganizationTimeZone();
   const unread = !item.read_at;
   return (
     <li
@@ -145,7 +147,7 @@ function NotificationItem({ item, busy, onRead }: { item: Notification; busy: bo
             {CATEGORY_LABELS[item.category] ?? item.category}
           </span>
           <time dateTime={item.created_at} className="text-xs text-slate-600">
-            {formatDateTime(item.created_at)}
+            {formatDateTime(item.created_at, zone)}
           </time>
         </div>
         <h2 className={`break-words text-base ${unread ? "font-semibold" : "font-medium"}`} data-testid="notifications-list-title">

@@ -8,6 +8,7 @@ import { Button, ConfirmDialog, ErrorAlert, Notice, ReasonField, Table, TextFiel
 import { useContactsById } from "./bookingData";
 import { contactName } from "./bookingLogic";
 import { amountProblem, canBill, currencyExponent, formatDateTime, formatMoney, paymentMethodLabel, toMinor } from "./invoiceLogic";
+import { useOrganizationTimeZone } from "./insightsData";
 import { failureOf, invoiceKey, useIdempotencyKeys, type Invoice, type Payment } from "./moneyData";
 
 const PAGE_SIZE = 25;
@@ -35,6 +36,7 @@ function hasRefundable(payment: Payment): boolean {
 }
 
 function RefundDialog({ payment, name, onClose, onDone }: { payment: Payment | null; name: string; onClose: () => void; onDone: (message: string) => void }) {
+  const zone = useOrganizationTimeZone();
   const me = useMe();
   const queryClient = useQueryClient();
   const keys = useIdempotencyKeys();
@@ -117,7 +119,7 @@ function RefundDialog({ payment, name, onClose, onDone }: { payment: Payment | n
       {payment && (
         <div className="flex flex-col gap-3">
           <p>
-            Payment of {formatMoney(payment.amount)} from {name || "the contact"}, received {formatDateTime(payment.received_at)}.{" "}
+            Payment of {formatMoney(payment.amount)} from {name || "the contact"}, received {formatDateTime(payment.received_at, zone)}.{" "}
             <span data-testid="payments-refund-refundable">Left to refund: {formatMoney(payment.refundable)}.</span>
           </p>
           {exceeds && (
@@ -149,6 +151,7 @@ function RefundDialog({ payment, name, onClose, onDone }: { payment: Payment | n
 }
 
 export function Payments() {
+  const zone = useOrganizationTimeZone();
   const me = useMe();
   const mayBill = canBill(me.roles);
   const payments = useInfiniteQuery({
@@ -190,7 +193,7 @@ export function Payments() {
               const invoice = payment.invoice_id ? invoices.get(payment.invoice_id) : undefined;
               return (
                 <tr key={payment.id} data-testid="payments-list-row" data-payment-id={payment.id}>
-                  <td className="px-3 py-2 whitespace-nowrap">{formatDateTime(payment.received_at)}</td>
+                  <td className="px-3 py-2 whitespace-nowrap">{formatDateTime(payment.received_at, zone)}</td>
                   <td className="px-3 py-2 font-medium" data-testid="payments-list-contact">
                     {name || "…"}
                   </td>

@@ -19,7 +19,7 @@ describe("Shell's phone menu", () => {
   it("opens on the first link, closes with Escape and gives focus back to the button", async () => {
     renderAt("/contacts", "*", <Shell />);
     const button = await screen.findByTestId("shell-menu-button");
-    const panel = screen.getByTestId("shell-menu");
+    const panel = screen.getByTestId("shell-menu-panel");
     expect(button.getAttribute("aria-expanded")).toBe("false");
     expect(panel.className).toMatch(/(^| )hidden( |$)/);
 

@@ -170,7 +170,7 @@ export function Shell() {
             ref={menu.panelRef}
             onClick={menu.onPanelClick}
             className={`${menu.open ? "flex" : "hidden"} w-full flex-col gap-3 md:flex md:w-auto md:grow md:flex-row md:flex-wrap md:items-center md:gap-4`}
-            data-testid="shell-menu"
+            data-testid="shell-menu-panel"
           >
             <nav aria-label="Main">
               <ul className="flex flex-col gap-1 md:flex-row md:flex-wrap">

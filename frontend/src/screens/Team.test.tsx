@@ -12,7 +12,7 @@ const person = (id: string, role: string) => ({
   joined_at: "2026-12-01T10:00:00Z",
 });
 
-function stubIdentity(write: (request: Request) => Promise<Response>) {
+function stubIdentity(write: (request: Request) => Promise<Response>, invitations: unknown[] = []) {
   const members = [person("olivia", "owner"), person("adam", "admin"), person("vera", "viewer")];
   const writes: Request[] = [];
   vi.stubGlobal(
@@ -24,7 +24,7 @@ function stubIdentity(write: (request: Request) => Promise<Response>) {
         return write(input);
       }
       if (pathname.endsWith("/members")) return json({ items: members, next_cursor: null });
-      if (pathname.endsWith("/invitations")) return json({ items: [], next_cursor: null });
+      if (pathname.endsWith("/invitations")) return json({ items: invitations, next_cursor: null });
       return json({ title: "Not found" }, 404);
     }),
   );
@@ -105,5 +105,27 @@ describe("Team members", () => {
     await screen.findByTestId("team-members-list");
     expect(screen.queryAllByTestId("team-members-role-select")).toHaveLength(0);
     expect(screen.getByTestId("team-manage-hint")).toBeTruthy();
+  });
+
+  it("lists pending invitations in words: role, when invited, when the link expires", async () => {
+    const soon = new Date(Date.now() + 3 * 24 * 3_600_000 + 60_000).toISOString();
+    const invitation = (id: string, status: string, expires_at: string) => ({
+      id,
+      email: `${id}@acme.test`,
+      role: "manager",
+      status,
+      created_at: "2026-12-01T23:30:00Z",
+      expires_at,
+    });
+    stubIdentity(async () => json({}), [invitation("nina", "pending", soon), invitation("olaf", "expired", "2026-11-01T00:00:00Z")]);
+    renderAt("/team", "/team", <Team />, owner);
+    const rows = await screen.findAllByTestId("team-invitations-row");
+    expect(rows).toHaveLength(2);
+    const [nina, olaf] = rows.map((element) => within(element));
+    expect(nina!.getByTestId("team-invitations-role").textContent).toBe("Manager");
+    expect(nina!.getByTestId("team-invitations-status").textContent).toBe("Pending, expires in 3 days");
+    expect(olaf!.getByTestId("team-invitations-status").textContent).toBe("Expired: resend it for a new link");
+    // On the organization's clock (Europe/Berlin in the testkit), whatever the browser's zone.
+    expect(nina!.getByTestId("team-invitations-invited").textContent).toBe("2 Dec 2026, 00:30");
   });
 });

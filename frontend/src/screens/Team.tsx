@@ -1,23 +1,26 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { identity, unwrap } from "../api/client";
-import type { components } from "../api/generated/identity";
 import { errorOf, fieldMessage, type UserError } from "../api/problem";
 import { useAuth, useMe } from "../auth/AuthContext";
 import { Button, ConfirmDialog, ErrorAlert, Notice, SelectField, Table, TextField } from "../ui";
 import {
   ROLES,
+  INVITATION_STATUS_LABELS,
   ROLE_LABELS,
   assignableRoles,
   canManageMembers,
+  invitationExpiry,
   isLastOwner,
   mayTouch,
   memberChangeError,
+  type Invitation,
   type Member,
   type Role,
 } from "./teamLogic";
+import { formatDateTime } from "./invoiceLogic";
+import { useOrganizationTimeZone } from "./insightsData";
 
-type Invitation = components["schemas"]["InvitationOut"];
 const focus = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
 
 function MemberRow({
@@ -261,6 +264,7 @@ function InviteForm({ organizationId }: { organizationId: string }) {
 }
 
 function Invitations({ organizationId }: { organizationId: string }) {
+  const zone = useOrganizationTimeZone();
   const queryClient = useQueryClient();
   const [revoking, setRevoking] = useState<Invitation | null>(null);
   const [error, setError] = useState<UserError | null>(null);
@@ -320,12 +324,28 @@ function Invitations({ organizationId }: { organizationId: string }) {
           No pending invitations.
         </p>
       ) : (
-        <Table caption="Pending invitations" head={["Email", "Role", "Status", "Actions"]} testId="team-invitations-table">
+        <Table caption="Pending invitations" head={["Email", "Role", "Invited", "Status", "Actions"]} testId="team-invitations-table">
           {invitations.data.map((invitation) => (
             <tr key={invitation.id} data-testid="team-invitations-row">
               <td className="px-3 py-2 break-all">{invitation.email}</td>
-              <td className="px-3 py-2">{invitation.role}</td>
-              <td className="px-3 py-2">{invitation.status}</td>
+              <td className="px-3 py-2" data-testid="team-invitations-role">
+                {ROLE_LABELS[invitation.role]}
+              </td>
+              <td className="px-3 py-2 whitespace-nowrap" data-testid="team-invitations-invited">
+                <time dateTime={invitation.created_at}>{formatDateTime(invitation.created_at, zone)}</time>
+              </td>
+              <td className="px-3 py-2" data-testid="team-invitations-status">
+                {invitationExpiry(invitation) === "expired" ? (
+                  "Expired: resend it for a new link"
+                ) : (
+                  <>
+                    {INVITATION_STATUS_LABELS[invitation.status]},{" "}
+                    <time dateTime={invitation.expires_at} title={formatDateTime(invitation.expires_at, zone)}>
+                      {invitationExpiry(invitation)}
+                    </time>
+                  </>
+                )}
+              </td>
               <td className="px-3 py-2">
                 <div className="flex flex-wrap gap-2">
                   <Button

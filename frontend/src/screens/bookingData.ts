@@ -59,10 +59,6 @@ export function byId<T extends { id: string }>(items: readonly T[] | undefined):
   return new Map((items ?? []).map((item) => [item.id, item]));
 }
 
-export function browserZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-}
-
 const BOOKINGS_PAGE = 200;
 const BOOKINGS_MAX_PAGES = 10;
 

@@ -23,6 +23,11 @@ export function organizationTimeZone(me: Me): string {
   return membership?.organization.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
+/** The signed-in organization's zone, the clock every instant on screen is shown on. */
+export function useOrganizationTimeZone(): string {
+  return organizationTimeZone(useMe());
+}
+
 export function useSummary(range: DateRange) {
   const me = useMe();
   return useQuery({

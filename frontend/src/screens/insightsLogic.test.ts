@@ -4,7 +4,6 @@ import {
   dashboardParams,
   dashboardStateFromParams,
   defaultInterval,
-  formatCurrency,
   formatRate,
   formatRatio,
   localInputToInstant,
@@ -92,16 +91,6 @@ describe("dashboard URL state", () => {
 });
 
 describe("formatting", () => {
-  it("formats money in its own currency, exactly, and null as a dash", () => {
-    expect(formatCurrency(money("1234.50"))).toBe("€1,234.50");
-    expect(formatCurrency(money("-20.00", "USD"))).toBe("-US$20.00");
-    expect(formatCurrency(money("1500", "JPY"))).toBe("JP¥1,500");
-    // More digits than a double holds are kept.
-    expect(formatCurrency(money("90071992547409.93"))).toBe("€90,071,992,547,409.93");
-    expect(formatCurrency(null)).toBe("—");
-    expect(formatCurrency(money("abc"))).toBe("—");
-  });
-
   it("formats ratios as percent, and null as a dash", () => {
     expect(formatRate("0.2500")).toBe("25%");
     expect(formatRate("0.1234")).toBe("12.3%");

@@ -140,18 +140,6 @@ export function dashboardParams(state: { range: DateRange; preset: RangePreset |
 
 export const MISSING = "—";
 
-/** A money object in its own currency ("€1,234.50"); null or unparsable: "—". */
-export function formatCurrency(money: { amount: string; currency: string } | null | undefined, locale = "en-GB"): string {
-  if (!money || !/^-?\d+(\.\d+)?$/.test(money.amount)) return MISSING;
-  try {
-    const format = new Intl.NumberFormat(locale, { style: "currency", currency: money.currency });
-    // A decimal string keeps every digit (Intl formats strings exactly, numbers as doubles).
-    return format.format(money.amount as unknown as number);
-  } catch {
-    return `${money.amount} ${money.currency}`;
-  }
-}
-
 /** A ratio as a decimal string ("0.2500") in percent ("25%", "12.5%"); null: "—". */
 export function formatRate(ratio: string | null | undefined, locale = "en-GB"): string {
   if (ratio === null || ratio === undefined || !/^-?\d+(\.\d+)?$/.test(ratio)) return MISSING;

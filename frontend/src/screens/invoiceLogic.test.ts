@@ -5,6 +5,7 @@ import {
   currencyExponent,
   divideHalfUp,
   formatMinor,
+  formatDateTime,
   formatMoney,
   formatScaled,
   IdempotencyKeys,
@@ -65,9 +66,28 @@ describe("decimals", () => {
     expect(toMinor("1.234", "KWD")).toBe(1234n);
   });
 
-  it("shows money with thousands separators", () => {
-    expect(formatMoney({ amount: "1234567.50", currency: "EUR" })).toBe("1,234,567.50 EUR");
-    expect(formatMoney({ amount: "999", currency: "JPY" })).toBe("999 JPY");
+  it("shows an instant on the given zone's clock, not the browser's", () => {
+    const instant = "2026-12-01T23:30:00Z";
+    expect(formatDateTime(instant, "Europe/Berlin")).toBe("2 Dec 2026, 00:30");
+    expect(formatDateTime(instant, "America/New_York")).toBe("1 Dec 2026, 18:30");
+    expect(formatDateTime(instant, "UTC")).toBe("1 Dec 2026, 23:30");
+    expect(formatDateTime(null, "UTC")).toBe("");
+  });
+
+  it("shows money in its own currency's format, exactly, and missing money as asked", () => {
+    const money = (amount: string, currency = "EUR") => ({ amount, currency });
+    expect(formatMoney(money("1234567.50"))).toBe("€1,234,567.50");
+    expect(formatMoney(money("-20.00", "USD"))).toBe("-US$20.00");
+    expect(formatMoney(money("1500", "JPY"))).toBe("JP¥1,500");
+    expect(formatMoney(money("1.5"))).toBe("€1.50");
+    // More digits than a double holds are kept, and so is a price finer than the currency.
+    expect(formatMoney(money("90071992547409.93"))).toBe("€90,071,992,547,409.93");
+    expect(formatMoney(money("12.3456"))).toBe("€12.3456");
+    expect(formatMoney(money("12.50", "XYZ1"))).toBe("12.50 XYZ1");
+    expect(formatMoney(null)).toBe("");
+    expect(formatMoney(null, "—")).toBe("—");
+    expect(formatMoney(money("abc"), "—")).toBe("—");
+    expect(formatMoney(money("1234.5"), "", "de-DE")).toBe("1.234,50\u00a0€");
   });
 });
 

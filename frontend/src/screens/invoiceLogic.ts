@@ -88,10 +88,39 @@ export function groupThousands(amount: string): string {
   return `${sign}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${fraction}`;
 }
 
-/** A Money object for people: "1,234.50 EUR". */
-export function formatMoney(money: { amount: string; currency: string } | null | undefined): string {
-  if (!money) return "";
-  return `${groupThousands(money.amount)} ${money.currency}`;
+// One formatter per currency, locale and digit count: building an Intl.NumberFormat is costly
+// and a list formats hundreds of amounts.
+const moneyFormats = new Map<string, Intl.NumberFormat | null>();
+
+function moneyFormat(currency: string, locale: string, fractionDigits: number): Intl.NumberFormat | null {
+  const key = `${currency}|${locale}|${fractionDigits}`;
+  let format = moneyFormats.get(key);
+  if (format === undefined) {
+    try {
+      const base = new Intl.NumberFormat(locale, { style: "currency", currency });
+      const own = base.resolvedOptions().maximumFractionDigits ?? 2;
+      format = new Intl.NumberFormat(locale, { style: "currency", currency, maximumFractionDigits: Math.max(own, fractionDigits) });
+    } catch {
+      format = null; // not a currency Intl knows: shown as digits and code
+    }
+    moneyFormats.set(key, format);
+  }
+  return format;
+}
+
+/**
+ * A Money object in its currency's own format ("€1,234.50", "JP¥1,500"), the one money formatter
+ * of the app. Digits finer than the currency (a unit price "12.3456") are kept, never rounded
+ * away. `missing` is shown for null or an unparsable amount.
+ */
+export function formatMoney(money: { amount: string; currency: string } | null | undefined, missing = "", locale = "en-GB"): string {
+  if (!money) return missing;
+  const match = /^-?\d+(?:\.(\d+))?$/.exec(money.amount);
+  if (!match) return missing;
+  const format = moneyFormat(money.currency, locale, match[1]?.length ?? 0);
+  if (!format) return `${groupThousands(money.amount)} ${money.currency}`;
+  // A decimal string keeps every digit (Intl formats strings exactly, numbers as doubles).
+  return format.format(money.amount as unknown as number);
 }
 
 // --- invoice totals (the server's rule) ----------------------------------------------------
@@ -271,14 +300,6 @@ export function amountProblem(amount: string, currency: string, max?: string): A
   return null;
 }
 
-/** Today's date (YYYY-MM-DD) in the browser's zone, plus `days`. */
-export function isoDatePlusDays(days: number, today: Date = new Date()): string {
-  const local = new Date(today.getFullYear(), today.getMonth(), today.getDate() + days);
-  const month = String(local.getMonth() + 1).padStart(2, "0");
-  const day = String(local.getDate()).padStart(2, "0");
-  return `${local.getFullYear()}-${month}-${day}`;
-}
-
 /** "1 Dec 2026" for a YYYY-MM-DD date. */
 export function formatDate(date: string | null | undefined, locale = "en-GB"): string {
   if (!date) return "";
@@ -287,12 +308,24 @@ export function formatDate(date: string | null | undefined, locale = "en-GB"): s
   return new Intl.DateTimeFormat(locale, { timeZone: "UTC", day: "numeric", month: "short", year: "numeric" }).format(parsed);
 }
 
-/** "1 Dec 2026, 14:05" for an ISO instant, in the browser's zone. */
-export function formatDateTime(instant: string | null | undefined, locale = "en-GB"): string {
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * "1 Dec 2026, 14:05" for an ISO instant on the given zone's clock (the organization's, see
+ * `useOrganizationTimeZone`; a booking's resource's for its times). The zone is required: left
+ * out, Intl would silently use the browser's, which is not the organization's.
+ */
+export function formatDateTime(instant: string | null | undefined, timeZone: string, locale = "en-GB"): string {
   if (!instant) return "";
   const parsed = new Date(instant);
   if (Number.isNaN(parsed.getTime())) return instant;
-  return new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(parsed);
+  const key = `${timeZone}|${locale}`;
+  let format = dateTimeFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { timeZone, day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    dateTimeFormats.set(key, format);
+  }
+  return format.format(parsed);
 }
 
 /**

@@ -7,7 +7,7 @@ import { session } from "../api/client";
 import { AuthProvider, useAuth, type AuthApi, type Me } from "../auth/AuthContext";
 import type { Tokens } from "../auth/session";
 
-const tokens: Tokens = { access_token: "a1", refresh_token: "r1", expires_in: 300 };
+export const tokens: Tokens = { access_token: "a1", refresh_token: "r1", expires_in: 300 };
 const acme = { id: "acme", name: "Acme", slug: "acme", timezone: "Europe/Berlin" };
 export const me: Me = {
   id: "u1",

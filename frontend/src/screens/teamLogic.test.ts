@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../api/problem";
-import { assignableRoles, isLastOwner, mayTouch, memberChangeError, type Member, type Role } from "./teamLogic";
+import { assignableRoles, invitationExpiry, isLastOwner, mayTouch, memberChangeError, type Member, type Role } from "./teamLogic";
 
 const member = (id: string, role: Role): Member => ({
   user: { id, email: `${id}@acme.test`, name: id, mfa_enabled: false, phone: null },
@@ -34,5 +34,23 @@ describe("role changes", () => {
     expect(memberChangeError(refusal, "role").message).not.toContain("last_owner");
     const other = new ApiError(403, { title: "Forbidden", detail: "Only an owner can grant, change or remove the owner role." });
     expect(memberChangeError(other, "role").message).toBe("Only an owner can grant, change or remove the owner role.");
+  });
+});
+
+describe("invitationExpiry", () => {
+  const now = new Date("2026-12-01T12:00:00Z");
+  const pending = (expires_at: string) => ({ status: "pending" as const, expires_at });
+
+  it("says how long a pending invitation still works, in whole units left", () => {
+    expect(invitationExpiry(pending("2026-12-04T12:00:00Z"), now)).toBe("expires in 3 days");
+    expect(invitationExpiry(pending("2026-12-04T11:00:00Z"), now)).toBe("expires in 2 days");
+    expect(invitationExpiry(pending("2026-12-02T11:59:00Z"), now)).toBe("expires in 23 hours");
+    expect(invitationExpiry(pending("2026-12-01T12:00:30Z"), now)).toBe("expires in 1 minute");
+  });
+
+  it("says expired when the server says so or the time is past", () => {
+    expect(invitationExpiry({ status: "expired", expires_at: "2026-12-09T12:00:00Z" }, now)).toBe("expired");
+    expect(invitationExpiry(pending("2026-12-01T12:00:00Z"), now)).toBe("expired");
+    expect(invitationExpiry(pending("2026-11-01T12:00:00Z"), now)).toBe("expired");
   });
 });

@@ -14,6 +14,32 @@ export const ROLE_LABELS: Record<Role, string> = {
   owner: "Owner",
 };
 
+export type Invitation = components["schemas"]["InvitationOut"];
+
+export const INVITATION_STATUS_LABELS: Record<Invitation["status"], string> = {
+  pending: "Pending",
+  accepted: "Accepted",
+  revoked: "Revoked",
+  expired: "Expired",
+};
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * When an invitation's link stops working, in words: "expires in 3 days", "expires in 5 hours",
+ * "expired". Counted down to whole units (2.9 days left is "in 2 days"), so it never promises
+ * more time than is left; a pending one past its time is expired even before the server says so.
+ */
+export function invitationExpiry(invitation: Pick<Invitation, "status" | "expires_at">, now: Date = new Date(), locale = "en-GB"): string {
+  const left = new Date(invitation.expires_at).getTime() - now.getTime();
+  if (invitation.status === "expired" || !(left > 0)) return "expired";
+  const relative = new Intl.RelativeTimeFormat(locale, { numeric: "always" });
+  if (left >= DAY) return `expires ${relative.format(Math.floor(left / DAY), "day")}`;
+  if (left >= HOUR) return `expires ${relative.format(Math.floor(left / HOUR), "hour")}`;
+  return `expires ${relative.format(Math.max(1, Math.floor(left / 60_000)), "minute")}`;
+}
+
 export function canManageMembers(roles: readonly string[]): boolean {
   return roles.includes("owner") || roles.includes("admin");
 }
