@@ -118,7 +118,7 @@ function ContactInvoices({ contact }: { contact: Contact }) {
         </p>
       ) : (
         items.length > 0 && (
-          <Table caption={`Invoices of ${contactName(contact)}`} head={["Number", "Status", "Total", "Due", "Due date"]} testId="contacts-detail-invoices-table">
+          <Table caption={`Invoices of ${contactName(contact)}`} head={["Number", "Status", "Total", "Due", "Due date"]} numeric={["Total", "Due"]} testId="contacts-detail-invoices-table">
             {items.map((invoice) => (
               <tr key={invoice.id} data-testid="contacts-detail-invoice" data-invoice-id={invoice.id}>
                 <td className="px-3 py-2 font-medium whitespace-nowrap">
@@ -160,7 +160,7 @@ function ContactPayments({ contact }: { contact: Contact }) {
         </p>
       ) : (
         items.length > 0 && (
-          <Table caption={`Payments of ${contactName(contact)}`} head={["Received", "Amount", "Refunded", "Method"]} testId="contacts-detail-payments-table">
+          <Table caption={`Payments of ${contactName(contact)}`} head={["Received", "Amount", "Refunded", "Method"]} numeric={["Amount", "Refunded"]} testId="contacts-detail-payments-table">
             {items.map((payment) => (
               <tr key={payment.id} data-testid="contacts-detail-payment" data-payment-id={payment.id}>
                 <td className="px-3 py-2 whitespace-nowrap">{formatDateTime(payment.received_at, zone)}</td>

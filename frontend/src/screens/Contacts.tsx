@@ -60,7 +60,7 @@ export function ContactBalance({ contact, onClose }: { contact: Contact; onClose
         balance.data && (
           <Table
             caption={`Balance of ${name} per currency`}
-            head={["Currency", "Invoiced", "Paid", "Refunded", "Outstanding", "Overdue"]}
+            head={["Currency", "Invoiced", "Paid", "Refunded", "Outstanding", "Overdue"]} numeric={["Invoiced", "Paid", "Refunded", "Outstanding", "Overdue"]}
             testId="contacts-balance-table"
           >
             {balance.data.map((item) => (

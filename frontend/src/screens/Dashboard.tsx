@@ -325,7 +325,7 @@ function RevenueChart({ range, interval }: { range: DateRange; interval: Interva
                 Revenue as a table
               </summary>
               <div className="mt-2">
-                <Table caption={`Revenue per ${interval}`} head={[INTERVAL_LABELS[interval], "Gross", "Refunds", "Net", "Invoiced"]} testId="dashboard-revenue-table">
+                <Table caption={`Revenue per ${interval}`} head={[INTERVAL_LABELS[interval], "Gross", "Refunds", "Net", "Invoiced"]} numeric={["Gross", "Refunds", "Net", "Invoiced"]} testId="dashboard-revenue-table">
                   {(revenue.data ?? []).map((item, index) => (
                     <tr key={item.bucket} data-testid="dashboard-revenue-row">
                       <td className="px-3 py-1 whitespace-nowrap">{points[index]?.label}</td>
@@ -396,7 +396,7 @@ function UtilizationChart({ range, interval }: { range: DateRange; interval: Int
                 Utilization as a table
               </summary>
               <div className="mt-2">
-                <Table caption="Utilization per resource" head={["Resource", "Booked", "Available", "Utilization"]} testId="dashboard-utilization-table">
+                <Table caption="Utilization per resource" head={["Resource", "Booked", "Available", "Utilization"]} numeric={["Booked", "Available", "Utilization"]} testId="dashboard-utilization-table">
                   {rows.map((row) => (
                     <tr key={row.resourceId} data-testid="dashboard-utilization-row">
                       <td className="px-3 py-1">{row.name}</td>

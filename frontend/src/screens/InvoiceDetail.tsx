@@ -155,7 +155,7 @@ function InvoicePayments({ invoice }: { invoice: Invoice }) {
         </p>
       )}
       {payments.data && payments.data.length > 0 && (
-        <Table caption="Payments on this invoice" head={["Received", "Method", "Amount", "Refunded"]} testId="invoices-detail-payments">
+        <Table caption="Payments on this invoice" head={["Received", "Method", "Amount", "Refunded"]} numeric={["Amount", "Refunded"]} testId="invoices-detail-payments">
           {payments.data.map((payment) => (
             <tr key={payment.id} data-testid="invoices-detail-payment">
               <td className="px-3 py-2">{formatDateTime(payment.received_at, zone)}</td>
@@ -325,7 +325,7 @@ export function InvoiceDetail() {
               This invoice has no lines yet.
             </p>
           ) : (
-            <Table caption={`Lines of ${title}`} head={["Description", "Quantity", "Unit price", "Tax rate", "Net", "Tax", "Total"]} testId="invoices-detail-lines">
+            <Table caption={`Lines of ${title}`} head={["Description", "Quantity", "Unit price", "Tax rate", "Net", "Tax", "Total"]} numeric={["Quantity", "Unit price", "Tax rate", "Net", "Tax", "Total"]} testId="invoices-detail-lines">
               {data.lines.map((line) => (
                 <tr key={line.id} data-testid="invoices-detail-line">
                   <td className="px-3 py-2">{line.description}</td>

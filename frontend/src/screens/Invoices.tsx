@@ -147,7 +147,7 @@ export function Invoices() {
         </p>
       ) : (
         items.length > 0 && (
-          <Table caption="Invoices" head={["Number", "Contact", "Status", "Total", "Amount due", "Due date"]} testId="invoices-list-table">
+          <Table caption="Invoices" head={["Number", "Contact", "Status", "Total", "Amount due", "Due date"]} numeric={["Total", "Amount due"]} testId="invoices-list-table">
             {items.map((invoice) => {
               const name = contactName(contacts.get(invoice.contact_id));
               return (

@@ -187,7 +187,7 @@ export function Payments() {
         </p>
       ) : (
         items.length > 0 && (
-          <Table caption="Payments" head={head} testId="payments-list-table">
+          <Table caption="Payments" head={head} numeric={["Amount", "Refunded"]} testId="payments-list-table">
             {items.map((payment) => {
               const name = contactName(contacts.get(payment.contact_id));
               const invoice = payment.invoice_id ? invoices.get(payment.invoice_id) : undefined;

@@ -145,7 +145,20 @@ export function Notice({ children, testId }: { children: ReactNode; testId: stri
   );
 }
 
-export function Table({ caption, head, children, testId }: { caption: string; head: string[]; children: ReactNode; testId: string }) {
+/** A scrolling table; `numeric` names the columns of figures, whose headings align right as their cells do. */
+export function Table({
+  caption,
+  head,
+  numeric = [],
+  children,
+  testId,
+}: {
+  caption: string;
+  head: string[];
+  numeric?: readonly string[];
+  children: ReactNode;
+  testId: string;
+}) {
   return (
     // `relative` makes this box the containing block of absolutely placed cells' content (an
     // sr-only label is position:absolute): without it such content escapes the scroll box and
@@ -156,7 +169,7 @@ export function Table({ caption, head, children, testId }: { caption: string; he
         <thead className="bg-slate-50">
           <tr>
             {head.map((title) => (
-              <th key={title} scope="col" className="px-3 py-2 font-semibold text-slate-800">
+              <th key={title} scope="col" className={`px-3 py-2 font-semibold text-slate-800 ${numeric.includes(title) ? "text-right" : ""}`}>
                 {title}
               </th>
             ))}
