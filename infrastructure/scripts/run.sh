@@ -54,6 +54,7 @@ cat <<BANNER
     identity         http://127.0.0.1:8001/api/v1/   (docs: /api/v1/docs, keys: /.well-known/jwks.json)
     identity worker  procrastinate (log prefix "identity-worker"): mails invitations and security
                      notices through the communication service
+                     metrics: http://127.0.0.1:9109/metrics
     communication    http://127.0.0.1:8003/api/v1/   (docs: /api/v1/docs, sent: /api/v1/messages)
                      mail lands in var/mail/ (SMTP sink on 127.0.0.1:1025); SMS are logged
     workflow         http://127.0.0.1:8004/api/v1/   (docs: /api/v1/docs, runs: /api/v1/runs)
