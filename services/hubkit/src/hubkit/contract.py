@@ -22,6 +22,7 @@ from hubkit.errors import PROBLEM_CONTENT_TYPE
 from hubkit.fields import input_fields_outside_edge_types
 from hubkit.openapi import schema_name_collisions, undescribed, undocumented_errors
 from hubkit.openapi_snapshot import snapshot_drift
+from hubkit.testing import IdentityService, start_identity_service
 
 
 @pytest.mark.django_db
@@ -110,6 +111,53 @@ class ServiceEndpointsContract:
         """Strings, datetimes and JSON objects a client sends are `hubkit.fields` types (422, not 500)."""
         outside = input_fields_outside_edge_types(served_api(self.api_root))
         assert outside == [], "not of an edge type:\n" + "\n".join(outside)
+
+
+class TokenVerifierEndpointsContract(ServiceEndpointsContract):
+    """`ServiceEndpointsContract` for a service whose API takes identity-service's tokens: its
+    readiness also checks identity-service's keys, degraded (still 200) on cached keys while the
+    issuer is down.
+
+    Needs the service's `identity_service` (session-wide, real) and `worker` fixtures; a subclass
+    sets `repo_root` (the hub's checkout) and `use_identity` (points the service's verifier at
+    another identity-service, forgetting the keys it learnt).
+    """
+
+    expected_checks: ClassVar[frozenset[str]] = frozenset({"database", "redis", "identity"})
+    repo_root: ClassVar[Path]
+
+    def use_identity(self, url: str) -> None:
+        raise NotImplementedError
+
+    @pytest.fixture(autouse=True)
+    def _identity_running(self, identity_service: IdentityService) -> None:
+        """Readiness asks the real identity-service for its key set."""
+
+    def test_readiness_is_degraded_with_the_keys_age_while_identity_is_down(
+        self, identity_service: IdentityService, worker: str
+    ) -> None:
+        # An identity-service of this test's own, which it may stop (the shared one stays up).
+        own = start_identity_service(
+            repo_root=self.repo_root,
+            database_name=f"{settings.DATABASES['default']['NAME']}_identity_outage_{worker}",
+        )
+        self.use_identity(own.url)
+        try:
+            learnt = Client().get("/api/health/ready").json()
+            assert learnt["checks"]["identity"]["status"] == "ok"
+            own.process.stop()
+            # Keys learnt before the outage still verify tokens: degraded, not unavailable.
+            response = Client().get("/api/health/ready")
+            assert response.status_code == 200
+            body = response.json()
+            assert body["status"] == "degraded"
+            assert body["degraded"] == ["identity"]
+            assert body["failing"] == []
+            assert "unreachable" in body["checks"]["identity"]["reason"]
+            assert body["checks"]["identity"]["keys_age_seconds"] >= 0
+        finally:
+            own.stop()
+            self.use_identity(identity_service.url)
 
 
 def served_api(api_root: str) -> NinjaAPI:
