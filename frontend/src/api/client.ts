@@ -10,8 +10,10 @@ import { ApiError } from "./problem";
 const origin = typeof window !== "undefined" ? window.location.origin : "http://localhost";
 export const IDENTITY_BASE = `${origin}/identity`;
 
-/** Identity calls that need no bearer token (login, MFA, refresh, invitation preview/accept). */
-export const publicIdentity = createClient<IdentityPaths>({ baseUrl: IDENTITY_BASE });
+/** Identity calls that need no bearer token (login, MFA, refresh, invitation preview/accept).
+ * openapi-fetch would capture `globalThis.fetch` once, at creation; looking it up per call keeps
+ * this client on the same fetch as the others (a stubbed one in tests included). */
+export const publicIdentity = createClient<IdentityPaths>({ baseUrl: IDENTITY_BASE, fetch: (request) => fetch(request) });
 
 async function refreshTokens(refreshToken: string): Promise<Tokens> {
   const { data, error, response } = await publicIdentity.POST("/api/v1/auth/refresh", {

@@ -44,11 +44,9 @@ export function AcceptInvitation() {
     }
   }
 
-  if (!token) {
-    return <Frame><ErrorAlert error={{ message: "This invitation link is incomplete.", fields: [] }} testId="invite-accept-error" /></Frame>;
-  }
+  if (!token) return <Unusable error={{ message: "This invitation link is incomplete.", fields: [] }} />;
   if (preview.isPending) return <Frame><p role="status">Checking the invitation…</p></Frame>;
-  if (preview.isError) return <Frame><ErrorAlert error={errorOf(preview.error)} testId="invite-accept-error" /></Frame>;
+  if (preview.isError) return <Unusable error={errorOf(preview.error)} />;
   const invitation = preview.data;
   if (needsSignIn && !signedIn) {
     return <SignIn heading={`Sign in as ${invitation.email} to accept`} />;
@@ -84,10 +82,29 @@ export function AcceptInvitation() {
           </Button>
         </form>
       )}
-      <Link to="/" className="text-sm text-indigo-800 underline" data-testid="invite-accept-home">
-        Go to Hub
-      </Link>
+      <HomeLink />
     </Frame>
+  );
+}
+
+/** A link that cannot be accepted (incomplete, unknown, expired, revoked or used): why, and what to do. */
+function Unusable({ error }: { error: UserError }) {
+  return (
+    <Frame>
+      <ErrorAlert error={error} testId="invite-accept-error" />
+      <p data-testid="invite-accept-next" className="text-sm text-slate-700">
+        Ask the person who invited you to send a new invitation. If you already belong to the organization, sign in to Hub.
+      </p>
+      <HomeLink />
+    </Frame>
+  );
+}
+
+function HomeLink() {
+  return (
+    <Link to="/" className="text-sm text-indigo-800 underline" data-testid="invite-accept-home">
+      Go to Hub
+    </Link>
   );
 }
 

@@ -34,23 +34,24 @@ export function json(body: unknown, status = 200) {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 }
 
-function SignedIn({ children }: { children: ReactNode }) {
+function SignedIn({ children, signIn }: { children: ReactNode; signIn: boolean }) {
   const auth = useAuth();
   useEffect(() => {
-    if (auth.state.status === "signed-out") void auth.signIn("manager@acme.test", "pw");
-  }, [auth]);
-  return auth.state.status === "signed-in" ? <>{children}</> : null;
+    if (signIn && auth.state.status === "signed-out") void auth.signIn("manager@acme.test", "pw");
+  }, [auth, signIn]);
+  return !signIn || auth.state.status === "signed-in" ? <>{children}</> : null;
 }
 
 /** Renders `element` at `url` (matched by `path`), with a fresh query cache; any other path renders a placeholder.
- * `as` signs in as that user, or as the manager with that one role (the manager by default). */
-export function renderAt(url: string, path: string, element: ReactElement, as: Me | Me["roles"][number] = me) {
-  const user = typeof as === "string" ? { ...me, roles: [as], memberships: [{ organization: acme, role: as }] } : as;
+ * `as` signs in as that user, or as the manager with that one role (the manager by default); with
+ * `null` the screen starts signed out, and signing in on it (any password) signs in as the manager. */
+export function renderAt(url: string, path: string, element: ReactElement, as: Me | Me["roles"][number] | null = me) {
+  const user = as === null ? me : typeof as === "string" ? { ...me, roles: [as], memberships: [{ organization: acme, role: as }] } : as;
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   return render(
     <QueryClientProvider client={queryClient}>
       <AuthProvider api={authApi(user)} session={session}>
-        <SignedIn>
+        <SignedIn signIn={as !== null}>
           <MemoryRouter initialEntries={[url]}>
             <Routes>
               <Route path={path} element={element} />
