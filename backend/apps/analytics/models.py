@@ -53,7 +53,13 @@ class BookingDay(TenantModel):
                 fields=["organization", "day"],
                 name="analytics_bookingday_reads",
                 include=["resource", "service", "status", "count", "seconds"],
-            )
+            ),
+            # One resource's rows (a resource filter, a resource's utilization by day).
+            models.Index(
+                fields=["organization", "resource", "day"],
+                name="analytics_bookingday_resource",
+                include=["service", "status", "count", "seconds"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,7 +79,12 @@ class AvailabilityDay(TenantModel):
                 fields=["organization", "day"],
                 name="analytics_availday_reads",
                 include=["resource", "seconds"],
-            )
+            ),
+            models.Index(
+                fields=["organization", "resource", "day"],
+                name="analytics_availday_resource",
+                include=["seconds"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -119,7 +130,12 @@ class BookingMonth(TenantModel):
                 fields=["organization", "month"],
                 name="analytics_bookingmonth_reads",
                 include=["resource", "service", "status", "count", "seconds"],
-            )
+            ),
+            models.Index(
+                fields=["organization", "resource", "month"],
+                name="analytics_bookingmonth_res",
+                include=["service", "status", "count", "seconds"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,7 +155,12 @@ class AvailabilityMonth(TenantModel):
                 fields=["organization", "month"],
                 name="analytics_availmonth_reads",
                 include=["resource", "seconds"],
-            )
+            ),
+            models.Index(
+                fields=["organization", "resource", "month"],
+                name="analytics_availmonth_res",
+                include=["seconds"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -164,7 +185,12 @@ class UtilizationWeek(TenantModel):
                 fields=["organization", "week"],
                 name="analytics_utilweek_reads",
                 include=["resource", "booked", "available"],
-            )
+            ),
+            models.Index(
+                fields=["organization", "resource", "week"],
+                name="analytics_utilweek_resource",
+                include=["booked", "available"],
+            ),
         ]
 
     def __str__(self) -> str:

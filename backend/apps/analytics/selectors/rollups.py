@@ -18,6 +18,7 @@ from django.db import connection
 from apps.analytics.periods import Interval, bucket_of, buckets, days_between, runs
 from apps.analytics.selectors.live import BookingDims, MoneyRow
 from apps.analytics.selectors.sql import BOOKED_STATUSES, bucket_sql, or_ranges
+from apps.core.models import Resource
 from apps.identity.models import Organization
 
 _DIM_SQL = {"resource": "resource_id", "service": "service_id", "status": "status"}
@@ -173,11 +174,10 @@ def rollup_utilization(
     else:
         months, day_runs = split_months(first, last, skip, interval)
     day_where, day_params = _days_where(day_runs, skip)
-    booked_filter, booked_params = "", []
+    narrow, narrow_params = "", []  # both sides: one resource
     if resource_id is not None:
-        booked_filter += " AND resource_id = %s"
-        booked_params.append(resource_id)
-    week_filter, week_params = booked_filter, list(booked_params)  # no service filter: no weeks
+        narrow, narrow_params = " AND resource_id = %s", [resource_id]
+    booked_filter, booked_params = narrow, list(narrow_params)
     if service_id is not None:
         booked_filter += " AND service_id = %s"
         booked_params.append(service_id)
@@ -188,44 +188,48 @@ def rollup_utilization(
         f" WHERE organization_id = %s AND month = ANY(%s) AND status = ANY(%s){booked_filter}"
         f" UNION ALL SELECT {day_bucket}, resource_id, seconds FROM analytics_bookingday"
         f" WHERE organization_id = %s AND {day_where} AND status = ANY(%s){booked_filter}"
-        + (
-            " UNION ALL SELECT week, resource_id, booked FROM analytics_utilizationweek"  # noqa: S608 - this module's fragments
-            f" WHERE organization_id = %s AND week = ANY(%s){week_filter}"
-            if weeks
-            else ""
-        )
     )
     available = (
         f"SELECT {month_bucket} AS bucket, resource_id, seconds FROM analytics_availabilitymonth"  # noqa: S608 - this module's fragments
-        " WHERE organization_id = %s AND month = ANY(%s) AND NOT (resource_id = ANY(%s::uuid[]))"
+        f" WHERE organization_id = %s AND month = ANY(%s){narrow}"
         f" UNION ALL SELECT {day_bucket}, resource_id, seconds FROM analytics_availabilityday"
-        f" WHERE organization_id = %s AND {day_where} AND NOT (resource_id = ANY(%s::uuid[]))"
-        + (
-            " UNION ALL SELECT week, resource_id, available FROM analytics_utilizationweek"
-            " WHERE organization_id = %s AND week = ANY(%s) AND NOT (resource_id = ANY(%s::uuid[]))"
-            if weeks
-            else ""
-        )
+        f" WHERE organization_id = %s AND {day_where}{narrow}"
     )
     org, others = organization.id, list(skip_resources)
-    one = " AND r.id = %s" if resource_id is not None else ""
+    # The cells' resources, by name: listed here and passed in, so the statement carries only their
+    # rank (a wide sort key of ids and names costs more than joining every cell).
+    listed = Resource.objects.for_organization(organization).filter(is_active=True)
+    if resource_id is not None:
+        listed = listed.filter(id=resource_id)
+    resources = [(str(pk), name) for pk, name in listed.order_by("name", "id").values_list("id", "name")]
+    if not resources:
+        return []
+    # A whole week is one row per cell already: joined as it is, never grouped again.
+    week_join = (
+        " LEFT JOIN analytics_utilizationweek AS w ON w.organization_id = %s AND w.week = ANY(%s)"
+        " AND w.week = c.bucket AND w.resource_id = c.id"
+    )
     params = [
+        others,
         buckets(first, last, interval),
-        org,
-        *([resource_id] if resource_id is not None else []),
+        [pk for pk, _ in resources],
+        *((org, weeks) if weeks else ()),
         *(org, months, statuses, *booked_params, org, *day_params, statuses, *booked_params),
-        *((org, weeks, *week_params) if weeks else ()),
-        *(org, months, others, org, *day_params, others),
-        *((org, weeks, others) if weeks else ()),
+        *(org, months, *narrow_params, org, *day_params, *narrow_params),
     ]
+    week_booked, week_available = (
+        (" + coalesce(w.booked, 0)", " + coalesce(w.available, 0)") if weeks else ("", "")
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.bucket, c.id::text, c.name,"  # noqa: S608 - only this module's fragments; values are parameters
-            " coalesce(b.seconds, 0)::bigint, coalesce(a.seconds, 0)::bigint"
-            # Resources ranked by name once: the cells sort by (bucket, rank), not by text.
-            " FROM (SELECT g.bucket, r.id, r.name, r.place FROM unnest(%s::date[]) AS g(bucket)"
-            " CROSS JOIN (SELECT id, name, row_number() OVER (ORDER BY name, id) AS place"
-            f" FROM core_resource AS r WHERE r.organization_id = %s AND r.is_active{one}) AS r) AS c"
+            "SELECT c.bucket, c.place,"  # noqa: S608 - only this module's fragments; values are parameters
+            f" (coalesce(b.seconds, 0){week_booked})::bigint,"
+            # A skipped resource's available time is all read live: none of it from the rollups.
+            f" CASE WHEN c.skipped THEN 0 ELSE (coalesce(a.seconds, 0){week_available})::bigint END"
+            " FROM (SELECT g.bucket, r.id, r.place, r.id = ANY(%s::uuid[]) AS skipped"
+            " FROM unnest(%s::date[]) AS g(bucket)"
+            " CROSS JOIN unnest(%s::uuid[]) WITH ORDINALITY AS r(id, place)) AS c"
+            f"{week_join if weeks else ''}"
             " LEFT JOIN (SELECT bucket, resource_id, sum(seconds) AS seconds"
             f" FROM ({booked}) AS x GROUP BY 1, 2) AS b ON b.bucket = c.bucket AND b.resource_id = c.id"
             " LEFT JOIN (SELECT bucket, resource_id, sum(seconds) AS seconds"
@@ -233,8 +237,8 @@ def rollup_utilization(
             " ORDER BY c.bucket, c.place",
             params,
         )
-        rows: list[UtilizationRow] = cursor.fetchall()
-    return rows
+        found = cursor.fetchall()
+    return [(bucket, *resources[place - 1], booked, free) for bucket, place, booked, free in found]
 
 
 @dataclass(frozen=True)
