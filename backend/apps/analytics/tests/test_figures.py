@@ -297,8 +297,9 @@ def test_filters_and_changed_resources_read_the_same_from_rollups(world: World, 
                 service_id=world.service.id,
             ).document()
         ]
-        for interval in ("day", "month"):
-            for resource_id, service_id in ((world.berlin.id, None), (None, world.service.id)):
+        for interval in ("day", "week", "month"):
+            # By week without a service filter: whole weeks from the week rows.
+            for resource_id, service_id in ((world.berlin.id, None), (None, world.service.id), (None, None)):
                 found.append(
                     analytics_utilization(
                         organization=org,
