@@ -39,8 +39,6 @@ from apps.core.models import Resource
 from apps.identity.models import Organization
 from apps.transactions.selectors import billing_settings_of
 
-# Stamps come from the application hosts' clocks, transaction starts from the database's.
-MARGIN_SECONDS = 60
 HORIZON = timedelta(days=366)
 # Covered from the first data or this far back, whichever is earlier: the longest range a read asks.
 BEHIND = timedelta(days=MAX_DAYS)
@@ -77,7 +75,8 @@ def _currencies(organization: Organization) -> list[str]:
 
 def exact_as_of(now: datetime) -> datetime:
     """W for a run starting now: before every stamp a transaction still open may write."""
-    margin = timedelta(seconds=getattr(settings, "ANALYTICS_ROLLUP_MARGIN_SECONDS", MARGIN_SECONDS))
+    # Stamps come from the application hosts' clocks, transaction starts from the database's.
+    margin = timedelta(seconds=settings.ANALYTICS_ROLLUP_MARGIN_SECONDS)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")  # statistics are cached per transaction
         cursor.execute(

@@ -157,6 +157,13 @@ EVENT_STALLED_SWEEP_CRON = env.str("EVENT_STALLED_SWEEP_CRON", "* * * * * */15")
 # this is presumed dead.
 IDEMPOTENCY_RETENTION_SECONDS = env.int("IDEMPOTENCY_RETENTION_SECONDS", 25 * 3600)
 IDEMPOTENCY_IN_PROGRESS_SECONDS = env.int("IDEMPOTENCY_IN_PROGRESS_SECONDS", 60)
+# Analytics: the most cells (buckets x keys) a JSON series holds (more: 422; CSV is unbounded); an
+# answer is not cached while a write is younger than the settle time (a transaction stamped earlier
+# may commit later); the rollups count as exact up to the oldest open transaction minus the margin
+# (clocks of the application hosts and the database differ).
+ANALYTICS_MAX_JSON_CELLS = env.int("ANALYTICS_MAX_JSON_CELLS", 20_000)
+ANALYTICS_SETTLE_SECONDS = env.float("ANALYTICS_SETTLE_SECONDS", 5.0)
+ANALYTICS_ROLLUP_MARGIN_SECONDS = env.float("ANALYTICS_ROLLUP_MARGIN_SECONDS", 60.0)
 # The worker (manage.py procrastinate worker) serves its Prometheus metrics on this port
 # (METRICS_PORT, empty: not served), next to the web processes' /metrics.
 PROCRASTINATE_ON_APP_READY = "hubkit.metrics.worker_app_ready"

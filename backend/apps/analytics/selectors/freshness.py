@@ -198,17 +198,14 @@ class DataVersion:
     settled: bool
 
 
-# A write stamped within this many seconds may belong to a transaction that commits after another,
-# later-stamped one: an answer computed now is not cached (max(updated_at) could miss it).
-SETTLE_SECONDS = 5  # settings.ANALYTICS_SETTLE_SECONDS overrides it
-
-
 def data_version(*, organization: Organization, now: datetime) -> DataVersion:
     with connection.cursor() as cursor:
         cursor.execute(_VERSION_SQL, {"o": organization.id, "now": now})
         values = cursor.fetchone() or ()
     stamps = [v for v in values if isinstance(v, datetime)]
-    settle = timedelta(seconds=getattr(settings, "ANALYTICS_SETTLE_SECONDS", SETTLE_SECONDS))
+    # A write stamped within ANALYTICS_SETTLE_SECONDS may belong to a transaction that commits after
+    # another, later-stamped one: an answer computed now is not cached (max(updated_at) could miss it).
+    settle = timedelta(seconds=settings.ANALYTICS_SETTLE_SECONDS)
     settled = all(stamp < now - settle for stamp in stamps)
     key = "|".join(
         [organization.timezone, *(v.isoformat() if isinstance(v, datetime) else str(v) for v in values)]

@@ -54,8 +54,6 @@ from apps.transactions.selectors import billing_settings_of
 from hubkit.errors import ValidationFailed
 
 CACHE_SECONDS = 600
-# The most cells (bucket x resource or key) a JSON series holds; CSV, streamed, has no bound.
-MAX_JSON_CELLS = 20_000
 _ZERO = Decimal(0)
 
 
@@ -84,7 +82,7 @@ def check_cells(cells: int, *, narrow: str) -> None:
     A JSON answer is built, rendered and cached whole; a long range by day over many resources
     would hold hundreds of thousands of cells. The CSV variant streams and stays unbounded.
     """
-    limit = getattr(settings, "ANALYTICS_MAX_JSON_CELLS", MAX_JSON_CELLS)
+    limit = settings.ANALYTICS_MAX_JSON_CELLS
     if cells <= limit:
         return
     message = (
@@ -292,7 +290,7 @@ def analytics_utilization(
 ) -> Report:
     """One item per bucket and active resource (empty ones included), resources by name.
 
-    As JSON at most `MAX_JSON_CELLS` cells (buckets x active resources), counted before any figure.
+    As JSON at most `ANALYTICS_MAX_JSON_CELLS` cells (buckets x active resources), counted before any figure.
     """
     check_range(first, last)
 
@@ -381,7 +379,7 @@ def analytics_bookings(
     bucket present; without, one item per key whose bucket is `from`. Keys: every status; the
     active resources or services and any other one with bookings in the range (`none`: no service).
 
-    As JSON a series holds at most `MAX_JSON_CELLS` cells, counted before any booking is read,
+    As JSON a series holds at most `ANALYTICS_MAX_JSON_CELLS` cells, counted before any booking is read,
     with every resource or service of the organization as a possible key.
     """
     check_range(first, last)
