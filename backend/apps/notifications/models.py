@@ -77,6 +77,8 @@ class Notification(TenantModel):
                 condition=Q(read_at__isnull=True, archived_at__isnull=True),
                 name="notif_unread_idx",
             ),
+            # The retention purge: an organization's rows older than its cutoff.
+            models.Index(fields=["organization", "created_at"], name="notif_org_created_idx"),
         ]
 
     def __str__(self) -> str:
@@ -105,6 +107,7 @@ class NotificationDispatch(TenantModel):
                 fields=["organization", "recipient", "dedupe_key"], name="notif_dispatch_dedupe_uniq"
             ),
         ]
+        indexes = [models.Index(fields=["organization", "created_at"], name="notif_dispatch_created_idx")]
 
     def __str__(self) -> str:
         return f"Notification dispatch {self.id}"
