@@ -195,3 +195,60 @@ class UtilizationWeek(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.booked} of {self.available} s in the week of {self.week}"
+
+
+class BookingKey(models.TextChoices):
+    """The one dimension a `BookingKeyDay`/`BookingKeyMonth` row counts by."""
+
+    STATUS = "status"
+    SERVICE = "service"
+    RESOURCE = "resource"
+
+
+class BookingKeyDay(TenantModel):
+    """`BookingDay` summed per one dimension: bookings of one status, service or resource on a day.
+
+    The bookings report without a filter counts by one dimension only: a year by status is a few
+    hundred of these rows instead of tens of thousands of `BookingDay` rows.
+    """
+
+    day = models.DateField()
+    dim = models.CharField(max_length=8, choices=BookingKey.choices)
+    # The status, or the service's or resource's id as text; "": bookings without a service.
+    key = models.CharField(max_length=36, blank=True)
+    count = models.PositiveIntegerField()
+    seconds = models.BigIntegerField()  # of the booked statuses
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "dim", "day"],
+                name="analytics_keyday_reads",
+                include=["key", "count", "seconds"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} by {self.dim} {self.key} on {self.day}"
+
+
+class BookingKeyMonth(TenantModel):
+    """`BookingKeyDay` summed over a local month."""
+
+    month = models.DateField()
+    dim = models.CharField(max_length=8, choices=BookingKey.choices)
+    key = models.CharField(max_length=36, blank=True)
+    count = models.PositiveIntegerField()
+    seconds = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "dim", "month"],
+                name="analytics_keymonth_reads",
+                include=["key", "count", "seconds"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} by {self.dim} {self.key} in {self.month:%Y-%m}"

@@ -25,6 +25,8 @@ from apps.analytics.models import (
     AvailabilityDay,
     AvailabilityMonth,
     BookingDay,
+    BookingKeyDay,
+    BookingKeyMonth,
     BookingMonth,
     MoneyDay,
     RollupState,
@@ -103,7 +105,7 @@ def rollups_refresh(*, organization: Organization, now: datetime | None = None) 
             redo = resources
             every_month = True
             _clear(organization, Q())
-            for model in (BookingMonth, AvailabilityMonth, UtilizationWeek):
+            for model in (BookingMonth, AvailabilityMonth, UtilizationWeek, BookingKeyMonth):
                 model.objects.for_organization(organization).delete()
         else:
             plan = changes_since(organization=organization, state=state)
@@ -128,6 +130,7 @@ def rollups_refresh(*, organization: Organization, now: datetime | None = None) 
         _write_months(
             organization, months, set(buckets(covered_from, covered_to, "month")) if every_month else months
         )
+        _write_keys(organization, days, months)
         weeks = {bucket_of(day, "week") for day in days}
         _write_weeks(organization, set(buckets(covered_from, covered_to, "week")) if every_month else weeks)
         if state is None:
@@ -140,7 +143,7 @@ def rollups_refresh(*, organization: Organization, now: datetime | None = None) 
 
 
 def _clear(organization: Organization, days: Q) -> None:
-    for model in (BookingDay, MoneyDay, AvailabilityDay):
+    for model in (BookingDay, BookingKeyDay, MoneyDay, AvailabilityDay):
         model.objects.for_organization(organization).filter(days).delete()
 
 
@@ -229,6 +232,45 @@ def _write_months(organization: Organization, months: set[date], availability_mo
         )
         month_model.objects.for_organization(organization).bulk_create(
             (month_model(organization=organization, **row) for row in sums), batch_size=5000
+        )
+
+
+# The day rows per one dimension (status, service, resource), summed from the (already written)
+# booking rows of those days; then the month rows of those months from them. Also in migration 0006.
+_KEY_DAYS_SQL = (
+    "INSERT INTO analytics_bookingkeyday (organization_id, day, dim, key, count, seconds)"
+    " SELECT %(o)s, day, dim, key, sum(count), sum(seconds) FROM ("
+    " SELECT day, 'status' AS dim, status AS key, count, seconds FROM analytics_bookingday"
+    " WHERE organization_id = %(o)s AND day = ANY(%(days)s)"
+    " UNION ALL SELECT day, 'service', coalesce(service_id::text, ''), count, seconds"
+    " FROM analytics_bookingday WHERE organization_id = %(o)s AND day = ANY(%(days)s)"
+    " UNION ALL SELECT day, 'resource', resource_id::text, count, seconds FROM analytics_bookingday"
+    " WHERE organization_id = %(o)s AND day = ANY(%(days)s)"
+    " ) AS x GROUP BY day, dim, key"
+)
+_KEY_MONTHS_SQL = (
+    "INSERT INTO analytics_bookingkeymonth (organization_id, month, dim, key, count, seconds)"
+    " SELECT %(o)s, date_trunc('month', day::timestamp)::date, dim, key, sum(count), sum(seconds)"
+    " FROM analytics_bookingkeyday WHERE organization_id = %(o)s AND day >= %(lo)s AND day < %(hi)s"
+    " AND date_trunc('month', day::timestamp)::date = ANY(%(months)s) GROUP BY 2, dim, key"
+)
+
+
+def _write_keys(organization: Organization, days: list[date], months: set[date]) -> None:
+    """The per-dimension rows of these days (their old ones cleared with the day rows) and months."""
+    if not days:
+        return
+    BookingKeyMonth.objects.for_organization(organization).filter(month__in=months).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(_KEY_DAYS_SQL, {"o": organization.id, "days": days})
+        cursor.execute(
+            _KEY_MONTHS_SQL,
+            {
+                "o": organization.id,
+                "lo": min(months),
+                "hi": max(months) + timedelta(days=31),
+                "months": sorted(months),
+            },
         )
 
 

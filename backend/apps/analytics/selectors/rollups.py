@@ -73,6 +73,10 @@ def rollup_booking_counts(
 ) -> dict[tuple[Any, ...], list[int]]:
     """(bucket, *dims) → [bookings, booked seconds], as `live.booking_counts` answers."""
     months, day_runs = split_months(first, last, skip, interval)
+    if len(dims) == 1 and resource_id is None and service_id is None:
+        return _key_counts(
+            organization, months=months, day_runs=day_runs, skip=skip, interval=interval, dim=dims[0]
+        )
     found: dict[tuple[Any, ...], list[int]] = {}
     for table, column, where, params in (
         ("analytics_bookingmonth", "month", "month = ANY(%s)", [months]),
@@ -101,6 +105,39 @@ def rollup_booking_counts(
                 entry[0] += int(count)
                 entry[1] += int(seconds)
     return found
+
+
+# A key row's key as the booking rows give the dimension: a status, a resource id, a service id or
+# null (no service).
+_KEY_SQL = {"status": "key", "resource": "key::uuid", "service": "NULLIF(key, '')::uuid"}
+
+
+def _key_counts(
+    organization: Organization,
+    *,
+    months: list[date],
+    day_runs: list[tuple[date, date]],
+    skip: Collection[date],
+    interval: Interval,
+    dim: str,
+) -> dict[tuple[Any, ...], list[int]]:
+    """`rollup_booking_counts` of one dimension without filters, from the per-dimension rows."""
+    day_where, day_params = _days_where(day_runs, skip)
+    key = _KEY_SQL[dim]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Grouped by the text, converted once per group.
+            f"SELECT bucket, {key}, n, s FROM (SELECT bucket, key, sum(count) AS n, sum(seconds) AS s FROM ("  # noqa: S608 - only this module's fragments; values are parameters
+            f"SELECT {bucket_sql('month', interval)} AS bucket, key, count, seconds"
+            " FROM analytics_bookingkeymonth WHERE organization_id = %s AND dim = %s AND month = ANY(%s)"
+            f" UNION ALL SELECT {bucket_sql('day', interval)}, key, count, seconds"
+            f" FROM analytics_bookingkeyday WHERE organization_id = %s AND dim = %s AND {day_where}"
+            ") AS x GROUP BY 1, 2) AS g",
+            [organization.id, dim, months, organization.id, dim, *day_params],
+        )
+        return {
+            (bucket, value): [int(count), int(seconds)] for bucket, value, count, seconds in cursor.fetchall()
+        }
 
 
 def _days_where(day_runs: list[tuple[date, date]], skip: Collection[date]) -> tuple[str, list[Any]]:

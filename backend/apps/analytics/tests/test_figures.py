@@ -428,3 +428,91 @@ def test_the_migration_backfills_the_week_rows_the_job_writes(world: World) -> N
         assert isinstance(backfill.sql, str)
         cursor.execute(backfill.sql)
     assert _week_rows(world)[0] == written
+
+
+def _key_rows(world: World) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The per-dimension month rows, and the same sums grouped from the booking day rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT month, dim, key, count, seconds FROM analytics_bookingkeymonth"
+            " WHERE organization_id = %s ORDER BY 1, 2, 3",
+            [world.organization.id],
+        )
+        months = cursor.fetchall()
+        cursor.execute(
+            "SELECT date_trunc('month', day::timestamp)::date, dim, key, sum(count), sum(seconds) FROM ("
+            " SELECT day, 'status' AS dim, status AS key, count, seconds FROM analytics_bookingday"
+            " WHERE organization_id = %(o)s"
+            " UNION ALL SELECT day, 'service', coalesce(service_id::text, ''), count, seconds"
+            " FROM analytics_bookingday WHERE organization_id = %(o)s"
+            " UNION ALL SELECT day, 'resource', resource_id::text, count, seconds FROM analytics_bookingday"
+            " WHERE organization_id = %(o)s) AS x GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            {"o": world.organization.id},
+        )
+        return months, cursor.fetchall()
+
+
+def test_counts_by_one_key_read_the_per_dimension_rows(world: World) -> None:
+    org = world.organization
+
+    def counts(group_by: str, interval: Interval | None) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = analytics_bookings(
+            organization=org,
+            first=FIRST,
+            last=LAST,
+            group_by=group_by,
+            interval=interval,
+            resource_id=None,
+            service_id=None,
+        ).document()
+        return items
+
+    intervals: list[Interval | None] = [None, "day", "week", "month"]
+    asked = [(g, i) for g in ("status", "service", "resource") for i in intervals]
+    live = [counts(g, i) for g, i in asked]
+    roll_up(world)
+    months, summed = _key_rows(world)
+    assert months == summed
+    assert {row[1] for row in months} == {"status", "service", "resource"}
+    assert any(row[1] == "service" and row[2] == "" for row in months)  # bookings without a service
+    with CaptureQueriesContext(connection) as reading:
+        assert [counts(g, i) for g, i in asked] == live
+    read = " ".join(q["sql"] for q in reading.captured_queries)
+    assert "analytics_bookingkeymonth" in read
+    assert "analytics_bookingmonth" not in read
+    assert "analytics_bookingday " not in read
+    # A filter reads the full booking rows.
+    with CaptureQueriesContext(connection) as reading:
+        analytics_bookings(
+            organization=org,
+            first=FIRST,
+            last=LAST,
+            group_by="status",
+            interval=None,
+            resource_id=world.berlin.id,
+            service_id=None,
+        ).document()
+    assert not any("analytics_bookingkey" in q["sql"] for q in reading.captured_queries)
+    # A later run keeps them the day rows' sums, and the answers what the rows say.
+    booking = next(b for b in world.bookings if b.status == BookingStatus.CONFIRMED)
+    booking_transition(booking=booking, actor=None, to=BookingStatus.CANCELLED, reason="ill")
+    changed = [counts(g, i) for g, i in asked]
+    assert changed != live
+    roll_up(world)
+    months, summed = _key_rows(world)
+    assert months == summed
+    assert [counts(g, i) for g, i in asked] == changed
+
+
+def test_the_migration_backfills_the_per_dimension_rows_the_job_writes(world: World) -> None:
+    roll_up(world)
+    written, _ = _key_rows(world)
+    assert written
+    migration = importlib.import_module("apps.analytics.migrations.0006_booking_keys").Migration
+    (backfill,) = (op for op in migration.operations if isinstance(op, migrations.RunSQL))
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM analytics_bookingkeymonth")
+        cursor.execute("DELETE FROM analytics_bookingkeyday")
+        assert isinstance(backfill.sql, str)
+        cursor.execute(backfill.sql)
+    assert _key_rows(world)[0] == written
