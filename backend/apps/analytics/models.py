@@ -197,6 +197,33 @@ class UtilizationWeek(TenantModel):
         return f"{self.booked} of {self.available} s in the week of {self.week}"
 
 
+class UtilizationMonth(TenantModel):
+    """Booked and available seconds of one resource in one local month: `UtilizationWeek` by month,
+    so a monthly utilization series without a service filter reads one row per cell."""
+
+    month = models.DateField()  # its 1st
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+", db_index=False)
+    booked = models.BigIntegerField()
+    available = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "month"],
+                name="analytics_utilmonth_reads",
+                include=["resource", "booked", "available"],
+            ),
+            models.Index(
+                fields=["organization", "resource", "month"],
+                name="analytics_utilmonth_resource",
+                include=["booked", "available"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booked} of {self.available} s in {self.month:%Y-%m}"
+
+
 class BookingKey(models.TextChoices):
     """The one dimension a `BookingKeyDay`/`BookingKeyMonth` row counts by."""
 

@@ -30,6 +30,7 @@ from apps.analytics.models import (
     BookingMonth,
     MoneyDay,
     RollupState,
+    UtilizationMonth,
     UtilizationWeek,
 )
 from apps.analytics.periods import MAX_DAYS, bucket_of, buckets, days_between
@@ -105,7 +106,13 @@ def rollups_refresh(*, organization: Organization, now: datetime | None = None) 
             redo = resources
             every_month = True
             _clear(organization, Q())
-            for model in (BookingMonth, AvailabilityMonth, UtilizationWeek, BookingKeyMonth):
+            for model in (
+                BookingMonth,
+                AvailabilityMonth,
+                UtilizationWeek,
+                UtilizationMonth,
+                BookingKeyMonth,
+            ):
                 model.objects.for_organization(organization).delete()
         else:
             plan = changes_since(organization=organization, state=state)
@@ -131,8 +138,11 @@ def rollups_refresh(*, organization: Organization, now: datetime | None = None) 
             organization, months, set(buckets(covered_from, covered_to, "month")) if every_month else months
         )
         _write_keys(organization, days, months)
-        weeks = {bucket_of(day, "week") for day in days}
-        _write_weeks(organization, set(buckets(covered_from, covered_to, "week")) if every_month else weeks)
+        for unit in ("week", "month"):
+            touched = {bucket_of(day, unit) for day in days}
+            _write_periods(
+                organization, unit, set(buckets(covered_from, covered_to, unit)) if every_month else touched
+            )
         if state is None:
             state = RollupState(organization=organization)
         state.timezone = organization.timezone
@@ -274,33 +284,38 @@ def _write_keys(organization: Organization, days: list[date], months: set[date])
         )
 
 
-# A week's booked and available seconds per resource, summed from its day rows.
-_WEEK_SQL = (
-    "INSERT INTO analytics_utilizationweek (organization_id, week, resource_id, booked, available)"
-    " SELECT %(o)s, week, resource_id, sum(booked), sum(available) FROM ("
-    " SELECT date_trunc('week', day::timestamp)::date AS week, resource_id, seconds AS booked, 0 AS available"
-    " FROM analytics_bookingday WHERE organization_id = %(o)s AND day >= %(lo)s AND day < %(hi)s"
-    " AND status = ANY(%(booked)s)"
-    " UNION ALL SELECT date_trunc('week', day::timestamp)::date, resource_id, 0, seconds"
+# A week's or month's booked and available seconds per resource, summed from its day rows.
+_PERIOD_SQL = (
+    "INSERT INTO {table} (organization_id, {column}, resource_id, booked, available)"
+    " SELECT %(o)s, period, resource_id, sum(booked), sum(available) FROM ("
+    " SELECT date_trunc('{unit}', day::timestamp)::date AS period, resource_id, seconds AS booked,"
+    " 0 AS available FROM analytics_bookingday WHERE organization_id = %(o)s AND day >= %(lo)s"
+    " AND day < %(hi)s AND status = ANY(%(booked)s)"
+    " UNION ALL SELECT date_trunc('{unit}', day::timestamp)::date, resource_id, 0, seconds"
     " FROM analytics_availabilityday WHERE organization_id = %(o)s AND day >= %(lo)s AND day < %(hi)s"
-    " ) AS x WHERE week = ANY(%(weeks)s) GROUP BY week, resource_id"
+    " ) AS x WHERE period = ANY(%(periods)s) GROUP BY period, resource_id"
 )
+_PERIODS: dict[str, tuple[type[UtilizationWeek] | type[UtilizationMonth], str, timedelta]] = {
+    "week": (UtilizationWeek, "week", timedelta(days=7)),
+    "month": (UtilizationMonth, "month", timedelta(days=31)),
+}
 
 
-def _write_weeks(organization: Organization, weeks: set[date]) -> None:
-    """The week rows of these ISO weeks, summed from their (already written) day rows."""
-    if not weeks:
+def _write_periods(organization: Organization, unit: str, starts: set[date]) -> None:
+    """The week or month rows of these weeks or months, summed from their (already written) day rows."""
+    if not starts:
         return
-    UtilizationWeek.objects.for_organization(organization).filter(week__in=weeks).delete()
+    model, column, longest = _PERIODS[unit]
+    model.objects.for_organization(organization).filter(**{f"{column}__in": starts}).delete()
     with connection.cursor() as cursor:
         cursor.execute(
-            _WEEK_SQL,
+            _PERIOD_SQL.format(table=model._meta.db_table, column=column, unit=unit),
             {
                 "o": organization.id,
-                "lo": min(weeks),
-                "hi": max(weeks) + timedelta(days=7),
+                "lo": min(starts),
+                "hi": max(starts) + longest,
                 "booked": list(BOOKED_STATUSES),
-                "weeks": sorted(weeks),
+                "periods": sorted(starts),
             },
         )
 

@@ -196,20 +196,25 @@ def rollup_utilization(
 ) -> list[UtilizationRow]:
     """One row per bucket and active resource (by name), booked and available seconds from the rollups.
 
-    Every cell is listed, empty ones with zeros: PostgreSQL groups the month, week and day rows and
-    joins them to the buckets and resources, so the caller only adds what it reads live. Skipped
-    days are left out of both sides, skipped resources out of the available side; `skip=None`:
-    nothing from the rollups (they do not answer for this organization), zeros everywhere.
+    Every cell is listed, empty ones with zeros, so the caller only adds what it reads live.
+    Without a service filter a whole week or month is one `UtilizationWeek`/`UtilizationMonth`
+    row per cell, taken as it is; PostgreSQL sums the other days' booking and availability rows
+    per (bucket, resource); the cells are laid out here (a join of every bucket x resource in SQL
+    cost more than reading these rows). Skipped days are left out of both sides, skipped resources
+    out of the available side; `skip=None`: nothing from the rollups (they do not answer for this
+    organization), zeros everywhere.
     """
     months: list[date] = []
-    weeks: list[date] = []  # the week rows merge services: read only without a service filter
+    wholes: list[date] = []  # whole weeks or months, one row per cell (services merged)
     day_runs: list[tuple[date, date]] = []
     if skip is None:
         skip = []
     elif interval == "week" and service_id is None:
-        weeks, day_runs = split_weeks(first, last, skip)
+        wholes, day_runs = split_weeks(first, last, skip)
     else:
         months, day_runs = split_months(first, last, skip, interval)
+        if interval == "month" and service_id is None:
+            wholes, months = months, []
     day_where, day_params = _days_where(day_runs, skip)
     narrow, narrow_params = "", []  # both sides: one resource
     if resource_id is not None:
@@ -218,64 +223,61 @@ def rollup_utilization(
     if service_id is not None:
         booked_filter += " AND service_id = %s"
         booked_params.append(service_id)
-    statuses = list(BOOKED_STATUSES)
+    org, others, statuses = organization.id, list(skip_resources), list(BOOKED_STATUSES)
     month_bucket, day_bucket = bucket_sql("month", interval), bucket_sql("day", interval)
-    booked = (
-        f"SELECT {month_bucket} AS bucket, resource_id, seconds FROM analytics_bookingmonth"  # noqa: S608 - this module's fragments
-        f" WHERE organization_id = %s AND month = ANY(%s) AND status = ANY(%s){booked_filter}"
-        f" UNION ALL SELECT {day_bucket}, resource_id, seconds FROM analytics_bookingday"
-        f" WHERE organization_id = %s AND {day_where} AND status = ANY(%s){booked_filter}"
+    table, column = (
+        ("analytics_utilizationmonth", "month")
+        if interval == "month"
+        else ("analytics_utilizationweek", "week")
     )
-    available = (
-        f"SELECT {month_bucket} AS bucket, resource_id, seconds FROM analytics_availabilitymonth"  # noqa: S608 - this module's fragments
-        f" WHERE organization_id = %s AND month = ANY(%s){narrow}"
-        f" UNION ALL SELECT {day_bucket}, resource_id, seconds FROM analytics_availabilityday"
-        f" WHERE organization_id = %s AND {day_where}{narrow}"
-    )
-    org, others = organization.id, list(skip_resources)
-    # The cells' resources, by name: listed here and passed in, so the statement carries only their
-    # rank (a wide sort key of ids and names costs more than joining every cell).
+    # Each statement gives (bucket, resource id as text, booked seconds, available seconds).
+    sums: dict[tuple[date, str], tuple[int, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT bucket, resource_id::text, seconds, 0 FROM (SELECT bucket, resource_id,"  # noqa: S608 - this module's fragments
+            f" sum(seconds) AS seconds FROM (SELECT {month_bucket} AS bucket, resource_id, seconds"
+            " FROM analytics_bookingmonth WHERE organization_id = %s AND month = ANY(%s)"
+            f" AND status = ANY(%s){booked_filter}"
+            f" UNION ALL SELECT {day_bucket}, resource_id, seconds FROM analytics_bookingday"
+            f" WHERE organization_id = %s AND {day_where} AND status = ANY(%s){booked_filter}"
+            ") AS b GROUP BY 1, 2) AS booked",
+            [org, months, statuses, *booked_params, org, *day_params, statuses, *booked_params],
+        )
+        _add_cells(sums, cursor.fetchall())
+        cursor.execute(
+            "SELECT bucket, resource_id::text, 0, seconds FROM (SELECT bucket, resource_id,"  # noqa: S608 - this module's fragments
+            f" sum(seconds) AS seconds FROM (SELECT {month_bucket} AS bucket, resource_id, seconds"
+            f" FROM analytics_availabilitymonth WHERE organization_id = %s AND month = ANY(%s){narrow}"
+            f" UNION ALL SELECT {day_bucket}, resource_id, seconds FROM analytics_availabilityday"
+            f" WHERE organization_id = %s AND {day_where}{narrow}"
+            ") AS a WHERE NOT (resource_id = ANY(%s::uuid[])) GROUP BY 1, 2) AS available",
+            [org, months, *narrow_params, org, *day_params, *narrow_params, others],
+        )
+        _add_cells(sums, cursor.fetchall())
+        if wholes:
+            cursor.execute(
+                f"SELECT {column}, resource_id::text, booked,"  # noqa: S608 - this module's fragments
+                " CASE WHEN resource_id = ANY(%s::uuid[]) THEN 0 ELSE available END"
+                f" FROM {table} WHERE organization_id = %s AND {column} = ANY(%s){narrow}",
+                [others, org, wholes, *narrow_params],
+            )
+            _add_cells(sums, cursor.fetchall())
     listed = Resource.objects.for_organization(organization).filter(is_active=True)
     if resource_id is not None:
         listed = listed.filter(id=resource_id)
     resources = [(str(pk), name) for pk, name in listed.order_by("name", "id").values_list("id", "name")]
-    if not resources:
-        return []
-    # A whole week is one row per cell already: joined as it is, never grouped again.
-    week_join = (
-        " LEFT JOIN analytics_utilizationweek AS w ON w.organization_id = %s AND w.week = ANY(%s)"
-        " AND w.week = c.bucket AND w.resource_id = c.id"
-    )
-    params = [
-        others,
-        buckets(first, last, interval),
-        [pk for pk, _ in resources],
-        *((org, weeks) if weeks else ()),
-        *(org, months, statuses, *booked_params, org, *day_params, statuses, *booked_params),
-        *(org, months, *narrow_params, org, *day_params, *narrow_params),
+    zero = (0, 0)
+    return [
+        (bucket, pk, name, *sums.get((bucket, pk), zero))
+        for bucket in buckets(first, last, interval)
+        for pk, name in resources
     ]
-    week_booked, week_available = (
-        (" + coalesce(w.booked, 0)", " + coalesce(w.available, 0)") if weeks else ("", "")
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.bucket, c.place,"  # noqa: S608 - only this module's fragments; values are parameters
-            f" (coalesce(b.seconds, 0){week_booked})::bigint,"
-            # A skipped resource's available time is all read live: none of it from the rollups.
-            f" CASE WHEN c.skipped THEN 0 ELSE (coalesce(a.seconds, 0){week_available})::bigint END"
-            " FROM (SELECT g.bucket, r.id, r.place, r.id = ANY(%s::uuid[]) AS skipped"
-            " FROM unnest(%s::date[]) AS g(bucket)"
-            " CROSS JOIN unnest(%s::uuid[]) WITH ORDINALITY AS r(id, place)) AS c"
-            f"{week_join if weeks else ''}"
-            " LEFT JOIN (SELECT bucket, resource_id, sum(seconds) AS seconds"
-            f" FROM ({booked}) AS x GROUP BY 1, 2) AS b ON b.bucket = c.bucket AND b.resource_id = c.id"
-            " LEFT JOIN (SELECT bucket, resource_id, sum(seconds) AS seconds"
-            f" FROM ({available}) AS y GROUP BY 1, 2) AS a ON a.bucket = c.bucket AND a.resource_id = c.id"
-            " ORDER BY c.bucket, c.place",
-            params,
-        )
-        found = cursor.fetchall()
-    return [(bucket, *resources[place - 1], booked, free) for bucket, place, booked, free in found]
+
+
+def _add_cells(sums: dict[tuple[date, str], tuple[int, int]], rows: list[tuple[Any, ...]]) -> None:
+    for bucket, resource, booked, available in rows:
+        before = sums.get((bucket, resource), (0, 0))
+        sums[bucket, resource] = (before[0] + int(booked), before[1] + int(available))
 
 
 @dataclass(frozen=True)

@@ -363,17 +363,26 @@ def test_ratios_are_four_places_half_up(part: int, whole: int, expected: str | N
     assert report_ratio(part, whole) == expected == ratio(part, whole)
 
 
-def _week_rows(world: World) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The week table, and the same sums grouped from the day rows (non-empty cells only)."""
+# The table of whole weeks or months (one row per resource), and its migration.
+PERIODS = {
+    "week": ("analytics_utilizationweek", "0004_utilization_week"),
+    "month": ("analytics_utilizationmonth", "0007_utilization_month"),
+}
+
+
+def _period_rows(world: World, unit: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The week or month table, and the same sums grouped from the day rows (non-empty cells only)."""
+    table = PERIODS[unit][0]
+    column = unit
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT week, resource_id, booked, available FROM analytics_utilizationweek"
+            f"SELECT {column}, resource_id, booked, available FROM {table}"  # noqa: S608 - the test's own names
             " WHERE organization_id = %s AND (booked <> 0 OR available <> 0) ORDER BY 1, 2",
             [world.organization.id],
         )
-        weeks = cursor.fetchall()
+        periods = cursor.fetchall()
         cursor.execute(
-            "SELECT date_trunc('week', day::timestamp)::date, resource_id, sum(booked), sum(available)"
+            f"SELECT date_trunc('{unit}', day::timestamp)::date, resource_id, sum(booked), sum(available)"  # noqa: S608 - the test's own names
             " FROM (SELECT day, resource_id, CASE WHEN status = ANY(%s) THEN seconds ELSE 0 END AS booked,"
             " 0 AS available FROM analytics_bookingday WHERE organization_id = %s"
             " UNION ALL SELECT day, resource_id, 0, seconds FROM analytics_availabilityday"
@@ -381,53 +390,60 @@ def _week_rows(world: World) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...
             " HAVING sum(booked) <> 0 OR sum(available) <> 0 ORDER BY 1, 2",
             [list(BOOKED_STATUSES), world.organization.id, world.organization.id],
         )
-        return weeks, cursor.fetchall()
+        return periods, cursor.fetchall()
 
 
-def test_the_weekly_series_reads_week_rows_that_are_the_day_rows_summed(world: World) -> None:
+@pytest.mark.parametrize("unit", ["week", "month"])
+def test_the_series_read_week_and_month_rows_that_are_the_day_rows_summed(
+    world: World, unit: Interval
+) -> None:
     org = world.organization
 
-    def weekly(service_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+    def series(service_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = analytics_utilization(
-            organization=org, first=FIRST, last=LAST, interval="week", resource_id=None, service_id=service_id
+            organization=org, first=FIRST, last=LAST, interval=unit, resource_id=None, service_id=service_id
         ).document()
         return items
 
-    live, live_service = weekly(), weekly(world.service.id)
+    live, live_service = series(), series(world.service.id)
     roll_up(world)
-    weeks, days = _week_rows(world)
-    assert weeks == days
-    # Both DST weeks of Europe/Berlin (a 23- and a 25-hour Sunday) are among them.
-    assert {date(2026, 3, 23), date(2026, 10, 19)} <= {row[0] for row in weeks}
+    periods, days = _period_rows(world, unit)
+    assert periods == days
+    # The DST weeks and months of Europe/Berlin (a 23- and a 25-hour Sunday) are among them.
+    dst = {"week": {date(2026, 3, 23), date(2026, 10, 19)}, "month": {date(2026, 3, 1), date(2026, 10, 1)}}
+    assert dst[unit] <= {row[0] for row in periods}
+    table = PERIODS[unit][0]
     with CaptureQueriesContext(connection) as reading:
-        assert weekly() == live
-    assert any("analytics_utilizationweek" in q["sql"] for q in reading.captured_queries)
+        assert series() == live
+    assert any(table in q["sql"] for q in reading.captured_queries)
     with CaptureQueriesContext(connection) as reading:
-        assert weekly(world.service.id) == live_service  # a service filter reads the day rows
-    assert not any("analytics_utilizationweek" in q["sql"] for q in reading.captured_queries)
-    # A later run keeps the week rows the day rows' sums.
+        assert series(world.service.id) == live_service  # a service filter reads the day rows
+    assert not any(table in q["sql"] for q in reading.captured_queries)
+    # A later run keeps the rows the day rows' sums.
     booking = next(b for b in world.bookings if b.status == BookingStatus.CONFIRMED)
     booking_transition(booking=booking, actor=None, to=BookingStatus.CANCELLED, reason="ill")
     TimeOff.objects.for_organization(org).filter(resource=world.new_york).delete()
-    changed = weekly()
+    changed = series()
     assert changed != live
     roll_up(world)
-    weeks, days = _week_rows(world)
-    assert weeks == days
-    assert weekly() == changed
+    periods, days = _period_rows(world, unit)
+    assert periods == days
+    assert series() == changed
 
 
-def test_the_migration_backfills_the_week_rows_the_job_writes(world: World) -> None:
+@pytest.mark.parametrize("unit", ["week", "month"])
+def test_the_migrations_backfill_the_week_and_month_rows_the_job_writes(world: World, unit: str) -> None:
     roll_up(world)
-    written, _ = _week_rows(world)
+    written, _ = _period_rows(world, unit)
     assert written
-    migration = importlib.import_module("apps.analytics.migrations.0004_utilization_week").Migration
+    table, name = PERIODS[unit]
+    migration = importlib.import_module(f"apps.analytics.migrations.{name}").Migration
     (backfill,) = (op for op in migration.operations if isinstance(op, migrations.RunSQL))
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM analytics_utilizationweek")
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - the test's own names
         assert isinstance(backfill.sql, str)
         cursor.execute(backfill.sql)
-    assert _week_rows(world)[0] == written
+    assert _period_rows(world, unit)[0] == written
 
 
 def _key_rows(world: World) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:

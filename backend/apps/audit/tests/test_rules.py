@@ -27,6 +27,7 @@ NOT_AUDITED = {
     "analytics.BookingMonth": _ROLLUPS,
     "analytics.AvailabilityMonth": _ROLLUPS,
     "analytics.UtilizationWeek": _ROLLUPS,
+    "analytics.UtilizationMonth": _ROLLUPS,
     "analytics.BookingKeyDay": _ROLLUPS,
     "analytics.BookingKeyMonth": _ROLLUPS,
 }
@@ -58,7 +59,7 @@ BULK_WRITES_ALLOWED = {
     ("apps/analytics/services.py", "_write"): "rollups are derived data, not audited (see NOT_AUDITED)",
     ("apps/analytics/services.py", "_write_availability"): "rollups are derived data (see NOT_AUDITED)",
     ("apps/analytics/services.py", "_write_months"): "rollups are derived data (see NOT_AUDITED)",
-    ("apps/analytics/services.py", "_write_weeks"): "rollups are derived data (see NOT_AUDITED)",
+    ("apps/analytics/services.py", "_write_periods"): "rollups are derived data (see NOT_AUDITED)",
     ("apps/analytics/services.py", "_write_keys"): "rollups are derived data (see NOT_AUDITED)",
     ("apps/idempotency/services.py", "idempotency_complete"): "request state, not an audited model",
     ("apps/notifications/services/notifications.py", "notification_mark_all_read"): (
