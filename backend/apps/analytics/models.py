@@ -167,17 +167,23 @@ class AvailabilityMonth(TenantModel):
         return f"{self.seconds} s in {self.month:%Y-%m}"
 
 
-class UtilizationWeek(TenantModel):
-    """Booked and available seconds of one resource in one ISO week (Monday to Sunday, local days).
+class _ResourcePeriod(TenantModel):
+    """Booked and available seconds of one resource over a whole week or month: the sums of
+    `BookingDay` (booked statuses, every service) and `AvailabilityDay` over it, so a series of
+    such buckets without a service filter reads one row per cell."""
 
-    The sums of `BookingDay` (booked statuses, every service) and `AvailabilityDay` over the week,
-    so a weekly utilization series without a service filter reads one row per cell.
-    """
-
-    week = models.DateField()
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+", db_index=False)
     booked = models.BigIntegerField()
     available = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class UtilizationWeek(_ResourcePeriod):
+    """One resource's ISO week (Monday to Sunday, local days)."""
+
+    week = models.DateField()
 
     class Meta:
         indexes = [
@@ -197,14 +203,10 @@ class UtilizationWeek(TenantModel):
         return f"{self.booked} of {self.available} s in the week of {self.week}"
 
 
-class UtilizationMonth(TenantModel):
-    """Booked and available seconds of one resource in one local month: `UtilizationWeek` by month,
-    so a monthly utilization series without a service filter reads one row per cell."""
+class UtilizationMonth(_ResourcePeriod):
+    """One resource's local month."""
 
     month = models.DateField()  # its 1st
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+", db_index=False)
-    booked = models.BigIntegerField()
-    available = models.BigIntegerField()
 
     class Meta:
         indexes = [
@@ -232,19 +234,27 @@ class BookingKey(models.TextChoices):
     RESOURCE = "resource"
 
 
-class BookingKeyDay(TenantModel):
-    """`BookingDay` summed per one dimension: bookings of one status, service or resource on a day.
+class _KeyCounts(TenantModel):
+    """`BookingDay` summed per one dimension: the bookings of one status, service or resource.
 
     The bookings report without a filter counts by one dimension only: a year by status is a few
     hundred of these rows instead of tens of thousands of `BookingDay` rows.
     """
 
-    day = models.DateField()
     dim = models.CharField(max_length=8, choices=BookingKey.choices)
     # The status, or the service's or resource's id as text; "": bookings without a service.
     key = models.CharField(max_length=36, blank=True)
     count = models.PositiveIntegerField()
     seconds = models.BigIntegerField()  # of the booked statuses
+
+    class Meta:
+        abstract = True
+
+
+class BookingKeyDay(_KeyCounts):
+    """Of one local day."""
+
+    day = models.DateField()
 
     class Meta:
         indexes = [
@@ -259,14 +269,10 @@ class BookingKeyDay(TenantModel):
         return f"{self.count} by {self.dim} {self.key} on {self.day}"
 
 
-class BookingKeyMonth(TenantModel):
+class BookingKeyMonth(_KeyCounts):
     """`BookingKeyDay` summed over a local month."""
 
-    month = models.DateField()
-    dim = models.CharField(max_length=8, choices=BookingKey.choices)
-    key = models.CharField(max_length=36, blank=True)
-    count = models.PositiveIntegerField()
-    seconds = models.BigIntegerField()
+    month = models.DateField()  # its 1st
 
     class Meta:
         indexes = [
