@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import QuerySet
+
 from apps.analytics.periods import Interval, day_start, days_between, instant_ranges
 from apps.analytics.selectors.freshness import Plan
 from apps.analytics.selectors.live import (
@@ -110,11 +112,22 @@ def live_booking_figures(
     return found
 
 
-def active_resources(organization: Organization, resource_id: uuid.UUID | None = None) -> list[Resource]:
+def _active(organization: Organization, resource_id: uuid.UUID | None) -> QuerySet[Resource]:
     resources = Resource.objects.for_organization(organization).filter(is_active=True).order_by("name", "id")
-    if resource_id is not None:
-        resources = resources.filter(id=resource_id)
-    return list(resources)
+    return resources if resource_id is None else resources.filter(id=resource_id)
+
+
+def active_resources(organization: Organization, resource_id: uuid.UUID | None = None) -> list[Resource]:
+    """The active resources (or the one asked, if active), by name."""
+    return list(_active(organization, resource_id))
+
+
+def active_resource_names(
+    organization: Organization, resource_id: uuid.UUID | None = None
+) -> list[tuple[str, str]]:
+    """(id as text, name) of `active_resources`, in the same order: no model instance built (a few
+    hundred of them cost milliseconds)."""
+    return [(str(pk), name) for pk, name in _active(organization, resource_id).values_list("id", "name")]
 
 
 def availability_is_live(window: Window) -> bool:

@@ -35,6 +35,7 @@ from django.utils import timezone
 from apps.analytics.periods import EARLIEST, LATEST, MAX_DAYS, Interval, buckets
 from apps.analytics.selectors.figures import (
     Window,
+    active_resource_names,
     active_resources,
     availability_is_live,
     booking_figures,
@@ -321,8 +322,8 @@ def analytics_utilization(
 def _utilization(
     window: Window, resource_id: uuid.UUID | None, service_id: uuid.UUID | None
 ) -> list[dict[str, Any]]:
-    # The rollups give every cell (PostgreSQL groups and joins them); what is read live is added
-    # to its cells here, keyed by the resource id as text, as the rows carry it.
+    # The rollups give every cell (of the active resources, by name); what is read live is added to
+    # its cells here, keyed by the resource id as text, as the rows carry it.
     live: dict[tuple[date, str], list[int]] = {}
     for (bucket, resource), (_, seconds) in live_booking_figures(
         window, dims=("resource",), resource_id=resource_id, service_id=service_id
@@ -342,6 +343,7 @@ def _utilization(
         skip=window.live_days() if window.plan.state is not None else None,
         skip_resources=changed,
         interval=window.interval,
+        resources=active_resource_names(window.organization, resource_id),
         resource_id=resource_id,
         service_id=service_id,
     )

@@ -7,7 +7,7 @@ rolled up), so no day is counted twice.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,7 +18,6 @@ from django.db import connection
 from apps.analytics.periods import Interval, bucket_of, buckets, days_between, runs
 from apps.analytics.selectors.live import BookingDims, MoneyRow
 from apps.analytics.selectors.sql import BOOKED_STATUSES, bucket_sql, or_ranges
-from apps.core.models import Resource
 from apps.identity.models import Organization
 
 _DIM_SQL = {"resource": "resource_id", "service": "service_id", "status": "status"}
@@ -191,10 +190,12 @@ def rollup_utilization(
     skip: Collection[date] | None,
     skip_resources: Collection[uuid.UUID],
     interval: Interval,
+    resources: Sequence[tuple[str, str]],
     resource_id: uuid.UUID | None = None,
     service_id: uuid.UUID | None = None,
 ) -> list[UtilizationRow]:
-    """One row per bucket and active resource (by name), booked and available seconds from the rollups.
+    """One row per bucket and resource (`resources`: (id as text, name), in their order: the active
+    ones by name, `figures.active_resource_names`), booked and available seconds from the rollups.
 
     Every cell is listed, empty ones with zeros, so the caller only adds what it reads live.
     Without a service filter a whole week or month is one `UtilizationWeek`/`UtilizationMonth`
@@ -262,10 +263,6 @@ def rollup_utilization(
                 [others, org, wholes, *narrow_params],
             )
             _add_cells(sums, cursor.fetchall())
-    listed = Resource.objects.for_organization(organization).filter(is_active=True)
-    if resource_id is not None:
-        listed = listed.filter(id=resource_id)
-    resources = [(str(pk), name) for pk, name in listed.order_by("name", "id").values_list("id", "name")]
     zero = (0, 0)
     return [
         (bucket, pk, name, *sums.get((bucket, pk), zero))
