@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -73,3 +74,20 @@ class Money:
 
     def as_dict(self) -> dict[str, str]:
         return {"amount": str(self.amount.quantize(minor_unit(self.currency))), "currency": self.currency}
+
+
+def money_dicts(currency: str) -> Callable[[Decimal], dict[str, str]]:
+    """`Money(amount, currency).as_dict()` for the many amounts of one currency in a long series:
+    the minor unit looked up once and each distinct amount formatted once. Equal amounts share one
+    dict: render them, never change them.
+    """
+    unit = minor_unit(currency)
+    seen: dict[Decimal, dict[str, str]] = {}
+
+    def as_dict(amount: Decimal) -> dict[str, str]:
+        found = seen.get(amount)
+        if found is None:
+            found = seen[amount] = {"amount": str(amount.quantize(unit)), "currency": currency}
+        return found
+
+    return as_dict

@@ -44,11 +44,11 @@ from apps.analytics.selectors.figures import (
     money_figures,
     outstanding,
 )
-from apps.analytics.selectors.freshness import data_version, plan_of
+from apps.analytics.selectors.freshness import DataVersion, data_version, plan_of
 from apps.analytics.selectors.live import money_totals
 from apps.analytics.selectors.rollups import rollup_summary, rollup_utilization
 from apps.core.models import Resource, Service
-from apps.core.money import Money
+from apps.core.money import Money, money_dicts
 from apps.identity.models import Organization
 from apps.scheduling.models import BookingStatus
 from apps.transactions.selectors import billing_settings_of
@@ -110,13 +110,13 @@ class Report:
     cells: Callable[[], int] | None = None  # a series' cells, counted without reading any figure
     narrow: str = ""  # how else to narrow a series refused for its size
 
-    def window(self, now: datetime) -> Window:
+    def window(self, now: datetime, version: DataVersion | None = None) -> Window:
         return Window(
             organization=self.organization,
             first=self.params["from"],
             last=self.params["to"],
             interval=self.interval,
-            plan=plan_of(organization=self.organization),
+            plan=plan_of(organization=self.organization, version=version),
             now=now,
         )
 
@@ -149,7 +149,7 @@ def cached(report: Report, render: Callable[[Any], bytes]) -> bytes:
     found = cache.get(key)
     if isinstance(found, bytes):
         return found
-    document = report.compute(report.window(now))
+    document = report.compute(report.window(now, version))
     body = render({"items": document} if report.series else document)
     if version.settled:
         cache.set(key, body, CACHE_SECONDS)
@@ -265,16 +265,17 @@ def analytics_revenue(*, organization: Organization, first: date, last: date, in
 def _revenue(window: Window) -> list[dict[str, Any]]:
     currency = billing_settings_of(organization=window.organization).currency
     totals = money_figures(window, currency=currency)
+    money, nothing = money_dicts(currency), [_ZERO] * 4
     items = []
     for bucket in buckets(window.first, window.last, window.interval):
-        gross, refunds, invoiced, _ = totals.get(bucket, [_ZERO] * 4)
+        gross, refunds, invoiced, _ = totals.get(bucket, nothing)
         items.append(
             {
                 "bucket": bucket,
-                "revenue_gross": _money(gross, currency),
-                "refunds": _money(refunds, currency),
-                "revenue_net": _money(gross - refunds, currency),
-                "invoiced": _money(invoiced, currency),
+                "revenue_gross": money(gross),
+                "refunds": money(refunds),
+                "revenue_net": money(gross - refunds),
+                "invoiced": money(invoiced),
             }
         )
     return items

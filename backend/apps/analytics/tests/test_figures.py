@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from apps.analytics.models import RollupState
 from apps.analytics.periods import Interval, bucket_of, buckets
-from apps.analytics.selectors.freshness import plan_of
+from apps.analytics.selectors.freshness import data_version, plan_of
 from apps.analytics.selectors.reports import (
     analytics_bookings,
     analytics_revenue,
@@ -28,7 +28,8 @@ from apps.analytics.selectors.sql import BOOKED_STATUSES
 from apps.analytics.services import exact_as_of, rollups_refresh
 from apps.analytics.tests import expected
 from apps.analytics.tests.world import FIRST, LAST, World, build_world
-from apps.core.models import TimeOff
+from apps.core.models import TimeOff, WorkingHoursOverride
+from apps.core.services.resources import override_delete, time_off_delete
 from apps.scheduling.models import BookingStatus
 from apps.scheduling.services.bookings import booking_transition
 from apps.transactions.tests.factories import make_payment
@@ -243,6 +244,46 @@ def test_writes_after_the_rollups_are_in_the_next_read(world: World) -> None:
     # The job takes the changes in; the answer stays the same.
     roll_up(world)
     assert summary(world) == after
+
+
+def _write(world: World, kind: str) -> None:
+    """One write of `kind` after the rollups, as the hub's services and models make it."""
+    org = world.organization
+    if kind == "payment":
+        make_payment(contact=world.bookings[0].contact, amount="9.00", received_at=timezone.now())
+    elif kind == "cancellation":
+        booking = next(b for b in world.bookings if b.status == BookingStatus.CONFIRMED)
+        booking_transition(booking=booking, actor=None, to=BookingStatus.CANCELLED, reason="ill")
+    elif kind == "moved booking":
+        moved = next(b for b in world.bookings if b.status == BookingStatus.COMPLETED)
+        moved.start, moved.end = moved.start + timedelta(days=9), moved.end + timedelta(days=9)
+        moved.blocked_start, moved.blocked_end = moved.start, moved.end
+        moved.save()
+    elif kind == "deleted time off":
+        time_off_delete(time_off=TimeOff.objects.for_organization(org).filter(resource=world.berlin).get())
+    elif kind == "deleted override":
+        overrides = WorkingHoursOverride.objects.for_organization(org)
+        override_delete(override=overrides.get(resource=world.berlin, date=date(2026, 3, 24)))
+
+
+@pytest.mark.parametrize(
+    "kind", ["payment", "cancellation", "moved booking", "deleted time off", "deleted override"]
+)
+def test_each_write_after_the_rollups_moves_the_version_and_the_plan(world: World, kind: str) -> None:
+    roll_up(world)
+    org = world.organization
+    before = data_version(organization=org, now=timezone.now())
+    with CaptureQueriesContext(connection) as planning:
+        plan = plan_of(organization=org, version=before)
+    assert (plan.changed_days, len(planning.captured_queries)) == (set(), 0)  # nothing changed since W
+    _write(world, kind)
+    after = data_version(organization=org, now=timezone.now())
+    assert after.key != before.key  # a cached answer is not served again
+    assert after.newest is not None
+    assert before.state is not None
+    assert after.newest >= before.state.computed_at  # so the plan looks for what changed
+    assert plan_of(organization=org, version=after).changed_days
+    assert summary(world) == expected_summary(world, FIRST, LAST)
 
 
 def test_rollups_and_rows_give_the_same_answers(world: World) -> None:
