@@ -35,17 +35,30 @@ def bucket_of(day: date, interval: Interval) -> date:
 
 
 def days_between(first: date, last: date) -> list[date]:
-    """Every date from `first` to `last`, both included."""
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    """Every date from `first` to `last`, both included (by ordinal: a few times faster than
+    adding timedeltas, and a read builds such lists several times)."""
+    return list(map(date.fromordinal, range(first.toordinal(), last.toordinal() + 1)))
+
+
+def next_bucket(bucket: date, interval: Interval) -> date:
+    """The first date after `bucket` (a day, week or month bucket's first date)."""
+    if interval == "week":
+        return bucket + timedelta(days=7)
+    if interval == "month":
+        return date(bucket.year + bucket.month // 12, bucket.month % 12 + 1, 1)
+    return bucket + timedelta(days=1)
 
 
 def buckets(first: date, last: date, interval: Interval) -> list[date]:
     """The buckets meeting [first, last], in order (the first may start before `first`)."""
-    found: list[date] = []
-    for day in days_between(first, last):
-        bucket = bucket_of(day, interval)
-        if not found or found[-1] != bucket:
-            found.append(bucket)
+    if interval == "all":
+        return [WHOLE_RANGE]
+    if interval == "day":
+        return days_between(first, last)
+    found, bucket = [], bucket_of(first, interval)
+    while bucket <= last:
+        found.append(bucket)
+        bucket = next_bucket(bucket, interval)
     return found
 
 

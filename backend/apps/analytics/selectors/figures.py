@@ -107,7 +107,8 @@ def live_booking_figures(
     found = booking_counts(days=live, **common)
     if window.plan.state is not None:
         # Holds are never rolled up (their expiry depends on the clock): read live on those days.
-        rolled = set(days_between(window.first, window.last)) - set(live)
+        every = days_between(window.first, window.last)
+        rolled = set(every).difference(live) if live else every
         _add(found, booking_counts(days=rolled, holds="only", **common))
     return found
 
@@ -193,6 +194,9 @@ def money_figures(window: Window, *, currency: str) -> dict[Any, MoneyRow]:
                 interval=window.interval,
             )
         )
+    parts = [part for part in parts if part]
+    if len(parts) == 1:  # the usual read: all from the rollups, nothing to add up
+        return parts[0]
     for part in parts:
         for bucket, values in part.items():
             found[bucket] = [a + b for a, b in zip(found[bucket], values, strict=True)]

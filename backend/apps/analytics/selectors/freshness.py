@@ -59,11 +59,12 @@ class Plan:
         if self.state is None:
             return days_between(first, last)
         covered_from, covered_to = self.state.covered_from, self.state.covered_to
-        return [
-            day
-            for day in days_between(first, last)
-            if day < covered_from or day > covered_to or day in self.changed_days
-        ]
+        found = {day for day in self.changed_days if first <= day <= last}
+        if first < covered_from:
+            found.update(days_between(first, min(last, covered_from - timedelta(days=1))))
+        if last > covered_to:
+            found.update(days_between(max(first, covered_to + timedelta(days=1)), last))
+        return sorted(found)
 
 
 def plan_of(*, organization: Organization, version: DataVersion | None = None) -> Plan:

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import connection
 
-from apps.analytics.periods import Interval, bucket_of, buckets, days_between, runs
+from apps.analytics.periods import Interval, bucket_of, buckets, next_bucket
 from apps.analytics.selectors.live import BookingDims, MoneyRow
 from apps.analytics.selectors.sql import BOOKED_STATUSES, bucket_sql, or_ranges
 from apps.identity.models import Organization
@@ -29,19 +29,9 @@ def split_months(
 ) -> tuple[list[date], list[tuple[date, date]]]:
     """Whole months of [first, last] without a skipped day (read from the month tables, for month
     and whole-range buckets), and the runs of the other days (read day by day)."""
-    days = days_between(first, last)
     if interval not in ("month", "all"):
-        return [], runs(days)
-    skipped = {bucket_of(day, "month") for day in skip}
-    whole = [
-        month
-        for month in buckets(first, last, "month")
-        if month >= first
-        and bucket_of(month + timedelta(days=31), "month") - timedelta(days=1) <= last
-        and month not in skipped
-    ]
-    taken = set(whole)
-    return whole, runs(day for day in days if bucket_of(day, "month") not in taken)
+        return [], [(first, last)]
+    return _split(first, last, skip, "month")
 
 
 def split_weeks(
@@ -49,14 +39,27 @@ def split_weeks(
 ) -> tuple[list[date], list[tuple[date, date]]]:
     """Whole ISO weeks of [first, last] without a skipped day (read from the week table), and the
     runs of the other days (read day by day)."""
-    skipped = {bucket_of(day, "week") for day in skip}
-    whole = [
-        week
-        for week in buckets(first, last, "week")
-        if week >= first and week + timedelta(days=6) <= last and week not in skipped
-    ]
-    taken = set(whole)
-    return whole, runs(day for day in days_between(first, last) if bucket_of(day, "week") not in taken)
+    return _split(first, last, skip, "week")
+
+
+def _split(
+    first: date, last: date, skip: Collection[date], unit: Interval
+) -> tuple[list[date], list[tuple[date, date]]]:
+    """Per bucket of `unit`, not per day: a year is a dozen months or 53 weeks."""
+    skipped = {bucket_of(day, unit) for day in skip}
+    whole: list[date] = []
+    rest: list[tuple[date, date]] = []
+    for bucket in buckets(first, last, unit):
+        end = next_bucket(bucket, unit) - timedelta(days=1)
+        if bucket >= first and end <= last and bucket not in skipped:
+            whole.append(bucket)
+            continue
+        lo, hi = max(bucket, first), min(end, last)
+        if rest and rest[-1][1] + timedelta(days=1) == lo:
+            rest[-1] = (rest[-1][0], hi)
+        else:
+            rest.append((lo, hi))
+    return whole, rest
 
 
 def rollup_booking_counts(
