@@ -110,7 +110,7 @@ def redis_cache(url: str, *, prefix: str) -> dict[str, Any]:
     Keys start with `prefix`, or with `REDIS_KEY_PREFIX` from the environment when that is set.
     """
     return {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "hubkit.cache.RedisCache",
         "LOCATION": url,
         "KEY_PREFIX": os.environ.get(REDIS_KEY_PREFIX_ENV) or prefix,
         "TIMEOUT": 300,
