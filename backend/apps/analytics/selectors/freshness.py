@@ -61,9 +61,9 @@ class Plan:
         covered_from, covered_to = self.state.covered_from, self.state.covered_to
         found = {day for day in self.changed_days if first <= day <= last}
         if first < covered_from:
-            found.update(days_between(first, min(last, covered_from - timedelta(days=1))))
+            found |= set(days_between(first, min(last, covered_from - timedelta(days=1))))
         if last > covered_to:
-            found.update(days_between(max(first, covered_to + timedelta(days=1)), last))
+            found |= set(days_between(max(first, covered_to + timedelta(days=1)), last))
         return sorted(found)
 
 

@@ -165,7 +165,8 @@ def rollup_money_totals(
             " AND NOT (day = ANY(%s)) GROUP BY 1",
             [organization.id, currency, first, last, list(skip)],
         )
-        return {bucket: [Decimal(v) for v in values] for bucket, *values in cursor.fetchall()}
+        # numeric columns: psycopg gives Decimals already
+        return {bucket: values for bucket, *values in cursor.fetchall()}
 
 
 def rollup_receivables(
