@@ -73,7 +73,12 @@ class Money:
         return cls(quantised, currency)
 
     def as_dict(self) -> dict[str, str]:
-        return {"amount": str(self.amount.quantize(minor_unit(self.currency))), "currency": self.currency}
+        return _as_dict(self.amount, self.currency, minor_unit(self.currency))
+
+
+def _as_dict(amount: Decimal, currency: str, unit: Decimal) -> dict[str, str]:
+    """How an amount is sent: a string of exactly the currency's minor unit, with its code."""
+    return {"amount": str(amount.quantize(unit)), "currency": currency}
 
 
 def money_dicts(currency: str) -> Callable[[Decimal], dict[str, str]]:
@@ -87,7 +92,7 @@ def money_dicts(currency: str) -> Callable[[Decimal], dict[str, str]]:
     def as_dict(amount: Decimal) -> dict[str, str]:
         found = seen.get(amount)
         if found is None:
-            found = seen[amount] = {"amount": str(amount.quantize(unit)), "currency": currency}
+            found = seen[amount] = _as_dict(amount, currency, unit)
         return found
 
     return as_dict

@@ -215,7 +215,8 @@ SELECT
   s.id, s.timezone, s.computed_at, s.covered_from, s.covered_to
 FROM (SELECT 1) AS one LEFT JOIN analytics_rollupstate s ON s.organization_id = %(o)s
 """
-_STAMPS = 2
+# The version's values: the two newest stamps (audit log, ledger) and the unexpired holds.
+_VERSION_VALUES = 3
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,8 @@ def data_version(*, organization: Organization, now: datetime) -> DataVersion:
             },
         )
         row: tuple[Any, ...] = cursor.fetchone() or ()  # a SELECT of one row
-    values, (state_id, zone, computed_at, covered_from, covered_to) = row[: _STAMPS + 1], row[_STAMPS + 1 :]
+    values = row[:_VERSION_VALUES]
+    state_id, zone, computed_at, covered_from, covered_to = row[_VERSION_VALUES:]
     stamps = [v for v in values if isinstance(v, datetime)]
     # A write stamped within ANALYTICS_SETTLE_SECONDS may belong to a transaction that commits after
     # another, later-stamped one: an answer computed now is not cached (the newest stamp could miss it).
