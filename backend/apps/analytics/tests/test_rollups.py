@@ -1,15 +1,17 @@
-"""How a range is split into whole weeks or months (one rollup row each) and runs of days."""
+"""How a range is split into whole weeks or months (one rollup row each), runs of days, and days
+subtracted from whole buckets."""
 
 from __future__ import annotations
 
 import itertools
 import random
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
 
 from apps.analytics.periods import Interval, bucket_of, days_between, next_bucket
-from apps.analytics.selectors.rollups import split_months, split_weeks
+from apps.analytics.selectors.rollups import Split, split_months, split_weeks
 
 
 def _cases() -> list[tuple[date, date, set[date]]]:
@@ -28,26 +30,42 @@ def _end(bucket: date, unit: Interval) -> date:
     return next_bucket(bucket, unit) - timedelta(days=1)
 
 
+def _split(first: date, last: date, skip: set[date], unit: Interval) -> Split:
+    return split_weeks(first, last, skip) if unit == "week" else split_months(first, last, skip, "month")
+
+
 @pytest.mark.parametrize("unit", ["week", "month"])
-def test_whole_buckets_and_day_runs_cover_every_day_once(unit: Interval) -> None:
+def test_whole_buckets_plus_runs_minus_subtracted_days_count_every_wanted_day_once(unit: Interval) -> None:
     for first, last, skip in _cases():
-        if unit == "week":
-            whole, day_runs = split_weeks(first, last, skip)
-        else:
-            whole, day_runs = split_months(first, last, skip, "month")
-        covered = [day for bucket in whole for day in days_between(bucket, _end(bucket, unit))]
-        covered += [day for lo, hi in day_runs for day in days_between(lo, hi)]
-        assert sorted(covered) == days_between(first, last)
-        skipped = {bucket_of(day, unit) for day in skip}
-        for bucket in whole:  # whole, inside the range, and without a skipped day
-            assert bucket_of(bucket, unit) == bucket >= first
-            assert _end(bucket, unit) <= last
-            assert bucket not in skipped
-        assert all(a[1] + timedelta(days=1) < b[0] for a, b in itertools.pairwise(day_runs))  # runs joined
+        split = _split(first, last, skip, unit)
+        counted: Counter[date] = Counter()
+        for bucket in split.whole:
+            assert bucket_of(bucket, unit) == bucket
+            counted.update(days_between(bucket, _end(bucket, unit)))
+        for lo, hi in split.day_runs:  # the reader leaves the skipped days of runs out
+            counted.update(day for day in days_between(lo, hi) if day not in skip)
+        wholes = set(split.whole)
+        for day in split.minus:  # only days of whole buckets, each once
+            assert bucket_of(day, unit) in wholes
+        counted.subtract(split.minus)
+        wanted = set(days_between(first, last)) - skip
+        assert {day for day, n in counted.items() if n} == wanted
+        assert set(counted.values()) <= {0, 1}
+        assert all(a[1] + timedelta(days=1) < b[0] for a, b in itertools.pairwise(split.day_runs))
+
+
+def test_a_bucket_missing_a_few_days_is_read_whole_minus_those_days() -> None:
+    # A year from the 3rd: December 2025 less its first two days, December 2026's two days as they are.
+    split = split_months(date(2025, 12, 3), date(2026, 12, 2), set(), "all")
+    assert split.whole == [date(2025, 12, 1), *(date(2026, m, 1) for m in range(1, 12))]
+    assert split.minus == [date(2025, 12, 1), date(2025, 12, 2)]
+    assert split.day_runs == [(date(2026, 12, 1), date(2026, 12, 2))]
+    # A skipped day of a whole month is subtracted too (the reader counts it live).
+    skipped = split_months(date(2026, 1, 1), date(2026, 1, 31), {date(2026, 1, 9)}, "month")
+    assert skipped == Split([date(2026, 1, 1)], [], [date(2026, 1, 9)])
 
 
 def test_a_series_by_day_or_week_reads_no_month_rows() -> None:
-    assert split_months(date(2026, 1, 1), date(2026, 12, 31), set(), "week") == (
-        [],
-        [(date(2026, 1, 1), date(2026, 12, 31))],
+    assert split_months(date(2026, 1, 1), date(2026, 12, 31), set(), "week") == Split(
+        [], [(date(2026, 1, 1), date(2026, 12, 31))], []
     )
