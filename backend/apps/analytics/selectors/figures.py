@@ -34,6 +34,7 @@ from apps.analytics.selectors.rollups import (
 )
 from apps.core.models import Resource
 from apps.identity.models import Organization
+from apps.transactions.selectors import billing_settings_of
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,17 @@ class Window:
     interval: Interval
     plan: Plan
     now: datetime
+    saved_currency: str | None = None  # as the data version read it (None: not read, or never saved)
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.organization.timezone)
+
+    def currency(self) -> str:
+        """The organization's billing currency: the version's reading, else its settings'."""
+        if self.saved_currency is not None:
+            return self.saved_currency
+        return billing_settings_of(organization=self.organization).currency
 
     def live_days(self) -> list[date]:
         return self.plan.live_days(self.first, self.last)

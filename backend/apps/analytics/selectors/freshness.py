@@ -16,8 +16,8 @@ So a write is visible to the very next read, whether the job has run since or no
 
 The data version (`data_version`, what cached answers are keyed by) is the organization's newest
 audit entry of each model a figure depends on, the ledger's newest row and the unexpired holds: one
-round trip, which also reads the rollup state. When nothing is stamped at or after W, the plan is
-the covered days as they are and the changes query is not run.
+round trip, which also reads the rollup state and the billing currency. When nothing is stamped at
+or after W, the plan is the covered days as they are and the changes query is not run.
 """
 
 from __future__ import annotations
@@ -212,7 +212,8 @@ SELECT
   (SELECT max(created_at) FROM transactions_ledgertransaction WHERE organization_id = %(o)s),
   (SELECT count(*) FROM scheduling_booking
     WHERE organization_id = %(o)s AND status = 'held' AND hold_expires_at > %(now)s),
-  s.id, s.timezone, s.computed_at, s.covered_from, s.covered_to
+  s.id, s.timezone, s.computed_at, s.covered_from, s.covered_to,
+  (SELECT currency FROM transactions_billingsettings WHERE organization_id = %(o)s)
 FROM (SELECT 1) AS one LEFT JOIN analytics_rollupstate s ON s.organization_id = %(o)s
 """
 # The version's values: the two newest stamps (audit log, ledger) and the unexpired holds.
@@ -225,13 +226,15 @@ class DataVersion:
 
     `newest` is the latest of its stamps, and `state` the rollup state read with them (a plan
     made from this version needs no query of its own when nothing is stamped after the state's
-    `computed_at`).
+    `computed_at`); `currency` the billing currency of the organization's saved settings (None:
+    it never saved any, the default applies), read in the same round trip.
     """
 
     key: str
     settled: bool
     newest: datetime | None = None
     state: RollupState | None = None
+    currency: str | None = None
 
 
 def data_version(*, organization: Organization, now: datetime) -> DataVersion:
@@ -247,7 +250,7 @@ def data_version(*, organization: Organization, now: datetime) -> DataVersion:
         )
         row: tuple[Any, ...] = cursor.fetchone() or ()  # a SELECT of one row
     values = row[:_VERSION_VALUES]
-    state_id, zone, computed_at, covered_from, covered_to = row[_VERSION_VALUES:]
+    state_id, zone, computed_at, covered_from, covered_to, currency = row[_VERSION_VALUES:]
     stamps = [v for v in values if isinstance(v, datetime)]
     # A write stamped within ANALYTICS_SETTLE_SECONDS may belong to a transaction that commits after
     # another, later-stamped one: an answer computed now is not cached (the newest stamp could miss it).
@@ -268,4 +271,6 @@ def data_version(*, organization: Organization, now: datetime) -> DataVersion:
             covered_to=covered_to,
         )
     )
-    return DataVersion(key=key, settled=settled, newest=max(stamps, default=None), state=state)
+    return DataVersion(
+        key=key, settled=settled, newest=max(stamps, default=None), state=state, currency=currency
+    )

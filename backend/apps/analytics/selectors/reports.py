@@ -47,12 +47,11 @@ from apps.analytics.selectors.figures import (
 )
 from apps.analytics.selectors.freshness import DataVersion, data_version, plan_of
 from apps.analytics.selectors.live import money_totals
-from apps.analytics.selectors.rollups import rollup_summary, rollup_utilization
+from apps.analytics.selectors.rollups import MoneyText, rollup_money_text, rollup_summary, rollup_utilization
 from apps.core.models import Resource, Service
-from apps.core.money import Money, money_dicts
+from apps.core.money import Money, currency_exponent, money_dicts
 from apps.identity.models import Organization
 from apps.scheduling.models import BookingStatus
-from apps.transactions.selectors import billing_settings_of
 from hubkit.errors import ValidationFailed
 
 CACHE_SECONDS = 600
@@ -119,6 +118,7 @@ class Report:
             interval=self.interval,
             plan=plan_of(organization=self.organization, version=version),
             now=now,
+            saved_currency=version.currency if version is not None else None,
         )
 
     def document(self) -> Any:
@@ -196,7 +196,7 @@ def analytics_summary(
 
 def _summary(window: Window, resource_id: uuid.UUID | None, service_id: uuid.UUID | None) -> dict[str, Any]:
     org, live = window.organization, window.live_days()
-    currency = billing_settings_of(organization=org).currency
+    currency = window.currency()
     by_status = dict.fromkeys(BookingStatus.values, 0)
     booked = available = 0
     money = [_ZERO] * 3
@@ -264,22 +264,47 @@ def analytics_revenue(*, organization: Organization, first: date, last: date, in
 
 
 def _revenue(window: Window) -> list[dict[str, Any]]:
-    currency = billing_settings_of(organization=window.organization).currency
-    totals = money_figures(window, currency=currency)
-    money, nothing = money_dicts(currency), [_ZERO] * 4
+    currency = window.currency()
+    amounts = _revenue_amounts(window, currency)
+    zero = Money(_ZERO, currency).as_dict()["amount"]
+    nothing: MoneyText = (zero, zero, zero, zero)
     items = []
     for bucket in buckets(window.first, window.last, window.interval):
-        gross, refunds, invoiced, _ = totals.get(bucket, nothing)
+        gross, refunds, net, invoiced = amounts.get(bucket, nothing)
         items.append(
             {
                 "bucket": bucket,
-                "revenue_gross": money(gross),
-                "refunds": money(refunds),
-                "revenue_net": money(gross - refunds),
-                "invoiced": money(invoiced),
+                "revenue_gross": {"amount": gross, "currency": currency},
+                "refunds": {"amount": refunds, "currency": currency},
+                "revenue_net": {"amount": net, "currency": currency},
+                "invoiced": {"amount": invoiced, "currency": currency},
             }
         )
     return items
+
+
+def _revenue_amounts(window: Window, currency: str) -> dict[Any, MoneyText]:
+    """bucket → (gross, refunds, net, invoiced) as the API writes amounts: formatted by PostgreSQL
+    when every day comes from the rollups (the usual read), else from the summed Decimals."""
+    if window.plan.state is not None and not window.live_days():
+        return rollup_money_text(
+            organization=window.organization,
+            currency=currency,
+            first=window.first,
+            last=window.last,
+            interval=window.interval,
+            places=currency_exponent(currency),
+        )
+    money = money_dicts(currency)
+    return {
+        bucket: (
+            money(gross)["amount"],
+            money(refunds)["amount"],
+            money(gross - refunds)["amount"],
+            money(invoiced)["amount"],
+        )
+        for bucket, (gross, refunds, invoiced, _) in money_figures(window, currency=currency).items()
+    }
 
 
 def analytics_utilization(

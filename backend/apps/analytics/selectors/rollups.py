@@ -210,6 +210,27 @@ def rollup_money_totals(
         return {bucket: values for bucket, *values in cursor.fetchall()}
 
 
+MoneyText = tuple[str, str, str, str]  # payments, refunds, payments - refunds, invoiced
+
+
+def rollup_money_text(
+    *, organization: Organization, currency: str, first: date, last: date, interval: Interval, places: int
+) -> dict[Any, MoneyText]:
+    """bucket → amounts as decimal strings of `places` places, of [first, last] all from the rollups
+    (no day read live): PostgreSQL formats a year of amounts by day in a fraction of what 1,500
+    Decimal conversions cost. Stored amounts have no more places than their currency, so rounding
+    them changes nothing but the written scale."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {bucket_sql('day', interval)}, round(sum(payments), %s)::text,"  # noqa: S608 - only this module's fragments; values are parameters
+            " round(sum(refunds), %s)::text, round(sum(payments) - sum(refunds), %s)::text,"
+            " round(sum(invoiced), %s)::text FROM analytics_moneyday"
+            " WHERE organization_id = %s AND currency = %s AND day >= %s AND day <= %s GROUP BY 1",
+            [places, places, places, places, organization.id, currency, first, last],
+        )
+        return {bucket: tuple(amounts) for bucket, *amounts in cursor.fetchall()}
+
+
 def rollup_receivables(
     *, organization: Organization, currency: str, through: date, skip: Collection[date]
 ) -> Decimal:

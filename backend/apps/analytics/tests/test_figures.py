@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import json
 import uuid
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import psycopg
 import pytest
 from django.db import connection, migrations
+from django.http import HttpRequest
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -33,7 +35,9 @@ from apps.core.models import TimeOff, WorkingHoursOverride
 from apps.core.services.resources import override_delete, time_off_delete
 from apps.scheduling.models import BookingStatus
 from apps.scheduling.services.bookings import booking_transition
+from apps.transactions.services.settings import billing_settings_update
 from apps.transactions.tests.factories import make_payment
+from edge.responses import render_json
 
 pytestmark = pytest.mark.django_db
 
@@ -199,6 +203,32 @@ def test_the_series_are_the_sql_figures(world: World, path: str, interval: Inter
         assert {k: v for k, v in got.items() if v} == want
         keys = {k for _, k in got}
         assert len(items) == len(buckets(FIRST, LAST, interval)) * len(keys)
+
+
+def test_amounts_are_in_the_saved_currency_with_its_places_on_both_paths(world: World) -> None:
+    org = world.organization
+    billing_settings_update(organization=org, data={"currency": "JPY"})  # no minor unit
+    paid = datetime(2026, 6, 15, 10, tzinfo=UTC)
+    make_payment(contact=world.bookings[0].contact, amount="1500", currency="JPY", received_at=paid)
+    assert data_version(organization=org, now=timezone.now()).currency == "JPY"
+
+    def answers() -> tuple[Any, Any]:
+        revenue = analytics_revenue(
+            organization=org, first=date(2026, 6, 14), last=date(2026, 6, 15), interval="day"
+        )
+        # As the API reads it: the currency from the data version's round trip.
+        body = json.loads(revenue.json(lambda document: render_json(HttpRequest(), document)))
+        return body["items"], summary(world)["revenue_gross"]
+
+    live = answers()
+    roll_up(world)  # revenue then formatted by PostgreSQL
+    assert answers() == live
+    items, gross = live
+    assert [(i["bucket"], i["revenue_gross"], i["revenue_net"]) for i in items] == [
+        ("2026-06-14", {"amount": "0", "currency": "JPY"}, {"amount": "0", "currency": "JPY"}),
+        ("2026-06-15", {"amount": "1500", "currency": "JPY"}, {"amount": "1500", "currency": "JPY"}),
+    ]
+    assert gross == {"amount": "1500", "currency": "JPY"}
 
 
 def test_dst_days_last_23_and_25_hours(world: World) -> None:
