@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from apps.analytics.periods import Interval, day_start, days_between, instant_ranges
@@ -134,9 +135,17 @@ def active_resources(organization: Organization, resource_id: uuid.UUID | None =
 def active_resource_names(
     organization: Organization, resource_id: uuid.UUID | None = None
 ) -> list[tuple[str, str]]:
-    """(id as text, name) of `active_resources`, in the same order: no model instance built (a few
-    hundred of them cost milliseconds)."""
-    return [(str(pk), name) for pk, name in _active(organization, resource_id).values_list("id", "name")]
+    """(id as text, name) of `active_resources`, in the same order: no model instance or UUID built
+    (a few hundred of them cost milliseconds)."""
+    narrow, params = ("", []) if resource_id is None else (" AND id = %s", [resource_id])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id::text, name FROM core_resource WHERE organization_id = %s AND is_active"  # noqa: S608 - a fixed fragment
+            f"{narrow} ORDER BY name, id",
+            [organization.id, *params],
+        )
+        found: list[tuple[str, str]] = cursor.fetchall()
+    return found
 
 
 def availability_is_live(window: Window) -> bool:

@@ -164,9 +164,9 @@ def ratio(part: int, whole: int) -> str | None:
     """
     if not whole:
         return None
-    scaled, rest = divmod(part * 10_000, whole)
-    if 2 * rest >= whole:
-        scaled += 1
+    if not part:
+        return "0.0000"
+    scaled = (part * 20_000 + whole) // (2 * whole)  # floor(part x 10,000 / whole + 1/2)
     return f"{scaled // 10_000}.{scaled % 10_000:04d}"
 
 
@@ -349,8 +349,8 @@ def analytics_utilization(
 def _utilization(
     window: Window, resource_id: uuid.UUID | None, service_id: uuid.UUID | None
 ) -> list[dict[str, Any]]:
-    # The rollups give every cell (of the active resources, by name); what is read live is added to
-    # its cells here, keyed by the resource id as text, as the rows carry it.
+    # The rollups give the cells they hold; what is read live is added to them, keyed by the resource
+    # id as text, as the rows carry it; then every bucket x active resource (by name) is laid out.
     live: dict[tuple[date, str], list[int]] = {}
     for (bucket, resource), (_, seconds) in live_booking_figures(
         window, dims=("resource",), resource_id=resource_id, service_id=service_id
@@ -363,34 +363,35 @@ def _utilization(
         )
         for (bucket, resource), seconds in free.items():
             live.setdefault((bucket, str(resource)), [0, 0])[1] += seconds
-    rows = rollup_utilization(
+    cells = rollup_utilization(
         organization=window.organization,
         first=window.first,
         last=window.last,
         skip=window.live_days() if window.plan.state is not None else None,
         skip_resources=changed,
         interval=window.interval,
-        resources=active_resource_names(window.organization, resource_id),
         resource_id=resource_id,
         service_id=service_id,
     )
+    zero = (0, 0)
+    for key, (booked, available) in live.items():
+        rolled = cells.get(key, zero)
+        cells[key] = (rolled[0] + booked, rolled[1] + available)
+    resources = active_resource_names(window.organization, resource_id)
     items = []
-    for bucket, resource, name, rolled_booked, rolled_available in rows:
-        booked, available = rolled_booked, rolled_available
-        if live:
-            more = live.get((bucket, resource))
-            if more is not None:
-                booked, available = booked + more[0], available + more[1]
-        items.append(
-            {
-                "bucket": bucket,
-                "resource_id": resource,
-                "resource_name": name,
-                "booked_minutes": booked // 60,
-                "available_minutes": available // 60,
-                "utilization": ratio(booked, available),
-            }
-        )
+    for bucket in buckets(window.first, window.last, window.interval):
+        for resource, name in resources:
+            booked, available = cells.get((bucket, resource), zero)
+            items.append(
+                {
+                    "bucket": bucket,
+                    "resource_id": resource,
+                    "resource_name": name,
+                    "booked_minutes": booked // 60,
+                    "available_minutes": available // 60,
+                    "utilization": ratio(booked, available),
+                }
+            )
     return items
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -245,9 +245,6 @@ def rollup_receivables(
     return Decimal(total)
 
 
-UtilizationRow = tuple[date, str, str, int, int]  # bucket, resource id (text), name, booked s, available s
-
-
 def rollup_utilization(
     *,
     organization: Organization,
@@ -256,20 +253,17 @@ def rollup_utilization(
     skip: Collection[date] | None,
     skip_resources: Collection[uuid.UUID],
     interval: Interval,
-    resources: Sequence[tuple[str, str]],
     resource_id: uuid.UUID | None = None,
     service_id: uuid.UUID | None = None,
-) -> list[UtilizationRow]:
-    """One row per bucket and resource (`resources`: (id as text, name), in their order: the active
-    ones by name, `figures.active_resource_names`), booked and available seconds from the rollups.
+) -> dict[tuple[date, str], tuple[int, int]]:
+    """(bucket, resource id as text) → (booked, available seconds) from the rollups, for the cells
+    they hold (a missing cell is zeros); the caller lays out every bucket x active resource.
 
-    Every cell is listed, empty ones with zeros, so the caller only adds what it reads live.
     Without a service filter a whole week or month is one `UtilizationWeek`/`UtilizationMonth`
     row per cell, taken as it is; PostgreSQL sums the other days' booking and availability rows
-    per (bucket, resource); the cells are laid out here (a join of every bucket x resource in SQL
-    cost more than reading these rows). Skipped days are left out of both sides, skipped resources
-    out of the available side; `skip=None`: nothing from the rollups (they do not answer for this
-    organization), zeros everywhere.
+    per (bucket, resource) (a join of every bucket x resource in SQL cost more than reading these
+    rows). Skipped days are left out of both sides, skipped resources out of the available side;
+    `skip=None`: nothing from the rollups (they do not answer for this organization).
     """
     split = Split([], [], [])
     months: list[date] = []  # whole months from the booking and availability month tables
@@ -303,6 +297,18 @@ def rollup_utilization(
     # Each statement gives (bucket, resource id as text, booked seconds, available seconds).
     sums: dict[tuple[date, str], tuple[int, int]] = {}
     with connection.cursor() as cursor:
+        if wholes:
+            cursor.execute(
+                f"SELECT {column}, resource_id::text, booked,"  # noqa: S608 - this module's fragments
+                " CASE WHEN resource_id = ANY(%s::uuid[]) THEN 0 ELSE available END"
+                f" FROM {table} WHERE organization_id = %s AND {column} = ANY(%s){narrow}",
+                [others, org, wholes, *narrow_params],
+            )
+            # The bulk of a long series, one row per cell: taken as the cells' first values.
+            sums = {
+                (bucket, resource): (booked, available)
+                for bucket, resource, booked, available in cursor.fetchall()
+            }
         cursor.execute(
             "SELECT bucket, resource_id::text, seconds, 0 FROM (SELECT bucket, resource_id,"  # noqa: S608 - this module's fragments
             f" sum(seconds) AS seconds FROM (SELECT {month_bucket} AS bucket, resource_id, seconds"
@@ -352,20 +358,7 @@ def rollup_utilization(
             ],
         )
         _add_cells(sums, cursor.fetchall())
-        if wholes:
-            cursor.execute(
-                f"SELECT {column}, resource_id::text, booked,"  # noqa: S608 - this module's fragments
-                " CASE WHEN resource_id = ANY(%s::uuid[]) THEN 0 ELSE available END"
-                f" FROM {table} WHERE organization_id = %s AND {column} = ANY(%s){narrow}",
-                [others, org, wholes, *narrow_params],
-            )
-            _add_cells(sums, cursor.fetchall())
-    zero = (0, 0)
-    return [
-        (bucket, pk, name, *sums.get((bucket, pk), zero))
-        for bucket in buckets(first, last, interval)
-        for pk, name in resources
-    ]
+    return sums
 
 
 def _add_cells(sums: dict[tuple[date, str], tuple[int, int]], rows: list[tuple[Any, ...]]) -> None:

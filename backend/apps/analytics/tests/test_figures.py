@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import json
+import random
 import uuid
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -442,6 +443,16 @@ def test_ratios_are_four_places_half_up(part: int, whole: int, expected: str | N
     from apps.analytics.selectors.reports import ratio as report_ratio  # noqa: PLC0415
 
     assert report_ratio(part, whole) == expected == ratio(part, whole)
+
+
+def test_ratios_agree_with_the_independent_rounding_on_many_values() -> None:
+    from apps.analytics.selectors.reports import ratio as report_ratio  # noqa: PLC0415
+
+    rng = random.Random(3)
+    for _ in range(5000):
+        whole = rng.randrange(1, 10**8)
+        part = rng.choice([rng.randrange(2 * whole), whole * rng.randrange(3) // 2])
+        assert report_ratio(part, whole) == ratio(part, whole)
 
 
 # The table of whole weeks or months (one row per resource), and its migration.
