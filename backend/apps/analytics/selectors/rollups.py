@@ -32,7 +32,8 @@ class Split:
 
     A bucket row is the sum of its day rows (the refresh writes both from the same rows), so a
     bucket the range covers all but a few days of is read as its row minus those days: a year from
-    the 3rd reads twelve month rows and two days instead of eleven month rows and 29 days.
+    the 3rd of December reads twelve month rows and four days' rows (two added, two subtracted)
+    instead of eleven month rows and 31 days' rows.
     """
 
     whole: list[date]
@@ -62,24 +63,24 @@ def _split(first: date, last: date, skip: Collection[date], unit: Interval) -> S
     """
     skipped = set(skip)
     skipped_per_bucket = Counter(bucket_of(day, unit) for day in skipped if first <= day <= last)
-    split = Split([], [], [])
+    whole: list[date] = []
+    day_runs: list[tuple[date, date]] = []
+    minus: list[date] = []
     for bucket in buckets(first, last, unit):
         end = next_bucket(bucket, unit) - timedelta(days=1)
         lo, hi = max(bucket, first), min(end, last)
         wanted = (hi - lo).days + 1 - skipped_per_bucket[bucket]
         unwanted = (end - bucket).days + 1 - wanted
         if unwanted == 0:
-            split.whole.append(bucket)
+            whole.append(bucket)
         elif unwanted + 1 < wanted:
-            split.whole.append(bucket)
-            split.minus.extend(
-                day for day in days_between(bucket, end) if not lo <= day <= hi or day in skipped
-            )
-        elif split.day_runs and split.day_runs[-1][1] + timedelta(days=1) == lo:
-            split.day_runs[-1] = (split.day_runs[-1][0], hi)
+            whole.append(bucket)
+            minus.extend(day for day in days_between(bucket, end) if not lo <= day <= hi or day in skipped)
+        elif day_runs and day_runs[-1][1] + timedelta(days=1) == lo:
+            day_runs[-1] = (day_runs[-1][0], hi)
         else:
-            split.day_runs.append((lo, hi))
-    return split
+            day_runs.append((lo, hi))
+    return Split(whole, day_runs, minus)
 
 
 def rollup_booking_counts(
