@@ -68,13 +68,15 @@ def day_start(day: date, zone: ZoneInfo) -> datetime:
 
 
 def runs(days: Iterable[date]) -> list[tuple[date, date]]:
-    """Consecutive dates joined into inclusive (first, last) runs, in order."""
+    """Consecutive dates joined into inclusive (first, last) runs, in order (by ordinal: a read
+    joins a year of days this way more than once)."""
+    ordinals = sorted({day.toordinal() for day in days})
     found: list[tuple[date, date]] = []
-    for day in sorted(set(days)):
-        if found and found[-1][1] + timedelta(days=1) == day:
-            found[-1] = (found[-1][0], day)
-        else:
-            found.append((day, day))
+    start = 0
+    for n, ordinal in enumerate(ordinals):
+        if n + 1 == len(ordinals) or ordinals[n + 1] != ordinal + 1:
+            found.append((date.fromordinal(ordinals[start]), date.fromordinal(ordinal)))
+            start = n + 1
     return found
 
 

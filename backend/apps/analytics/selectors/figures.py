@@ -74,12 +74,13 @@ def _add(into: dict[tuple[Any, ...], list[int]], other: dict[tuple[Any, ...], li
 def booking_figures(
     window: Window,
     *,
-    dims: BookingDims,
+    dim: str,
     resource_id: uuid.UUID | None = None,
     service_id: uuid.UUID | None = None,
-) -> dict[tuple[Any, ...], list[int]]:
-    """(bucket, *dims) → [bookings, booked seconds] of bookings starting in the window."""
-    found: dict[tuple[Any, ...], list[int]] = {}
+) -> dict[tuple[date, str | None], int]:
+    """(bucket, key) → bookings starting in the window, the key as text (a status, a resource or
+    service id; None: no service)."""
+    found: dict[tuple[date, str | None], int] = {}
     if window.plan.state is not None:
         found = rollup_booking_counts(
             organization=window.organization,
@@ -87,11 +88,14 @@ def booking_figures(
             last=window.last,
             skip=window.live_days(),
             interval=window.interval,
-            dims=dims,
+            dim=dim,
             resource_id=resource_id,
             service_id=service_id,
         )
-    _add(found, live_booking_figures(window, dims=dims, resource_id=resource_id, service_id=service_id))
+    live = live_booking_figures(window, dims=(dim,), resource_id=resource_id, service_id=service_id)
+    for (bucket, value), (count, _) in live.items():
+        key = bucket, None if value is None else str(value)
+        found[key] = found.get(key, 0) + count
     return found
 
 

@@ -439,10 +439,10 @@ def analytics_bookings(
 def _bookings(
     window: Window, group_by: str, series: bool, resource_id: uuid.UUID | None, service_id: uuid.UUID | None
 ) -> list[dict[str, Any]]:
-    counts = booking_figures(window, dims=(group_by,), resource_id=resource_id, service_id=service_id)
+    counts = booking_figures(window, dim=group_by, resource_id=resource_id, service_id=service_id)
     per_key: dict[tuple[Any, str], int] = {}
-    for (bucket, key), (count, _) in counts.items():
-        slot = (bucket if series else window.first, "none" if key is None else str(key))
+    for (bucket, key), count in counts.items():
+        slot = (bucket if series else window.first, "none" if key is None else key)
         per_key[slot] = per_key.get(slot, 0) + count
     labels = _labels(window.organization, group_by, {key for _, key in per_key})
     bucket_list = buckets(window.first, window.last, window.interval) if series else [window.first]

@@ -16,8 +16,8 @@ from typing import Any
 
 from django.db import connection
 
-from apps.analytics.periods import Interval, bucket_of, buckets, days_between, next_bucket
-from apps.analytics.selectors.live import BookingDims, MoneyRow
+from apps.analytics.periods import WHOLE_RANGE, Interval, bucket_of, buckets, days_between, next_bucket
+from apps.analytics.selectors.live import MoneyRow
 from apps.analytics.selectors.sql import BOOKED_STATUSES, bucket_sql
 from apps.identity.models import Organization
 
@@ -90,15 +90,18 @@ def rollup_booking_counts(
     last: date,
     skip: Collection[date],
     interval: Interval,
-    dims: BookingDims,
+    dim: str,
     resource_id: uuid.UUID | None = None,
     service_id: uuid.UUID | None = None,
-) -> dict[tuple[Any, ...], list[int]]:
-    """(bucket, *dims) → [bookings, booked seconds], as `live.booking_counts` answers."""
+) -> dict[tuple[date, str | None], int]:
+    """(bucket, key) → bookings, the key as text (a status, a resource or service id; None: no
+    service), keys with none left out. Counts only: summed seconds are numeric in PostgreSQL, and
+    summing and sending them costs more than the counts (the summary and utilization read them
+    from their own tables)."""
     split = split_months(first, last, skip, interval)
-    if len(dims) == 1 and resource_id is None and service_id is None:
-        return _key_counts(organization, split=split, skip=skip, interval=interval, dim=dims[0])
-    found: dict[tuple[Any, ...], list[int]] = {}
+    if resource_id is None and service_id is None:
+        return _key_counts(organization, split=split, skip=skip, interval=interval, dim=dim)
+    found: dict[tuple[date, str | None], int] = {}
     parts: list[tuple[str, str, int, str, list[Any]]] = []
     if split.whole:
         parts.append(("analytics_bookingmonth", "month", 1, "month = ANY(%s)", [split.whole]))
@@ -114,47 +117,43 @@ def rollup_booking_counts(
         if service_id is not None:
             filters.append("service_id = %s")
             values.append(service_id)
-        columns = [bucket_sql(column, interval), *(_DIM_SQL[dim] for dim in dims)]
-        group = ", ".join(str(n + 1) for n in range(len(columns)))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {', '.join(columns)}, sum(count),"  # noqa: S608 - only this module's fragments; values are parameters
-                " coalesce(sum(seconds) FILTER (WHERE status = ANY(%s)), 0)"
-                f" FROM {table} WHERE {' AND '.join(filters)} GROUP BY {group}",
-                [list(BOOKED_STATUSES), *values],
+                f"SELECT {bucket_sql(column, interval)}, {_DIM_SQL[dim]}::text, sum(count)"  # noqa: S608 - only this module's fragments; values are parameters
+                f" FROM {table} WHERE {' AND '.join(filters)} GROUP BY 1, 2",
+                values,
             )
-            for *key, count, seconds in cursor.fetchall():
-                entry = found.setdefault(tuple(key), [0, 0])
-                entry[0] += sign * int(count)
-                entry[1] += sign * int(seconds)
+            for bucket, key, count in cursor.fetchall():
+                found[bucket, key] = found.get((bucket, key), 0) + sign * count
     # A key whose bookings all fall on subtracted days has none in the range.
-    return {key: entry for key, entry in found.items() if entry[0]}
-
-
-# A key row's key as the booking rows give the dimension: a status, a resource id, a service id or
-# null (no service).
-_KEY_SQL = {"status": "key", "resource": "key::uuid", "service": "NULLIF(key, '')::uuid"}
+    return {key: count for key, count in found.items() if count}
 
 
 def _key_counts(
     organization: Organization, *, split: Split, skip: Collection[date], interval: Interval, dim: str
-) -> dict[tuple[Any, ...], list[int]]:
-    """`rollup_booking_counts` of one dimension without filters, from the per-dimension rows."""
+) -> dict[tuple[date, str | None], int]:
+    """`rollup_booking_counts` of one dimension without filters, from the per-dimension rows.
+
+    Over the whole range (`all`) grouped by the key alone: the bucket is the range's one. A key
+    row's key is the dimension's value as text, '' for no service.
+    """
     day_where, day_params = _days_where(split.day_runs, skip)
-    key = _KEY_SQL[dim]
-    day_bucket = bucket_sql("day", interval)
+    whole = interval == "all"
+    outer, month_bucket, day_bucket, group = ("", "", "", "1")
+    if not whole:
+        outer, group = "bucket, ", "1, 2"
+        month_bucket = f"{bucket_sql('month', interval)} AS bucket, "
+        day_bucket = f"{bucket_sql('day', interval)}, "
     with connection.cursor() as cursor:
         cursor.execute(
-            # Grouped by the text, converted once per group; a key whose bookings all fall on
-            # subtracted days has none in the range.
-            f"SELECT bucket, {key}, n, s FROM (SELECT bucket, key, sum(count) AS n, sum(seconds) AS s FROM ("  # noqa: S608 - only this module's fragments; values are parameters
-            f"SELECT {bucket_sql('month', interval)} AS bucket, key, count, seconds"
+            # A key whose bookings all fall on subtracted days has none in the range.
+            f"SELECT {outer}key, sum(count) FROM (SELECT {month_bucket}key, count"  # noqa: S608 - only this module's fragments; values are parameters
             " FROM analytics_bookingkeymonth WHERE organization_id = %s AND dim = %s AND month = ANY(%s)"
-            f" UNION ALL SELECT {day_bucket}, key, count, seconds"
+            f" UNION ALL SELECT {day_bucket}key, count"
             f" FROM analytics_bookingkeyday WHERE organization_id = %s AND dim = %s AND {day_where}"
-            f" UNION ALL SELECT {day_bucket}, key, -count, -seconds"
+            f" UNION ALL SELECT {day_bucket}key, -count"
             " FROM analytics_bookingkeyday WHERE organization_id = %s AND dim = %s AND day = ANY(%s)"
-            ") AS x GROUP BY 1, 2 HAVING sum(count) <> 0) AS g",
+            f") AS x GROUP BY {group} HAVING sum(count) <> 0",
             [
                 organization.id,
                 dim,
@@ -167,9 +166,10 @@ def _key_counts(
                 split.minus,
             ],
         )
-        return {
-            (bucket, value): [int(count), int(seconds)] for bucket, value, count, seconds in cursor.fetchall()
-        }
+        rows = cursor.fetchall()
+    if whole:
+        return {(WHOLE_RANGE, value or None): count for value, count in rows}
+    return {(bucket, value or None): count for bucket, value, count in rows}
 
 
 def _days_where(day_runs: list[tuple[date, date]], skip: Collection[date]) -> tuple[str, list[Any]]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import date, timedelta
 
 import pytest
 
-from apps.analytics.periods import Interval, bucket_of, buckets, days_between, next_bucket
+from apps.analytics.periods import Interval, bucket_of, buckets, days_between, next_bucket, runs
 
 
 def _ranges() -> list[tuple[date, date]]:
@@ -38,3 +39,14 @@ def test_the_next_bucket_starts_the_day_after_the_last_one_of_the_bucket(interva
         after = next_bucket(bucket, interval)
         assert bucket_of(after - timedelta(days=1), interval) == bucket
         assert bucket_of(after, interval) == after != bucket
+
+
+def test_runs_join_exactly_the_given_days_into_maximal_runs_in_order() -> None:
+    rng = random.Random(5)
+    for _ in range(300):
+        start = date(2024, 1, 1) + timedelta(days=rng.randrange(800))
+        days = [start + timedelta(days=rng.randrange(60)) for _ in range(rng.randrange(40))]
+        found = runs(rng.sample(days + days[:3], len(days + days[:3])))  # unordered, repeated
+        assert sorted(set(days)) == [d for lo, hi in found for d in days_between(lo, hi)]
+        for (_, hi), (lo, _) in itertools.pairwise(found):
+            assert (lo - hi).days > 1  # neither touching nor overlapping: maximal and in order
