@@ -72,9 +72,9 @@ def runs(days: Iterable[date]) -> list[tuple[date, date]]:
     joins a year of days this way more than once)."""
     ordinals = sorted({day.toordinal() for day in days})
     found: list[tuple[date, date]] = []
-    start = 0
+    start, end = 0, len(ordinals) - 1
     for n, ordinal in enumerate(ordinals):
-        if n + 1 == len(ordinals) or ordinals[n + 1] != ordinal + 1:
+        if n == end or ordinals[n + 1] != ordinal + 1:
             found.append((date.fromordinal(ordinals[start]), date.fromordinal(ordinal)))
             start = n + 1
     return found
