@@ -227,7 +227,7 @@ class UtilizationMonth(_ResourcePeriod):
 
 
 class BookingKey(models.TextChoices):
-    """The one dimension a `BookingKeyDay`/`BookingKeyMonth` row counts by."""
+    """The one dimension a `BookingKeyDay`/`BookingKeyMonth`/`BookingKeyYear` row counts by."""
 
     STATUS = "status"
     SERVICE = "service"
@@ -285,3 +285,22 @@ class BookingKeyMonth(_KeyCounts):
 
     def __str__(self) -> str:
         return f"{self.count} by {self.dim} {self.key} in {self.month:%Y-%m}"
+
+
+class BookingKeyYear(_KeyCounts):
+    """`BookingKeyMonth` summed over a calendar year: a year's range from any date reads one year
+    row per key, minus a month and plus or minus a few days, instead of a dozen month rows."""
+
+    year = models.DateField()  # its 1st of January
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "dim", "year"],
+                name="analytics_keyyear_reads",
+                include=["key", "count", "seconds"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} by {self.dim} {self.key} in {self.year:%Y}"

@@ -27,6 +27,7 @@ from apps.analytics.models import (
     BookingDay,
     BookingKeyDay,
     BookingKeyMonth,
+    BookingKeyYear,
     BookingMonth,
     MoneyDay,
     RollupState,
@@ -112,6 +113,7 @@ def rollups_refresh(*, organization: Organization, now: datetime | None = None) 
                 UtilizationWeek,
                 UtilizationMonth,
                 BookingKeyMonth,
+                BookingKeyYear,
             ):
                 model.objects.for_organization(organization).delete()
         else:
@@ -246,7 +248,8 @@ def _write_months(organization: Organization, months: set[date], availability_mo
 
 
 # The day rows per one dimension (status, service, resource), summed from the (already written)
-# booking rows of those days; then the month rows of those months from them. Also in migration 0006.
+# booking rows of those days; then the month rows of those months from them, and the year rows of
+# those years from the month rows. Also in migrations 0006 and 0008.
 _KEY_DAYS_SQL = (
     "INSERT INTO analytics_bookingkeyday (organization_id, day, dim, key, count, seconds)"
     " SELECT %(o)s, day, dim, key, sum(count), sum(seconds) FROM ("
@@ -264,13 +267,22 @@ _KEY_MONTHS_SQL = (
     " FROM analytics_bookingkeyday WHERE organization_id = %(o)s AND day >= %(lo)s AND day < %(hi)s"
     " AND date_trunc('month', day::timestamp)::date = ANY(%(months)s) GROUP BY 2, dim, key"
 )
+_KEY_YEARS_SQL = (
+    "INSERT INTO analytics_bookingkeyyear (organization_id, year, dim, key, count, seconds)"
+    " SELECT %(o)s, date_trunc('year', month::timestamp)::date, dim, key, sum(count), sum(seconds)"
+    " FROM analytics_bookingkeymonth WHERE organization_id = %(o)s AND month >= %(lo)s AND month < %(hi)s"
+    " AND date_trunc('year', month::timestamp)::date = ANY(%(years)s) GROUP BY 2, dim, key"
+)
 
 
 def _write_keys(organization: Organization, days: list[date], months: set[date]) -> None:
-    """The per-dimension rows of these days (their old ones cleared with the day rows) and months."""
+    """The per-dimension rows of these days (their old ones cleared with the day rows), months and
+    their years."""
     if not days:
         return
+    years = sorted({month.replace(month=1) for month in months})
     BookingKeyMonth.objects.for_organization(organization).filter(month__in=months).delete()
+    BookingKeyYear.objects.for_organization(organization).filter(year__in=years).delete()
     with connection.cursor() as cursor:
         cursor.execute(_KEY_DAYS_SQL, {"o": organization.id, "days": days})
         cursor.execute(
@@ -280,6 +292,15 @@ def _write_keys(organization: Organization, days: list[date], months: set[date])
                 "lo": min(months),
                 "hi": max(months) + timedelta(days=31),
                 "months": sorted(months),
+            },
+        )
+        cursor.execute(
+            _KEY_YEARS_SQL,
+            {
+                "o": organization.id,
+                "lo": years[0],
+                "hi": years[-1].replace(year=years[-1].year + 1),
+                "years": years,
             },
         )
 

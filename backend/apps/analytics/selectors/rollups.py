@@ -49,6 +49,38 @@ def split_months(first: date, last: date, skip: Collection[date], interval: Inte
     return _split(first, last, skip, "month")
 
 
+@dataclass(frozen=True)
+class YearSplit:
+    """A `Split` by month whose whole months are read, where that reads fewer rows, as whole
+    calendar years minus the months of them the range does not want whole (the wanted days of
+    those stay in the runs). A year row is the sum of its month rows, as a month row of its days."""
+
+    years: list[date]  # their 1st of January
+    months: Split  # whole months outside `years`, the runs of days and the subtracted days
+    minus_months: list[date]  # months of `years` not wanted whole
+
+
+def split_years(first: date, last: date, skip: Collection[date]) -> YearSplit:
+    """The split of [first, last] by month, whole months grouped into years: a year from any date
+    reads, per key, one year row, one month subtracted and the few days either side, instead of
+    a dozen month rows."""
+    split = _split(first, last, skip, "month")
+    per_year: dict[int, list[date]] = {}
+    for month in split.whole:
+        per_year.setdefault(month.year, []).append(month)
+    years: list[date] = []
+    months: list[date] = []
+    minus_months: list[date] = []
+    for year, wholes in per_year.items():
+        # One year row and one per month left out, against one per whole month.
+        if 1 + 12 - len(wholes) < len(wholes):
+            years.append(date(year, 1, 1))
+            minus_months.extend(m for m in (date(year, n, 1) for n in range(1, 13)) if m not in wholes)
+        else:
+            months.extend(wholes)
+    return YearSplit(years, Split(months, split.day_runs, split.minus), minus_months)
+
+
 def split_weeks(first: date, last: date, skip: Collection[date]) -> Split:
     """The split of [first, last] by ISO week (for the week table)."""
     return _split(first, last, skip, "week")
@@ -98,9 +130,9 @@ def rollup_booking_counts(
     service), keys with none left out. Counts only: summed seconds are numeric in PostgreSQL, and
     summing and sending them costs more than the counts (the summary and utilization read them
     from their own tables)."""
-    split = split_months(first, last, skip, interval)
     if resource_id is None and service_id is None:
-        return _key_counts(organization, split=split, skip=skip, interval=interval, dim=dim)
+        return _key_counts(organization, first=first, last=last, skip=skip, interval=interval, dim=dim)
+    split = split_months(first, last, skip, interval)
     found: dict[tuple[date, str | None], int] = {}
     parts: list[tuple[str, str, int, str, list[Any]]] = []
     if split.whole:
@@ -130,46 +162,66 @@ def rollup_booking_counts(
 
 
 def _key_counts(
-    organization: Organization, *, split: Split, skip: Collection[date], interval: Interval, dim: str
+    organization: Organization,
+    *,
+    first: date,
+    last: date,
+    skip: Collection[date],
+    interval: Interval,
+    dim: str,
 ) -> dict[tuple[date, str | None], int]:
     """`rollup_booking_counts` of one dimension without filters, from the per-dimension rows.
 
-    Over the whole range (`all`) grouped by the key alone: the bucket is the range's one. A key
-    row's key is the dimension's value as text, '' for no service.
+    Over the whole range (`all`) grouped by the key alone, whole years read from the year rows
+    (`split_years`); a series by month reads month rows, by week or day day rows. A key row's key
+    is the dimension's value as text, '' for no service.
     """
-    day_where, day_params = _days_where(split.day_runs, skip)
     whole = interval == "all"
-    outer, month_bucket, day_bucket, group = ("", "", "", "1")
+    years, minus_months = [], []
+    if whole:
+        by_year = split_years(first, last, skip)
+        years, split, minus_months = by_year.years, by_year.months, by_year.minus_months
+    else:
+        split = split_months(first, last, skip, interval)
+    bucket, month_bucket, day_bucket = "", "", ""
     if not whole:
-        outer, group = "bucket, ", "1, 2"
-        month_bucket = f"{bucket_sql('month', interval)} AS bucket, "
-        day_bucket = f"{bucket_sql('day', interval)}, "
+        bucket, month_bucket, day_bucket = (
+            "bucket, ",
+            bucket_sql("month", interval),
+            bucket_sql("day", interval),
+        )
+        month_bucket, day_bucket = f"{month_bucket} AS bucket, ", f"{day_bucket} AS bucket, "
+    # (table, bucket expression, sign, condition, its parameters), the empty ones left out.
+    parts: list[tuple[str, str, str, str, list[Any]]] = []
+    if years:
+        parts.append(("analytics_bookingkeyyear", "", "", "year = ANY(%s)", [years]))
+    for months, sign in ((split.whole, ""), (minus_months, "-")):
+        if months:
+            parts.append(("analytics_bookingkeymonth", month_bucket, sign, "month = ANY(%s)", [months]))
+    if split.day_runs:
+        parts.append(("analytics_bookingkeyday", day_bucket, "", *_days_where(split.day_runs, skip)))
+    if split.minus:
+        parts.append(("analytics_bookingkeyday", day_bucket, "-", "day = ANY(%s)", [split.minus]))
+    if not parts:
+        return {}
+    branches, params = [], []
+    for table, expression, sign, where, values in parts:
+        branches.append(
+            f"SELECT {expression}key, {sign}count AS count FROM {table}"  # noqa: S608 - only this module's fragments; values are parameters
+            f" WHERE organization_id = %s AND dim = %s AND {where}"
+        )
+        params += [organization.id, dim, *values]
     with connection.cursor() as cursor:
         cursor.execute(
             # A key whose bookings all fall on subtracted days has none in the range.
-            f"SELECT {outer}key, sum(count) FROM (SELECT {month_bucket}key, count"  # noqa: S608 - only this module's fragments; values are parameters
-            " FROM analytics_bookingkeymonth WHERE organization_id = %s AND dim = %s AND month = ANY(%s)"
-            f" UNION ALL SELECT {day_bucket}key, count"
-            f" FROM analytics_bookingkeyday WHERE organization_id = %s AND dim = %s AND {day_where}"
-            f" UNION ALL SELECT {day_bucket}key, -count"
-            " FROM analytics_bookingkeyday WHERE organization_id = %s AND dim = %s AND day = ANY(%s)"
-            f") AS x GROUP BY {group} HAVING sum(count) <> 0",
-            [
-                organization.id,
-                dim,
-                split.whole,
-                organization.id,
-                dim,
-                *day_params,
-                organization.id,
-                dim,
-                split.minus,
-            ],
+            f"SELECT {bucket}key, sum(count) FROM ({' UNION ALL '.join(branches)}) AS x"  # noqa: S608 - only this module's fragments; values are parameters
+            f" GROUP BY {bucket}key HAVING sum(count) <> 0",
+            params,
         )
         rows = cursor.fetchall()
     if whole:
         return {(WHOLE_RANGE, value or None): count for value, count in rows}
-    return {(bucket, value or None): count for bucket, value, count in rows}
+    return {(bucket_of_row, value or None): count for bucket_of_row, value, count in rows}
 
 
 def _days_where(day_runs: list[tuple[date, date]], skip: Collection[date]) -> tuple[str, list[Any]]:

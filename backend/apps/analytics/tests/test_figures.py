@@ -117,6 +117,9 @@ def summary(world: World, first: date = FIRST, last: date = LAST) -> dict[str, A
 # Buckets but for a few days, which hold bookings (1-6 April, 1 November): read as the month or
 # week rows minus those days.
 MONTHS_LESS_A_FEW_DAYS = (date(2026, 4, 7), date(2026, 10, 31))
+# Read as 2026 less months with bookings: less October to December; less November, December and
+# October's last eleven days (the 24th to 26th hold bookings).
+YEARS_LESS_MONTHS = [(date(2026, 1, 1), date(2026, 9, 30)), (date(2026, 1, 1), date(2026, 10, 20))]
 RANGES = [
     (FIRST, LAST),
     (date(2026, 3, 29), date(2026, 3, 29)),
@@ -560,6 +563,23 @@ def _key_rows(world: World) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]
         return months, cursor.fetchall()
 
 
+def _key_years(world: World) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The per-dimension year rows, and the same sums grouped from the month rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT year, dim, key, count, seconds FROM analytics_bookingkeyyear"
+            " WHERE organization_id = %s ORDER BY 1, 2, 3",
+            [world.organization.id],
+        )
+        years = cursor.fetchall()
+        cursor.execute(
+            "SELECT date_trunc('year', month::timestamp)::date, dim, key, sum(count), sum(seconds)"
+            " FROM analytics_bookingkeymonth WHERE organization_id = %s GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            [world.organization.id],
+        )
+        return years, cursor.fetchall()
+
+
 def test_counts_by_one_key_read_the_per_dimension_rows(world: World) -> None:
     org = world.organization
 
@@ -574,7 +594,7 @@ def test_counts_by_one_key_read_the_per_dimension_rows(world: World) -> None:
                 resource_id=None,
                 service_id=None,
             ).document()
-            for first, last in ((FIRST, LAST), MONTHS_LESS_A_FEW_DAYS)
+            for first, last in ((FIRST, LAST), MONTHS_LESS_A_FEW_DAYS, *YEARS_LESS_MONTHS)
         ]
 
     intervals: list[Interval | None] = [None, "day", "week", "month"]
@@ -585,10 +605,15 @@ def test_counts_by_one_key_read_the_per_dimension_rows(world: World) -> None:
     assert months == summed
     assert {row[1] for row in months} == {"status", "service", "resource"}
     assert any(row[1] == "service" and row[2] == "" for row in months)  # bookings without a service
+    years, summed = _key_years(world)
+    assert years == summed
+    assert years
     with CaptureQueriesContext(connection) as reading:
         assert [counts(g, i) for g, i in asked] == live
     read = " ".join(q["sql"] for q in reading.captured_queries)
     assert "analytics_bookingkeymonth" in read
+    # March to December without a filter: 2026 less January and February.
+    assert "analytics_bookingkeyyear" in read
     assert "analytics_bookingmonth" not in read
     assert "analytics_bookingday " not in read
     # A filter reads the full booking rows.
@@ -611,6 +636,7 @@ def test_counts_by_one_key_read_the_per_dimension_rows(world: World) -> None:
     roll_up(world)
     months, summed = _key_rows(world)
     assert months == summed
+    assert _key_years(world)[0] == _key_years(world)[1]
     assert [counts(g, i) for g, i in asked] == changed
 
 
@@ -626,3 +652,16 @@ def test_the_migration_backfills_the_per_dimension_rows_the_job_writes(world: Wo
         assert isinstance(backfill.sql, str)
         cursor.execute(backfill.sql)
     assert _key_rows(world)[0] == written
+
+
+def test_the_migration_backfills_the_per_dimension_year_rows_the_job_writes(world: World) -> None:
+    roll_up(world)
+    written, _ = _key_years(world)
+    assert written
+    migration = importlib.import_module("apps.analytics.migrations.0008_booking_key_years").Migration
+    (backfill,) = (op for op in migration.operations if isinstance(op, migrations.RunSQL))
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM analytics_bookingkeyyear")
+        assert isinstance(backfill.sql, str)
+        cursor.execute(backfill.sql)
+    assert _key_years(world)[0] == written

@@ -29,6 +29,7 @@ NOT_AUDITED = {
     "analytics.UtilizationWeek": _ROLLUPS,
     "analytics.UtilizationMonth": _ROLLUPS,
     "analytics.BookingKeyDay": _ROLLUPS,
+    "analytics.BookingKeyYear": _ROLLUPS,
     "analytics.BookingKeyMonth": _ROLLUPS,
 }
 _PURGE = (
