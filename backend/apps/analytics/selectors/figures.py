@@ -89,10 +89,15 @@ def booking_figures(
             skip=window.live_days(),
             interval=window.interval,
             dim=dim,
+            zone=window.zone,
+            now=window.now,
             resource_id=resource_id,
             service_id=service_id,
         )
-    live = live_booking_figures(window, dims=(dim,), resource_id=resource_id, service_id=service_id)
+    # The rollup read counts the holds of its days too.
+    live = live_booking_figures(
+        window, dims=(dim,), resource_id=resource_id, service_id=service_id, rolled_holds=False
+    )
     for (bucket, value), (count, _) in live.items():
         key = bucket, None if value is None else str(value)
         found[key] = found.get(key, 0) + count
@@ -105,8 +110,10 @@ def live_booking_figures(
     dims: BookingDims,
     resource_id: uuid.UUID | None = None,
     service_id: uuid.UUID | None = None,
+    rolled_holds: bool = True,
 ) -> dict[tuple[Any, ...], list[int]]:
-    """What `booking_figures` reads from the rows: the live days, and the holds of the other days."""
+    """What the figures read from the rows: the live days, and (`rolled_holds`) the holds of the
+    days read from the rollups."""
     live = window.live_days()
     common: dict[str, Any] = {
         "organization": window.organization,
@@ -118,7 +125,7 @@ def live_booking_figures(
         "service_id": service_id,
     }
     found = booking_counts(days=live, **common)
-    if window.plan.state is not None:
+    if window.plan.state is not None and rolled_holds:
         # Holds are never rolled up (their expiry depends on the clock): read live on those days.
         every = days_between(window.first, window.last)
         rolled = set(every).difference(live) if live else every

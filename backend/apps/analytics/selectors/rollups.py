@@ -10,15 +10,24 @@ import uuid
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 
-from apps.analytics.periods import WHOLE_RANGE, Interval, bucket_of, buckets, days_between, next_bucket
-from apps.analytics.selectors.live import MoneyRow
-from apps.analytics.selectors.sql import BOOKED_STATUSES, bucket_sql
+from apps.analytics.periods import (
+    WHOLE_RANGE,
+    Interval,
+    bucket_of,
+    buckets,
+    days_between,
+    instant_ranges,
+    next_bucket,
+)
+from apps.analytics.selectors.live import MoneyRow, booking_counts
+from apps.analytics.selectors.sql import BOOKED_STATUSES, STATUS_SQL, bucket_sql, or_ranges
 from apps.identity.models import Organization
 
 _DIM_SQL = {"resource": "resource_id", "service": "service_id", "status": "status"}
@@ -123,15 +132,30 @@ def rollup_booking_counts(
     skip: Collection[date],
     interval: Interval,
     dim: str,
+    zone: ZoneInfo,
+    now: datetime,
     resource_id: uuid.UUID | None = None,
     service_id: uuid.UUID | None = None,
 ) -> dict[tuple[date, str | None], int]:
-    """(bucket, key) → bookings, the key as text (a status, a resource or service id; None: no
-    service), keys with none left out. Counts only: summed seconds are numeric in PostgreSQL, and
-    summing and sending them costs more than the counts (the summary and utilization read them
-    from their own tables)."""
+    """(bucket, key) → bookings of the days not skipped, their holds included (read from the rows:
+    a hold is never rolled up, its expiry depends on the clock; `now` decides it), the key as text
+    (a status, a resource or service id; None: no service), keys with none left out.
+
+    Counts only: summed seconds are numeric in PostgreSQL, and summing and sending them costs more
+    than the counts (the summary and utilization read them from their own tables).
+    """
+    skipped = set(skip)
+    rolled = [day for day in days_between(first, last) if day not in skipped]
     if resource_id is None and service_id is None:
-        return _key_counts(organization, first=first, last=last, skip=skip, interval=interval, dim=dim)
+        return _key_counts(
+            organization,
+            first=first,
+            last=last,
+            skip=skip,
+            interval=interval,
+            dim=dim,
+            holds=(zone, now, rolled),
+        )
     split = split_months(first, last, skip, interval)
     found: dict[tuple[date, str | None], int] = {}
     parts: list[tuple[str, str, int, str, list[Any]]] = []
@@ -157,8 +181,29 @@ def rollup_booking_counts(
             )
             for bucket, key, count in cursor.fetchall():
                 found[bucket, key] = found.get((bucket, key), 0) + sign * count
+    for (bucket, value), (count, _) in booking_counts(
+        organization=organization,
+        zone=zone,
+        days=rolled,
+        interval=interval,
+        dims=(dim,),
+        now=now,
+        resource_id=resource_id,
+        service_id=service_id,
+        holds="only",
+    ).items():
+        key = bucket, None if value is None else str(value)
+        found[key] = found.get(key, 0) + count
     # A key whose bookings all fall on subtracted days has none in the range.
     return {key: count for key, count in found.items() if count}
+
+
+# A booking row's key as the per-dimension rows hold it (text; '' for no service).
+_BOOKING_KEY_SQL = {
+    "status": STATUS_SQL,
+    "resource": "b.resource_id::text",
+    "service": "coalesce(b.service_id::text, '')",
+}
 
 
 def _key_counts(
@@ -169,8 +214,10 @@ def _key_counts(
     skip: Collection[date],
     interval: Interval,
     dim: str,
+    holds: tuple[ZoneInfo, datetime, list[date]],
 ) -> dict[tuple[date, str | None], int]:
-    """`rollup_booking_counts` of one dimension without filters, from the per-dimension rows.
+    """`rollup_booking_counts` of one dimension without filters, from the per-dimension rows, and
+    the holds of the rolled-up days (`holds`: the zone, now and those days) in the same statement.
 
     Over the whole range (`all`) grouped by the key alone, whole years read from the year rows
     (`split_years`); a series by month reads month rows, by week or day day rows. A key row's key
@@ -202,8 +249,6 @@ def _key_counts(
         parts.append(("analytics_bookingkeyday", day_bucket, "", *_days_where(split.day_runs, skip)))
     if split.minus:
         parts.append(("analytics_bookingkeyday", day_bucket, "-", "day = ANY(%s)", [split.minus]))
-    if not parts:
-        return {}
     branches, params = [], []
     for table, expression, sign, where, values in parts:
         branches.append(
@@ -211,6 +256,24 @@ def _key_counts(
             f" WHERE organization_id = %s AND dim = %s AND {where}"
         )
         params += [organization.id, dim, *values]
+    zone, now, rolled = holds
+    if rolled:
+        held_where, held_params = or_ranges("b.start", instant_ranges(rolled, zone))
+        held_bucket = (
+            "" if whole else f"{bucket_sql('(b.start AT TIME ZONE %s)::date', interval)} AS bucket, "
+        )
+        branches.append(
+            f"SELECT {held_bucket}{_BOOKING_KEY_SQL[dim]} AS key, 1 AS count FROM scheduling_booking b"  # noqa: S608 - only this module's fragments; values are parameters
+            f" WHERE b.organization_id = %s AND b.status = 'held' AND {held_where}"
+        )
+        params += [
+            *([] if whole else [zone.key]),
+            *([now] if dim == "status" else []),
+            organization.id,
+            *held_params,
+        ]
+    if not branches:
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(
             # A key whose bookings all fall on subtracted days has none in the range.
