@@ -104,8 +104,14 @@ class MoneyDay(TenantModel):
     receivables = models.DecimalField(max_digits=20, decimal_places=4)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["organization", "currency", "day"], name="analytics_moneyday_org_day")
+        constraints = [
+            # One row per day and currency (the job clears a day before writing it): a read by day
+            # takes the rows as they are, from the index alone.
+            models.UniqueConstraint(
+                fields=["organization", "currency", "day"],
+                include=["payments", "refunds", "invoiced", "receivables"],
+                name="analytics_moneyday_one_per_day",
+            )
         ]
 
     def __str__(self) -> str:

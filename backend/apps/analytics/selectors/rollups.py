@@ -335,13 +335,22 @@ def rollup_money_text(
     """bucket → amounts as decimal strings of `places` places, of [first, last] all from the rollups
     (no day read live): PostgreSQL formats a year of amounts by day in a fraction of what 1,500
     Decimal conversions cost. Stored amounts have no more places than their currency, so rounding
-    them changes nothing but the written scale."""
+    them changes nothing but the written scale.
+
+    By day a bucket is one row (one per day and currency): taken as it is, nothing summed.
+    """
+    group = "" if interval == "day" else " GROUP BY 1"
+    payments, refunds, invoiced = (
+        ("payments", "refunds", "invoiced")
+        if interval == "day"
+        else ("sum(payments)", "sum(refunds)", "sum(invoiced)")
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {bucket_sql('day', interval)}, round(sum(payments), %s)::text,"  # noqa: S608 - only this module's fragments; values are parameters
-            " round(sum(refunds), %s)::text, round(sum(payments) - sum(refunds), %s)::text,"
-            " round(sum(invoiced), %s)::text FROM analytics_moneyday"
-            " WHERE organization_id = %s AND currency = %s AND day >= %s AND day <= %s GROUP BY 1",
+            f"SELECT {bucket_sql('day', interval)}, round({payments}, %s)::text,"  # noqa: S608 - only this module's fragments; values are parameters
+            f" round({refunds}, %s)::text, round({payments} - {refunds}, %s)::text,"
+            f" round({invoiced}, %s)::text FROM analytics_moneyday"
+            f" WHERE organization_id = %s AND currency = %s AND day >= %s AND day <= %s{group}",
             [places, places, places, places, organization.id, currency, first, last],
         )
         return {bucket: tuple(amounts) for bucket, *amounts in cursor.fetchall()}
