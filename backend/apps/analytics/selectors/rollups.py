@@ -181,6 +181,7 @@ def rollup_booking_counts(
             )
             for bucket, key, count in cursor.fetchall():
                 found[bucket, key] = found.get((bucket, key), 0) + sign * count
+    # The holds of those days, from the rows.
     for (bucket, value), (count, _) in booking_counts(
         organization=organization,
         zone=zone,
@@ -230,14 +231,11 @@ def _key_counts(
         years, split, minus_months = by_year.years, by_year.months, by_year.minus_months
     else:
         split = split_months(first, last, skip, interval)
-    bucket, month_bucket, day_bucket = "", "", ""
+    bucket = month_bucket = day_bucket = ""
     if not whole:
-        bucket, month_bucket, day_bucket = (
-            "bucket, ",
-            bucket_sql("month", interval),
-            bucket_sql("day", interval),
-        )
-        month_bucket, day_bucket = f"{month_bucket} AS bucket, ", f"{day_bucket} AS bucket, "
+        bucket = "bucket, "
+        month_bucket = f"{bucket_sql('month', interval)} AS bucket, "
+        day_bucket = f"{bucket_sql('day', interval)} AS bucket, "
     # (table, bucket expression, sign, condition, its parameters), the empty ones left out.
     parts: list[tuple[str, str, str, str, list[Any]]] = []
     if years:
