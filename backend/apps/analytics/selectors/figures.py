@@ -25,6 +25,7 @@ from apps.analytics.selectors.live import (
     available_seconds,
     booking_counts,
     bucketed,
+    counts_by_key,
     money_totals,
     receivables_change,
 )
@@ -98,8 +99,7 @@ def booking_figures(
     live = live_booking_figures(
         window, dims=(dim,), resource_id=resource_id, service_id=service_id, rolled_holds=False
     )
-    for (bucket, value), (count, _) in live.items():
-        key = bucket, None if value is None else str(value)
+    for key, count in counts_by_key(live).items():
         found[key] = found.get(key, 0) + count
     return found
 

@@ -82,6 +82,15 @@ def booking_counts(
     return found
 
 
+def counts_by_key(found: dict[tuple[Any, ...], list[int]]) -> dict[tuple[Any, str | None], int]:
+    """`booking_counts` of one dimension as (bucket, key as text) → bookings, as the rollups key
+    them (None: no service)."""
+    return {
+        (bucket, None if value is None else str(value)): count
+        for (bucket, value), (count, _) in found.items()
+    }
+
+
 def available_seconds(
     *, organization: Organization, zone: ZoneInfo, days: Iterable[date], resources: Sequence[Resource]
 ) -> dict[tuple[date, uuid.UUID], int]:

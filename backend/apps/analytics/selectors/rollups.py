@@ -26,7 +26,7 @@ from apps.analytics.periods import (
     instant_ranges,
     next_bucket,
 )
-from apps.analytics.selectors.live import MoneyRow, booking_counts
+from apps.analytics.selectors.live import MoneyRow, booking_counts, counts_by_key
 from apps.analytics.selectors.sql import BOOKED_STATUSES, STATUS_SQL, bucket_sql, or_ranges
 from apps.identity.models import Organization
 
@@ -154,7 +154,9 @@ def rollup_booking_counts(
             skip=skip,
             interval=interval,
             dim=dim,
-            holds=(zone, now, rolled),
+            zone=zone,
+            now=now,
+            rolled=rolled,
         )
     split = split_months(first, last, skip, interval)
     found: dict[tuple[date, str | None], int] = {}
@@ -182,7 +184,7 @@ def rollup_booking_counts(
             for bucket, key, count in cursor.fetchall():
                 found[bucket, key] = found.get((bucket, key), 0) + sign * count
     # The holds of those days, from the rows.
-    for (bucket, value), (count, _) in booking_counts(
+    holds = booking_counts(
         organization=organization,
         zone=zone,
         days=rolled,
@@ -192,8 +194,8 @@ def rollup_booking_counts(
         resource_id=resource_id,
         service_id=service_id,
         holds="only",
-    ).items():
-        key = bucket, None if value is None else str(value)
+    )
+    for key, count in counts_by_key(holds).items():
         found[key] = found.get(key, 0) + count
     # A key whose bookings all fall on subtracted days has none in the range.
     return {key: count for key, count in found.items() if count}
@@ -215,10 +217,12 @@ def _key_counts(
     skip: Collection[date],
     interval: Interval,
     dim: str,
-    holds: tuple[ZoneInfo, datetime, list[date]],
+    zone: ZoneInfo,
+    now: datetime,
+    rolled: list[date],
 ) -> dict[tuple[date, str | None], int]:
     """`rollup_booking_counts` of one dimension without filters, from the per-dimension rows, and
-    the holds of the rolled-up days (`holds`: the zone, now and those days) in the same statement.
+    the holds of the `rolled` days (read in `zone`, expired by `now`) in the same statement.
 
     Over the whole range (`all`) grouped by the key alone, whole years read from the year rows
     (`split_years`); a series by month reads month rows, by week or day day rows. A key row's key
@@ -254,7 +258,6 @@ def _key_counts(
             f" WHERE organization_id = %s AND dim = %s AND {where}"
         )
         params += [organization.id, dim, *values]
-    zone, now, rolled = holds
     if rolled:
         held_where, held_params = or_ranges("b.start", instant_ranges(rolled, zone))
         held_bucket = (
