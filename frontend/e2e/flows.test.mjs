@@ -628,7 +628,10 @@ async function openLastWeek(page) {
   await page.getByTestId("shell-nav-bookings").click();
   await page.getByTestId("bookings-calendar-day").first().waitFor();
   // Last week is all past: every demo resource had two bookings on each of its weekdays.
+  const shown = await page.getByTestId("bookings-calendar-day").first().getAttribute("data-date");
   await page.getByTestId("bookings-filter-previous").click();
+  // Its first day's column before any card: this week's cards may still be on the page just after the click.
+  await dayColumn(page, new Date(Date.parse(`${shown}T00:00:00Z`) - 7 * 86_400_000).toISOString().slice(0, 10)).waitFor();
   await page.getByTestId("bookings-calendar-booking").first().waitFor();
   await contactNamesShown(page);
 }
