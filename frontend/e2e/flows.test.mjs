@@ -613,6 +613,9 @@ function comingWeekday() {
   return day.toISOString().slice(0, 10);
 }
 
+/** The date seven days before a YYYY-MM-DD date, as YYYY-MM-DD. */
+const weekBefore = (day) => new Date(Date.parse(`${day}T00:00:00Z`) - 7 * 86_400_000).toISOString().slice(0, 10);
+
 const bookingCard = (page, id) => page.locator(`[data-testid="bookings-calendar-booking"][data-booking-id="${id}"]`);
 const dayColumn = (page, date) => page.locator(`[data-testid="bookings-calendar-day"][data-date="${date}"]`);
 const slotAt = (page, start) => page.locator(`[data-testid="bookings-calendar-slot"][data-start="${start}"]`);
@@ -631,7 +634,7 @@ async function openLastWeek(page) {
   const shown = await page.getByTestId("bookings-calendar-day").first().getAttribute("data-date");
   await page.getByTestId("bookings-filter-previous").click();
   // Its first day's column before any card: this week's cards may still be on the page just after the click.
-  await dayColumn(page, new Date(Date.parse(`${shown}T00:00:00Z`) - 7 * 86_400_000).toISOString().slice(0, 10)).waitFor();
+  await dayColumn(page, weekBefore(shown)).waitFor();
   await page.getByTestId("bookings-calendar-booking").first().waitFor();
   await contactNamesShown(page);
 }
@@ -807,7 +810,7 @@ test("started confirmed bookings are completed or marked no-show, each after ask
     made.push(created.body.id);
   }
   const day = first.local_start.slice(0, 10);
-  const shownDay = new Date(Date.parse(`${day}T00:00:00Z`) - 7 * 86_400_000).toISOString().slice(0, 10);
+  const shownDay = weekBefore(day);
 
   const page = await newPage();
   await signIn(page, "staff@acme.test");
